@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {RiskParams} from "../src/interfaces/IMarket.sol";
+import {OracleParams} from "../src/interfaces/IOracleGuard.sol";
+
+/// @notice The default parameters of a local system (an ETH-like underlying, a 6-decimal stablecoin). The README
+///         explains each one; tests, the deploy script and the harness all start from these.
+library Defaults {
+    uint8 internal constant COLLATERAL_DECIMALS = 6;
+    uint8 internal constant FEED_DECIMALS = 8;
+    int256 internal constant INITIAL_ANSWER = 2000e8; // 2,000 collateral per unit of underlying
+    int256 internal constant MIN_ANSWER = 1e8; // the aggregator's clamp
+    int256 internal constant MAX_ANSWER = 1_000_000e8;
+    /// @dev 80% annualised volatility as variance per second: 0.64 / 31,536,000 ≈ 2.03e-8.
+    uint256 internal constant INITIAL_VARIANCE = 20_294_266_869;
+
+    function oracleParams() internal pure returns (OracleParams memory) {
+        return OracleParams({
+            maxAge: 3600,
+            secondaryMaxAge: 3600,
+            sequencerGracePeriod: 3600,
+            jumpResetAfter: 3600,
+            liquidationHorizon: 3600,
+            divergenceBand: 0.02e18,
+            jumpBand: 0.1e18,
+            ewmaLambda: 0.94e18,
+            imFloor: 0.1e18,
+            mmFloor: 0.05e18,
+            kIM: 3e18,
+            kMM: 1.5e18,
+            mmMaxStep: 0.01e18
+        });
+    }
+
+    function riskParams() internal pure returns (RiskParams memory) {
+        return RiskParams({
+            tradingFee: 0.001e18,
+            insuranceFeeShare: 0.2e18,
+            liquidationPenalty: 0.02e18,
+            keeperRewardShare: 0.25e18,
+            maxFundingRate: 1e11, // 1e-7 per second at full skew, about 0.86% a day
+            minBacking: 0.5e18,
+            skewScale: 1000e18,
+            maxOpenInterest: 1000e18
+        });
+    }
+}

@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {FixedPointMathLib as M} from "solady/utils/FixedPointMathLib.sol";
+import {AggregatorV3Interface} from "./interfaces/AggregatorV3Interface.sol";
+import {IOracleGuard, OracleClass, OracleParams, PriceReading} from "./interfaces/IOracleGuard.sol";
+
+/// @title OracleGuard
+/// @notice Classifies every reading of a market's price feeds and keeps the last good price, the realised
+///         volatility and the margin ratios that follow it. One guard per market.
+contract OracleGuard is IOracleGuard, Ownable2Step {
+    uint256 internal constant WAD = 1e18;
+
+    /* IMMUTABLES */
+
+    AggregatorV3Interface public immutable primary;
+    AggregatorV3Interface public immutable secondary; // address(0): no cross-check
+    AggregatorV3Interface public immutable sequencerUptime; // address(0): not on an L2
+    uint256 internal immutable _primaryScale;
+    uint256 internal immutable _secondaryScale;
+    /// @notice The primary aggregator's clamp: an answer at or beyond either is AtBounds (0, 0: no clamp).
+    int256 public immutable minAnswer;
+    int256 public immutable maxAnswer;
+
+    /* STORAGE */
+
+    OracleParams internal _params;
+    uint256 internal _lastGoodPrice;
+    uint256 internal _lastGoodAt;
+    uint80 public lastRoundId;
+    uint256 public variance;
+    uint256 internal _initialMargin;
+    uint256 internal _maintenanceMargin;
+
+    constructor(
+        AggregatorV3Interface primary_,
+        AggregatorV3Interface secondary_,
+        AggregatorV3Interface sequencerUptime_,
+        int256 minAnswer_,
+        int256 maxAnswer_,
+        OracleParams memory params_,
+        uint256 initialVariance,
+        address owner_
+    ) Ownable(owner_) {
+        if (address(primary_) == address(0)) revert OracleGuardBadFeed(address(0));
+        primary = primary_;
+        secondary = secondary_;
+        sequencerUptime = sequencerUptime_;
+        _primaryScale = _scaleOf(primary_);
+        _secondaryScale = address(secondary_) == address(0) ? 0 : _scaleOf(secondary_);
+        if (maxAnswer_ != 0 && minAnswer_ >= maxAnswer_) revert OracleGuardBadParams();
+        minAnswer = minAnswer_;
+        maxAnswer = maxAnswer_;
+        _setParams(params_);
+        variance = initialVariance;
+
+        // The first reading seeds the last good price; it must be Valid (the jump check has nothing to compare).
+        (OracleClass class, uint256 price, uint80 roundId, uint256 updatedAt) = _classify();
+        if (class != OracleClass.Valid) revert OracleGuardInitialReadingInvalid(class);
+        _lastGoodPrice = price;
+        _lastGoodAt = updatedAt;
+        lastRoundId = roundId;
+        _initialMargin = _initialFor(_sigma(initialVariance));
+        _maintenanceMargin = M.min(M.max(params_.mmFloor, M.mulWad(params_.kMM, _sigma(initialVariance))), _initialMargin);
+    }
+
+    /* READING */
+
+    /// @inheritdoc IOracleGuard
+    function update() external returns (PriceReading memory reading) {
+        (OracleClass class, uint256 price, uint80 roundId, uint256 updatedAt) = _classify();
+        if (class == OracleClass.Valid) {
+            if (roundId > lastRoundId) _accept(price, roundId, updatedAt);
+        } else {
+            emit ReadingRejected(class, roundId, price);
+        }
+        return PriceReading(class, price, _lastGoodPrice);
+    }
+
+    /// @inheritdoc IOracleGuard
+    function peek() external view returns (PriceReading memory reading) {
+        (OracleClass class, uint256 price,,) = _classify();
+        return PriceReading(class, price, class == OracleClass.Valid ? price : _lastGoodPrice);
+    }
+
+    /// @inheritdoc IOracleGuard
+    function lastGoodPrice() external view returns (uint256 price, uint256 updatedAt) {
+        return (_lastGoodPrice, _lastGoodAt);
+    }
+
+    /// @inheritdoc IOracleGuard
+    function marginRatios() external view returns (uint256 initialMargin, uint256 maintenanceMargin) {
+        return (_initialMargin, _maintenanceMargin);
+    }
+
+    /// @inheritdoc IOracleGuard
+    function params() external view returns (OracleParams memory) {
+        return _params;
+    }
+
+    /* GOVERNANCE */
+
+    /// @notice Replaces the parameters; only the owner (the timelock in a deployed system).
+    function setParams(OracleParams calldata params_) external onlyOwner {
+        _setParams(params_);
+    }
+
+    /* INTERNAL */
+
+    /// @dev Feeds are called with try/catch: a feed that reverts (with any data) is a Stale reading, never a
+    ///      revert that a caller could mistake for one of its own.
+    function _classify() internal view returns (OracleClass, uint256 price, uint80 roundId, uint256 updatedAt) {
+        OracleParams memory p = _params;
+        if (address(sequencerUptime) != address(0)) {
+            try sequencerUptime.latestRoundData() returns (uint80, int256 status, uint256 startedAt, uint256, uint80) {
+                if (status != 0) return (OracleClass.SequencerDown, 0, 0, 0);
+                if (startedAt > block.timestamp || block.timestamp - startedAt < p.sequencerGracePeriod) {
+                    return (OracleClass.GracePeriod, 0, 0, 0);
+                }
+            } catch {
+                return (OracleClass.SequencerDown, 0, 0, 0);
+            }
+        }
+
+        int256 answer;
+        try primary.latestRoundData() returns (uint80 r, int256 a, uint256, uint256 u, uint80) {
+            (roundId, answer, updatedAt) = (r, a, u);
+        } catch {
+            return (OracleClass.Stale, 0, 0, 0);
+        }
+        if (answer <= 0) return (OracleClass.NonPositive, 0, roundId, updatedAt);
+        price = uint256(answer) * _primaryScale;
+        if (updatedAt == 0 || updatedAt > block.timestamp || block.timestamp - updatedAt > p.maxAge) {
+            return (OracleClass.Stale, price, roundId, updatedAt);
+        }
+        if (roundId < lastRoundId) return (OracleClass.Stale, price, roundId, updatedAt);
+        if (maxAnswer != 0 && (answer <= minAnswer || answer >= maxAnswer)) {
+            return (OracleClass.AtBounds, price, roundId, updatedAt);
+        }
+        if (address(secondary) != address(0)) {
+            // The secondary only cross-checks: a secondary that is unreadable or stale is ignored, not trusted.
+            try secondary.latestRoundData() returns (uint80, int256 a2, uint256, uint256 u2, uint80) {
+                if (a2 > 0 && u2 <= block.timestamp && block.timestamp - u2 <= p.secondaryMaxAge) {
+                    uint256 price2 = uint256(a2) * _secondaryScale;
+                    if (M.divWad(M.dist(price, price2), price2) > p.divergenceBand) {
+                        return (OracleClass.Diverged, price, roundId, updatedAt);
+                    }
+                }
+            } catch {}
+        }
+        uint256 last = _lastGoodPrice;
+        // A jump beyond the band is refused until the last good price is old enough that the jump is the new level.
+        if (
+            last != 0 && M.divWad(M.dist(price, last), last) > p.jumpBand
+                && block.timestamp - _lastGoodAt < p.jumpResetAfter
+        ) return (OracleClass.TooVolatile, price, roundId, updatedAt);
+        return (OracleClass.Valid, price, roundId, updatedAt);
+    }
+
+    /// @dev EWMA of squared log-returns per second, then margins: IM moves at once, MM rises by a capped step.
+    function _accept(uint256 price, uint80 roundId, uint256 updatedAt) internal {
+        OracleParams memory p = _params;
+        int256 r = M.lnWad(int256(M.divWad(price, _lastGoodPrice)));
+        uint256 dt = updatedAt > _lastGoodAt ? updatedAt - _lastGoodAt : 1;
+        uint256 sample = uint256(r * r) / WAD / dt;
+        uint256 v = (p.ewmaLambda * variance + (WAD - p.ewmaLambda) * sample) / WAD;
+        variance = v;
+
+        uint256 sigma = _sigma(v);
+        uint256 im = _initialFor(sigma);
+        uint256 target = M.max(p.mmFloor, M.mulWad(p.kMM, sigma));
+        uint256 mm = _maintenanceMargin;
+        mm = target > mm ? M.min(target, mm + p.mmMaxStep) : target;
+        mm = M.min(mm, im);
+        (_initialMargin, _maintenanceMargin) = (im, mm);
+        (_lastGoodPrice, _lastGoodAt, lastRoundId) = (price, updatedAt, roundId);
+        emit PriceAccepted(roundId, price, v, im, mm);
+    }
+
+    function _sigma(uint256 v) internal view returns (uint256) {
+        return M.sqrtWad(v * _params.liquidationHorizon);
+    }
+
+    function _initialFor(uint256 sigma) internal view returns (uint256) {
+        return M.min(M.max(_params.imFloor, M.mulWad(_params.kIM, sigma)), WAD);
+    }
+
+    function _setParams(OracleParams memory p) internal {
+        if (
+            p.maxAge == 0 || p.ewmaLambda == 0 || p.ewmaLambda >= WAD || p.mmFloor == 0 || p.mmFloor >= p.imFloor
+                || p.imFloor > WAD || p.kMM > p.kIM || p.jumpBand == 0 || p.divergenceBand == 0
+                || p.liquidationHorizon == 0
+        ) revert OracleGuardBadParams();
+        _params = p;
+        emit OracleParamsUpdated(p);
+    }
+
+    function _scaleOf(AggregatorV3Interface feed) internal view returns (uint256) {
+        uint8 d = feed.decimals();
+        if (d == 0 || d > 18) revert OracleGuardBadDecimals(address(feed), d);
+        return 10 ** (18 - d);
+    }
+}

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {IOracleGuard, OracleClass} from "./IOracleGuard.sol";
+
+/// @notice A market's safety mode, ordered from loosest to strictest.
+enum Mode {
+    Normal,
+    Cautious,
+    ReduceOnly,
+    Halted,
+    Settlement
+}
+
+/// @notice The actions the permission table speaks of.
+enum Action {
+    Deposit,
+    Withdraw,
+    Increase,
+    Reduce,
+    Liquidate,
+    LpDeposit,
+    LpWithdraw
+}
+
+/// @notice The market's own invariants, checked after every state change.
+enum Invariant {
+    TokenConservation, // collateral balance >= margins + pool cash + insurance
+    OpenInterest, // long OI - short OI == net size
+    PoolCash, // pool cash never negative
+    NoNegativeMargin // the touched account's margin is never negative after a call
+}
+
+/// @notice Governance-set risk parameters. Fractions are WAD (1e18 = 100%).
+struct RiskParams {
+    uint64 tradingFee; // fee on the notional of every trade
+    uint64 insuranceFeeShare; // share of each fee that goes to the insurance sub-fund (the rest to LPs)
+    uint64 liquidationPenalty; // penalty on the liquidated notional, taken from the remaining margin
+    uint64 keeperRewardShare; // share of the penalty paid to the liquidator (the rest to insurance)
+    uint64 maxFundingRate; // funding per second, as a fraction of notional, at full skew
+    uint64 minBacking; // pool equity the pool must keep, as a fraction of the net notional it is exposed to
+    uint128 skewScale; // net size (WAD) at which funding reaches maxFundingRate
+    uint128 maxOpenInterest; // per side, in size (WAD)
+}
+
+/// @notice One trader margin account. Amounts are in collateral units, sizes in WAD units of the underlying.
+struct MarginAccount {
+    int256 margin; // deposited collateral plus realised PnL and funding, minus fees
+    int256 size; // signed position: > 0 long, < 0 short
+    int256 openNotional; // signed cost basis: the value of `size` at the prices it was opened at
+    int256 fundingIndex; // the cumulative funding index at the last settlement
+}
+
+/// @notice Market-wide aggregates, each kept in O(1).
+struct Aggregates {
+    uint256 longOpenInterest;
+    uint256 shortOpenInterest;
+    int256 netSize;
+    int256 netOpenNotional; // sum of every account's openNotional
+    int256 sizeTimesIndex; // sum of size * fundingIndex over accounts (funding owed in O(1))
+    uint256 totalMargin;
+    int256 poolCash;
+    uint256 insurance;
+    int256 fundingIndex;
+    uint256 lastFundingTime;
+}
+
+/// @title IMarket
+/// @notice One isolated perpetual market: one underlying, one collateral token, trader margin accounts,
+///         an LP pool (see ILiquidityPool) as counterparty, an insurance sub-fund, and a safety mode.
+/// @dev Every mutating entry point runs its effects in an external self-call and then checks the market's
+///      invariants; a broken invariant rolls the action back *and* halts the market in the same
+///      transaction (`InvariantViolated`). User errors revert with their own custom errors.
+interface IMarket {
+    /* EVENTS */
+
+    event Deposited(address indexed account, uint256 amount);
+    event Withdrawn(address indexed account, uint256 amount);
+    event PositionModified(
+        address indexed account, int256 sizeDelta, uint256 price, int256 realisedPnl, uint256 fee, int256 newSize
+    );
+    event FundingSettled(address indexed account, int256 owed);
+    event Liquidated(
+        address indexed account,
+        address indexed liquidator,
+        int256 size,
+        uint256 price,
+        uint256 keeperReward,
+        uint256 penaltyToInsurance
+    );
+    event BadDebt(address indexed account, uint256 deficit, uint256 coveredByInsurance, uint256 socialised);
+    event InsuranceFunded(address indexed from, uint256 amount);
+    event PoolDeposited(uint256 assets);
+    event PoolWithdrawn(address indexed receiver, uint256 assets);
+    event RiskParamsUpdated(RiskParams params);
+    event PoolSet(address pool);
+    event ModeChanged(Mode indexed from, Mode indexed to, string cause);
+    /// @notice An invariant failed after an action's effects: the action was rolled back and the market halted.
+    event InvariantViolated(Invariant indexed invariant, int256 expected, int256 actual, bytes4 action);
+
+    /* ERRORS */
+
+    error MarketZeroAmount();
+    error MarketZeroSize();
+    error MarketBadParams();
+    error MarketNotAllowed(Action action, Mode mode);
+    error MarketOracleNotValid(OracleClass class);
+    error MarketPriceLimit(uint256 price, uint256 limit);
+    error MarketInsufficientMargin(int256 equity, uint256 required);
+    error MarketInsufficientFreeMargin(uint256 requested, uint256 available);
+    error MarketOpenInterestCap(uint256 openInterest, uint256 cap);
+    error MarketInsufficientBacking(int256 equity, uint256 required);
+    error MarketAccountInsolvent(int256 marginAfter);
+    error MarketPoolCannotPay(uint256 owed, int256 poolCash);
+    error MarketNoPosition();
+    error MarketNotLiquidatable(int256 equity, uint256 maintenance);
+    error MarketOnlyPool();
+    error MarketOnlySelf();
+    error MarketPoolAlreadySet();
+    error MarketPoolNotSet();
+    error MarketBalanceUnreadable();
+    /// @dev Only ever raised by the market's own invariant check, inside the self-call; the outer frame turns it
+    ///      into a trip. It never escapes the market.
+    error MarketInvariantBroken(Invariant invariant, int256 expected, int256 actual);
+
+    /* TRADERS */
+
+    /// @notice Adds `amount` collateral to the caller's margin (pulls it with transferFrom).
+    function deposit(uint256 amount) external;
+
+    /// @notice Withdraws `amount` of free margin: what is left must cover the initial margin of the position.
+    function withdraw(uint256 amount) external;
+
+    /// @notice Changes the caller's position by `sizeDelta` at the guarded oracle price, paying the fee.
+    /// @param priceLimit The worst acceptable price: a maximum when buying, a minimum when selling; 0 for none.
+    function modifyPosition(int256 sizeDelta, uint256 priceLimit) external;
+
+    /// @notice Closes the caller's whole position.
+    function closePosition(uint256 priceLimit) external;
+
+    /// @notice Liquidates `account` if its equity is below maintenance. Permissionless.
+    /// @return reward The keeper reward paid to the caller.
+    function liquidate(address account) external returns (uint256 reward);
+
+    /// @notice Adds collateral to the market's insurance sub-fund. Permissionless.
+    function fundInsurance(uint256 amount) external;
+
+    /// @notice Accrues funding and reads the oracle (accepting a new Valid round). Permissionless.
+    function refresh() external;
+
+    /* POOL HOOKS (called by the market's LiquidityPool only) */
+
+    /// @notice Credits `assets` (pulled from the pool) to the pool's cash.
+    /// @return accepted False when an invariant broke and the market halted itself; nothing was taken.
+    function onPoolDeposit(uint256 assets) external returns (bool accepted);
+
+    /// @notice Pays `assets` of pool cash to `receiver`, if the pool stays backed.
+    /// @return accepted False when an invariant broke and the market halted itself; nothing was paid.
+    function onPoolWithdraw(address receiver, uint256 assets) external returns (bool accepted);
+
+    /* VIEWS */
+
+    function collateral() external view returns (address);
+    function oracle() external view returns (IOracleGuard);
+    function pool() external view returns (address);
+    function mode() external view returns (Mode);
+    function riskParams() external view returns (RiskParams memory);
+    function accountOf(address account) external view returns (MarginAccount memory);
+    function aggregates() external view returns (Aggregates memory);
+
+    /// @notice The pool's equity: cash + funding owed to it - traders' net unrealised PnL, at the last good price.
+    function poolEquity() external view returns (int256);
+
+    /// @notice An account's equity, margin requirements and notional at the last good price, funding included.
+    function accountHealth(address account)
+        external
+        view
+        returns (int256 equity, uint256 initialRequired, uint256 maintenanceRequired, uint256 notional);
+
+    /// @notice Whether the current mode allows `action` (the permission table; margin and price rules aside).
+    function allows(Action action) external view returns (bool);
+
+    /// @notice How much pool cash LPs could take out now and leave the pool backed (0 when the mode forbids it).
+    function poolWithdrawable() external view returns (uint256);
+
+    /// @notice The funding rate per second (WAD, positive when longs pay) implied by the current skew.
+    function fundingRate() external view returns (int256);
+
+    /// @notice The cumulative funding index as of now.
+    function currentFundingIndex() external view returns (int256);
+}

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @notice How a price reading was classified. Only `Valid` readings move the last good price.
+enum OracleClass {
+    Valid,
+    Stale, // older than maxAge, unreadable, or a round id below the last accepted one
+    NonPositive, // answer <= 0
+    AtBounds, // pinned at the aggregator's min or max answer
+    Diverged, // primary and secondary disagree beyond the divergence band
+    TooVolatile, // jump against the last good price beyond the jump band
+    SequencerDown, // the L2 sequencer reports down
+    GracePeriod // the L2 sequencer came back up less than the grace period ago
+}
+
+/// @notice Oracle guard parameters. Fractions are WAD (1e18 = 100%).
+struct OracleParams {
+    uint32 maxAge; // seconds: a primary reading older than this is Stale (match it to the feed's heartbeat)
+    uint32 secondaryMaxAge; // seconds: a secondary reading older than this is ignored, not trusted
+    uint32 sequencerGracePeriod; // seconds after the sequencer comes back up during which readings are refused
+    uint32 jumpResetAfter; // seconds without a Valid reading after which a large jump is accepted as the new level
+    uint32 liquidationHorizon; // seconds the volatility is scaled to (how long a liquidation may take)
+    uint64 divergenceBand; // max |primary - secondary| / secondary
+    uint64 jumpBand; // max |price - lastGood| / lastGood for one reading
+    uint64 ewmaLambda; // weight of the old variance in the EWMA, in (0, 1)
+    uint64 imFloor; // initial margin ratio floor
+    uint64 mmFloor; // maintenance margin ratio floor (below imFloor)
+    uint64 kIM; // initial margin = max(imFloor, kIM * sigma)
+    uint64 kMM; // maintenance margin target = max(mmFloor, kMM * sigma)
+    uint64 mmMaxStep; // the most the maintenance ratio may rise in one accepted reading
+}
+
+/// @notice The guard's answer to one reading.
+struct PriceReading {
+    OracleClass class;
+    uint256 price; // the reading normalised to WAD (0 when the answer is not positive)
+    uint256 lastGoodPrice; // the last Valid price, WAD, after this reading
+}
+
+/// @title IOracleGuard
+/// @notice Reads a primary and an optional secondary Chainlink-style feed and an optional L2 sequencer-uptime
+///         feed, classifies every reading, keeps the last good price and an EWMA of squared log-returns
+///         (realised volatility), and derives the margin ratios from it.
+/// @dev A reading is only ever accepted once per primary round, so poking the guard repeatedly cannot move
+///      the volatility estimate.
+interface IOracleGuard {
+    /// @notice A Valid reading of a new round was accepted.
+    event PriceAccepted(uint80 indexed roundId, uint256 price, uint256 variance, uint256 initialMargin, uint256 maintenanceMargin);
+    /// @notice A reading was not Valid; nothing changed but this record.
+    event ReadingRejected(OracleClass indexed class, uint80 roundId, uint256 price);
+    /// @notice Governance changed the parameters.
+    event OracleParamsUpdated(OracleParams params);
+
+    error OracleGuardBadFeed(address feed);
+    error OracleGuardBadDecimals(address feed, uint8 decimals);
+    error OracleGuardBadParams();
+    error OracleGuardInitialReadingInvalid(OracleClass class);
+
+    /// @notice Reads the feeds, classifies the reading, and accepts it if Valid and new. Permissionless.
+    function update() external returns (PriceReading memory reading);
+
+    /// @notice What `update` would return, without accepting anything.
+    function peek() external view returns (PriceReading memory reading);
+
+    /// @notice The last Valid price (WAD) and the time of its round.
+    function lastGoodPrice() external view returns (uint256 price, uint256 updatedAt);
+
+    /// @notice Current initial and maintenance margin ratios (WAD), derived from realised volatility.
+    function marginRatios() external view returns (uint256 initialMargin, uint256 maintenanceMargin);
+
+    /// @notice The EWMA variance of log-returns per second (WAD).
+    function variance() external view returns (uint256);
+
+    /// @notice The current parameters.
+    function params() external view returns (OracleParams memory);
+}
