@@ -98,6 +98,10 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
     }
 
     function executeDeposit(address account, uint256 amount) external onlySelf {
+        _checkInvariants(_deposit(account, amount));
+    }
+
+    function _deposit(address account, uint256 amount) internal returns (int256) {
         if (amount == 0) revert MarketZeroAmount();
         _requireAllowed(Action.Deposit);
         _syncFunding();
@@ -106,7 +110,7 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
         collateral.safeTransferFrom(account, address(this), amount);
         _creditMargin(a, int256(amount));
         emit Deposited(account, amount);
-        _checkInvariants(a.margin);
+        return a.margin;
     }
 
     /// @inheritdoc IMarket
@@ -115,6 +119,10 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
     }
 
     function executeWithdraw(address account, uint256 amount) external onlySelf {
+        _checkInvariants(_withdraw(account, amount));
+    }
+
+    function _withdraw(address account, uint256 amount) internal returns (int256) {
         if (amount == 0) revert MarketZeroAmount();
         MarginAccount storage a = _accounts[account];
         // An account with no exposure can always take its margin out, even from a halted market.
@@ -126,7 +134,7 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
         if (a.size != 0) _requireInitialMargin(a, price);
         collateral.safeTransfer(account, amount);
         emit Withdrawn(account, amount);
-        _checkInvariants(a.margin);
+        return a.margin;
     }
 
     /* TRADING */
@@ -142,6 +150,10 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
     }
 
     function executeModify(address account, int256 sizeDelta, uint256 priceLimit) external onlySelf {
+        _checkInvariants(_modify(account, sizeDelta, priceLimit));
+    }
+
+    function _modify(address account, int256 sizeDelta, uint256 priceLimit) internal returns (int256) {
         if (sizeDelta == 0) revert MarketZeroSize();
         MarginAccount storage a = _accounts[account];
         int256 size = a.size;
@@ -172,7 +184,7 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
             revert MarketAccountInsolvent(a.margin);
         }
         emit PositionModified(account, sizeDelta, price, realised, fee, a.size);
-        _checkInvariants(a.margin);
+        return a.margin;
     }
 
     /* LIQUIDATION */
@@ -185,6 +197,12 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
 
     /// @dev Loss waterfall: the account's margin, then the insurance sub-fund, then this market's LP pool.
     function executeLiquidate(address account, address liquidator) external onlySelf returns (uint256 reward) {
+        int256 margin;
+        (reward, margin) = _liquidate(account, liquidator);
+        _checkInvariants(margin);
+    }
+
+    function _liquidate(address account, address liquidator) internal returns (uint256 reward, int256) {
         _requireAllowed(Action.Liquidate);
         uint256 price = _validPrice();
         MarginAccount storage a = _accounts[account];
@@ -217,7 +235,7 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
         }
         if (reward != 0) collateral.safeTransfer(liquidator, reward);
         emit Liquidated(account, liquidator, size, price, reward, toInsurance);
-        _checkInvariants(a.margin);
+        return (reward, a.margin);
     }
 
     /* POOL */
@@ -241,13 +259,17 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
     }
 
     function executePoolDeposit(uint256 assets) external onlySelf {
+        _poolDeposit(assets);
+        _checkInvariants(0);
+    }
+
+    function _poolDeposit(uint256 assets) internal {
         if (assets == 0) revert MarketZeroAmount();
         _requireAllowed(Action.LpDeposit);
         _validPrice();
         collateral.safeTransferFrom(pool, address(this), assets);
         _agg.poolCash += int256(assets);
         emit PoolDeposited(assets);
-        _checkInvariants(0);
     }
 
     /// @inheritdoc IMarket
@@ -256,6 +278,11 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
     }
 
     function executePoolWithdraw(address receiver, uint256 assets) external onlySelf {
+        _poolWithdraw(receiver, assets);
+        _checkInvariants(0);
+    }
+
+    function _poolWithdraw(address receiver, uint256 assets) internal {
         if (assets == 0) revert MarketZeroAmount();
         _requireAllowed(Action.LpWithdraw);
         uint256 price = _validPrice();
@@ -264,7 +291,6 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
         _requireBacked(price);
         collateral.safeTransfer(receiver, assets);
         emit PoolWithdrawn(receiver, assets);
-        _checkInvariants(0);
     }
 
     /// @inheritdoc IMarket
@@ -280,11 +306,15 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
     }
 
     function executeFundInsurance(address from, uint256 amount) external onlySelf {
+        _fundInsurance(from, amount);
+        _checkInvariants(0);
+    }
+
+    function _fundInsurance(address from, uint256 amount) internal {
         if (amount == 0) revert MarketZeroAmount();
         collateral.safeTransferFrom(from, address(this), amount);
         _agg.insurance += amount;
         emit InsuranceFunded(from, amount);
-        _checkInvariants(0);
     }
 
     /* GOVERNANCE */
