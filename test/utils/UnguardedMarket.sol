@@ -14,13 +14,13 @@ contract UnguardedMarket is Market {
         Market(collateral_, oracle_, risk_, owner_)
     {}
 
-    function _run(bytes memory call) internal override returns (bool, bytes memory) {
-        bytes4 selector = bytes4(call);
+    function _run(bytes memory data) internal override returns (bool, bytes memory) {
+        bytes4 selector = bytes4(data);
         bytes memory args;
         // A view of the arguments without copying: reuse the call's memory, length word moved past the selector.
         assembly ("memory-safe") {
-            args := add(call, 4)
-            mstore(args, sub(mload(call), 4))
+            args := add(data, 4)
+            mstore(args, sub(mload(data), 4))
         }
         if (selector == this.executeDeposit.selector) {
             (address account, uint256 amount) = abi.decode(args, (address, uint256));
