@@ -1,0 +1,96 @@
+/**
+ * Reading what the model predicts from the chain: the Lens snapshot, the decoded revert of a mined
+ * transaction, and the protocol's events in a receipt, each in the shape the model uses.
+ */
+import { type Address, decodeErrorResult, decodeEventLog, type Hash, type TransactionReceipt } from "viem";
+import type { ChainClients } from "../chain/clients.js";
+import type { DeployedSystem } from "./deploySystem.js";
+import type { ModelEvent } from "./result.js";
+import { type AccountView, type MarketView, normalizeAddress, type Snapshot } from "./types.js";
+
+export type ReadSnapshotParameters = {
+  clients: ChainClients;
+  system: DeployedSystem;
+  accounts: readonly Address[];
+};
+export type ReadSnapshotReturnType = Snapshot;
+
+/** `Lens.snapshot(market, accounts)` at the latest block. */
+export async function readSnapshot(parameters: ReadSnapshotParameters): Promise<ReadSnapshotReturnType> {
+  const { clients, system } = parameters;
+  const [market, accounts] = (await clients.publicClient.readContract({
+    address: system.addresses.lens,
+    abi: system.abis.lens,
+    functionName: "snapshot",
+    args: [system.addresses.market, parameters.accounts],
+  })) as readonly [MarketView, readonly AccountView[]];
+  return { market, accounts };
+}
+
+export type DecodedRevert = { errorName: string; args: readonly unknown[] };
+
+export type DecodeRevertParameters = { clients: ChainClients; system: DeployedSystem; hash: Hash };
+
+/**
+ * The custom error a mined, reverted transaction reverted with, from the node's call trace (anvil's
+ * `debug_traceTransaction` with the callTracer). `errorName` is "<empty>" for a revert without data and
+ * "<unknown 0x…>" for a selector no known ABI declares.
+ */
+export async function decodeRevert(parameters: DecodeRevertParameters): Promise<DecodedRevert> {
+  const { clients, system, hash } = parameters;
+  const trace = (await clients.publicClient.request({
+    method: "debug_traceTransaction",
+    params: [hash, { tracer: "callTracer" }],
+  } as never)) as { output?: `0x${string}` };
+  const data = trace.output ?? "0x";
+  if (data === "0x") return { errorName: "<empty>", args: [] };
+  try {
+    const decoded = decodeErrorResult({ abi: system.abis.errors, data });
+    return { errorName: decoded.errorName, args: decoded.args ?? [] };
+  } catch {
+    return { errorName: `<unknown ${data.slice(0, 10)}>`, args: [] };
+  }
+}
+
+/** The names of the events the model predicts (governance's parameter events excluded). */
+export const modelledEventNames: ReadonlySet<string> = new Set([
+  "Deposited",
+  "Withdrawn",
+  "PositionModified",
+  "FundingSettled",
+  "Liquidated",
+  "BadDebt",
+  "InsuranceFunded",
+  "PoolDeposited",
+  "PoolWithdrawn",
+  "ModeChanged",
+  "InvariantViolated",
+  "PriceAccepted",
+  "ReadingRejected",
+  "Deposit",
+  "Withdraw",
+  "ActionRefusedByMarket",
+]);
+
+/** The market's, the guard's and the pool's modelled events in a receipt, in log order. */
+export function receiptEvents(system: DeployedSystem, receipt: TransactionReceipt): ModelEvent[] {
+  const contracts = new Map<string, ModelEvent["contract"]>([
+    [normalizeAddress(system.addresses.market), "market"],
+    [normalizeAddress(system.addresses.oracle), "oracle"],
+    [normalizeAddress(system.addresses.pool), "pool"],
+  ]);
+  const out: ModelEvent[] = [];
+  for (const log of receipt.logs) {
+    const contract = contracts.get(normalizeAddress(log.address));
+    if (!contract) continue;
+    let decoded: { eventName: string; args: unknown };
+    try {
+      decoded = decodeEventLog({ abi: system.abis.events, data: log.data, topics: log.topics }) as never;
+    } catch {
+      continue;
+    }
+    if (!modelledEventNames.has(decoded.eventName)) continue;
+    out.push({ contract, name: decoded.eventName, args: decoded.args as ModelEvent["args"] });
+  }
+  return out;
+}

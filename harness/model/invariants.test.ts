@@ -1,0 +1,101 @@
+import { describe, expect, test } from "vitest";
+import { alice, bob, carol, fund, lp, ok, T0, testModel, UNIT, USD } from "./fixtures.js";
+import { checkState, checkTransition, diffState, toJson } from "./invariants.js";
+import { Mode, type Snapshot } from "./types.js";
+
+function session(): { snapshot: Snapshot; before: Snapshot } {
+  const m = testModel();
+  m.warp(T0 + 12n);
+  const before = m.snapshot({ accounts: [alice, bob, carol, lp] });
+  fund(m, lp, 1_000_000n * USD);
+  ok(m.lpDeposit({ caller: lp, assets: 1_000_000n * USD }));
+  for (const account of [alice, bob, carol]) {
+    fund(m, account, 10_000n * USD);
+    ok(m.deposit({ account, amount: 5_000n * USD }));
+  }
+  ok(m.modifyPosition({ account: alice, sizeDelta: 10n * UNIT }));
+  ok(m.modifyPosition({ account: bob, sizeDelta: -3n * UNIT }));
+  m.warp(m.now + 600n);
+  ok(m.deposit({ account: bob, amount: 1n }));
+  return { snapshot: m.snapshot({ accounts: [alice, bob, carol, lp] }), before };
+}
+
+const ghosts = new Map([[carol, { deposited: 5_000n * USD, withdrawn: 0n, traded: false }]]);
+
+describe("checkState", () => {
+  test("a model session satisfies every invariant, sums included", () => {
+    const { snapshot } = session();
+    expect(checkState({ snapshot, complete: true, ghosts })).toEqual([]);
+  });
+
+  test("each broken invariant is reported with its path", () => {
+    const { snapshot } = session();
+    const broken = structuredClone(snapshot);
+    broken.market.collateralBalance -= 1n;
+    broken.market.agg.netSize += 1n;
+    broken.market.agg.poolCash = -1n;
+    const carolView = broken.accounts.find((a) => a.account === carol);
+    if (!carolView) throw new Error("carol missing");
+    carolView.state.margin -= 1n;
+    const names = checkState({ snapshot: broken, complete: true, ghosts }).map(
+      (v) => `${v.invariant} ${v.path}`,
+    );
+    expect(names).toEqual([
+      "OpenInterest market.agg.netSize",
+      "PoolCash market.agg.poolCash",
+      `NoExposureNoLoss accounts.${carol}.state.margin`,
+      "TotalMargin market.agg.totalMargin",
+      "NetSizeSum market.agg.netSize",
+    ]);
+    // The token shortfall hides behind the (now zero) pool cash: credits count only positive cash.
+    broken.market.collateralBalance = 0n;
+    expect(checkState({ snapshot: broken }).map((v) => v.invariant)).toContain("TokenConservation");
+  });
+
+  test("a transition may not loosen the mode or go back in time", () => {
+    const { snapshot, before } = session();
+    expect(checkTransition(before, snapshot)).toEqual([]);
+    const halted = structuredClone(before);
+    halted.market.mode = Mode.Halted;
+    expect(checkTransition(halted, snapshot).map((v) => v.invariant)).toEqual(["ModeOnlyTightens"]);
+    expect(checkTransition(snapshot, before).map((v) => v.invariant)).toContain("TimeMonotone");
+  });
+});
+
+describe("diffState", () => {
+  test("equal snapshots differ nowhere, whatever the address case or number type", () => {
+    const { snapshot } = session();
+    const chainLike = structuredClone(snapshot) as unknown as Record<string, never>;
+    const c = chainLike as unknown as Snapshot;
+    (c.market as { market: string }).market = c.market.market.toUpperCase().replace("0X", "0x");
+    (c.market as unknown as { mode: bigint }).mode = BigInt(c.market.mode);
+    (c as { accounts: Snapshot["accounts"] }).accounts = [...c.accounts].reverse();
+    expect(diffState(snapshot, c)).toEqual([]);
+  });
+
+  test("reports each differing field, missing accounts, and honours ignore", () => {
+    const { snapshot } = session();
+    const other = structuredClone(snapshot);
+    other.market.agg.insurance += 7n;
+    other.accounts = other.accounts.filter((a) => a.account !== bob);
+    const aliceView = other.accounts.find((a) => a.account === alice);
+    if (!aliceView) throw new Error("alice missing");
+    aliceView.state.fundingIndex += 1n;
+    const diff = diffState(snapshot, other);
+    expect(diff).toContainEqual({
+      path: "market.agg.insurance",
+      expected: String(snapshot.market.agg.insurance),
+      actual: String(snapshot.market.agg.insurance + 7n),
+    });
+    expect(diff).toContainEqual(expect.objectContaining({ path: `accounts.${alice}.state.fundingIndex` }));
+    expect(diff).toContainEqual(expect.objectContaining({ path: `accounts.${bob}`, actual: "<missing>" }));
+    expect(
+      diffState(snapshot, other, {
+        ignore: ["market.agg.insurance", "accounts.*.state.fundingIndex", `accounts.${bob}`],
+      }),
+    ).toEqual([]);
+    // The report is JSON as it is.
+    expect(JSON.parse(JSON.stringify(diff))).toEqual(diff);
+    expect(JSON.parse(toJson(snapshot)).market.agg.insurance).toBe(String(snapshot.market.agg.insurance));
+  });
+});

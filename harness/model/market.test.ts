@@ -1,0 +1,603 @@
+import { describe, expect, test } from "vitest";
+import {
+  addresses,
+  alice,
+  bob,
+  carol,
+  dave,
+  eve,
+  fund,
+  keeper,
+  lp,
+  nearZeroMarginReduce,
+  ok,
+  reverted,
+  setPrice,
+  T0,
+  testModel,
+  tripped,
+  UNIT,
+  USD,
+} from "./fixtures.js";
+import { allows, type MarketModel } from "./market.js";
+import { ceilDiv } from "./math.js";
+import { Action, Invariant, Mode, OracleClass } from "./types.js";
+
+/** A model with a 1,000,000 USD pool, one block after deployment. */
+function withPool(parameters: Parameters<typeof testModel>[0] = {}): MarketModel {
+  const m = testModel(parameters);
+  m.warp(T0 + 12n);
+  fund(m, lp, 2_000_000n * USD);
+  ok(m.lpDeposit({ caller: lp, assets: 1_000_000n * USD }));
+  return m;
+}
+
+/** Funds `account` with `margin` plus 1,000 USD in its wallet and deposits `margin`. */
+function trader(m: MarketModel, account: `0x${string}`, margin: bigint): void {
+  fund(m, account, margin + 1_000n * USD);
+  ok(m.deposit({ account, amount: margin }));
+}
+
+describe("open and close with fee", () => {
+  test("10 units long at 2,000, closed at 2,200", () => {
+    const m = withPool();
+    expect(m.sharesOf(lp)).toBe(10n ** 18n); // 1e12 assets * (0 + 1e6) / (0 + 1)
+    trader(m, alice, 10_000n * USD);
+
+    const open = ok(m.modifyPosition({ account: alice, sizeDelta: 10n * UNIT }));
+    expect(open).toEqual({
+      price: 2000n * UNIT,
+      realisedPnl: 0n,
+      fee: 20n * USD, // 0.1% of 20,000
+      newSize: 10n * UNIT,
+      increasing: true,
+    });
+    expect(m.accountOf(alice)).toEqual({
+      margin: 9_980n * USD,
+      size: 10n * UNIT,
+      openNotional: 20_000n * USD,
+      fundingIndex: 0n,
+    });
+    const agg = m.aggregates();
+    expect(agg.insurance).toBe(4n * USD); // 20% of the fee
+    expect(agg.poolCash).toBe(1_000_016n * USD);
+    expect(agg.totalMargin).toBe(9_980n * USD);
+    expect(agg.longOpenInterest).toBe(10n * UNIT);
+    expect(agg.netOpenNotional).toBe(20_000n * USD);
+
+    setPrice(m, 2200); // +10%: exactly the jump band, still Valid
+    const close = ok(m.closePosition({ account: alice }));
+    expect(close).toEqual({
+      price: 2200n * UNIT,
+      realisedPnl: 2_000n * USD,
+      fee: 22n * USD,
+      newSize: 0n,
+      increasing: false,
+    });
+    expect(m.accountOf(alice).margin).toBe(11_958n * USD);
+    expect(m.aggregates()).toMatchObject({
+      insurance: 8_400_000n,
+      poolCash: 998_033_600_000n,
+      longOpenInterest: 0n,
+      netOpenNotional: 0n,
+      totalMargin: 11_958n * USD,
+    });
+    expect(m.poolEquity()).toBe(998_033_600_000n);
+  });
+
+  test("a partial close removes cost basis pro rata, truncated; proceeds round against the trader", () => {
+    const m = withPool();
+    trader(m, alice, 10_000n * USD);
+    ok(m.modifyPosition({ account: alice, sizeDelta: 3n * UNIT }));
+    setPrice(m, 2001);
+    // Close 1 of 3 units: basis removed = 6,000e6 * 1 / 3 = 2,000e6; proceeds = 2,001e6.
+    const r = ok(m.modifyPosition({ account: alice, sizeDelta: -1n * UNIT }));
+    expect(r.realisedPnl).toBe(1n * USD);
+    expect(m.accountOf(alice).openNotional).toBe(4_000n * USD);
+  });
+
+  test("a short's basis rounds up (receives less) and its proceeds round down (pays more)", () => {
+    const m = withPool();
+    trader(m, bob, 10_000n * USD);
+    // 1 wei of size at 2,000: value 2e-15 collateral units; the short's basis ceil(-2e-15) = 0.
+    ok(m.modifyPosition({ account: bob, sizeDelta: -1n }));
+    expect(m.accountOf(bob).openNotional).toBe(0n);
+    // Closing it: proceeds floor(-1 * 2000e18 / 1e30) = -1, so the short pays one unit.
+    expect(ok(m.closePosition({ account: bob })).realisedPnl).toBe(-1n);
+  });
+});
+
+describe("funding", () => {
+  test("accrues at the skew rate and settles on the next touch", () => {
+    const m = withPool();
+    trader(m, alice, 10_000n * USD);
+    ok(m.modifyPosition({ account: alice, sizeDelta: 10n * UNIT }));
+    // rate = 10e18 * 1e11 / 1000e18 = 1e9 (1e-9 of notional per second, longs pay)
+    expect(m.fundingRate()).toBe(10n ** 9n);
+    m.warp(m.now + 1000n);
+    // index += (1e9 * 2000e18 / 1e18) * 1000 = 2e15; alice owes ceil(10e18 * 2e15 / 1e30) = 20,000 (0.02 USD)
+    expect(m.currentFundingIndex()).toBe(2n * 10n ** 15n);
+    expect(m.accountHealth(alice).equity).toBe(9_980n * USD - 20_000n);
+    expect(m.poolEquity()).toBe(1_000_016n * USD + 20_000n);
+
+    const r = m.deposit({ account: alice, amount: 1n * USD });
+    expect(r.ok && !r.tripped && r.events.map((e) => e.name)).toEqual(["FundingSettled", "Deposited"]);
+    expect(m.accountOf(alice)).toEqual({
+      margin: 9_981n * USD - 20_000n,
+      size: 10n * UNIT,
+      openNotional: 20_000n * USD,
+      fundingIndex: 2n * 10n ** 15n,
+    });
+    const agg = m.aggregates();
+    expect(agg.poolCash).toBe(1_000_016n * USD + 20_000n);
+    expect(agg.sizeTimesIndex).toBe(2n * 10n ** 34n);
+    expect(agg.lastFundingTime).toBe(m.now);
+    expect(m.poolEquity()).toBe(1_000_016n * USD + 20_000n); // owed moved from "owed" to cash
+  });
+
+  test("the rate is capped at full skew", () => {
+    const m = withPool({ risk: { skewScale: 5n * UNIT } });
+    trader(m, alice, 10_000n * USD);
+    ok(m.modifyPosition({ account: alice, sizeDelta: 10n * UNIT }));
+    expect(m.fundingRate()).toBe(10n ** 11n);
+  });
+
+  test("a short is paid funding in a net-long market, out of pool cash", () => {
+    const m = withPool();
+    trader(m, alice, 10_000n * USD);
+    trader(m, bob, 10_000n * USD);
+    ok(m.modifyPosition({ account: alice, sizeDelta: 10n * UNIT }));
+    ok(m.modifyPosition({ account: bob, sizeDelta: -2n * UNIT }));
+    m.warp(m.now + 500n);
+    // rate = 8e18 * 1e11 / 1000e18 = 8e8; index += 8e8 * 2000 * 500 = 8e14; bob owed ceil(-2e18 * 8e14 / 1e30) = -1,600
+    const cash = m.aggregates().poolCash;
+    ok(m.deposit({ account: bob, amount: 1n }));
+    expect(m.aggregates().poolCash).toBe(cash - 1_600n);
+  });
+});
+
+describe("liquidation", () => {
+  test("without bad debt: penalty split between keeper and insurance, the rest stays", () => {
+    const m = withPool();
+    trader(m, dave, 2_100n * USD);
+    ok(m.modifyPosition({ account: dave, sizeDelta: 10n * UNIT })); // margin 2,080
+    setPrice(m, 1850);
+    ok(m.refresh());
+    expect(m.accountView(dave)).toMatchObject({
+      equity: 580n * USD, // 2,080 + 18,500 - 20,000
+      maintenanceRequired: 925n * USD, // 5% of 18,500
+      liquidatable: true,
+    });
+    const r = ok(m.liquidate({ account: dave, liquidator: keeper }));
+    expect(r).toEqual({
+      reward: 92_500_000n, // 25% of the 2% penalty on 18,500
+      penaltyToInsurance: 277_500_000n,
+      price: 1850n * UNIT,
+      size: 10n * UNIT,
+      badDebt: null,
+    });
+    expect(m.accountOf(dave)).toEqual({ margin: 210n * USD, size: 0n, openNotional: 0n, fundingIndex: 0n });
+    expect(m.collateralBalanceOf(keeper)).toBe(92_500_000n);
+    expect(m.aggregates()).toMatchObject({
+      insurance: 281_500_000n,
+      poolCash: 1_001_516n * USD,
+      longOpenInterest: 0n,
+    });
+  });
+
+  test("with bad debt: insurance first, then the pool", () => {
+    const m = withPool();
+    trader(m, eve, 2_100n * USD);
+    ok(m.modifyPosition({ account: eve, sizeDelta: 10n * UNIT }));
+    setPrice(m, 1850);
+    ok(m.refresh());
+    setPrice(m, 1700); // -8.1% from the last good price
+    const r = m.liquidate({ account: eve, liquidator: keeper });
+    expect(ok(r)).toEqual({
+      reward: 0n,
+      penaltyToInsurance: 0n,
+      price: 1700n * UNIT,
+      size: 10n * UNIT,
+      badDebt: { deficit: 920n * USD, coveredByInsurance: 4n * USD, socialised: 916n * USD },
+    });
+    expect(r.ok && !r.tripped && r.events.map((e) => e.name)).toEqual([
+      "PriceAccepted",
+      "BadDebt",
+      "Liquidated",
+    ]);
+    expect(m.accountOf(eve).margin).toBe(0n);
+    expect(m.aggregates()).toMatchObject({ insurance: 0n, poolCash: 1_002_100n * USD, totalMargin: 0n });
+  });
+
+  test("with bad debt fully covered by a funded insurance", () => {
+    const m = withPool();
+    fund(m, carol, 10_000n * USD);
+    ok(m.fundInsurance({ from: carol, amount: 10_000n * USD }));
+    trader(m, eve, 2_100n * USD);
+    ok(m.modifyPosition({ account: eve, sizeDelta: 10n * UNIT }));
+    setPrice(m, 1850);
+    ok(m.refresh());
+    setPrice(m, 1700);
+    const r = ok(m.liquidate({ account: eve, liquidator: keeper }));
+    expect(r.badDebt).toEqual({ deficit: 920n * USD, coveredByInsurance: 920n * USD, socialised: 0n });
+    expect(m.aggregates()).toMatchObject({ insurance: 9_084n * USD, poolCash: 1_003_016n * USD });
+  });
+});
+
+describe("LP shares (ERC-4626, decimals offset 6)", () => {
+  test("deposit floors, mint ceils, withdraw ceils, redeem floors", () => {
+    const m = testModel({ risk: { minBacking: 0n } });
+    m.warp(T0 + 12n);
+    fund(m, lp, 10_000n * USD);
+    expect(ok(m.lpDeposit({ caller: lp, assets: 1_000n * USD })).shares).toBe(10n ** 15n);
+    trader(m, alice, 10_000n * USD);
+    ok(m.modifyPosition({ account: alice, sizeDelta: 10n * UNIT })); // 16 USD of fee to the pool
+    expect(m.totalAssets()).toBe(1_016n * USD);
+
+    // 100e6 * (1e15 + 1e6) / (1,016e6 + 1), floored
+    expect(m.previewDeposit(100n * USD)).toBe(98_425_196_851_943n);
+    expect(ok(m.lpDeposit({ caller: lp, assets: 100n * USD })).shares).toBe(98_425_196_851_943n);
+    // 1e14 * (1,116e6 + 1) / (1,098,425,196,851,943 + 1e6), ceiled
+    expect(ok(m.lpMint({ caller: lp, shares: 10n ** 14n })).assets).toBe(101_600_000n);
+    expect(ok(m.lpWithdraw({ caller: lp, assets: 50n * USD })).shares).toBe(49_212_598_425_908n);
+    expect(m.totalSupply()).toBe(1_149_212_598_426_035n);
+    expect(m.totalAssets()).toBe(1_167_600_000n);
+    expect(ok(m.lpRedeem({ caller: lp, shares: 10n ** 15n })).assets).toBe(1_015_999_999n);
+  });
+
+  test("a donation moves nothing and the first depositor cannot inflate the share price", () => {
+    const fresh = testModel();
+    fresh.warp(T0 + 12n);
+    fund(fresh, carol, 1_000_001n * USD);
+    fund(fresh, alice, 1_000n * USD);
+    expect(ok(fresh.lpDeposit({ caller: carol, assets: 1n })).shares).toBe(10n ** 6n);
+    ok(fresh.transfer({ from: carol, to: addresses.market, amount: 1_000_000n * USD }));
+    ok(fresh.transfer({ from: carol, to: addresses.pool, amount: 1n * USD - 1n }));
+    expect(fresh.totalAssets()).toBe(1n);
+    expect(ok(fresh.lpDeposit({ caller: alice, assets: 1_000n * USD })).shares).toBe(10n ** 15n);
+    expect(fresh.convertToAssets(10n ** 15n)).toBe(1_000n * USD);
+  });
+
+  test("maxWithdraw is capped by the backing the pool must keep", () => {
+    const m = withPool();
+    trader(m, alice, 100_000n * USD);
+    ok(m.modifyPosition({ account: alice, sizeDelta: 100n * UNIT })); // net notional 200,000: keep 100,000
+    // equity 1,000,160 - 100,000 backing
+    expect(m.poolWithdrawable()).toBe(900_160n * USD);
+    expect(m.maxWithdraw(lp)).toBe(900_160n * USD);
+    reverted(m.lpWithdraw({ caller: lp, assets: 900_161n * USD }), "ERC4626ExceededMaxWithdraw", [
+      lp,
+      900_161n * USD,
+      900_160n * USD,
+    ]);
+    ok(m.lpWithdraw({ caller: lp, assets: 900_160n * USD }));
+    expect(m.poolWithdrawable()).toBe(0n);
+  });
+});
+
+describe("every error path", () => {
+  test("zero amounts and sizes", () => {
+    const m = withPool();
+    trader(m, alice, 1_000n * USD);
+    reverted(m.deposit({ account: alice, amount: 0n }), "MarketZeroAmount", []);
+    reverted(m.withdraw({ account: alice, amount: 0n }), "MarketZeroAmount", []);
+    reverted(m.fundInsurance({ from: alice, amount: 0n }), "MarketZeroAmount", []);
+    reverted(m.modifyPosition({ account: alice, sizeDelta: 0n }), "MarketZeroSize", []);
+    reverted(m.closePosition({ account: alice }), "MarketZeroSize", []);
+    reverted(m.lpDeposit({ caller: lp, assets: 0n }), "PoolZeroShares", []);
+    reverted(m.lpRedeem({ caller: lp, shares: 1n }), "PoolZeroShares", []); // rounds to 0 assets
+  });
+
+  test("margin errors", () => {
+    const m = withPool();
+    trader(m, alice, 1_000n * USD);
+    // 10 units: notional 20,000, IM 2,000; equity 1,000 - 20 fee
+    reverted(m.modifyPosition({ account: alice, sizeDelta: 10n * UNIT }), "MarketInsufficientMargin", [
+      980n * USD,
+      2_000n * USD,
+    ]);
+    reverted(m.withdraw({ account: alice, amount: 1_001n * USD }), "MarketInsufficientFreeMargin", [
+      1_001n * USD,
+      1_000n * USD,
+    ]);
+    ok(m.modifyPosition({ account: alice, sizeDelta: 4n * UNIT })); // IM 800, margin 992
+    reverted(m.withdraw({ account: alice, amount: 200n * USD }), "MarketInsufficientMargin", [
+      792n * USD,
+      800n * USD,
+    ]);
+    ok(m.withdraw({ account: alice, amount: 192n * USD }));
+  });
+
+  test("price limit, open-interest cap, backing", () => {
+    const m = withPool({ risk: { maxOpenInterest: 15n * UNIT } });
+    trader(m, alice, 100_000n * USD);
+    reverted(
+      m.modifyPosition({ account: alice, sizeDelta: UNIT, priceLimit: 1999n * UNIT }),
+      "MarketPriceLimit",
+      [2000n * UNIT, 1999n * UNIT],
+    );
+    reverted(
+      m.modifyPosition({ account: alice, sizeDelta: -UNIT, priceLimit: 2001n * UNIT }),
+      "MarketPriceLimit",
+      [2000n * UNIT, 2001n * UNIT],
+    );
+    reverted(m.modifyPosition({ account: alice, sizeDelta: 16n * UNIT }), "MarketOpenInterestCap", [
+      16n * UNIT,
+      15n * UNIT,
+    ]);
+    reverted(m.modifyPosition({ account: alice, sizeDelta: -16n * UNIT }), "MarketOpenInterestCap", [
+      16n * UNIT,
+      15n * UNIT,
+    ]);
+
+    const small = testModel();
+    small.warp(T0 + 12n);
+    fund(small, lp, 5_000n * USD);
+    ok(small.lpDeposit({ caller: lp, assets: 5_000n * USD }));
+    trader(small, alice, 10_000n * USD);
+    // net notional 20,000: the pool must keep 10,000 of equity; it has 5,016 after the fee
+    reverted(small.modifyPosition({ account: alice, sizeDelta: 10n * UNIT }), "MarketInsufficientBacking", [
+      5_016n * USD,
+      10_000n * USD,
+    ]);
+  });
+
+  test("oracle classes refused by actions that trust the price", () => {
+    const m = withPool();
+    trader(m, alice, 10_000n * USD);
+    setPrice(m, 2300); // +15%
+    reverted(m.modifyPosition({ account: alice, sizeDelta: UNIT }), "MarketOracleNotValid", [
+      OracleClass.TooVolatile,
+    ]);
+    setPrice(m, 2000);
+    m.setAnswer({ feed: "primary", answer: 2100n * 10n ** 8n }); // secondary still 2,000: 5% apart
+    reverted(m.modifyPosition({ account: alice, sizeDelta: UNIT }), "MarketOracleNotValid", [
+      OracleClass.Diverged,
+    ]);
+    setPrice(m, 1); // clamped by the feed to its minAnswer
+    reverted(m.modifyPosition({ account: alice, sizeDelta: UNIT }), "MarketOracleNotValid", [
+      OracleClass.AtBounds,
+    ]);
+    m.setBounds({ feed: "primary", minAnswer: -10n, maxAnswer: 10n ** 20n });
+    m.setAnswer({ feed: "primary", answer: -1n });
+    reverted(m.modifyPosition({ account: alice, sizeDelta: UNIT }), "MarketOracleNotValid", [
+      OracleClass.NonPositive,
+    ]);
+    m.setBounds({ feed: "primary", minAnswer: 10n ** 8n, maxAnswer: 10n ** 14n });
+    setPrice(m, 2000);
+    ok(m.modifyPosition({ account: alice, sizeDelta: UNIT })); // accepts the new round
+    m.setReportedRound({ feed: "primary", roundId: 1n }); // a round below the last accepted one
+    reverted(m.modifyPosition({ account: alice, sizeDelta: UNIT }), "MarketOracleNotValid", [
+      OracleClass.Stale,
+    ]);
+    m.setReportedRound({ feed: "primary", roundId: 0n });
+    m.warp(m.now + 3601n);
+    reverted(m.modifyPosition({ account: alice, sizeDelta: UNIT }), "MarketOracleNotValid", [
+      OracleClass.Stale,
+    ]);
+    reverted(m.liquidate({ account: alice, liquidator: keeper }), "MarketOracleNotValid", [
+      OracleClass.Stale,
+    ]);
+    reverted(m.withdraw({ account: alice, amount: 1n }), "MarketOracleNotValid", [OracleClass.Stale]);
+    reverted(m.lpDeposit({ caller: lp, assets: 1n * USD }), "MarketOracleNotValid", [OracleClass.Stale]);
+    // Without a position, deposits and withdrawals never read the price.
+    trader(m, carol, 1_000n * USD);
+    ok(m.withdraw({ account: carol, amount: 1_000n * USD }));
+  });
+
+  test("a reduce that would leave negative margin is for the liquidators", () => {
+    const m = withPool();
+    trader(m, dave, 2_100n * USD);
+    ok(m.modifyPosition({ account: dave, sizeDelta: 10n * UNIT }));
+    setPrice(m, 1850);
+    ok(m.refresh());
+    setPrice(m, 1700);
+    // 9 units closed at 1,700: -2,700 realised, 15.3 fee; margin 2,080 - 2,715.3
+    reverted(m.modifyPosition({ account: dave, sizeDelta: -9n * UNIT }), "MarketAccountInsolvent", [
+      -635_300_000n,
+    ]);
+  });
+
+  test("liquidation preconditions", () => {
+    const m = withPool();
+    trader(m, alice, 10_000n * USD);
+    reverted(m.liquidate({ account: alice, liquidator: keeper }), "MarketNoPosition", []);
+    ok(m.modifyPosition({ account: alice, sizeDelta: UNIT }));
+    reverted(m.liquidate({ account: alice, liquidator: keeper }), "MarketNotLiquidatable", [
+      9_998n * USD, // 10,000 - 2 fee
+      100n * USD, // 5% of 2,000
+    ]);
+  });
+
+  test("the pool cannot pay a winner more than its cash; an insolvent pool takes no deposits", () => {
+    const m = testModel();
+    m.warp(T0 + 12n);
+    fund(m, lp, 20_000n * USD);
+    ok(m.lpDeposit({ caller: lp, assets: 10_000n * USD }));
+    trader(m, alice, 10_000n * USD);
+    ok(m.modifyPosition({ account: alice, sizeDelta: 10n * UNIT }));
+    for (const price of [2200, 2420, 2662, 2928, 3220]) {
+      setPrice(m, price);
+      ok(m.refresh());
+    }
+    // Realised 12,200 against 10,016 of cash.
+    reverted(m.closePosition({ account: alice }), "MarketPoolCannotPay", [12_200n * USD, 10_016n * USD]);
+    expect(m.poolEquity()).toBe(-2_184n * USD);
+    expect(m.totalAssets()).toBe(0n);
+    reverted(m.lpDeposit({ caller: lp, assets: 1_000n * USD }), "PoolInsolvent", [-2_184n * USD]);
+  });
+
+  test("token errors: solady's own on the market, OpenZeppelin's bubbled through the pool", () => {
+    const m = withPool();
+    reverted(m.deposit({ account: carol, amount: 1n }), "TransferFromFailed", []);
+    reverted(m.fundInsurance({ from: carol, amount: 1n }), "TransferFromFailed", []);
+    reverted(m.lpDeposit({ caller: carol, assets: 1n }), "ERC20InsufficientAllowance", [
+      addresses.pool,
+      0n,
+      1n,
+    ]);
+    ok(m.approve({ owner: carol, spender: addresses.pool, amount: 5n }));
+    reverted(m.lpDeposit({ caller: carol, assets: 1n }), "ERC20InsufficientBalance", [carol, 0n, 1n]);
+    reverted(m.lpRedeem({ caller: carol, shares: 10n ** 6n, owner: lp }), "ERC20InsufficientAllowance", [
+      carol,
+      0n,
+      10n ** 6n,
+    ]);
+    reverted(m.lpWithdraw({ caller: lp, assets: 1_000_001n * USD }), "ERC4626ExceededMaxWithdraw");
+    reverted(m.lpRedeem({ caller: lp, shares: 10n ** 18n + 1n }), "ERC4626ExceededMaxRedeem");
+  });
+
+  test("arithmetic overflow panics", () => {
+    const m = withPool();
+    trader(m, alice, 10_000n * USD);
+    reverted(m.modifyPosition({ account: alice, sizeDelta: 1n << 250n }), "Panic", [0x11n]);
+  });
+
+  test("governance: owner only, validated", () => {
+    const m = withPool();
+    const risk = m.riskParams();
+    reverted(m.setRiskParams({ caller: alice, params: risk }), "OwnableUnauthorizedAccount", [alice]);
+    reverted(
+      m.setRiskParams({ caller: addresses.owner, params: { ...risk, skewScale: 0n } }),
+      "MarketBadParams",
+    );
+    ok(m.setRiskParams({ caller: addresses.owner, params: { ...risk, tradingFee: 0n } }));
+    const params = m.state.oracle.params;
+    reverted(
+      m.setOracleParams({ caller: addresses.owner, params: { ...params, mmFloor: params.imFloor } }),
+      "OracleGuardBadParams",
+    );
+  });
+});
+
+describe("modes", () => {
+  test("the permission table, every cell", () => {
+    const table: Record<number, boolean[]> = {
+      // Deposit, Withdraw, Increase, Reduce, Liquidate, LpDeposit, LpWithdraw
+      [Mode.Normal]: [true, true, true, true, true, true, true],
+      [Mode.Cautious]: [true, true, true, true, true, true, true],
+      [Mode.ReduceOnly]: [true, true, false, true, true, false, true],
+      [Mode.Halted]: [true, false, false, false, false, false, false],
+      [Mode.Settlement]: [false, false, false, false, false, false, false],
+    };
+    for (const [mode, row] of Object.entries(table)) {
+      for (const action of Object.values(Action)) {
+        expect(allows(Number(mode) as Mode, action), `mode ${mode} action ${action}`).toBe(row[action]);
+      }
+    }
+  });
+
+  test("Halted: deposits and flat withdrawals only; ERC-4626 limits go to zero", () => {
+    const m = withPool();
+    trader(m, alice, 10_000n * USD);
+    trader(m, carol, 1_000n * USD);
+    ok(m.modifyPosition({ account: alice, sizeDelta: UNIT }));
+    m.state.market.mode = Mode.Halted;
+    ok(m.deposit({ account: alice, amount: 1n }));
+    ok(m.withdraw({ account: carol, amount: 1_000n * USD }));
+    reverted(m.withdraw({ account: alice, amount: 1n }), "MarketNotAllowed", [Action.Withdraw, Mode.Halted]);
+    reverted(m.modifyPosition({ account: alice, sizeDelta: UNIT }), "MarketNotAllowed", [
+      Action.Increase,
+      Mode.Halted,
+    ]);
+    reverted(m.closePosition({ account: alice }), "MarketNotAllowed", [Action.Reduce, Mode.Halted]);
+    reverted(m.liquidate({ account: alice, liquidator: keeper }), "MarketNotAllowed", [
+      Action.Liquidate,
+      Mode.Halted,
+    ]);
+    reverted(m.lpDeposit({ caller: lp, assets: 1n }), "ERC4626ExceededMaxDeposit", [lp, 1n, 0n]);
+    reverted(m.lpMint({ caller: lp, shares: 1n }), "ERC4626ExceededMaxMint", [lp, 1n, 0n]);
+    reverted(m.lpWithdraw({ caller: lp, assets: 1n }), "ERC4626ExceededMaxWithdraw", [lp, 1n, 0n]);
+    expect(m.poolWithdrawable()).toBe(0n);
+  });
+
+  test("ReduceOnly: reduce yes, increase and LP deposit no", () => {
+    const m = withPool();
+    trader(m, alice, 10_000n * USD);
+    ok(m.modifyPosition({ account: alice, sizeDelta: 2n * UNIT }));
+    m.state.market.mode = Mode.ReduceOnly;
+    reverted(m.modifyPosition({ account: alice, sizeDelta: UNIT }), "MarketNotAllowed", [
+      Action.Increase,
+      Mode.ReduceOnly,
+    ]);
+    reverted(m.modifyPosition({ account: alice, sizeDelta: -3n * UNIT }), "MarketNotAllowed", [
+      Action.Increase, // a flip through zero is an increase
+      Mode.ReduceOnly,
+    ]);
+    ok(m.modifyPosition({ account: alice, sizeDelta: -UNIT }));
+    reverted(m.lpDeposit({ caller: lp, assets: 1n }), "ERC4626ExceededMaxDeposit");
+    ok(m.lpWithdraw({ caller: lp, assets: 1n * USD }));
+  });
+});
+
+describe("trips: the action is rolled back and the market halts", () => {
+  /** Funding `account` owes now (positive) or is owed (negative), as `_settleFunding` computes it. */
+  function fundingOwed(m: MarketModel, account: `0x${string}`): bigint {
+    const a = m.accountOf(account);
+    return ceilDiv(a.size * (m.currentFundingIndex() - a.fundingIndex), m.state.market.valueDivisor);
+  }
+
+  // Both trips below come from `_settleFunding` crediting pool cash (or margin) with funding the other side
+  // cannot pay: the credits then exceed the tokens held, and TokenConservation (checked first) fails.
+  test("a deposit into an account whose funding debt exceeds its margin halts the market", () => {
+    const m = withPool();
+    trader(m, alice, 10_000n * USD);
+    ok(m.modifyPosition({ account: alice, sizeDelta: 10n * UNIT }));
+    trader(m, dave, 2_100n * USD);
+    ok(m.modifyPosition({ account: dave, sizeDelta: 10n * UNIT })); // margin 2,080
+    setPrice(m, 1850);
+    ok(m.refresh());
+    setPrice(m, 1700);
+    // A reduce that realises almost all the margin: allowed (margin stays >= 0), leaves dave underwater.
+    ok(m.modifyPosition({ account: dave, sizeDelta: nearZeroMarginReduce(m, dave) }));
+    const margin = m.accountOf(dave).margin;
+    expect(margin >= 0n && margin < 100n).toBe(true);
+    m.warp(m.now + 60n);
+    const owed = fundingOwed(m, dave);
+    expect(owed > margin + 1n).toBe(true);
+
+    const before = m.clone().state;
+    const r = m.deposit({ account: dave, amount: 1n });
+    const trip = tripped(r);
+    if (!r.ok) throw new Error("unreachable");
+    expect(trip.invariant).toBe(Invariant.TokenConservation);
+    // Pool cash was credited `owed` while dave's margin went to margin + 1 - owed < 0 (not counted).
+    expect(trip.expected - trip.actual).toBe(owed - margin - 1n);
+    expect(m.mode).toBe(Mode.Halted);
+    expect(m.aggregates()).toEqual(before.market.agg); // rolled back
+    expect(r.events.map((e) => e.name)).toEqual(["InvariantViolated", "ModeChanged"]);
+    // Halted is sticky: dave can no longer be liquidated, and no one with a position can leave.
+    reverted(m.liquidate({ account: dave, liquidator: keeper }), "MarketNotAllowed", [
+      Action.Liquidate,
+      Mode.Halted,
+    ]);
+    reverted(m.closePosition({ account: alice }), "MarketNotAllowed", [Action.Reduce, Mode.Halted]);
+  });
+
+  test("a short's deposit after LPs took all pool cash halts the market", () => {
+    const m = testModel();
+    m.warp(T0 + 12n);
+    fund(m, lp, 20_000n * USD);
+    ok(m.lpDeposit({ caller: lp, assets: 20_000n * USD }));
+    trader(m, alice, 10_000n * USD);
+    trader(m, bob, 1_000n * USD);
+    ok(m.modifyPosition({ account: alice, sizeDelta: 10n * UNIT }));
+    ok(m.modifyPosition({ account: bob, sizeDelta: -1n * UNIT }));
+    for (const price of [1800, 1620, 1458, 1313, 1200]) {
+      setPrice(m, price);
+      ok(m.refresh());
+    }
+    // Traders' unrealised loss counts as pool equity: LPs may take every unit of cash out.
+    const cash = m.aggregates().poolCash;
+    expect(m.poolWithdrawable()).toBe(cash);
+    ok(m.lpWithdraw({ caller: lp, assets: cash }));
+    m.warp(m.now + 60n);
+    const owed = fundingOwed(m, bob);
+    expect(owed < 0n).toBe(true); // bob is paid
+    const trip = tripped(m.deposit({ account: bob, amount: 1n }));
+    expect(trip.invariant).toBe(Invariant.TokenConservation);
+    // Bob's margin rose by what he is owed; the cash it came from is negative and not counted.
+    expect(trip.expected - trip.actual).toBe(-owed);
+    expect(m.mode).toBe(Mode.Halted);
+  });
+});

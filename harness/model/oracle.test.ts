@@ -1,0 +1,247 @@
+import { fc, test } from "@fast-check/vitest";
+import { describe, expect } from "vitest";
+import { defaultOracleParams, FEED_DECIMALS, INITIAL_VARIANCE, MAX_ANSWER, MIN_ANSWER } from "./defaults.js";
+import { createMockAggregator, pushRound, type SequencerState } from "./feeds.js";
+import { addresses, fuzz } from "./fixtures.js";
+import { EvmRevert } from "./math.js";
+import {
+  approximateAccept,
+  checkVolatility,
+  classify,
+  createOracle,
+  type OracleFeeds,
+  type OracleState,
+  peek,
+  update,
+} from "./oracle.js";
+import type { ModelEvent } from "./result.js";
+import { OracleClass } from "./types.js";
+
+const T0 = 1_700_000_000n;
+const a8 = (price: number) => BigInt(Math.round(price * 1e8));
+
+function setup(options: { sequencer?: SequencerState; secondary?: boolean } = {}) {
+  const feed = () =>
+    createMockAggregator({
+      decimals: FEED_DECIMALS,
+      initialAnswer: a8(2000),
+      minAnswer: MIN_ANSWER,
+      maxAnswer: MAX_ANSWER,
+      timestamp: T0,
+    });
+  const feeds: OracleFeeds = {
+    primary: feed(),
+    secondary: options.secondary === false ? null : feed(),
+    sequencer: options.sequencer ?? null,
+  };
+  const oracle = createOracle({
+    owner: addresses.owner,
+    feeds,
+    minAnswer: MIN_ANSWER,
+    maxAnswer: MAX_ANSWER,
+    params: defaultOracleParams(),
+    initialVariance: INITIAL_VARIANCE,
+    timestamp: T0,
+  });
+  return { feeds, oracle };
+}
+
+function secondaryOf(feeds: OracleFeeds) {
+  if (!feeds.secondary) throw new Error("no secondary feed");
+  return feeds.secondary;
+}
+
+describe("construction", () => {
+  test("seeds the last good price and the margins from the initial variance", () => {
+    const { oracle } = setup();
+    expect(oracle.lastGoodPrice).toBe(2000n * 10n ** 18n);
+    expect(oracle.lastRoundId).toBe(1n);
+    // σ = sqrt(20,294,266,869 * 3600 in WAD) ≈ 0.00855: both ratios sit at their floors.
+    expect(oracle.initialMargin).toBe(10n ** 17n);
+    expect(oracle.maintenanceMargin).toBe(5n * 10n ** 16n);
+  });
+
+  test("refuses an invalid first reading", () => {
+    const feeds: OracleFeeds = {
+      primary: createMockAggregator({
+        decimals: 8,
+        initialAnswer: MIN_ANSWER,
+        minAnswer: MIN_ANSWER,
+        maxAnswer: MAX_ANSWER,
+        timestamp: T0,
+      }),
+      secondary: null,
+      sequencer: null,
+    };
+    const create = () =>
+      createOracle({
+        owner: addresses.owner,
+        feeds,
+        minAnswer: MIN_ANSWER,
+        maxAnswer: MAX_ANSWER,
+        params: defaultOracleParams(),
+        initialVariance: 0n,
+        timestamp: T0,
+      });
+    expect(create).toThrow(EvmRevert);
+    expect(() => create()).toThrow(/OracleGuardInitialReadingInvalid\(3\)/);
+  });
+});
+
+describe("classification, in the contract's precedence", () => {
+  test("each class", () => {
+    const { feeds, oracle } = setup({ sequencer: { status: 0n, startedAt: T0 - 7200n, reverts: false } });
+    const at = (now: bigint) => classify(oracle, feeds, now).class;
+    expect(at(T0)).toBe(OracleClass.Valid);
+    // Sequencer first: down beats everything, then the grace period.
+    feeds.sequencer = { status: 1n, startedAt: T0 - 7200n, reverts: false };
+    expect(at(T0)).toBe(OracleClass.SequencerDown);
+    feeds.sequencer = { status: 0n, startedAt: T0 - 7200n, reverts: true };
+    expect(at(T0)).toBe(OracleClass.SequencerDown);
+    feeds.sequencer = { status: 0n, startedAt: T0 - 100n, reverts: false };
+    expect(at(T0)).toBe(OracleClass.GracePeriod);
+    feeds.sequencer = { status: 0n, startedAt: T0 + 1n, reverts: false };
+    expect(at(T0)).toBe(OracleClass.GracePeriod);
+    feeds.sequencer = { status: 0n, startedAt: T0 - 3600n, reverts: false };
+    expect(at(T0)).toBe(OracleClass.Valid);
+    feeds.sequencer = { status: 0n, startedAt: T0 - 7200n, reverts: false };
+    // A reverting primary is Stale; a non-positive answer beats staleness.
+    feeds.primary.reverts = true;
+    expect(at(T0)).toBe(OracleClass.Stale);
+    feeds.primary.reverts = false;
+    feeds.primary.minAnswer = -5n;
+    pushRound(feeds.primary, 0n, 0n);
+    expect(classify(oracle, feeds, T0)).toEqual({
+      class: OracleClass.NonPositive,
+      price: 0n,
+      roundId: 2n,
+      updatedAt: 0n,
+    });
+    // Stale: too old, in the future, or zero.
+    pushRound(feeds.primary, a8(2000), T0);
+    expect(at(T0 + 3600n)).toBe(OracleClass.Valid);
+    expect(at(T0 + 3601n)).toBe(OracleClass.Stale);
+    expect(at(T0 - 1n)).toBe(OracleClass.Stale);
+    // Round regression.
+    oracle.lastRoundId = 10n;
+    expect(at(T0)).toBe(OracleClass.Stale);
+    oracle.lastRoundId = 1n;
+    // At the guard's bounds (inclusive).
+    pushRound(feeds.primary, MIN_ANSWER, T0);
+    expect(at(T0)).toBe(OracleClass.AtBounds);
+    // Diverged from a fresh secondary (> 2%), ignored when the secondary is stale.
+    pushRound(feeds.primary, a8(2041), T0);
+    expect(at(T0)).toBe(OracleClass.Diverged); // 2.05%
+    pushRound(feeds.primary, a8(2040), T0);
+    expect(at(T0)).toBe(OracleClass.Valid); // exactly 2%
+    pushRound(secondaryOf(feeds), a8(1000), T0 - 3601n);
+    pushRound(feeds.primary, a8(2041), T0);
+    expect(at(T0)).toBe(OracleClass.Valid);
+    // TooVolatile: > 10% from the last good price, unless it is older than jumpResetAfter.
+    pushRound(feeds.primary, a8(2201), T0 + 3599n);
+    expect(at(T0 + 3599n)).toBe(OracleClass.TooVolatile);
+    expect(at(T0 + 3600n)).toBe(OracleClass.Valid);
+  });
+});
+
+describe("update", () => {
+  test("accepts a Valid reading once per round and records rejections", () => {
+    const { feeds, oracle } = setup();
+    const events: ModelEvent[] = [];
+    pushRound(secondaryOf(feeds), a8(2100), T0 + 60n);
+    pushRound(feeds.primary, a8(2100), T0 + 60n);
+    const first = update(oracle, feeds, T0 + 60n, events);
+    expect(first).toEqual({
+      class: OracleClass.Valid,
+      price: 2100n * 10n ** 18n,
+      lastGoodPrice: 2100n * 10n ** 18n,
+    });
+    const variance = oracle.variance;
+    update(oracle, feeds, T0 + 61n, events); // same round: nothing moves
+    expect(oracle.variance).toBe(variance);
+    expect(events.map((e) => e.name)).toEqual(["PriceAccepted"]);
+    pushRound(feeds.primary, a8(2500), T0 + 62n);
+    expect(update(oracle, feeds, T0 + 62n, events).class).toBe(OracleClass.Diverged); // the secondary says 2,100
+    pushRound(secondaryOf(feeds), a8(2500), T0 + 62n);
+    expect(update(oracle, feeds, T0 + 62n, events)).toEqual({
+      class: OracleClass.TooVolatile,
+      price: 2500n * 10n ** 18n,
+      lastGoodPrice: 2100n * 10n ** 18n,
+    });
+    expect(events.at(-1)).toEqual({
+      contract: "oracle",
+      name: "ReadingRejected",
+      args: { class: OracleClass.TooVolatile, roundId: 3n, price: 2500n * 10n ** 18n },
+    });
+    expect(events.at(-2)).toMatchObject({ name: "ReadingRejected", args: { class: OracleClass.Diverged } });
+    expect(peek(oracle, feeds, T0 + 62n).lastGoodPrice).toBe(2100n * 10n ** 18n);
+  });
+
+  test("maintenance rises by at most mmMaxStep per reading, never above IM; IM moves at once", () => {
+    const { feeds, oracle } = setup({ secondary: false });
+    // A +10% move one second after the last: a huge per-second variance.
+    pushRound(feeds.primary, a8(2200), T0 + 1n);
+    update(oracle, feeds, T0 + 1n, []);
+    expect(oracle.initialMargin).toBe(10n ** 18n); // capped at 100%
+    expect(oracle.maintenanceMargin).toBe(6n * 10n ** 16n); // 5% + 1%
+    pushRound(feeds.primary, a8(2200), T0 + 2n);
+    update(oracle, feeds, T0 + 2n, []);
+    expect(oracle.maintenanceMargin).toBe(7n * 10n ** 16n);
+  });
+
+  test.prop(
+    [
+      fc.array(
+        fc.tuple(fc.double({ min: -0.099, max: 0.099, noNaN: true }), fc.integer({ min: 1, max: 3600 })),
+        { minLength: 1, maxLength: 12 },
+      ),
+    ],
+    fuzz,
+  )("the exact update agrees with an independent floating-point computation", (moves) => {
+    const { feeds, oracle } = setup({ secondary: false });
+    let now = T0;
+    let price = 2000;
+    for (const [move, dt] of moves) {
+      now += BigInt(dt);
+      price *= 1 + move;
+      const before: OracleState = structuredClone(oracle);
+      pushRound(feeds.primary, a8(price), now);
+      const reading = update(oracle, feeds, now, []);
+      if (reading.class !== OracleClass.Valid) continue;
+      const approx = approximateAccept(before, reading.price, now);
+      const rel = (x: bigint, y: number) => Math.abs(Number(x) / 1e18 - y) / Math.max(Math.abs(y), 1e-12);
+      expect(rel(oracle.variance, approx.variance)).toBeLessThan(1e-9);
+      expect(rel(oracle.initialMargin, approx.initialMargin)).toBeLessThan(1e-9);
+      expect(rel(oracle.maintenanceMargin, approx.maintenanceMargin)).toBeLessThan(1e-9);
+    }
+  });
+});
+
+describe("checkVolatility", () => {
+  test("exact figures are accepted as exact", () => {
+    const { oracle } = setup();
+    const figures = {
+      variance: oracle.variance,
+      initialMargin: oracle.initialMargin,
+      maintenanceMargin: oracle.maintenanceMargin,
+    };
+    expect(checkVolatility(oracle, figures)).toEqual({ ok: true, exact: true, adopted: figures });
+  });
+
+  test("figures within tolerance are adopted; beyond it nothing changes", () => {
+    const { oracle } = setup();
+    const chain = {
+      variance: oracle.variance + 3n,
+      initialMargin: oracle.initialMargin + 50_000_000n,
+      maintenanceMargin: oracle.maintenanceMargin,
+    };
+    const r = checkVolatility(oracle, chain);
+    expect(r).toMatchObject({ ok: true, exact: false });
+    expect(oracle.variance).toBe(chain.variance);
+    expect(oracle.initialMargin).toBe(chain.initialMargin);
+    const far = { ...chain, initialMargin: chain.initialMargin + 10n ** 12n };
+    const refused = checkVolatility(oracle, far);
+    expect(refused).toMatchObject({ ok: false, mismatches: [{ field: "initialMargin" }] });
+    expect(oracle.initialMargin).toBe(chain.initialMargin);
+  });
+});

@@ -1,0 +1,317 @@
+/**
+ * src/OracleGuard.sol as a model: classification (same precedence as `_classify`), the last good price,
+ * acceptance of a Valid reading once per round, the EWMA variance and the margin ratios that follow it.
+ *
+ * Volatility: the model computes variance, σ, IM and MM with a bit-exact port of solady's `lnWad`/`sqrtWad`
+ * (math.ts), so it normally agrees with the chain to the wei. As a safety net, `checkVolatility` accepts the
+ * chain's figures when they differ from the model's by at most a tight relative tolerance (default 1e-9, or a
+ * few wei) and then ADOPTS the chain's exact values, so that every downstream figure (margin requirements,
+ * liquidations) stays exact even if the port and solady ever part ways. `approximateAccept` is an independent
+ * floating-point computation of the same update, used by the tests to check the exact port.
+ */
+import type { Address } from "viem";
+import { latestRoundData, type MockAggregatorState, type SequencerState } from "./feeds.js";
+import {
+  dist,
+  divWad,
+  EvmRevert,
+  lnWad,
+  max,
+  min,
+  mulWad,
+  sqrtWad,
+  toUint256Wrapping,
+  truncDiv,
+  WAD,
+} from "./math.js";
+import type { ModelEvent } from "./result.js";
+import { OracleClass, type OracleParams, type PriceReading } from "./types.js";
+
+export type OracleState = {
+  owner: Address;
+  /** 10^(18 - decimals) of the primary feed; of the secondary (0: no secondary). */
+  primaryScale: bigint;
+  secondaryScale: bigint;
+  hasSecondary: boolean;
+  hasSequencer: boolean;
+  minAnswer: bigint;
+  maxAnswer: bigint;
+  params: OracleParams;
+  lastGoodPrice: bigint;
+  lastGoodAt: bigint;
+  lastRoundId: bigint;
+  variance: bigint;
+  initialMargin: bigint;
+  maintenanceMargin: bigint;
+};
+
+/** The feeds the guard reads. */
+export type OracleFeeds = {
+  primary: MockAggregatorState;
+  secondary: MockAggregatorState | null;
+  sequencer: SequencerState | null;
+};
+
+export type Classification = { class: OracleClass; price: bigint; roundId: bigint; updatedAt: bigint };
+
+export type CreateOracleParameters = {
+  owner: Address;
+  feeds: OracleFeeds;
+  minAnswer: bigint;
+  maxAnswer: bigint;
+  params: OracleParams;
+  initialVariance: bigint;
+  /** block.timestamp of the deployment. */
+  timestamp: bigint;
+};
+
+/** OracleGuard's constructor, including its reverts. */
+export function createOracle(parameters: CreateOracleParameters): OracleState {
+  const { feeds, params } = parameters;
+  const scaleOf = (feed: MockAggregatorState) => {
+    // The contract's error also names the feed's address, which the model does not know: only the name matches.
+    if (feed.decimals === 0 || feed.decimals > 18)
+      throw new EvmRevert("OracleGuardBadDecimals", [feed.decimals]);
+    return 10n ** BigInt(18 - feed.decimals);
+  };
+  const state: OracleState = {
+    owner: parameters.owner,
+    primaryScale: scaleOf(feeds.primary),
+    secondaryScale: feeds.secondary ? scaleOf(feeds.secondary) : 0n,
+    hasSecondary: feeds.secondary !== null,
+    hasSequencer: feeds.sequencer !== null,
+    minAnswer: parameters.minAnswer,
+    maxAnswer: parameters.maxAnswer,
+    params,
+    lastGoodPrice: 0n,
+    lastGoodAt: 0n,
+    lastRoundId: 0n,
+    variance: parameters.initialVariance,
+    initialMargin: 0n,
+    maintenanceMargin: 0n,
+  };
+  if (parameters.maxAnswer !== 0n && parameters.minAnswer >= parameters.maxAnswer) {
+    throw new EvmRevert("OracleGuardBadParams");
+  }
+  validateParams(params);
+  const first = classify(state, feeds, parameters.timestamp);
+  if (first.class !== OracleClass.Valid)
+    throw new EvmRevert("OracleGuardInitialReadingInvalid", [first.class]);
+  state.lastGoodPrice = first.price;
+  state.lastGoodAt = first.updatedAt;
+  state.lastRoundId = first.roundId;
+  const sigma = sigmaOf(state, parameters.initialVariance);
+  state.initialMargin = initialFor(state, sigma);
+  state.maintenanceMargin = min(max(params.mmFloor, mulWad(params.kMM, sigma)), state.initialMargin);
+  return state;
+}
+
+/** `_setParams`'s validation. */
+export function validateParams(p: OracleParams): void {
+  if (
+    p.maxAge === 0 ||
+    p.ewmaLambda === 0n ||
+    p.ewmaLambda >= WAD ||
+    p.mmFloor === 0n ||
+    p.mmFloor >= p.imFloor ||
+    p.imFloor > WAD ||
+    p.kMM > p.kIM ||
+    p.jumpBand === 0n ||
+    p.divergenceBand === 0n ||
+    p.liquidationHorizon === 0
+  ) {
+    throw new EvmRevert("OracleGuardBadParams");
+  }
+}
+
+/** `_classify` at block time `now`. The order of the checks is the contract's. */
+export function classify(o: OracleState, feeds: OracleFeeds, now: bigint): Classification {
+  const p = o.params;
+  const none = (cls: OracleClass, price = 0n, roundId = 0n, updatedAt = 0n): Classification => ({
+    class: cls,
+    price,
+    roundId,
+    updatedAt,
+  });
+  if (o.hasSequencer) {
+    const sequencer = feeds.sequencer;
+    if (!sequencer || sequencer.reverts) return none(OracleClass.SequencerDown);
+    if (sequencer.status !== 0n) return none(OracleClass.SequencerDown);
+    if (sequencer.startedAt > now || now - sequencer.startedAt < BigInt(p.sequencerGracePeriod)) {
+      return none(OracleClass.GracePeriod);
+    }
+  }
+
+  const data = latestRoundData(feeds.primary);
+  if (data === "reverts") return none(OracleClass.Stale);
+  const { roundId, answer, updatedAt } = data;
+  if (answer <= 0n) return none(OracleClass.NonPositive, 0n, roundId, updatedAt);
+  const price = answer * o.primaryScale;
+  if (updatedAt === 0n || updatedAt > now || now - updatedAt > BigInt(p.maxAge)) {
+    return none(OracleClass.Stale, price, roundId, updatedAt);
+  }
+  if (roundId < o.lastRoundId) return none(OracleClass.Stale, price, roundId, updatedAt);
+  if (o.maxAnswer !== 0n && (answer <= o.minAnswer || answer >= o.maxAnswer)) {
+    return none(OracleClass.AtBounds, price, roundId, updatedAt);
+  }
+  if (o.hasSecondary && feeds.secondary) {
+    // The secondary only cross-checks: unreadable or stale, it is ignored.
+    const second = latestRoundData(feeds.secondary);
+    if (second !== "reverts") {
+      const { answer: a2, updatedAt: u2 } = second;
+      if (a2 > 0n && u2 <= now && now - u2 <= BigInt(p.secondaryMaxAge)) {
+        const price2 = a2 * o.secondaryScale;
+        if (divWad(dist(price, price2), price2) > p.divergenceBand) {
+          return none(OracleClass.Diverged, price, roundId, updatedAt);
+        }
+      }
+    }
+  }
+  const last = o.lastGoodPrice;
+  if (
+    last !== 0n &&
+    divWad(dist(price, last), last) > p.jumpBand &&
+    now - o.lastGoodAt < BigInt(p.jumpResetAfter)
+  ) {
+    return none(OracleClass.TooVolatile, price, roundId, updatedAt);
+  }
+  return none(OracleClass.Valid, price, roundId, updatedAt);
+}
+
+/** `update()`: classify, accept a Valid reading of a new round, record a rejected one. */
+export function update(o: OracleState, feeds: OracleFeeds, now: bigint, events: ModelEvent[]): PriceReading {
+  const c = classify(o, feeds, now);
+  if (c.class === OracleClass.Valid) {
+    if (c.roundId > o.lastRoundId) accept(o, c.price, c.roundId, c.updatedAt, events);
+  } else {
+    events.push({
+      contract: "oracle",
+      name: "ReadingRejected",
+      args: { class: c.class, roundId: c.roundId, price: c.price },
+    });
+  }
+  return { class: c.class, price: c.price, lastGoodPrice: o.lastGoodPrice };
+}
+
+/** `peek()`: what update would return, without accepting anything. */
+export function peek(o: OracleState, feeds: OracleFeeds, now: bigint): PriceReading {
+  const c = classify(o, feeds, now);
+  return {
+    class: c.class,
+    price: c.price,
+    lastGoodPrice: c.class === OracleClass.Valid ? c.price : o.lastGoodPrice,
+  };
+}
+
+/** `_accept`: EWMA of squared log-returns per second; IM at once, MM by a capped step, MM ≤ IM. */
+export function accept(
+  o: OracleState,
+  price: bigint,
+  roundId: bigint,
+  updatedAt: bigint,
+  events: ModelEvent[],
+) {
+  const p = o.params;
+  const r = lnWad(divWad(price, o.lastGoodPrice));
+  const dt = updatedAt > o.lastGoodAt ? updatedAt - o.lastGoodAt : 1n;
+  // uint256(r * r) / WAD / dt: r * r is non-negative and far below int256's range for any WAD ratio.
+  const sample = truncDiv(truncDiv(toUint256Wrapping(r * r), WAD), dt);
+  const v = (p.ewmaLambda * o.variance + (WAD - p.ewmaLambda) * sample) / WAD;
+  o.variance = v;
+
+  const sigma = sigmaOf(o, v);
+  const im = initialFor(o, sigma);
+  const target = max(p.mmFloor, mulWad(p.kMM, sigma));
+  let mm = o.maintenanceMargin;
+  mm = target > mm ? min(target, mm + p.mmMaxStep) : target;
+  mm = min(mm, im);
+  o.initialMargin = im;
+  o.maintenanceMargin = mm;
+  o.lastGoodPrice = price;
+  o.lastGoodAt = updatedAt;
+  o.lastRoundId = roundId;
+  events.push({
+    contract: "oracle",
+    name: "PriceAccepted",
+    args: { roundId, price, variance: v, initialMargin: im, maintenanceMargin: mm },
+  });
+}
+
+function sigmaOf(o: OracleState, v: bigint): bigint {
+  return sqrtWad(v * BigInt(o.params.liquidationHorizon));
+}
+
+function initialFor(o: OracleState, sigma: bigint): bigint {
+  return min(max(o.params.imFloor, mulWad(o.params.kIM, sigma)), WAD);
+}
+
+/* VOLATILITY CROSS-CHECK */
+
+export type VolatilityFigures = { variance: bigint; initialMargin: bigint; maintenanceMargin: bigint };
+
+export type CheckVolatilityParameters = {
+  /** Largest accepted |model - chain| / max(|chain|, 1). Default 1e-9. */
+  relativeTolerance?: number | undefined;
+  /** Differences of at most this many wei are always accepted. Default 4. */
+  absoluteTolerance?: bigint | undefined;
+};
+
+export type CheckVolatilityReturnType =
+  | { ok: true; exact: boolean; adopted: VolatilityFigures }
+  | { ok: false; mismatches: { field: keyof VolatilityFigures; model: bigint; chain: bigint }[] };
+
+/**
+ * Compares the chain's variance and margin ratios with the model's. Within tolerance, the chain's exact values
+ * are adopted (written into `o`); beyond it, nothing changes and the mismatches are returned.
+ */
+export function checkVolatility(
+  o: OracleState,
+  chain: VolatilityFigures,
+  parameters: CheckVolatilityParameters = {},
+): CheckVolatilityReturnType {
+  const relative = parameters.relativeTolerance ?? 1e-9;
+  const absolute = parameters.absoluteTolerance ?? 4n;
+  const fields = ["variance", "initialMargin", "maintenanceMargin"] as const;
+  const mismatches: { field: keyof VolatilityFigures; model: bigint; chain: bigint }[] = [];
+  let exact = true;
+  for (const field of fields) {
+    const m = o[field];
+    const c = chain[field];
+    if (m === c) continue;
+    exact = false;
+    const diff = m > c ? m - c : c - m;
+    const scale = c < 0n ? -c : c;
+    // Compare diff / scale <= relative in integers: diff * 1e18 <= relative * 1e18 * scale.
+    const allowed = (BigInt(Math.round(relative * 1e18)) * (scale > 1n ? scale : 1n)) / WAD;
+    if (diff > absolute && diff > allowed) mismatches.push({ field, model: m, chain: c });
+  }
+  if (mismatches.length > 0) return { ok: false, mismatches };
+  o.variance = chain.variance;
+  o.initialMargin = chain.initialMargin;
+  o.maintenanceMargin = chain.maintenanceMargin;
+  return { ok: true, exact, adopted: { ...chain } };
+}
+
+/**
+ * The same update as `accept`, computed independently in floating point (Math.log, Math.sqrt). Only for
+ * cross-checking the exact port; never used for the model's state.
+ */
+export function approximateAccept(
+  o: Pick<OracleState, "params" | "variance" | "maintenanceMargin" | "lastGoodPrice" | "lastGoodAt">,
+  price: bigint,
+  updatedAt: bigint,
+): { variance: number; sigma: number; initialMargin: number; maintenanceMargin: number } {
+  const p = o.params;
+  const w = (x: bigint) => Number(x) / 1e18;
+  const r = Math.log(Number(price) / Number(o.lastGoodPrice));
+  const dt = updatedAt > o.lastGoodAt ? Number(updatedAt - o.lastGoodAt) : 1;
+  const lambda = w(p.ewmaLambda);
+  const variance = lambda * w(o.variance) + (1 - lambda) * ((r * r) / dt);
+  const sigma = Math.sqrt(variance * p.liquidationHorizon);
+  const im = Math.min(Math.max(w(p.imFloor), w(p.kIM) * sigma), 1);
+  const target = Math.max(w(p.mmFloor), w(p.kMM) * sigma);
+  const previous = w(o.maintenanceMargin);
+  let mm = target > previous ? Math.min(target, previous + w(p.mmMaxStep)) : target;
+  mm = Math.min(mm, im);
+  return { variance, sigma, initialMargin: im, maintenanceMargin: mm };
+}
