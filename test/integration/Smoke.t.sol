@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {BaseTest} from "../utils/BaseTest.sol";
 import {MarginAccount} from "../../src/interfaces/IMarket.sol";
+import {BaseTest} from "../utils/BaseTest.sol";
 
 contract SmokeTest is BaseTest {
     function test_openMoveClose() public {

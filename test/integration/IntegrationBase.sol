@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {Defaults} from "../../script/Defaults.sol";
+import {Aggregates, MarginAccount, Mode, RiskParams} from "../../src/interfaces/IMarket.sol";
+import {BaseTest} from "../utils/BaseTest.sol";
+
+/// @notice Helpers for the end-to-end flows: price steps the guard accepts, and the accounting checks every
+///         flow ends with.
+abstract contract IntegrationBase is BaseTest {
+    /// @dev Lets `dt` seconds pass, publishes `answer` (8 decimals) on both feeds and has the market accept it.
+    function _step(int256 answer, uint256 dt) internal {
+        vm.warp(block.timestamp + dt);
+        _setPrice(answer);
+        market.refresh();
+    }
+
+    /// @dev Switches funding off, for flows whose expected figures are exact without it.
+    function _noFunding() internal {
+        RiskParams memory r = Defaults.riskParams();
+        r.maxFundingRate = 0;
+        market.setRiskParams(r);
+    }
+
+    function _fundInsurance(address who, uint256 amount) internal {
+        _fund(who, amount);
+        vm.prank(who);
+        market.fundInsurance(amount);
+    }
+
+    /// @dev Token conservation, exactly: the market holds the margins, the pool cash and the insurance, no more
+    ///      and no less; the listed accounts are every account with a margin.
+    function _assertConserved(address[] memory accounts) internal view {
+        Aggregates memory g = market.aggregates();
+        int256 margins;
+        for (uint256 i; i < accounts.length; ++i) {
+            MarginAccount memory a = market.accountOf(accounts[i]);
+            assertGe(a.margin, 0, "negative margin");
+            margins += a.margin;
+        }
+        assertEq(margins, int256(g.totalMargin), "sum of margins != totalMargin");
+        assertGe(g.poolCash, 0, "pool cash negative");
+        assertEq(
+            usd.balanceOf(address(market)),
+            g.totalMargin + uint256(g.poolCash) + g.insurance,
+            "balance != margins + pool cash + insurance"
+        );
+        assertEq(uint8(market.mode()), uint8(Mode.Normal), "the market tripped");
+    }
+
+    function _list(address a) internal pure returns (address[] memory l) {
+        l = new address[](1);
+        l[0] = a;
+    }
+
+    function _list(address a, address b) internal pure returns (address[] memory l) {
+        l = new address[](2);
+        (l[0], l[1]) = (a, b);
+    }
+
+    /// @dev What `shares` of the pool are worth now (ERC-4626 previewRedeem: rounds down).
+    function _lpValue(address who) internal view returns (uint256) {
+        return pool.previewRedeem(pool.balanceOf(who));
+    }
+}

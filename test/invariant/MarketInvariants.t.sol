@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {Aggregates, MarginAccount, Mode} from "../../src/interfaces/IMarket.sol";
+import {BaseTest} from "../utils/BaseTest.sol";
+import {MarketHandler} from "./handlers/MarketHandler.sol";
+import {console2} from "forge-std/console2.sol";
+
+/// @title MarketInvariantsTest
+/// @notice The market's invariants under MarketHandler (traders, a never-trading actor, LPs, a keeper, an insurer,
+///         a donor; prices inside the jump band and a fixed envelope; time warps for funding). Each invariant is
+///         its own `invariant_` function; the handler itself asserts every action's predicted outcome.
+contract MarketInvariantsTest is BaseTest {
+    MarketHandler internal handler;
+    address[] internal accounts;
+
+    function setUp() public override {
+        super.setUp();
+        handler = new MarketHandler(market, pool, guard, usd, feed, feed2);
+        accounts = handler.accounts();
+        // A pool to trade against and some margin, so that the first calls already trade.
+        _lpDeposit(handler.lps()[0], 1_000_000e6);
+        address[] memory ts = handler.traders();
+        for (uint256 i; i < ts.length; ++i) {
+            _depositMargin(ts[i], 50_000e6);
+        }
+
+        bytes4[] memory selectors = new bytes4[](15);
+        selectors[0] = MarketHandler.deposit.selector;
+        selectors[1] = MarketHandler.withdraw.selector;
+        selectors[2] = MarketHandler.modifyPosition.selector;
+        selectors[3] = MarketHandler.closePosition.selector;
+        selectors[4] = MarketHandler.liquidate.selector;
+        selectors[5] = MarketHandler.lpDeposit.selector;
+        selectors[6] = MarketHandler.lpRedeem.selector;
+        selectors[7] = MarketHandler.fundInsurance.selector;
+        selectors[8] = MarketHandler.movePrice.selector;
+        selectors[9] = MarketHandler.warp.selector;
+        selectors[10] = MarketHandler.passiveDeposit.selector;
+        selectors[11] = MarketHandler.passiveWithdraw.selector;
+        selectors[12] = MarketHandler.donate.selector;
+        selectors[13] = MarketHandler.openLeveraged.selector;
+        selectors[14] = MarketHandler.movePriceAgainst.selector;
+        targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
+        targetContract(address(handler));
+    }
+
+    /// @notice Token conservation: the market holds exactly the margins, the pool cash and the insurance it
+    ///         credits, plus whatever was donated to it (never less); pool cash is never negative.
+    function invariant_tokenConservation() public view {
+        Aggregates memory g = market.aggregates();
+        assertGe(g.poolCash, 0, "pool cash negative");
+        uint256 credits = g.totalMargin + uint256(g.poolCash) + g.insurance;
+        uint256 balance = usd.balanceOf(address(market));
+        assertGe(balance, credits, "balance below credits");
+        assertEq(balance, credits + handler.ghostDonatedToMarket(), "balance != credits + donations");
+    }
+
+    /// @notice Open interest: long OI - short OI == net size == the sum of the accounts' sizes == the sum of the
+    ///         sizes the handler's model predicted; each side equals the sum of its positions.
+    function invariant_openInterestMatchesPositions() public view {
+        Aggregates memory g = market.aggregates();
+        assertEq(int256(g.longOpenInterest) - int256(g.shortOpenInterest), g.netSize, "long - short != net");
+        (int256 sum, int256 ghostSum, uint256 longs, uint256 shorts) = (0, 0, 0, 0);
+        for (uint256 i; i < accounts.length; ++i) {
+            int256 size = market.accountOf(accounts[i]).size;
+            assertEq(size, handler.ghostSize(accounts[i]), "account size != model");
+            sum += size;
+            ghostSum += handler.ghostSize(accounts[i]);
+            if (size > 0) longs += uint256(size);
+            else shorts += uint256(-size);
+        }
+        assertEq(sum, g.netSize, "sum of sizes != net size");
+        assertEq(ghostSum, g.netSize, "sum of model sizes != net size");
+        assertEq(longs, g.longOpenInterest, "sum of longs != long OI");
+        assertEq(shorts, g.shortOpenInterest, "sum of shorts != short OI");
+    }
+
+    /// @notice Cost basis: the accounts' openNotional sums to netOpenNotional; a flat account has no basis.
+    function invariant_openNotionalMatchesPositions() public view {
+        int256 sum;
+        for (uint256 i; i < accounts.length; ++i) {
+            MarginAccount memory a = market.accountOf(accounts[i]);
+            if (a.size == 0) assertEq(a.openNotional, 0, "flat account with a basis");
+            sum += a.openNotional;
+        }
+        assertEq(sum, market.aggregates().netOpenNotional, "sum of openNotional != netOpenNotional");
+    }
+
+    /// @notice Funding aggregate: sizeTimesIndex == sum of size * the account's funding index, so the funding
+    ///         the pool counts as owed in O(1) is the sum of what the accounts owe.
+    function invariant_fundingAggregateMatchesAccounts() public view {
+        int256 sum;
+        for (uint256 i; i < accounts.length; ++i) {
+            MarginAccount memory a = market.accountOf(accounts[i]);
+            sum += a.size * a.fundingIndex;
+        }
+        assertEq(sum, market.aggregates().sizeTimesIndex, "sum of size * index != sizeTimesIndex");
+    }
+
+    /// @notice totalMargin is the sum of the accounts' margins.
+    function invariant_totalMarginIsSumOfMargins() public view {
+        int256 sum;
+        for (uint256 i; i < accounts.length; ++i) {
+            sum += market.accountOf(accounts[i]).margin;
+        }
+        assertEq(sum, int256(market.aggregates().totalMargin), "sum of margins != totalMargin");
+    }
+
+    /// @notice No account is ever left with a negative margin (bad debt is recognised in the same call).
+    function invariant_noNegativeMargin() public view {
+        for (uint256 i; i < accounts.length; ++i) {
+            assertGe(market.accountOf(accounts[i]).margin, 0, "negative margin");
+        }
+    }
+
+    /// @notice Pool solvency, reformulated to what the design guarantees (see test/invariant/README.md):
+    ///         nothing is created or destroyed — pool equity + insurance + the sum of every account's equity
+    ///         (unrealised PnL and unsettled funding included) equals the tokens the market holds for them, up to
+    ///         the directed rounding, which only ever favours the protocol (at most 2 units per account).
+    ///         "pool equity + insurance >= 0" itself is NOT guaranteed: backing is only enforced on increases and
+    ///         LP exits, so a minority-side reduce, a run of in-band price moves or a socialised loss can take the
+    ///         pool below zero equity; pool equity + insurance then equals minus the traders' net winnings, which
+    ///         is exactly what this identity pins down.
+    function invariant_valueConservation() public view {
+        int256 value = int256(usd.balanceOf(address(market)) - handler.ghostDonatedToMarket());
+        int256 total = market.poolEquity() + int256(market.aggregates().insurance);
+        for (uint256 i; i < accounts.length; ++i) {
+            (int256 equity,,,) = market.accountHealth(accounts[i]);
+            total += equity;
+        }
+        assertLe(total, value, "value created: claims exceed the tokens held");
+        assertGe(total, value - int256(2 * (accounts.length + 1)), "value destroyed beyond rounding");
+    }
+
+    /// @notice The actor that never trades has exactly what it deposited, and can take all of it out now.
+    function invariant_neverTraderCanWithdrawDeposits() public {
+        address who = handler.passive();
+        MarginAccount memory a = market.accountOf(who);
+        assertEq(a.size, 0, "the never-trading actor has a position");
+        uint256 owed = handler.ghostPassiveDeposited() - handler.ghostPassiveWithdrawn();
+        assertEq(a.margin, int256(owed), "never-trader margin != deposits - withdrawals");
+        if (owed == 0) return;
+        uint256 snapshot = vm.snapshotState();
+        uint256 before = usd.balanceOf(who);
+        vm.prank(who);
+        market.withdraw(owed);
+        assertEq(usd.balanceOf(who) - before, owed, "never-trader could not withdraw its deposits");
+        vm.revertToState(snapshot);
+    }
+
+    /// @notice Donations to the market or the pool never move totalAssets or the share price; the pool holds no
+    ///         tokens but donations.
+    function invariant_donationsDoNotMoveSharePrice() public view {
+        assertEq(handler.ghostDonationMovedPrice(), 0, "a donation moved totalAssets or the share price");
+        assertEq(
+            usd.balanceOf(address(pool)), handler.ghostDonatedToPool(), "pool holds tokens besides donations"
+        );
+    }
+
+    /// @notice The market never trips in honest operation: mode stays Normal and no InvariantViolated was emitted.
+    function invariant_modeStaysNormal() public view {
+        assertEq(handler.ghostInvariantViolatedEvents(), 0, "InvariantViolated emitted");
+        assertEq(handler.ghostPredictedTrips(), 0, "the model predicted a trip (an unknown src bug)");
+        assertEq(uint8(market.mode()), uint8(Mode.Normal), "mode left Normal");
+    }
+
+    /// @notice ERC-4626: the shares can never claim more than totalAssets; totalAssets is the pool equity floored
+    ///         at zero; the LPs' balances sum to the supply.
+    function invariant_erc4626Consistency() public view {
+        uint256 supply = pool.totalSupply();
+        uint256 totalAssets = pool.totalAssets();
+        assertLe(pool.convertToAssets(supply), totalAssets, "convertToAssets(totalSupply) > totalAssets");
+        int256 equity = market.poolEquity();
+        assertEq(totalAssets, equity > 0 ? uint256(equity) : 0, "totalAssets != max(poolEquity, 0)");
+        address[] memory l = handler.lps();
+        assertEq(pool.balanceOf(l[0]) + pool.balanceOf(l[1]), supply, "LP balances != totalSupply");
+    }
+
+    /// @notice Prints what the handler did, once per run (visible with -vv).
+    function afterInvariant() public view {
+        string[] memory lines = handler.summary();
+        for (uint256 i; i < lines.length; ++i) {
+            console2.log(lines[i]);
+        }
+    }
+}
