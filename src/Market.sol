@@ -361,9 +361,9 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
     /// @dev Also the breaker's reset path (N consecutive Valid new rounds plus a cooldown) and the place where a
     ///      price move alone tightens the mode (pool below backing, pool unable to pay).
     function refresh() external nonReentrant {
+        if (mode == Mode.Settlement) return; // funding and prices are frozen at the snapshot
         PriceReading memory r = oracle.update();
         _accrueFunding(r.lastGoodPrice);
-        if (mode == Mode.Settlement) return;
         if (haltFlags & HALT_BREAKER != 0) _advanceBreakerReset(r);
         _selfCorrect(r.lastGoodPrice);
     }
