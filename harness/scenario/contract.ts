@@ -41,7 +41,11 @@ export type WorldStats = { modes: string[]; worstHealth: number | null };
 
 /** What harness/scenario/index.ts exports for the runner. */
 export type ScenarioHarness<M extends object, R> = {
-  commands(kind: ScenarioKind, maxCommands: number): fc.Arbitrary<Iterable<NamedCommand<M, R>>>;
+  /**
+   * Typically `fc.commands(arbitrariesOfNamedCommands, { maxCommands })`. Typed as fast-check types it: its
+   * elements are fast-check's wrappers around your NamedCommands (the runner unwraps them for name/args).
+   */
+  commands(kind: ScenarioKind, maxCommands: number): fc.Arbitrary<Iterable<fc.AsyncCommand<M, R, boolean>>>;
   /** Throws on an unknown name or bad args. */
   rebuild(name: string, args: Record<string, JsonValue>): NamedCommand<M, R>;
   /** A fresh model and real world on the baseline (resets the chain to the baseline snapshot). */
