@@ -45,7 +45,15 @@ export type ScenarioHarness<M extends object, R> = {
    * Typically `fc.commands(arbitrariesOfNamedCommands, { maxCommands })`. Typed as fast-check types it: its
    * elements are fast-check's wrappers around your NamedCommands (the runner unwraps them for name/args).
    */
-  commands(kind: ScenarioKind, maxCommands: number): fc.Arbitrary<Iterable<fc.AsyncCommand<M, R, boolean>>>;
+  commands(
+    kind: ScenarioKind,
+    maxCommands: number,
+    /**
+     * Pass it on as `fc.commands(..., { replayPath })`: fast-check needs it (with seed and path) to replay a
+     * shrunk command sequence, since which commands ran is not part of the path.
+     */
+    replayPath?: string,
+  ): fc.Arbitrary<Iterable<fc.AsyncCommand<M, R, boolean>>>;
   /** Throws on an unknown name or bad args. */
   rebuild(name: string, args: Record<string, JsonValue>): NamedCommand<M, R>;
   /** A fresh model and real world on the baseline (resets the chain to the baseline snapshot). */
