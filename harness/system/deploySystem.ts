@@ -61,6 +61,10 @@ export async function deploySystem(parameters: DeploySystemParameters): Promise<
         "--sender",
         sender,
         "--json",
+        // One transaction per block, each sent after the previous one is mined: without it forge pipelines
+        // the broadcast and anvil packs a varying number of transactions per block, so block numbers and
+        // timestamps (feed rounds, the market's funding clock) differ from one deployment to the next.
+        "--slow",
       ],
       {
         cwd: root,
