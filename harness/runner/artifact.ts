@@ -46,7 +46,14 @@ export type FailureArtifact = {
   createdAt: string;
 };
 
-export type ArtifactErrorKind = "unreadable" | "not-json" | "foreign" | "version" | "invalid";
+/** "incompatible": well-formed, but this harness cannot rebuild one of its commands. */
+export type ArtifactErrorKind =
+  | "unreadable"
+  | "not-json"
+  | "foreign"
+  | "version"
+  | "invalid"
+  | "incompatible";
 
 /** A bad artifact file. Its message is meant for the command line as is: no stack trace needed. */
 export class ArtifactError extends Error {

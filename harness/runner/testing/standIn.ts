@@ -45,7 +45,7 @@ export type StandInReal = {
   readonly modes: Set<string>;
   worstHealth: number | null;
   prevFunding: { rate: bigint; index: bigint };
-  readonly toyMarginCap: bigint | undefined;
+  toyMarginCap: bigint | undefined;
 };
 
 type Cmd = NamedCommand<StandInModel, StandInReal>;
