@@ -5,7 +5,7 @@ import { type ChainClients, createChainClients } from "../chain/clients.js";
 import { type Baseline, takeBaseline } from "../chain/snapshots.js";
 import { lensAbi, marketAbi, mockErc20Abi } from "../generated/abis.js";
 import { deployAndBind, type System } from "../system/system.js";
-import { createFastChain, type FastChain, FastBlockError } from "./fastChain.js";
+import { createFastChain, FastBlockError, type FastChain } from "./fastChain.js";
 import { openRpcSocket, RpcError, RpcSocketClosedError } from "./rpcSocket.js";
 
 describe("fast chain", () => {
