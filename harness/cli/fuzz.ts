@@ -44,6 +44,7 @@ export async function fuzzMain(argv: readonly string[]): Promise<number> {
   let world: ChainWorld | undefined;
   try {
     world = await startChainWorld({ label: "fuzz", root: options.root });
+    console.log(`fuzz: anvil pid ${world.clients.node.pid ?? "?"} at ${world.clients.node.httpUrl}`);
     const harness = await module.createHarness(world);
     const result = await runCampaign({
       harness,
@@ -70,7 +71,8 @@ export async function fuzzMain(argv: readonly string[]): Promise<number> {
       maxCommands: options.maxCommands,
     });
     const file = await writeArtifact(artifact, { dir: options.out });
-    const shown = path.relative(process.cwd(), file) || file;
+    const relative = path.relative(process.cwd(), file);
+    const shown = relative.startsWith("..") || path.isAbsolute(relative) ? file : relative;
     console.log(
       `\nFAILED after ${counterexample.numRuns} runs, shrunk in ${counterexample.numShrinks} steps to ` +
         `${counterexample.commands.length} commands:\n${formatFailure(counterexample.failure, counterexample.trace)}`,

@@ -40,6 +40,7 @@ export async function reproMain(argv: readonly string[]): Promise<number> {
   let world: ChainWorld | undefined;
   try {
     world = await startChainWorld({ label: "repro", root: options.root });
+    console.log(`repro: anvil pid ${world.clients.node.pid ?? "?"} at ${world.clients.node.httpUrl}`);
     const harness = await module.createHarness(world);
     const result = await replayArtifact(artifact, harness);
     if (result.status === "fixed") {
