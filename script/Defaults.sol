@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {RiskParams} from "../src/interfaces/IMarket.sol";
+import {RiskParams, SafetyParams} from "../src/interfaces/IMarket.sol";
 import {OracleParams} from "../src/interfaces/IOracleGuard.sol";
 
 /// @notice The default parameters of a local system (an ETH-like underlying, a 6-decimal stablecoin). The README
@@ -14,6 +14,32 @@ library Defaults {
     int256 internal constant MAX_ANSWER = 1_000_000e8;
     /// @dev 80% annualised volatility as variance per second: 0.64 / 31,536,000 ≈ 2.03e-8.
     uint256 internal constant INITIAL_VARIANCE = 20_294_266_869;
+
+    /// @dev LP outflow limiter: at most 25% of pool equity may leave, net, per day.
+    uint256 internal constant OUTFLOW_WINDOW = 1 days;
+    uint256 internal constant MAX_OUTFLOW = 0.25e18;
+    /// @dev Guardian Safe: 2 of 3 by default.
+    uint256 internal constant SAFE_THRESHOLD = 2;
+
+    function safetyParams() internal pure returns (SafetyParams memory) {
+        return SafetyParams({
+            insuranceFloor: 1000e6,
+            maxHaltDuration: 3 days,
+            settlementWindow: 1 days,
+            breakerCooldown: 15 minutes,
+            breakerValidReadings: 3,
+            cautiousImMultiplier: 1.5e18,
+            cautiousOiFactor: 0.5e18,
+            warningBand: 0.25e18
+        });
+    }
+
+    /// @dev The timelock's delay equals the exit window: a market halted right after a proposal can be settled
+    ///      and claimed from before the proposal can execute.
+    function timelockDelay() internal pure returns (uint256) {
+        SafetyParams memory p = safetyParams();
+        return uint256(p.maxHaltDuration) + p.settlementWindow;
+    }
 
     function oracleParams() internal pure returns (OracleParams memory) {
         return OracleParams({

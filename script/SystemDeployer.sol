@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {TimelockController} from "@openzeppelin/contracts/governance/TimelockController.sol";
+import {Safe} from "@safe-global/safe-smart-account/Safe.sol";
+import {SafeProxyFactory} from "@safe-global/safe-smart-account/proxies/SafeProxyFactory.sol";
 import {Lens} from "../src/Lens.sol";
 import {LiquidityPool} from "../src/LiquidityPool.sol";
 import {Market} from "../src/Market.sol";
@@ -21,10 +24,17 @@ struct System {
     Lens lens;
 }
 
+/// @notice The governance around a market: a Safe guardian and the timelock that owns everything.
+struct Governance {
+    Safe guardian;
+    TimelockController timelock;
+}
+
 /// @notice Deploys a complete local system: collateral token, primary and secondary feeds, oracle guard,
-///         market, LP pool and lens, with the default parameters. Shared by the deploy script and the tests.
+///         market, LP pool and lens, with the default parameters; then, optionally, its governance.
+///         Shared by the deploy script and the tests, so both start from the same defaults.
 /// @dev `admin` must be the account whose calls this function's calls are: the broadcaster in a script, the test
-///      contract in a test. It owns the market and the guard (hand them to the timelock afterwards).
+///      contract in a test. It owns the market and the guard until `_deployGovernance` hands them over.
 abstract contract SystemDeployer {
     function _deploySystem(address admin) internal returns (System memory s) {
         s.collateral = new MockERC20("Mock USD", "mUSD", Defaults.COLLATERAL_DECIMALS);
@@ -34,19 +44,66 @@ abstract contract SystemDeployer {
         s.secondaryFeed = new MockAggregator(
             Defaults.FEED_DECIMALS, Defaults.INITIAL_ANSWER, Defaults.MIN_ANSWER, Defaults.MAX_ANSWER
         );
-        s.oracle = new OracleGuard(
+        (s.oracle, s.market, s.pool) = _deployMarket(
+            address(s.collateral),
             s.primaryFeed,
             s.secondaryFeed,
             AggregatorV3Interface(address(0)),
             Defaults.MIN_ANSWER,
             Defaults.MAX_ANSWER,
+            admin
+        );
+        s.lens = new Lens();
+    }
+
+    /// @notice The market's own contracts over given token and feeds (a real chain passes real addresses).
+    function _deployMarket(
+        address collateral,
+        AggregatorV3Interface primary,
+        AggregatorV3Interface secondary,
+        AggregatorV3Interface sequencer,
+        int256 minAnswer,
+        int256 maxAnswer,
+        address admin
+    ) internal returns (OracleGuard oracle, Market market, LiquidityPool pool) {
+        oracle = new OracleGuard(
+            primary,
+            secondary,
+            sequencer,
+            minAnswer,
+            maxAnswer,
             Defaults.oracleParams(),
             Defaults.INITIAL_VARIANCE,
             admin
         );
-        s.market = new Market(address(s.collateral), s.oracle, Defaults.riskParams(), admin);
-        s.pool = new LiquidityPool(s.market, "Bulkhead LP mUSD", "bhLP");
-        s.market.setPool(address(s.pool));
-        s.lens = new Lens();
+        market = new Market(collateral, oracle, Defaults.riskParams(), admin);
+        market.setSafetyParams(Defaults.safetyParams());
+        pool = new LiquidityPool(market, "Bulkhead LP", "bhLP", Defaults.OUTFLOW_WINDOW, Defaults.MAX_OUTFLOW);
+        market.setPool(address(pool));
+    }
+
+    /// @notice Deploys the Safe guardian (the real Safe singleton and proxy factory, `threshold` of `owners`) and
+    ///         a TimelockController whose delay covers the exit window, proposed to by `proposer` (the Safe when
+    ///         zero) and executable by anyone; then makes the Safe the market's guardian and hands the market and
+    ///         the oracle guard to the timelock. The timelock administers itself: no admin key remains.
+    function _deployGovernance(System memory s, address[] memory owners, uint256 threshold, address proposer)
+        internal
+        returns (Governance memory g)
+    {
+        Safe singleton = new Safe();
+        SafeProxyFactory factory = new SafeProxyFactory();
+        bytes memory setup = abi.encodeCall(
+            Safe.setup, (owners, threshold, address(0), "", address(0), address(0), 0, payable(address(0)))
+        );
+        g.guardian = Safe(payable(address(factory.createProxyWithNonce(address(singleton), setup, 0))));
+
+        address[] memory proposers = new address[](1);
+        proposers[0] = proposer == address(0) ? address(g.guardian) : proposer;
+        address[] memory executors = new address[](1); // address(0): anyone may execute a ready operation
+        g.timelock = new TimelockController(Defaults.timelockDelay(), proposers, executors, address(0));
+
+        s.market.setGuardian(address(g.guardian));
+        s.market.transferOwnership(address(g.timelock));
+        s.oracle.transferOwnership(address(g.timelock));
     }
 }

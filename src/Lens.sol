@@ -2,8 +2,10 @@
 pragma solidity 0.8.30;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {MarginAccount, Aggregates, IMarket, Mode, RiskParams} from "./interfaces/IMarket.sol";
+import {MarginAccount, Aggregates, IMarket, Mode, RiskParams, SettlementSnapshot} from "./interfaces/IMarket.sol";
 import {OracleClass} from "./interfaces/IOracleGuard.sol";
+import {ILiquidityPool} from "./interfaces/ILiquidityPool.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 /// @notice A market's whole aggregate state in one struct.
 struct MarketView {
@@ -11,6 +13,9 @@ struct MarketView {
     address pool;
     address collateral;
     Mode mode;
+    uint8 haltFlags; // why it is Halted: breaker 1, invariant 2, insolvency 4, guardian 8
+    uint256 haltedAt;
+    address guardian;
     OracleClass oracleClass; // the class the next reading would get
     uint256 price; // last good price, WAD
     uint256 priceUpdatedAt;
@@ -20,11 +25,13 @@ struct MarketView {
     int256 fundingRate;
     int256 fundingIndexNow;
     int256 poolEquity;
-    uint256 poolWithdrawable;
+    uint256 poolWithdrawable; // what LPs may take out now: backing and the outflow limiter
+    uint256 poolOutflowAvailable;
     uint256 collateralBalance; // tokens the market holds
     uint256 poolShareSupply;
     RiskParams risk;
     Aggregates agg;
+    SettlementSnapshot settlement; // zero until the market enters Settlement
     uint256 blockNumber;
     uint256 timestamp;
 }
@@ -63,6 +70,9 @@ contract Lens {
         m.pool = market.pool();
         m.collateral = market.collateral();
         m.mode = market.mode();
+        m.haltFlags = market.haltFlags();
+        m.haltedAt = market.haltedAt();
+        m.guardian = market.guardian();
         m.oracleClass = market.oracle().peek().class;
         (m.price, m.priceUpdatedAt) = market.oracle().lastGoodPrice();
         (m.initialMargin, m.maintenanceMargin) = market.oracle().marginRatios();
@@ -70,11 +80,13 @@ contract Lens {
         m.fundingRate = market.fundingRate();
         m.fundingIndexNow = market.currentFundingIndex();
         m.poolEquity = market.poolEquity();
-        m.poolWithdrawable = market.poolWithdrawable();
+        m.poolOutflowAvailable = m.pool == address(0) ? 0 : ILiquidityPool(m.pool).outflowAvailable();
+        m.poolWithdrawable = Math.min(market.poolWithdrawable(), m.pool == address(0) ? 0 : m.poolOutflowAvailable);
         m.collateralBalance = IERC20(m.collateral).balanceOf(address(market));
         m.poolShareSupply = m.pool == address(0) ? 0 : IERC20(m.pool).totalSupply();
         m.risk = market.riskParams();
         m.agg = market.aggregates();
+        m.settlement = market.settlement();
         m.blockNumber = block.number;
         m.timestamp = block.timestamp;
     }

@@ -19,12 +19,26 @@ contract LiquidityPool is ILiquidityPool, ERC4626, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
     IMarket public immutable market;
+    /// @inheritdoc ILiquidityPool
+    uint256 public immutable outflowWindow;
+    /// @inheritdoc ILiquidityPool
+    uint256 public immutable maxOutflow;
 
-    constructor(IMarket market_, string memory name_, string memory symbol_)
-        ERC20(name_, symbol_)
-        ERC4626(IERC20(market_.collateral()))
-    {
+    // Outflow limiter state: net assets out of the pool in the current window, and the equity it started with.
+    uint256 internal _windowStart;
+    uint256 internal _windowBase;
+    int256 internal _windowNet;
+
+    constructor(
+        IMarket market_,
+        string memory name_,
+        string memory symbol_,
+        uint256 outflowWindow_,
+        uint256 maxOutflow_
+    ) ERC20(name_, symbol_) ERC4626(IERC20(market_.collateral())) {
+        if (outflowWindow_ == 0 || maxOutflow_ == 0 || maxOutflow_ > 1e18) revert PoolBadParams();
         market = market_;
+        (outflowWindow, maxOutflow) = (outflowWindow_, maxOutflow_);
         // The market pulls deposited assets from the pool inside its guarded frame.
         IERC20(market_.collateral()).forceApprove(address(market_), type(uint256).max);
     }
@@ -44,11 +58,38 @@ contract LiquidityPool is ILiquidityPool, ERC4626, ReentrancyGuardTransient {
     }
 
     function maxWithdraw(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
-        return Math.min(_convertToAssets(balanceOf(owner), Math.Rounding.Floor), market.poolWithdrawable());
+        return Math.min(_convertToAssets(balanceOf(owner), Math.Rounding.Floor), _withdrawable());
     }
 
     function maxRedeem(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
-        return Math.min(balanceOf(owner), _convertToShares(market.poolWithdrawable(), Math.Rounding.Floor));
+        return Math.min(balanceOf(owner), _convertToShares(_withdrawable(), Math.Rounding.Floor));
+    }
+
+    /// @inheritdoc ILiquidityPool
+    function outflowAvailable() public view returns (uint256) {
+        (uint256 base, int256 net) = block.timestamp >= _windowStart + outflowWindow
+            ? (totalAssets(), int256(0))
+            : (_windowBase, _windowNet);
+        int256 room = int256(Math.mulDiv(base, maxOutflow, 1e18)) - net;
+        return room > 0 ? uint256(room) : 0;
+    }
+
+    /// @inheritdoc ILiquidityPool
+    function claimSettlement(uint256 shares, address receiver) external nonReentrant returns (uint256 assets) {
+        if (shares == 0) revert PoolZeroShares();
+        _burn(_msgSender(), shares);
+        assets = market.onPoolClaim(receiver, shares);
+        emit SettlementClaimed(_msgSender(), receiver, shares, assets);
+    }
+
+    function _withdrawable() internal view returns (uint256) {
+        return Math.min(market.poolWithdrawable(), outflowAvailable());
+    }
+
+    /// @dev Starts a new limiter window when the last one has run out, based on the equity at its start.
+    function _rollWindow() internal {
+        if (block.timestamp < _windowStart + outflowWindow) return;
+        (_windowStart, _windowBase, _windowNet) = (block.timestamp, totalAssets(), 0);
     }
 
     // Each entry point refreshes the market first (funding, oracle round) so that the share price it
@@ -121,6 +162,10 @@ contract LiquidityPool is ILiquidityPool, ERC4626, ReentrancyGuardTransient {
             emit ActionRefusedByMarket(caller, assets, shares);
             return false;
         }
+        _rollWindow();
+        // Inflows make room for outflows in the same window, so a flash deposit-then-withdraw nets to zero and
+        // cannot use up the honest LPs' allowance.
+        _windowNet -= int256(assets);
         _mint(receiver, shares);
         emit Deposit(caller, receiver, assets, shares);
         return true;
@@ -131,6 +176,9 @@ contract LiquidityPool is ILiquidityPool, ERC4626, ReentrancyGuardTransient {
         returns (bool)
     {
         if (shares == 0 || assets == 0) revert PoolZeroShares();
+        _rollWindow();
+        uint256 room = outflowAvailable();
+        if (assets > room) revert PoolOutflowLimit(assets, room);
         // Allowance is checked before and spent after the market pays, so a refused exit costs the owner nothing.
         if (caller != owner && allowance(owner, caller) < shares) {
             revert ERC20InsufficientAllowance(caller, allowance(owner, caller), shares);
@@ -140,6 +188,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, ReentrancyGuardTransient {
             return false;
         }
         if (caller != owner) _spendAllowance(owner, caller, shares);
+        _windowNet += int256(assets);
         _burn(owner, shares);
         emit Withdraw(caller, receiver, owner, assets, shares);
         return true;

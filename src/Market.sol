@@ -1,13 +1,25 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {FixedPointMathLib as M} from "solady/utils/FixedPointMathLib.sol";
 import {ReentrancyGuardTransient} from "solady/utils/ReentrancyGuardTransient.sol";
 import {SafeTransferLib} from "solady/utils/SafeTransferLib.sol";
-import {MarginAccount, Action, Aggregates, IMarket, Invariant, Mode, RiskParams} from "./interfaces/IMarket.sol";
+import {
+    Action,
+    Aggregates,
+    Cause,
+    IMarket,
+    Invariant,
+    MarginAccount,
+    Mode,
+    RiskParams,
+    SafetyParams,
+    SettlementSnapshot
+} from "./interfaces/IMarket.sol";
+import {TimelockController} from "@openzeppelin/contracts/governance/TimelockController.sol";
 import {IOracleGuard, OracleClass, PriceReading} from "./interfaces/IOracleGuard.sol";
 import {SignedMath as S} from "./libraries/SignedMath.sol";
 
@@ -17,10 +29,15 @@ import {SignedMath as S} from "./libraries/SignedMath.sol";
 ///      (margin, trading, liquidation, pool, insurance), governance, views, and the invariant check last.
 ///      Every external entry point is `outer` (reentrancy lock, self-call, trip on a broken invariant) around
 ///      an `execute*` function that only the market itself may call and that ends with `_checkInvariants`.
-contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
+contract Market is IMarket, Ownable, ReentrancyGuardTransient {
     using SafeTransferLib for address;
 
     uint256 internal constant WAD = 1e18;
+    // Why the market is Halted; the breaker resets itself, the others only through the timelock.
+    uint8 internal constant HALT_BREAKER = 1;
+    uint8 internal constant HALT_INVARIANT = 2;
+    uint8 internal constant HALT_INSOLVENT = 4;
+    uint8 internal constant HALT_GUARDIAN = 8;
 
     /* IMMUTABLES */
 
@@ -41,13 +58,41 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
     Aggregates internal _agg;
     mapping(address account => MarginAccount) internal _accounts;
 
+    /// @inheritdoc IMarket
+    address public guardian;
+    SafetyParams internal _safety;
+    /// @inheritdoc IMarket
+    uint256 public haltedAt;
+    /// @notice Bit set of the causes of the current halt (breaker 1, invariant 2, insolvency 4, guardian 8).
+    uint8 public haltFlags;
+    Mode internal _resumeMode; // where the breaker returns to
+    uint8 internal _validStreak;
+    uint80 internal _streakRound;
+    uint256 internal _breakerAt;
+    SettlementSnapshot internal _settlement;
+    uint256 public settlementPaid;
+    mapping(address account => bool) public claimed;
+
     constructor(address collateral_, IOracleGuard oracle_, RiskParams memory risk_, address owner_) Ownable(owner_) {
         uint8 decimals = IERC20Metadata(collateral_).decimals();
         if (decimals > 18) revert MarketBadParams();
         collateral = collateral_;
         oracle = oracle_;
         _valueDivisor = int256(10 ** (36 - uint256(decimals)));
+        _risk = risk_;
         _setRiskParams(risk_);
+        _setSafetyParams(
+            SafetyParams({
+                insuranceFloor: 0,
+                maxHaltDuration: 3 days,
+                settlementWindow: 1 days,
+                breakerCooldown: 15 minutes,
+                breakerValidReadings: 3,
+                cautiousImMultiplier: 1.5e18,
+                cautiousOiFactor: 0.5e18,
+                warningBand: 0.25e18
+            })
+        );
         _agg.lastFundingTime = block.timestamp;
     }
 
@@ -69,7 +114,16 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
         if (ret.length == 100 && bytes4(ret) == MarketInvariantBroken.selector) {
             (Invariant inv, int256 expected, int256 actual) = abi.decode(_slice4(ret), (Invariant, int256, int256));
             emit InvariantViolated(inv, expected, actual, action);
-            _setMode(Mode.Halted, "invariant violated");
+            _tighten(Mode.Halted, HALT_INVARIANT, Cause.InvariantViolated);
+            return false;
+        }
+        if (ret.length == 36 && bytes4(ret) == MarketBreakerTripped.selector) {
+            OracleClass class = abi.decode(_slice4(ret), (OracleClass));
+            // Risk-adding actions are refused in Halted, so the breaker only ever trips from a looser mode.
+            _resumeMode = mode;
+            (_validStreak, _breakerAt) = (0, block.timestamp);
+            emit BreakerTripped(class, mode);
+            _tighten(Mode.Halted, HALT_BREAKER, Cause.OracleBreaker);
             return false;
         }
         assembly ("memory-safe") {
@@ -77,10 +131,11 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
         }
     }
 
+    /// @dev The revert data past its selector, as a view over the same memory (the selector word is overwritten).
     function _slice4(bytes memory b) private pure returns (bytes memory out) {
-        out = new bytes(b.length - 4);
-        for (uint256 i = 4; i < b.length; ++i) {
-            out[i - 4] = b[i];
+        assembly ("memory-safe") {
+            out := add(b, 4)
+            mstore(out, sub(mload(b), 4))
         }
     }
 
@@ -127,11 +182,14 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
         MarginAccount storage a = _accounts[account];
         // An account with no exposure can always take its margin out, even from a halted market.
         if (a.size != 0 || mode != Mode.Halted) _requireAllowed(Action.Withdraw);
-        uint256 price = a.size == 0 ? _syncFunding() : _validPrice();
+        uint256 price = a.size == 0 ? _syncFunding() : _price(Action.Withdraw, 0);
         _settleFunding(account, a);
         if (int256(amount) > a.margin) revert MarketInsufficientFreeMargin(amount, a.margin > 0 ? uint256(a.margin) : 0);
         _creditMargin(a, -int256(amount));
-        if (a.size != 0) _requireInitialMargin(a, price);
+        if (a.size != 0) {
+            _requireInitialMargin(a, price);
+            _warnIfNear(account, a, price);
+        }
         collateral.safeTransfer(account, amount);
         emit Withdrawn(account, amount);
         return a.margin;
@@ -160,7 +218,7 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
         // Increasing: opening, adding on the same side, or flipping through zero.
         bool increasing = size == 0 || (size > 0) == (sizeDelta > 0) || S.abs(sizeDelta) > S.abs(size);
         _requireAllowed(increasing ? Action.Increase : Action.Reduce);
-        uint256 price = _validPrice();
+        uint256 price = _price(increasing ? Action.Increase : Action.Reduce, 0);
         if (priceLimit != 0 && (sizeDelta > 0 ? price > priceLimit : price < priceLimit)) {
             revert MarketPriceLimit(price, priceLimit);
         }
@@ -170,13 +228,12 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
         uint256 fee = _chargeFee(a, S.abs(sizeDelta), price);
 
         if (increasing) {
-            RiskParams memory r = _risk;
-            if (_agg.longOpenInterest > r.maxOpenInterest) {
-                revert MarketOpenInterestCap(_agg.longOpenInterest, r.maxOpenInterest);
-            }
-            if (_agg.shortOpenInterest > r.maxOpenInterest) {
-                revert MarketOpenInterestCap(_agg.shortOpenInterest, r.maxOpenInterest);
-            }
+            // Cautious lowers the open-interest cap.
+            uint256 cap = mode == Mode.Cautious
+                ? M.mulWad(_risk.maxOpenInterest, _safety.cautiousOiFactor)
+                : uint256(_risk.maxOpenInterest);
+            uint256 oi = sizeDelta > 0 ? _agg.longOpenInterest : _agg.shortOpenInterest;
+            if (oi > cap) revert MarketOpenInterestCap(oi, cap);
             _requireBacked(price);
             _requireInitialMargin(a, price);
         } else if (a.margin < 0) {
@@ -184,6 +241,8 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
             revert MarketAccountInsolvent(a.margin);
         }
         emit PositionModified(account, sizeDelta, price, realised, fee, a.size);
+        if (a.size != 0) _warnIfNear(account, a, price);
+        _selfCorrect(price);
         return a.margin;
     }
 
@@ -204,10 +263,10 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
 
     function _liquidate(address account, address liquidator) internal returns (uint256 reward, int256) {
         _requireAllowed(Action.Liquidate);
-        uint256 price = _validPrice();
         MarginAccount storage a = _accounts[account];
         int256 size = a.size;
         if (size == 0) revert MarketNoPosition();
+        uint256 price = _price(Action.Liquidate, size);
         _settleFunding(account, a);
         uint256 notional = _notional(size, price);
         (, uint256 mm) = oracle.marginRatios();
@@ -232,9 +291,14 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
             _agg.poolCash -= int256(deficit - covered);
             _creditMargin(a, int256(deficit));
             emit BadDebt(account, deficit, covered, deficit - covered);
+            if (covered != 0 && _agg.insurance < _safety.insuranceFloor) {
+                _tighten(Mode.Cautious, 0, Cause.InsuranceBelowFloor);
+            }
+            if (deficit > covered) _tighten(Mode.ReduceOnly, 0, Cause.LossSocialised);
         }
         if (reward != 0) collateral.safeTransfer(liquidator, reward);
         emit Liquidated(account, liquidator, size, price, reward, toInsurance);
+        _selfCorrect(price);
         return (reward, a.margin);
     }
 
@@ -266,7 +330,7 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
     function _poolDeposit(uint256 assets) internal {
         if (assets == 0) revert MarketZeroAmount();
         _requireAllowed(Action.LpDeposit);
-        _validPrice();
+        _price(Action.LpDeposit, 0);
         collateral.safeTransferFrom(pool, address(this), assets);
         _agg.poolCash += int256(assets);
         emit PoolDeposited(assets);
@@ -285,7 +349,7 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
     function _poolWithdraw(address receiver, uint256 assets) internal {
         if (assets == 0) revert MarketZeroAmount();
         _requireAllowed(Action.LpWithdraw);
-        uint256 price = _validPrice();
+        uint256 price = _price(Action.LpWithdraw, 0);
         if (int256(assets) > _agg.poolCash) revert MarketPoolCannotPay(assets, _agg.poolCash);
         _agg.poolCash -= int256(assets);
         _requireBacked(price);
@@ -294,8 +358,30 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IMarket
+    /// @dev Also the breaker's reset path (N consecutive Valid new rounds plus a cooldown) and the place where a
+    ///      price move alone tightens the mode (pool below backing, pool unable to pay).
     function refresh() external nonReentrant {
-        _syncFunding();
+        if (mode == Mode.Settlement) return; // funding and prices are frozen at the snapshot
+        PriceReading memory r = oracle.update();
+        _accrueFunding(r.lastGoodPrice);
+        if (haltFlags & HALT_BREAKER != 0) _advanceBreakerReset(r);
+        _selfCorrect(r.lastGoodPrice);
+    }
+
+    function _advanceBreakerReset(PriceReading memory r) internal {
+        if (r.class != OracleClass.Valid) {
+            _validStreak = 0;
+            return;
+        }
+        uint80 round = oracle.lastRoundId();
+        if (round > _streakRound) (_streakRound, _validStreak) = (round, _validStreak + 1);
+        if (_validStreak < _safety.breakerValidReadings || block.timestamp < _breakerAt + _safety.breakerCooldown) {
+            return;
+        }
+        haltFlags &= ~HALT_BREAKER;
+        _validStreak = 0;
+        // Only the breaker's own halt resets itself; any other cause keeps the market Halted.
+        if (haltFlags == 0) _setMode(_resumeMode, Cause.BreakerReset);
     }
 
     /* INSURANCE */
@@ -325,6 +411,14 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
     }
 
     function _setRiskParams(RiskParams memory r) internal {
+        RiskParams memory o = _risk;
+        // Each change moves a parameter by at most a factor of two, so no single proposal can swing the market.
+        if (
+            !_step(o.tradingFee, r.tradingFee) || !_step(o.insuranceFeeShare, r.insuranceFeeShare)
+                || !_step(o.liquidationPenalty, r.liquidationPenalty) || !_step(o.keeperRewardShare, r.keeperRewardShare)
+                || !_step(o.maxFundingRate, r.maxFundingRate) || !_step(o.minBacking, r.minBacking)
+                || !_step(o.skewScale, r.skewScale) || !_step(o.maxOpenInterest, r.maxOpenInterest)
+        ) revert MarketStepTooLarge();
         if (
             r.tradingFee > 0.05e18 || r.insuranceFeeShare > WAD || r.liquidationPenalty > 0.2e18
                 || r.keeperRewardShare > WAD || r.maxFundingRate > 1e14 || r.minBacking > 10 * WAD || r.skewScale == 0
@@ -334,14 +428,182 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
         emit RiskParamsUpdated(r);
     }
 
-    function _setMode(Mode to, string memory cause) internal {
+    function _setMode(Mode to, Cause cause) internal {
         Mode from = mode;
         if (from == to) return;
         mode = to;
+        if (to == Mode.Halted) haltedAt = block.timestamp;
         emit ModeChanged(from, to, cause);
     }
 
+    /// @dev The only way the market changes its own mode: never looser.
+    function _tighten(Mode to, uint8 haltFlag, Cause cause) internal {
+        haltFlags |= haltFlag;
+        if (to > mode) _setMode(to, cause);
+    }
+
+    /// @inheritdoc IMarket
+    function escalate(Mode to) external {
+        if (msg.sender != guardian) revert MarketOnlyGuardian();
+        // The guardian may halt but not settle: Settlement ends the market and is the timelock's (or the exit's).
+        if (to <= mode || to > Mode.Halted) revert MarketNotTighter(mode, to);
+        _tighten(to, to == Mode.Halted ? HALT_GUARDIAN : 0, Cause.Guardian);
+    }
+
+    /// @inheritdoc IMarket
+    function setMode(Mode to) external onlyOwner {
+        if (to == Mode.Settlement || mode == Mode.Settlement) revert MarketNotAllowed(Action.Deposit, mode);
+        (haltFlags, _validStreak) = (0, 0);
+        _setMode(to, Cause.Governance);
+    }
+
+    /// @notice Sets the guardian (a Safe multisig in a deployed system); only the timelock.
+    function setGuardian(address guardian_) external onlyOwner {
+        guardian = guardian_;
+        emit GuardianSet(guardian_);
+    }
+
+    /// @notice Replaces the safety parameters; only the timelock.
+    function setSafetyParams(SafetyParams calldata safety_) external onlyOwner {
+        _setSafetyParams(safety_);
+    }
+
+    function _setSafetyParams(SafetyParams memory p) internal {
+        if (
+            p.maxHaltDuration < 1 hours || p.maxHaltDuration > 30 days || p.settlementWindow < 1 hours
+                || p.settlementWindow > 30 days || p.breakerValidReadings == 0 || p.cautiousImMultiplier < WAD
+                || p.cautiousImMultiplier > 5 * WAD || p.cautiousOiFactor > WAD || p.warningBand > WAD
+        ) revert MarketBadParams();
+        _requireExitWindow(owner(), p.maxHaltDuration + p.settlementWindow);
+        _safety = p;
+        emit SafetyParamsUpdated(p);
+    }
+
+    /// @dev A timelock owner's delay must cover the exit window (halt, then settlement), so that users can always
+    ///      leave before a change lands. An owner that is not a timelock (a test, a deployer mid-setup) is skipped.
+    function _requireExitWindow(address owner_, uint256 exitWindow) internal view {
+        (bool ok, bytes memory ret) = owner_.staticcall(abi.encodeCall(TimelockController.getMinDelay, ()));
+        if (!ok || ret.length < 32) return;
+        uint256 delay = abi.decode(ret, (uint256));
+        if (delay < exitWindow) revert MarketTimelockTooShort(delay, exitWindow);
+    }
+
+    /// @dev Handing the market to a timelock checks the exit window too.
+    function _transferOwnership(address newOwner) internal override {
+        if (newOwner != address(0)) _requireExitWindow(newOwner, _safety.maxHaltDuration + _safety.settlementWindow);
+        super._transferOwnership(newOwner);
+    }
+
+    /* SETTLEMENT */
+
+    /// @inheritdoc IMarket
+    function settle() external nonReentrant {
+        Mode m = mode;
+        if (m == Mode.Settlement) revert MarketNotSettleable();
+        bool exit = m == Mode.Halted && block.timestamp >= haltedAt + _safety.maxHaltDuration;
+        if (msg.sender != owner() && !exit) revert MarketNotSettleable();
+        uint256 price = _syncFunding();
+        SettlementSnapshot storage s = _settlement;
+        int256 equity = _poolEquity(price, _agg.fundingIndex);
+        uint256 assets = _agg.totalMargin + _agg.insurance + (_agg.poolCash > 0 ? uint256(_agg.poolCash) : 0);
+        (s.price, s.fundingIndex, s.longOpenInterest, s.shortOpenInterest) =
+            (price, _agg.fundingIndex, _agg.longOpenInterest, _agg.shortOpenInterest);
+        (s.insurance, s.poolEquity, s.assets, s.idleMargin) = (_agg.insurance, equity, assets, _agg.idleMargin);
+        // assets = (traders' equity + idle margin) + pool equity + insurance; traders' figure is the remainder,
+        // which rounds up against the per-account sum, so the ratio below is conservative.
+        s.traderEquity = int256(assets) - int256(_agg.idleMargin) - equity - int256(_agg.insurance);
+        s.poolShareSupply = IERC20(pool).totalSupply();
+        s.settledAt = block.timestamp;
+        _setMode(Mode.Settlement, msg.sender == owner() ? Cause.Governance : Cause.HaltedTooLong);
+        emit Settled(s);
+    }
+
+    /// @inheritdoc IMarket
+    function realise(address account) external nonReentrant {
+        SettlementSnapshot storage s = _settlement;
+        if (mode != Mode.Settlement) revert MarketNotAllowed(Action.Reduce, mode);
+        if (block.timestamp >= s.settledAt + _safety.settlementWindow) revert MarketNotSettleable();
+        MarginAccount storage a = _accounts[account];
+        if (a.size == 0 || claimed[account]) revert MarketNoPosition();
+        int256 equity = _settledEquity(a);
+        if (equity >= 0) revert MarketNotLiquidatable(equity, 0);
+        s.deficit += uint256(-equity);
+        claimed[account] = true;
+        emit AccountRealised(account, equity);
+    }
+
+    /// @inheritdoc IMarket
+    function claim() external nonReentrant returns (uint256 amount) {
+        if (mode != Mode.Settlement) revert MarketNotAllowed(Action.Withdraw, mode);
+        if (claimed[msg.sender]) revert MarketAlreadyClaimed();
+        MarginAccount storage a = _accounts[msg.sender];
+        if (a.size == 0) {
+            // Margin without exposure is paid in full at once: it never shares a loss.
+            amount = a.margin > 0 ? uint256(a.margin) : 0;
+            _creditMargin(a, -a.margin);
+        } else {
+            SettlementSnapshot storage s = _finalised();
+            int256 equity = _settledEquity(a);
+            amount = equity > 0 ? M.mulWad(uint256(equity), s.traderRatio) : 0;
+        }
+        claimed[msg.sender] = true;
+        _paySettlement(msg.sender, amount);
+        emit Claimed(msg.sender, amount);
+    }
+
+    /// @inheritdoc IMarket
+    function onPoolClaim(address receiver, uint256 shares) external onlyPool nonReentrant returns (uint256 assets) {
+        if (mode != Mode.Settlement) revert MarketNotAllowed(Action.LpWithdraw, mode);
+        SettlementSnapshot storage s = _finalised();
+        assets = M.mulDiv(s.lpAssets, shares, s.poolShareSupply);
+        _paySettlement(receiver, assets);
+        emit PoolClaimed(receiver, shares, assets);
+    }
+
+    /// @dev Fixes the claim ratio once, after the realisation window: positive trader equity is senior to LPs;
+    ///      if the market cannot pay it in full, traders share what there is pro rata and LPs get nothing.
+    function _finalised() internal returns (SettlementSnapshot storage s) {
+        s = _settlement;
+        if (s.finalised) return s;
+        uint256 opensAt = s.settledAt + _safety.settlementWindow;
+        if (block.timestamp < opensAt) revert MarketSettlementPending(opensAt);
+        uint256 available = s.assets - s.idleMargin;
+        int256 owed = s.traderEquity + int256(s.deficit);
+        uint256 needed = owed > 0 ? uint256(owed) : 0;
+        if (available >= needed) (s.traderRatio, s.lpAssets) = (WAD, available - needed);
+        else (s.traderRatio, s.lpAssets) = (M.divWad(available, needed), 0);
+        s.finalised = true;
+        emit SettlementFinalised(s.deficit, s.traderRatio, s.lpAssets);
+    }
+
+    function _settledEquity(MarginAccount storage a) internal view returns (int256) {
+        int256 owed = S.ceilDiv(a.size * (_settlement.fundingIndex - a.fundingIndex), _valueDivisor);
+        return _equity(a, _settlement.price) - owed;
+    }
+
+    /// @dev Settlement's invariant: what was paid never exceeds what the market held at the snapshot.
+    function _paySettlement(address to, uint256 amount) internal {
+        uint256 paid = settlementPaid + amount;
+        if (paid > _settlement.assets) revert MarketSettlementExhausted(paid, _settlement.assets);
+        settlementPaid = paid;
+        if (amount != 0) collateral.safeTransfer(to, amount);
+    }
+
+    function _step(uint256 from, uint256 to) internal pure returns (bool) {
+        return from == 0 || (to <= 2 * from && 2 * to >= from);
+    }
+
     /* VIEWS */
+
+    /// @inheritdoc IMarket
+    function safetyParams() external view returns (SafetyParams memory) {
+        return _safety;
+    }
+
+    /// @inheritdoc IMarket
+    function settlement() external view returns (SettlementSnapshot memory) {
+        return _settlement;
+    }
 
     /// @inheritdoc IMarket
     function riskParams() external view returns (RiskParams memory) {
@@ -413,12 +675,23 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
 
     /* INTERNAL: PRICES AND FUNDING */
 
-    /// @dev Reads the oracle for an action that trusts the price: only a Valid reading will do.
-    function _validPrice() internal returns (uint256 price) {
+    /// @dev Reads the oracle for an action that trusts the price (the per-action matrix). A Valid reading is
+    ///      used as is. A non-Valid one trips the breaker when the action adds risk (increase, withdraw with a
+    ///      position, LP withdraw); a liquidation may proceed on a Stale, AtBounds or Diverged reading at the
+    ///      side of (reading, last good) that is kinder to the account; anything else is refused.
+    function _price(Action action, int256 side) internal returns (uint256) {
         PriceReading memory r = oracle.update();
-        if (r.class != OracleClass.Valid) revert MarketOracleNotValid(r.class);
-        _accrueFunding(r.price);
-        return r.price;
+        _accrueFunding(r.lastGoodPrice);
+        OracleClass c = r.class;
+        if (c == OracleClass.Valid) return r.price;
+        if (action == Action.Increase || action == Action.Withdraw || action == Action.LpWithdraw) {
+            revert MarketBreakerTripped(c);
+        }
+        if (
+            action == Action.Liquidate && r.price != 0
+                && (c == OracleClass.Stale || c == OracleClass.AtBounds || c == OracleClass.Diverged)
+        ) return side > 0 ? M.max(r.price, r.lastGoodPrice) : M.min(r.price, r.lastGoodPrice);
+        revert MarketOracleNotValid(c);
     }
 
     /// @dev For actions that do not trust the price: funding still accrues at the last good price.
@@ -462,6 +735,7 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
         int256 size = a.size;
         int256 openNotional = a.openNotional;
         int256 newSize = size + delta;
+        if (size == 0 && a.margin > 0) _agg.idleMargin -= uint256(a.margin);
         int256 closing; // the part of delta that reduces |size|, same sign as delta
         if (size != 0 && (size > 0) != (delta > 0)) closing = S.abs(delta) >= S.abs(size) ? -size : delta;
         int256 opening = delta - closing;
@@ -488,6 +762,7 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
         // sizeTimesIndex tracks sum(size * fundingIndex); the account's index is current after settlement.
         _agg.sizeTimesIndex += delta * a.fundingIndex;
         a.size = newSize;
+        if (newSize == 0 && a.margin > 0) _agg.idleMargin += uint256(a.margin);
         if (_agg.poolCash < 0) revert MarketPoolCannotPay(uint256(realised), _agg.poolCash + realised);
     }
 
@@ -505,11 +780,16 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
         int256 after_ = before + amount;
         a.margin = after_;
         // totalMargin counts only positive margins; a negative margin exists only inside a call.
-        _agg.totalMargin = _agg.totalMargin - (before > 0 ? uint256(before) : 0) + (after_ > 0 ? uint256(after_) : 0);
+        uint256 pb = before > 0 ? uint256(before) : 0;
+        uint256 pa = after_ > 0 ? uint256(after_) : 0;
+        _agg.totalMargin = _agg.totalMargin - pb + pa;
+        if (a.size == 0) _agg.idleMargin = _agg.idleMargin - pb + pa;
     }
 
     function _requireInitialMargin(MarginAccount storage a, uint256 price) internal view {
         (uint256 im,) = oracle.marginRatios();
+        // From Cautious on, the initial margin (for opening and for withdrawing) is raised.
+        if (mode >= Mode.Cautious) im = M.mulWad(im, _safety.cautiousImMultiplier);
         uint256 required = M.mulWadUp(_notional(a.size, price), im);
         int256 equity = _equity(a, price);
         if (equity < int256(required)) revert MarketInsufficientMargin(equity, required);
@@ -520,6 +800,28 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
         uint256 required = M.mulWadUp(_notional(_agg.netSize, price), _risk.minBacking);
         int256 equity = _poolEquity(price, _agg.fundingIndex);
         if (equity < int256(required)) revert MarketInsufficientBacking(equity, required);
+    }
+
+    /// @dev State-based tightening after a price-trusting action or a refresh: a pool that cannot pay winners
+    ///      halts the market; a pool below its required backing allows reductions only (halting there would
+    ///      freeze the very reductions and liquidations that restore the backing).
+    function _selfCorrect(uint256 price) internal {
+        int256 equity = _poolEquity(price, _agg.fundingIndex);
+        if (equity + int256(_agg.insurance) < 0) {
+            _tighten(Mode.Halted, HALT_INSOLVENT, Cause.PoolCannotPay);
+        } else if (equity < int256(M.mulWadUp(_notional(_agg.netSize, price), _risk.minBacking))) {
+            _tighten(Mode.ReduceOnly, 0, Cause.PoolBelowBacking);
+        }
+    }
+
+    /// @dev Staged intervention per account: a warning event before the account is liquidatable.
+    function _warnIfNear(address account, MarginAccount storage a, uint256 price) internal {
+        (, uint256 mm) = oracle.marginRatios();
+        uint256 maintenance = M.mulWadUp(_notional(a.size, price), mm);
+        int256 equity = _equity(a, price);
+        if (equity < int256(M.mulWad(maintenance, WAD + _safety.warningBand))) {
+            emit MarginWarning(account, equity, maintenance);
+        }
     }
 
     function _requireAllowed(Action action) internal view {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {FixedPointMathLib as M} from "solady/utils/FixedPointMathLib.sol";
 import {AggregatorV3Interface} from "./interfaces/AggregatorV3Interface.sol";
 import {IOracleGuard, OracleClass, OracleParams, PriceReading} from "./interfaces/IOracleGuard.sol";
@@ -9,7 +9,7 @@ import {IOracleGuard, OracleClass, OracleParams, PriceReading} from "./interface
 /// @title OracleGuard
 /// @notice Classifies every reading of a market's price feeds and keeps the last good price, the realised
 ///         volatility and the margin ratios that follow it. One guard per market.
-contract OracleGuard is IOracleGuard, Ownable2Step {
+contract OracleGuard is IOracleGuard, Ownable {
     uint256 internal constant WAD = 1e18;
 
     /* IMMUTABLES */
@@ -103,7 +103,19 @@ contract OracleGuard is IOracleGuard, Ownable2Step {
 
     /// @notice Replaces the parameters; only the owner (the timelock in a deployed system).
     function setParams(OracleParams calldata params_) external onlyOwner {
+        OracleParams memory o = _params;
+        // Each change moves a parameter by at most a factor of two, so no single proposal can swing the margins.
+        if (
+            !_step(o.maxAge, params_.maxAge) || !_step(o.divergenceBand, params_.divergenceBand)
+                || !_step(o.jumpBand, params_.jumpBand) || !_step(o.imFloor, params_.imFloor)
+                || !_step(o.mmFloor, params_.mmFloor) || !_step(o.kIM, params_.kIM) || !_step(o.kMM, params_.kMM)
+                || !_step(o.mmMaxStep, params_.mmMaxStep) || !_step(o.liquidationHorizon, params_.liquidationHorizon)
+        ) revert OracleGuardStepTooLarge();
         _setParams(params_);
+    }
+
+    function _step(uint256 from, uint256 to) internal pure returns (bool) {
+        return from == 0 || (to <= 2 * from && 2 * to >= from);
     }
 
     /* INTERNAL */
@@ -112,6 +124,7 @@ contract OracleGuard is IOracleGuard, Ownable2Step {
     ///      revert that a caller could mistake for one of its own.
     function _classify() internal view returns (OracleClass, uint256 price, uint80 roundId, uint256 updatedAt) {
         OracleParams memory p = _params;
+        uint256 gasBefore = gasleft();
         if (address(sequencerUptime) != address(0)) {
             try sequencerUptime.latestRoundData() returns (uint80, int256 status, uint256 startedAt, uint256, uint80) {
                 if (status != 0) return (OracleClass.SequencerDown, 0, 0, 0);
@@ -119,14 +132,17 @@ contract OracleGuard is IOracleGuard, Ownable2Step {
                     return (OracleClass.GracePeriod, 0, 0, 0);
                 }
             } catch {
+                _revertIfStarved(gasBefore);
                 return (OracleClass.SequencerDown, 0, 0, 0);
             }
         }
 
         int256 answer;
+        gasBefore = gasleft();
         try primary.latestRoundData() returns (uint80 r, int256 a, uint256, uint256 u, uint80) {
             (roundId, answer, updatedAt) = (r, a, u);
         } catch {
+            _revertIfStarved(gasBefore);
             return (OracleClass.Stale, 0, 0, 0);
         }
         if (answer <= 0) return (OracleClass.NonPositive, 0, roundId, updatedAt);
@@ -140,6 +156,7 @@ contract OracleGuard is IOracleGuard, Ownable2Step {
         }
         if (address(secondary) != address(0)) {
             // The secondary only cross-checks: a secondary that is unreadable or stale is ignored, not trusted.
+            gasBefore = gasleft();
             try secondary.latestRoundData() returns (uint80, int256 a2, uint256, uint256 u2, uint80) {
                 if (a2 > 0 && u2 <= block.timestamp && block.timestamp - u2 <= p.secondaryMaxAge) {
                     uint256 price2 = uint256(a2) * _secondaryScale;
@@ -147,7 +164,9 @@ contract OracleGuard is IOracleGuard, Ownable2Step {
                         return (OracleClass.Diverged, price, roundId, updatedAt);
                     }
                 }
-            } catch {}
+            } catch {
+                _revertIfStarved(gasBefore);
+            }
         }
         uint256 last = _lastGoodPrice;
         // A jump beyond the band is refused until the last good price is old enough that the jump is the new level.
@@ -156,6 +175,12 @@ contract OracleGuard is IOracleGuard, Ownable2Step {
                 && block.timestamp - _lastGoodAt < p.jumpResetAfter
         ) return (OracleClass.TooVolatile, price, roundId, updatedAt);
         return (OracleClass.Valid, price, roundId, updatedAt);
+    }
+
+    /// @dev A feed call that failed with at most 1/64 of the gas it was given left over ran out of gas: the caller
+    ///      starved this call (EIP-150), and that must revert rather than read as an anomaly that trips a breaker.
+    function _revertIfStarved(uint256 gasBefore) internal view {
+        if (gasleft() <= gasBefore / 64) revert OracleGuardOutOfGas();
     }
 
     /// @dev EWMA of squared log-returns per second, then margins: IM moves at once, MM rises by a capped step.

@@ -52,11 +52,11 @@ await stage("forge tests", bin("forge"), ["test"], { parse: forgeSummary });
 if (existsSync(path.join(root, ".gas-snapshot"))) {
   await stage("gas snapshot", bin("forge"), ["snapshot", "--check", "--match-path", "test/gas/**"]);
 }
-if (existsSync(path.join(root, "vitest.config.ts"))) {
-  if (existsSync(path.join(root, "wagmi.config.ts"))) await stage("typed ABIs", bin("wagmi"), ["generate"]);
+// A vitest stage whose JSON report adds to the totals.
+async function vitestStage(title, args) {
   const dir = mkdtempSync(path.join(tmpdir(), "bulkhead-vitest-"));
   const report = path.join(dir, "report.json");
-  await stage("vitest", bin("vitest"), ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`], {
+  await stage(title, bin("vitest"), ["run", ...args, "--reporter=default", "--reporter=json", `--outputFile.json=${report}`], {
     parse: () => {
       if (!existsSync(report)) return;
       const r = JSON.parse(readFileSync(report, "utf8"));
@@ -66,5 +66,14 @@ if (existsSync(path.join(root, "vitest.config.ts"))) {
       rmSync(dir, { recursive: true, force: true });
     },
   });
+}
+
+if (existsSync(path.join(root, "vitest.config.ts"))) {
+  if (existsSync(path.join(root, "wagmi.config.ts"))) await stage("typed ABIs", bin("wagmi"), ["generate"]);
+  // The committed failure corpus replays first: a known regression fails the gate before any new fuzzing.
+  const corpus = "harness/runner/corpus.test.ts";
+  const hasCorpus = existsSync(path.join(root, corpus));
+  if (hasCorpus) await vitestStage("failure corpus", [corpus]);
+  await vitestStage("vitest", hasCorpus ? ["--exclude", corpus] : []);
 }
 finish(totals.failed === 0 ? 0 : 1);

@@ -13,9 +13,28 @@ interface ILiquidityPool is IERC4626 {
     ///         and any assets taken were returned. The ERC-4626 call returns 0.
     event ActionRefusedByMarket(address indexed caller, uint256 assets, uint256 shares);
 
+    /// @notice An LP took their settlement claim.
+    event SettlementClaimed(address indexed owner, address indexed receiver, uint256 shares, uint256 assets);
+
     error PoolZeroShares();
     error PoolInsolvent(int256 equity);
+    error PoolBadParams();
+    /// @notice The withdrawal would take the window's net outflow past its cap.
+    error PoolOutflowLimit(uint256 requested, uint256 available);
 
     /// @notice The market this pool is the counterparty of.
     function market() external view returns (IMarket);
+
+    /// @notice The length of the outflow limiter's window, in seconds.
+    function outflowWindow() external view returns (uint256);
+
+    /// @notice Net outflow allowed per window, as a WAD fraction of the pool's equity at the window's start
+    ///         (in the spirit of ERC-7265). Deposits in the window add to the room.
+    function maxOutflow() external view returns (uint256);
+
+    /// @notice Assets LPs may still take out in the current window.
+    function outflowAvailable() external view returns (uint256);
+
+    /// @notice In Settlement: burns `shares` and pays their fixed share of what the LPs are owed (pull).
+    function claimSettlement(uint256 shares, address receiver) external returns (uint256 assets);
 }

@@ -23,6 +23,20 @@ enum Action {
     LpWithdraw
 }
 
+/// @notice Why a market changed mode.
+enum Cause {
+    Governance,
+    Guardian,
+    InvariantViolated,
+    OracleBreaker,
+    BreakerReset,
+    InsuranceBelowFloor,
+    LossSocialised,
+    PoolBelowBacking,
+    PoolCannotPay,
+    HaltedTooLong
+}
+
 /// @notice The market's own invariants, checked after every state change.
 enum Invariant {
     TokenConservation, // collateral balance >= margins + pool cash + insurance
@@ -41,6 +55,38 @@ struct RiskParams {
     uint64 minBacking; // pool equity the pool must keep, as a fraction of the net notional it is exposed to
     uint128 skewScale; // net size (WAD) at which funding reaches maxFundingRate
     uint128 maxOpenInterest; // per side, in size (WAD)
+}
+
+/// @notice Governance-set safety parameters (the self-correcting layer). Fractions are WAD.
+struct SafetyParams {
+    uint128 insuranceFloor; // insurance below this after covering bad debt tightens the market to Cautious
+    uint32 maxHaltDuration; // seconds Halted after which anyone may move the market to Settlement
+    uint32 settlementWindow; // seconds after settlement during which underwater accounts are realised
+    uint32 breakerCooldown; // seconds after a breaker trip before it may reset
+    uint8 breakerValidReadings; // consecutive Valid new rounds needed to reset the breaker
+    uint64 cautiousImMultiplier; // initial margin multiplier in Cautious (>= 1)
+    uint64 cautiousOiFactor; // open-interest cap multiplier in Cautious (<= 1)
+    uint64 warningBand; // MarginWarning below maintenance * (1 + warningBand)
+}
+
+/// @notice Written once, when the market enters Settlement.
+struct SettlementSnapshot {
+    uint256 price; // the last good price
+    int256 fundingIndex;
+    uint256 longOpenInterest;
+    uint256 shortOpenInterest;
+    uint256 insurance;
+    int256 poolEquity;
+    uint256 assets; // credits the market held: margins + pool cash + insurance
+    uint256 idleMargin; // margin of accounts with no position (paid in full, never pro-rata)
+    int256 traderEquity; // aggregate equity of accounts with a position
+    uint256 poolShareSupply;
+    uint256 settledAt;
+    // Fixed at finalisation, after the realisation window:
+    uint256 deficit; // sum of the negative equities realised in the window
+    uint256 traderRatio; // WAD: what each unit of positive trader equity is paid
+    uint256 lpAssets; // what the LP shares share
+    bool finalised;
 }
 
 /// @notice One trader margin account. Amounts are in collateral units, sizes in WAD units of the underlying.
@@ -63,6 +109,7 @@ struct Aggregates {
     uint256 insurance;
     int256 fundingIndex;
     uint256 lastFundingTime;
+    uint256 idleMargin; // margin of accounts with no position
 }
 
 /// @title IMarket
@@ -94,9 +141,20 @@ interface IMarket {
     event PoolWithdrawn(address indexed receiver, uint256 assets);
     event RiskParamsUpdated(RiskParams params);
     event PoolSet(address pool);
-    event ModeChanged(Mode indexed from, Mode indexed to, string cause);
+    event ModeChanged(Mode indexed from, Mode indexed to, Cause cause);
     /// @notice An invariant failed after an action's effects: the action was rolled back and the market halted.
     event InvariantViolated(Invariant indexed invariant, int256 expected, int256 actual, bytes4 action);
+    /// @notice A risk-adding action saw a non-Valid reading: the market halted itself (the trip is committed).
+    event BreakerTripped(OracleClass class, Mode resumeMode);
+    /// @notice An account's equity is within the warning band above maintenance.
+    event MarginWarning(address indexed account, int256 equity, uint256 maintenanceRequired);
+    event GuardianSet(address guardian);
+    event SafetyParamsUpdated(SafetyParams params);
+    event Settled(SettlementSnapshot snapshot);
+    event AccountRealised(address indexed account, int256 equity);
+    event SettlementFinalised(uint256 deficit, uint256 traderRatio, uint256 lpAssets);
+    event Claimed(address indexed account, uint256 amount);
+    event PoolClaimed(address indexed receiver, uint256 shares, uint256 assets);
 
     /* ERRORS */
 
@@ -119,6 +177,17 @@ interface IMarket {
     error MarketPoolAlreadySet();
     error MarketPoolNotSet();
     error MarketBalanceUnreadable();
+    error MarketOnlyGuardian();
+    error MarketNotTighter(Mode from, Mode to);
+    error MarketStepTooLarge();
+    error MarketNotSettleable();
+    error MarketSettlementPending(uint256 finalisesAt);
+    error MarketAlreadyClaimed();
+    /// @notice A claim would take the total paid in Settlement past what the market held at the snapshot.
+    error MarketSettlementExhausted(uint256 paid, uint256 assets);
+    error MarketTimelockTooShort(uint256 delay, uint256 exitWindow);
+    /// @dev Like MarketInvariantBroken, raised only inside the self-call; the outer frame commits the breaker trip.
+    error MarketBreakerTripped(OracleClass class);
     /// @dev Only ever raised by the market's own invariant check, inside the self-call; the outer frame turns it
     ///      into a trip. It never escapes the market.
     error MarketInvariantBroken(Invariant invariant, int256 expected, int256 actual);
@@ -158,7 +227,36 @@ interface IMarket {
     /// @return accepted False when an invariant broke and the market halted itself; nothing was paid.
     function onPoolWithdraw(address receiver, uint256 assets) external returns (bool accepted);
 
+    /* SAFETY AND GOVERNANCE */
+
+    /// @notice Moves the market to a stricter mode at once (up to Halted). Only the guardian; never looser.
+    function escalate(Mode to) external;
+
+    /// @notice Sets the mode, looser or stricter (not Settlement), clearing the halt causes. Only the timelock.
+    function setMode(Mode to) external;
+
+    /// @notice Enters Settlement: the timelock at any time, anyone once Halted longer than maxHaltDuration.
+    function settle() external;
+
+    /// @notice In Settlement, closes `account` at the snapshot price; a negative equity is recorded as deficit.
+    ///         Permissionless; claims and finalisation realise accounts themselves.
+    function realise(address account) external;
+
+    /// @notice In Settlement, after the realisation window: pays the caller's claim (pull).
+    function claim() external returns (uint256 amount);
+
+    /// @notice The pool's settlement claim for `shares` of the snapshot supply; only the pool.
+    function onPoolClaim(address receiver, uint256 shares) external returns (uint256 assets);
+
     /* VIEWS */
+
+    function guardian() external view returns (address);
+    function safetyParams() external view returns (SafetyParams memory);
+    function settlement() external view returns (SettlementSnapshot memory);
+    /// @notice Why the market is Halted, as a bit set: breaker 1, invariant 2, insolvency 4, guardian 8.
+    function haltFlags() external view returns (uint8);
+    /// @notice The time the market last entered Halted (0 if it never did).
+    function haltedAt() external view returns (uint256);
 
     function collateral() external view returns (address);
     function oracle() external view returns (IOracleGuard);

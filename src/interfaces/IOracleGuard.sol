@@ -54,7 +54,10 @@ interface IOracleGuard {
     error OracleGuardBadFeed(address feed);
     error OracleGuardBadDecimals(address feed, uint8 decimals);
     error OracleGuardBadParams();
+    error OracleGuardStepTooLarge();
     error OracleGuardInitialReadingInvalid(OracleClass class);
+    /// @dev A feed call failed for want of gas: the caller starved the guard, which must not look like Stale.
+    error OracleGuardOutOfGas();
 
     /// @notice Reads the feeds, classifies the reading, and accepts it if Valid and new. Permissionless.
     function update() external returns (PriceReading memory reading);
@@ -70,6 +73,9 @@ interface IOracleGuard {
 
     /// @notice The EWMA variance of log-returns per second (WAD).
     function variance() external view returns (uint256);
+
+    /// @notice The round id of the last accepted reading.
+    function lastRoundId() external view returns (uint80);
 
     /// @notice The current parameters.
     function params() external view returns (OracleParams memory);

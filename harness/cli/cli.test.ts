@@ -1,0 +1,95 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { execa } from "execa";
+import { afterAll, describe, expect, it } from "vitest";
+import { repoRoot } from "../chain/anvilBinary.js";
+
+const tsx = path.join(repoRoot, "node_modules", ".bin", "tsx");
+const run = (cli: "fuzz" | "repro", args: string[]) =>
+  execa(tsx, [path.join(repoRoot, "harness/cli", `${cli}.ts`), ...args], { cwd: repoRoot, reject: false });
+const dir = mkdtempSync(path.join(tmpdir(), "bulkhead-cli-test-"));
+const toyHarness = "harness/runner/testing/toyCapHarness.ts";
+
+/** A CLI's message for a bad input: one clear line on stderr, never a stack trace. */
+function expectCleanError(result: { exitCode?: number; stderr: unknown }, code: number, message: RegExp) {
+  expect(result.exitCode).toBe(code);
+  expect(String(result.stderr)).toMatch(message);
+  expect(String(result.stderr)).not.toMatch(/^\s+at /m);
+}
+
+function expectGone(pid: number) {
+  expect(() => process.kill(pid, 0)).toThrow(/ESRCH/);
+}
+
+describe("npm run repro: bad files", () => {
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, content: string) => {
+    const f = path.join(dir, name);
+    writeFileSync(f, content);
+    return f;
+  };
+
+  // Every kind of bad file is covered by artifact.test.ts; here, that the CLI prints them cleanly.
+  it("exits 2 with a clear message for a missing, non-JSON or foreign file", async () => {
+    const results = await Promise.all([
+      run("repro", [path.join(dir, "nope.json")]),
+      run("repro", [file("broken.json", "{ half")]),
+      run("repro", [path.join(repoRoot, "package.json")]),
+    ]);
+    expectCleanError(results[0]!, 2, /^repro: cannot read failure artifact .*nope\.json: no such file/);
+    expectCleanError(results[1]!, 2, /^repro: .*broken\.json is not a failure artifact: not JSON/);
+    expectCleanError(results[2]!, 2, /^repro: .*package\.json is not a Bulkhead failure artifact/);
+  }, 60_000);
+
+  it("npm run fuzz exits 2 on a bad flag, with the usage", async () => {
+    const result = await run("fuzz", ["--scenario", "moon"]);
+    expectCleanError(
+      result,
+      2,
+      /^fuzz: --scenario must be one of oracle, cascade, mixed, got "moon"\n\nusage: npm run fuzz/,
+    );
+  }, 30_000);
+});
+
+describe("npm run fuzz, then npm run repro (toy-cap harness)", () => {
+  it("finds, shrinks, writes the artifact, prints the replay command that reproduces it; no node survives", async () => {
+    const out = path.join(dir, "failures");
+    const fuzz = await run("fuzz", [
+      "--harness",
+      toyHarness,
+      "--seed",
+      "42",
+      "--runs",
+      "30",
+      "--max-commands",
+      "8",
+      "--out",
+      out,
+    ]);
+    const stdout = String(fuzz.stdout);
+    expect(fuzz.exitCode, stdout + String(fuzz.stderr)).toBe(1);
+    expect(stdout).toMatch(
+      /^\[\s*\d+\.\ds\] \| runs \d+ \| actions \d+ \([\d.]+\/s\) \| modes Normal \| worst health/m,
+    );
+    expect(stdout).toMatch(
+      /FAILED after \d+ runs, shrunk in \d+ steps to 2 commands:\ntoy-margin-cap violated at step 1/,
+    );
+    const artifact = /^artifact: (.+)$/m.exec(stdout)?.[1];
+    expect(artifact).toBeDefined();
+    expect(JSON.parse(readFileSync(artifact!, "utf8"))).toMatchObject({
+      format: "bulkhead-failure",
+      seed: 42,
+    });
+    const replay = /^replay: {3}npm run repro -- (.+)$/m.exec(stdout)?.[1];
+    expect(replay).toBe(`${artifact} --harness ${toyHarness}`);
+    expectGone(Number(/^fuzz: anvil pid (\d+)/m.exec(stdout)?.[1]));
+
+    const repro = await run("repro", replay!.split(" "));
+    expect(repro.exitCode, String(repro.stdout) + String(repro.stderr)).toBe(1);
+    expect(String(repro.stdout)).toMatch(
+      /REPRODUCED: the failure is still there\.\ntoy-margin-cap violated at step 1/,
+    );
+    expectGone(Number(/^repro: anvil pid (\d+)/m.exec(String(repro.stdout))?.[1]));
+  }, 90_000);
+});

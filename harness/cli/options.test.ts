@@ -1,0 +1,74 @@
+import { describe, expect, it } from "vitest";
+import { parseDuration, parseFuzzArgs, parseReproArgs, UsageError } from "./options.js";
+
+const env = {};
+const fuzz = (argv: string[], e: Record<string, string> = env) => parseFuzzArgs(argv, e, () => 0.5);
+
+describe("parseFuzzArgs", () => {
+  it("has defaults, a random seed it reports as random, and flags over FUZZ_* variables", () => {
+    expect(fuzz([])).toMatchObject({
+      scenario: "mixed",
+      runs: 100,
+      seed: 2 ** 30,
+      randomSeed: true,
+      maxCommands: 30,
+    });
+    expect(
+      fuzz([], { FUZZ_RUNS: "7", FUZZ_SEED: "42", FUZZ_PATH: "3:1", FUZZ_REPLAY_PATH: "AB:C" }),
+    ).toMatchObject({
+      runs: 7,
+      seed: 42,
+      randomSeed: false,
+      path: "3:1",
+      replayPath: "AB:C",
+    });
+    expect(fuzz(["--runs", "9", "--seed=-5"], { FUZZ_RUNS: "7", FUZZ_SEED: "42" })).toMatchObject({
+      runs: 9,
+      seed: -5,
+    });
+    expect(fuzz(["--scenario", "cascade", "--max-commands", "12"])).toMatchObject({
+      scenario: "cascade",
+      maxCommands: 12,
+    });
+  });
+
+  it("runs without limit under --time alone, bounded when --runs is given too", () => {
+    expect(fuzz(["--time", "10m"])).toMatchObject({ timeBudgetMs: 600_000, runs: 2 ** 31 - 1 });
+    expect(fuzz(["--time", "90s", "--runs", "5"])).toMatchObject({ timeBudgetMs: 90_000, runs: 5 });
+    expect(fuzz(["--time", "1h"], { FUZZ_RUNS: "5" })).toMatchObject({ runs: 2 ** 31 - 1 });
+  });
+
+  it.each([
+    [["--rusn", "3"], /Unknown option '--rusn'/],
+    [["--runs"], /--runs.*argument missing/],
+    [["--runs", "0"], /--runs must be a whole number from 1/],
+    [["--runs", "1e3"], /--runs must be a whole number/],
+    [["--seed", "abc"], /--seed must be a 32-bit integer/],
+    [["--seed", "-5"], /use '--seed=-XYZ'/],
+    [["--seed", "4294967296"], /--seed must be a 32-bit integer/],
+    [["--scenario", "moon"], /--scenario must be one of oracle, cascade, mixed/],
+    [["--time", "10 minutes"], /--time must be a duration like 90s/],
+    [["--time", "0s"], /longer than zero/],
+    [["--path", "a:b", "--seed", "1"], /--path must look like 12:0:3/],
+    [["--path", "1:2"], /--path needs the --seed/],
+    [["extra"], /Unexpected argument 'extra'/],
+  ])("refuses %j with a clear message", (argv, message) => {
+    expect(() => fuzz(argv)).toThrow(UsageError);
+    expect(() => fuzz(argv)).toThrow(message);
+  });
+
+  it("parses durations", () => {
+    expect(parseDuration("--time", "1500ms")).toBe(1500);
+    expect(parseDuration("--time", "2.5m")).toBe(150_000);
+    expect(parseDuration("--time", "30")).toBe(30_000);
+  });
+});
+
+describe("parseReproArgs", () => {
+  it("takes exactly one artifact", () => {
+    expect(parseReproArgs(["a.json"])).toMatchObject({ artifact: "a.json", root: undefined });
+    expect(() => parseReproArgs([])).toThrow(/give the artifact file/);
+    expect(() => parseReproArgs(["a.json", "b.json"])).toThrow(/one artifact file, got 2/);
+    expect(() => parseReproArgs(["a.json", "--seed", "1"])).toThrow(/Unknown option '--seed'/);
+  });
+});

@@ -1,0 +1,173 @@
+import { parseArgs } from "node:util";
+import type { ScenarioKind } from "../scenario/contract.js";
+import { defaultHarnessModule } from "../runner/loadHarness.js";
+
+/** A bad command line: printed with the usage, exit code 2. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+export const fuzzUsage = `usage: npm run fuzz -- [options]
+
+  --scenario <kind>     oracle | cascade | mixed (default mixed)
+  --runs <n>            number of runs (default FUZZ_RUNS or 100; unlimited with --time alone)
+  --time <duration>     stop starting runs after this long: 90s, 10m, 1h (shrinking always finishes)
+  --seed <int>          fast-check seed (default FUZZ_SEED, else random and printed)
+  --max-commands <n>    longest command sequence per run (default 30)
+  --path <path>         replay one case: a counterexample's path (default FUZZ_PATH)
+  --replay-path <rp>    the counterexample's replayPath, needed with --path (default FUZZ_REPLAY_PATH)
+  --shrink-time <dur>   stop shrinking after this long, keeping the smallest case so far
+  --out <dir>           where failure artifacts go (default .fuzz/failures)
+  --harness <module>    harness module exporting createHarness(world) (default ${defaultHarnessModule})
+  --root <dir>          deploy from this Foundry project instead of the repository (a patched copy)
+  -h, --help            this text
+
+Exit status: 0 no failure, 1 a failure was found (artifact written), 2 bad usage, 3 harness error.`;
+
+export const reproUsage = `usage: npm run repro -- <artifact.json> [options]
+
+  --harness <module>    harness module exporting createHarness(world) (default ${defaultHarnessModule})
+  --root <dir>          deploy from this Foundry project instead of the repository (a patched copy)
+  -h, --help            this text
+
+Replays the artifact's commands on a fresh node. Exit status: 0 fixed (every check passes), 1 the failure
+(or another one) still happens, 2 bad artifact file or usage, 3 harness error.`;
+
+export type FuzzOptions = {
+  scenario: ScenarioKind;
+  runs: number;
+  timeBudgetMs: number | undefined;
+  seed: number;
+  /** Whether the seed was chosen at random (printed so the run can be repeated). */
+  randomSeed: boolean;
+  maxCommands: number;
+  path: string | undefined;
+  replayPath: string | undefined;
+  shrinkBudgetMs: number | undefined;
+  out: string | undefined;
+  harness: string;
+  root: string | undefined;
+};
+
+export type ParseFuzzArgsReturnType = { help: true } | ({ help: false } & FuzzOptions);
+
+const scenarios: readonly ScenarioKind[] = ["oracle", "cascade", "mixed"];
+const unlimitedRuns = 2 ** 31 - 1;
+
+/** Parses `npm run fuzz` arguments (flags win over FUZZ_* environment variables). */
+export function parseFuzzArgs(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  random: () => number = Math.random,
+): ParseFuzzArgsReturnType {
+  const { values } = parse(argv, {
+    scenario: { type: "string" },
+    runs: { type: "string" },
+    time: { type: "string" },
+    seed: { type: "string" },
+    "max-commands": { type: "string" },
+    path: { type: "string" },
+    "replay-path": { type: "string" },
+    "shrink-time": { type: "string" },
+    out: { type: "string" },
+    harness: { type: "string" },
+    root: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help) return { help: true };
+
+  const scenario = (values.scenario ?? env.FUZZ_SCENARIO ?? "mixed") as ScenarioKind;
+  if (!scenarios.includes(scenario)) {
+    throw new UsageError(`--scenario must be one of ${scenarios.join(", ")}, got "${scenario}"`);
+  }
+  const timeBudgetMs = values.time === undefined ? undefined : parseDuration("--time", values.time);
+  const runsText = values.runs ?? (timeBudgetMs === undefined ? env.FUZZ_RUNS : undefined);
+  const runs =
+    runsText === undefined ? (timeBudgetMs === undefined ? 100 : unlimitedRuns) : count("--runs", runsText);
+  const seedText = values.seed ?? env.FUZZ_SEED;
+  const seed = seedText === undefined ? Math.floor(random() * 2 ** 31) : int32("--seed", seedText);
+  const path = values.path ?? env.FUZZ_PATH;
+  if (path !== undefined && !/^\d+(:\d+)*$/.test(path)) {
+    throw new UsageError(`--path must look like 12:0:3 (a counterexample's path), got "${path}"`);
+  }
+  if (path !== undefined && seedText === undefined) {
+    throw new UsageError("--path needs the --seed (or FUZZ_SEED) it was found with");
+  }
+  return {
+    help: false,
+    scenario,
+    runs,
+    timeBudgetMs,
+    seed,
+    randomSeed: seedText === undefined,
+    maxCommands: count("--max-commands", values["max-commands"] ?? "30", 10_000),
+    path,
+    replayPath: values["replay-path"] ?? env.FUZZ_REPLAY_PATH,
+    shrinkBudgetMs:
+      values["shrink-time"] === undefined ? undefined : parseDuration("--shrink-time", values["shrink-time"]),
+    out: values.out,
+    harness: values.harness ?? defaultHarnessModule,
+    root: values.root,
+  };
+}
+
+export type ReproOptions = { artifact: string; harness: string; root: string | undefined };
+export type ParseReproArgsReturnType = { help: true } | ({ help: false } & ReproOptions);
+
+export function parseReproArgs(argv: readonly string[]): ParseReproArgsReturnType {
+  const { values, positionals } = parse(
+    argv,
+    { harness: { type: "string" }, root: { type: "string" }, help: { type: "boolean", short: "h" } },
+    true,
+  );
+  if (values.help) return { help: true };
+  if (positionals.length !== 1) {
+    throw new UsageError(
+      positionals.length === 0
+        ? "give the artifact file to replay"
+        : `give one artifact file, got ${positionals.length}`,
+    );
+  }
+  return {
+    help: false,
+    artifact: positionals[0] as string,
+    harness: values.harness ?? defaultHarnessModule,
+    root: values.root,
+  };
+}
+
+type OptionSpec = Record<string, { type: "string" | "boolean"; short?: string }>;
+
+function parse<const T extends OptionSpec>(argv: readonly string[], options: T, allowPositionals = false) {
+  try {
+    return parseArgs({ args: [...argv], options, strict: true, allowPositionals });
+  } catch (error) {
+    // node:util reports e.g. "Unknown option '--rusn'"; keep its words, drop the advice about '--'.
+    throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/s, ""));
+  }
+}
+
+/** "90s", "10m", "1h", "1500ms", or a bare number of seconds. */
+export function parseDuration(flag: string, text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!match) throw new UsageError(`${flag} must be a duration like 90s, 10m or 1h, got "${text}"`);
+  const factor = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[(match[2] ?? "s") as "ms" | "s" | "m" | "h"];
+  const ms = Math.round(Number(match[1]) * factor);
+  if (ms <= 0) throw new UsageError(`${flag} must be longer than zero, got "${text}"`);
+  return ms;
+}
+
+function count(flag: string, text: string, max = unlimitedRuns): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > max) {
+    throw new UsageError(`${flag} must be a whole number from 1 to ${max}, got "${text}"`);
+  }
+  return Number(text);
+}
+
+function int32(flag: string, text: string): number {
+  const n = Number(text);
+  if (!/^-?\d+$/.test(text.trim()) || n < -(2 ** 31) || n >= 2 ** 31) {
+    throw new UsageError(`${flag} must be a 32-bit integer, got "${text}"`);
+  }
+  return n;
+}

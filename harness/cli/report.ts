@@ -1,0 +1,53 @@
+import type { FailureInfo, JsonValue, StepRecord } from "../scenario/contract.js";
+import type { ProgressStats } from "../runner/run.js";
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+const health = (h: number | null) => (h === null ? "-" : h.toFixed(3));
+
+/** One progress line: runs, actions/s, modes reached, worst health, failures. */
+export function formatProgress(stats: ProgressStats): string {
+  const parts = [
+    `[${seconds(stats.elapsedMs).padStart(7)}]`,
+    `runs ${stats.runs}`,
+    `actions ${stats.actions} (${stats.actionsPerSecond}/s)`,
+    `modes ${stats.modes.join(",") || "-"}`,
+    `worst health ${health(stats.worstHealth)}`,
+    `failures ${stats.failures}`,
+  ];
+  if (stats.invariant !== null) parts.push(`shrinking ${stats.invariant} (${stats.shrinkRuns} tries)`);
+  return parts.join(" | ");
+}
+
+export function formatSummary(stats: ProgressStats, context: { scenario: string; seed: number }): string {
+  return [
+    `${stats.runs} runs (${stats.shrinkRuns} while shrinking), ${stats.actions} actions in ${seconds(stats.elapsedMs)} ` +
+      `(${stats.actionsPerSecond} actions/s); scenario ${context.scenario}, seed ${context.seed}`,
+    `modes reached: ${stats.modes.join(", ") || "-"}; worst health: ${health(stats.worstHealth)}; ` +
+      `failing runs: ${stats.failures}${stats.otherFailures ? ` (+${stats.otherFailures} with another invariant, ignored while shrinking)` : ""}`,
+  ].join("\n");
+}
+
+const json = (v: JsonValue) => (typeof v === "string" ? v : JSON.stringify(v));
+
+/** The failure in full: invariant, the steps with block and timestamp, expected vs actual, the diff. */
+export function formatFailure(failure: FailureInfo, steps: readonly StepRecord[]): string {
+  const lines = [`${failure.invariant} violated at step ${failure.step}`, "steps:"];
+  for (const s of steps) {
+    const mark = s.index === failure.step ? ">" : " ";
+    lines.push(
+      `  ${mark} ${String(s.index).padStart(3)}  ${s.command}   (block ${s.block}, t=${s.timestamp})`,
+    );
+  }
+  if (steps.length === 0) lines.push("    (none)");
+  lines.push(`expected: ${json(failure.expected)}`, `actual:   ${json(failure.actual)}`);
+  if (failure.diff.length > 0) {
+    lines.push("model vs chain:");
+    for (const d of failure.diff) lines.push(`  ${d.path}: expected ${d.expected}, chain ${d.actual}`);
+  }
+  return lines.join("\n");
+}
+
+/** Quotes a shell argument only when it needs it. */
+export function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,0 +1,27 @@
+import type { Address } from "viem";
+
+/** What a step did that the user-level promises judge (collected by the scenario's step pipeline). */
+export type StepFacts = {
+  /** Risk-adding actions that read a non-Valid oracle class (as the model classified the reading). */
+  anomalies: { action: string; oracleClass: number }[];
+  /** Exit attempts by accounts without a position: margin withdrawals outside Settlement, claims in it. */
+  exits: ExitAttempt[];
+  /** A step that tampers with the system on purpose may trip the market's own invariant check. */
+  expectInvariantTrip: boolean;
+};
+
+export type ExitAttempt = {
+  account: Address;
+  kind: "withdraw" | "claim";
+  /** Market mode when the attempt was made. */
+  mode: number;
+  amount: bigint;
+  /** Margin the account held before the attempt. */
+  marginBefore: bigint;
+  ok: boolean;
+  error?: string | undefined;
+  /** Collateral the account received (claims). */
+  paid?: bigint | undefined;
+};
+
+export const emptyFacts = (): StepFacts => ({ anomalies: [], exits: [], expectInvariantTrip: false });

@@ -1,0 +1,36 @@
+import { type FailureInfo, InvariantViolation, type JsonValue } from "../scenario/contract.js";
+
+export type DiffEntry = FailureInfo["diff"][number];
+
+/** Builds and throws the one error type the runner understands. bigints become decimal strings. */
+export function violate(parameters: {
+  invariant: string;
+  expected: unknown;
+  actual: unknown;
+  diff?: DiffEntry[] | undefined;
+  step: number;
+}): never {
+  throw new InvariantViolation({
+    invariant: parameters.invariant,
+    expected: toJson(parameters.expected),
+    actual: toJson(parameters.actual),
+    diff: parameters.diff ?? [],
+    step: parameters.step,
+  });
+}
+
+/** JSON-safe copy: bigints as decimal strings, Maps and Sets as objects and arrays. */
+export function toJson(value: unknown): JsonValue {
+  if (value === undefined || value === null) return null;
+  if (typeof value === "bigint") return value.toString();
+  if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") return value;
+  if (Array.isArray(value)) return value.map(toJson);
+  if (value instanceof Set) return [...value].map(toJson);
+  if (value instanceof Map) return Object.fromEntries([...value].map(([k, v]) => [String(k), toJson(v)]));
+  if (typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, toJson(v)]),
+    );
+  }
+  return String(value);
+}

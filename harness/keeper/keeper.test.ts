@@ -1,0 +1,227 @@
+import type { Address } from "viem";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { startAnvil } from "../chain/anvil.js";
+import { type ChainClients, createChainClients } from "../chain/clients.js";
+import { sendAndWait } from "../chain/sendAndWait.js";
+import { type Baseline, takeBaseline } from "../chain/snapshots.js";
+import { increaseTime } from "../chain/time.js";
+import { liquidityPoolAbi, marketAbi, mockAggregatorAbi, mockErc20Abi } from "../generated/abis.js";
+import { deployAndBind, type System } from "../system/system.js";
+import { createKeeper, type Keeper } from "./index.js";
+
+const usd = (n: number) => BigInt(n) * 10n ** 6n;
+const units = (n: number) => BigInt(Math.round(n * 1e6)) * 10n ** 12n;
+// Market calls get a fixed, generous gas limit: anvil's estimate can come out short (see transact.ts).
+const gas = 3_000_000n;
+
+describe("keeper", () => {
+  let clients: ChainClients;
+  let system: System;
+  let baseline: Baseline;
+  let alice: Address;
+  let bob: Address;
+
+  const wallet = (who: Address) => {
+    const index = clients.accounts.indexOf(who);
+    const w = clients.walletClients[index];
+    if (!w) throw new Error(`${who} is not a dev account`);
+    return w;
+  };
+  const write = (
+    label: string,
+    from: Address,
+    send: (w: ReturnType<typeof wallet>) => Promise<`0x${string}`>,
+  ) => sendAndWait(clients, { label, send: () => send(wallet(from)) });
+  const market = (
+    from: Address,
+    functionName: "deposit" | "modifyPosition" | "refresh",
+    args: readonly unknown[],
+  ) =>
+    write(`${functionName} by ${from}`, from, (w) =>
+      w.writeContract({ address: system.addresses.market, abi: marketAbi, functionName, args, gas } as never),
+    );
+  const setPrice = async (answer: bigint) => {
+    for (const feed of [system.addresses.primaryFeed, system.addresses.secondaryFeed]) {
+      await write("set price", clients.accounts[0]!, (w) =>
+        w.writeContract({ address: feed, abi: mockAggregatorAbi, functionName: "setAnswer", args: [answer] }),
+      );
+    }
+  };
+  const fund = async (who: Address, amount: bigint, spender: Address) => {
+    await write("mint", who, (w) =>
+      w.writeContract({
+        address: system.addresses.collateral,
+        abi: mockErc20Abi,
+        functionName: "mint",
+        args: [who, amount],
+      }),
+    );
+    await write("approve", who, (w) =>
+      w.writeContract({
+        address: system.addresses.collateral,
+        abi: mockErc20Abi,
+        functionName: "approve",
+        args: [spender, amount],
+      }),
+    );
+  };
+  const open = async (who: Address, margin: bigint, size: bigint) => {
+    await fund(who, margin, system.addresses.market);
+    await market(who, "deposit", [margin]);
+    await market(who, "modifyPosition", [size, 0n]);
+  };
+  /** A Valid reading that jumps beyond the band, then a risk-adding trade: the breaker trips. */
+  const tripBreaker = async () => {
+    await setPrice(1500n * 10n ** 8n);
+    await market(bob, "modifyPosition", [units(1), 0n]);
+    expect(await system.market.read.mode()).toBe(3);
+    expect(await system.market.read.haltFlags()).toBe(1);
+  };
+  const newKeeper = (options: { dryRun?: boolean; maxLiquidationsPerTick?: number } = {}): Keeper =>
+    createKeeper({
+      publicClient: clients.publicClient,
+      walletClient: clients.walletClients[9]!,
+      market: system.addresses.market,
+      lens: system.addresses.lens,
+      ...options,
+    });
+
+  beforeAll(async () => {
+    const node = await startAnvil({ label: "keeper" });
+    clients = await createChainClients({ node });
+    system = await deployAndBind({ clients });
+    [alice, bob] = [clients.accounts[5]!, clients.accounts[6]!];
+    const lp = clients.accounts[4]!;
+    await fund(lp, usd(1_000_000), system.addresses.pool);
+    await write("lp deposit", lp, (w) =>
+      w.writeContract({
+        address: system.addresses.pool,
+        abi: liquidityPoolAbi,
+        functionName: "deposit",
+        args: [usd(1_000_000), lp],
+        gas,
+      }),
+    );
+    baseline = await takeBaseline(clients);
+  }, 60_000);
+
+  beforeEach(async () => {
+    await baseline.resetToBaseline();
+  });
+
+  afterAll(async () => {
+    await clients?.close();
+    await clients?.node.stop();
+  });
+
+  it("accepts a price drop, then liquidates the account it left under maintenance", async () => {
+    await open(alice, usd(2_100), units(10)); // 20,000 notional at 2,000; IM 10%
+    const keeper = newKeeper();
+    const quiet = await keeper.tick();
+    expect(quiet.newAccounts).toEqual([alice]);
+    expect(quiet.actions).toEqual([]);
+
+    await setPrice(1850n * 10n ** 8n); // -1,500 PnL: equity ~580 against maintenance ~1,100
+    const report = await keeper.tick();
+    expect(report.errors).toEqual([]);
+    expect(report.actions.map((a) => [a.kind, a.account])).toEqual([
+      ["refresh", undefined],
+      ["liquidate", alice],
+    ]);
+    expect(report.actions[0]?.detail).toBe("new price");
+    expect(report.actions[1]?.reward).toBeGreaterThan(0n);
+    expect(report.liquidatable).toBe(1);
+    expect((await system.market.read.accountOf([alice])).size).toBe(0n);
+
+    const after = await keeper.tick();
+    expect(after.actions).toEqual([]);
+  });
+
+  it("skips a liquidation whose simulation refuses the current price", async () => {
+    await open(alice, usd(2_100), units(10));
+    await setPrice(1850n * 10n ** 8n);
+    await market(bob, "refresh", []); // the Lens now shows alice liquidatable at 1,850
+    await setPrice(1000n * 10n ** 8n); // a jump beyond the band: TooVolatile, liquidation refuses it
+    const report = await newKeeper().tick();
+    expect(report.liquidatable).toBe(1);
+    expect(report.actions).toEqual([]);
+    expect(report.errors).toEqual([]);
+    expect(report.skipped).toEqual([
+      { kind: "liquidate", account: alice, reason: "MarketOracleNotValid(TooVolatile)" },
+    ]);
+  });
+
+  it("liquidates worst first and at most maxLiquidationsPerTick per tick", async () => {
+    await open(alice, usd(2_100), units(10));
+    await open(bob, usd(2_050), units(10)); // less margin: the bigger shortfall
+    await setPrice(1850n * 10n ** 8n);
+    const keeper = newKeeper({ maxLiquidationsPerTick: 1 });
+    const first = await keeper.tick();
+    expect(first.liquidatable).toBe(2);
+    expect(first.actions.filter((a) => a.kind === "liquidate").map((a) => a.account)).toEqual([bob]);
+    const second = await keeper.tick();
+    expect(second.actions.map((a) => a.account)).toEqual([alice]);
+  });
+
+  it("in a dry run only reports what it would do", async () => {
+    await open(alice, usd(2_100), units(10));
+    await setPrice(1850n * 10n ** 8n);
+    const before = await clients.publicClient.getBlockNumber();
+    const report = await newKeeper({ dryRun: true }).tick();
+    expect(report.dryRun).toBe(true);
+    expect(report.actions).toEqual([{ kind: "refresh", account: undefined, detail: "new price" }]);
+    expect(await clients.publicClient.getBlockNumber()).toBe(before);
+  });
+
+  it("resets a tripped breaker after enough valid rounds and the cooldown", async () => {
+    await tripBreaker();
+    const keeper = newKeeper();
+    const reports = [];
+    for (let round = 0; round < 3; round++) {
+      await increaseTime(clients, { seconds: 500 });
+      await setPrice(2000n * 10n ** 8n + BigInt(round));
+      reports.push(await keeper.tick());
+    }
+    for (const r of reports) {
+      expect(r.errors).toEqual([]);
+      expect(r.actions.map((a) => [a.kind, a.detail])).toEqual([["refresh", "breaker reset"]]);
+    }
+    expect(reports.map((r) => r.modeAfter)).toEqual(["Halted", "Halted", "Normal"]);
+    expect(reports[2]?.modeChanges).toEqual([
+      { from: "Halted", to: "Normal", cause: "BreakerReset", block: reports[2]?.actions[0]?.block },
+    ]);
+    expect(await system.market.read.haltFlags()).toBe(0);
+  });
+
+  it("settles a market halted longer than maxHaltDuration", async () => {
+    await tripBreaker();
+    const keeper = newKeeper();
+    expect((await keeper.tick()).actions).toEqual([]); // halted, the price not valid: nothing to do yet
+    await increaseTime(clients, { seconds: 3 * 86_400 + 60, mine: true }); // the feed goes stale meanwhile
+    const report = await keeper.tick();
+    expect(report.errors).toEqual([]);
+    expect(report.actions.map((a) => a.kind)).toEqual(["settle"]);
+    expect(report.modeChanges.map((c) => [c.from, c.to, c.cause])).toEqual([
+      ["Halted", "Settlement", "HaltedTooLong"],
+    ]);
+    expect(await system.market.read.mode()).toBe(4);
+  });
+
+  it("realises an account left with negative equity by the settlement price", async () => {
+    await open(alice, usd(2_100), units(10));
+    await tripBreaker();
+    await increaseTime(clients, { seconds: 3 * 86_400 + 60, mine: true });
+    await setPrice(1700n * 10n ** 8n); // accepted as the new level (the last good price is old): alice < 0
+    const report = await newKeeper().tick();
+    expect(report.errors).toEqual([]);
+    expect(report.actions.map((a) => [a.kind, a.account])).toEqual([
+      ["refresh", undefined],
+      ["settle", undefined],
+      ["realise", alice],
+    ]);
+    const equity = report.actions[2]?.equity ?? 0n;
+    expect(equity).toBeLessThan(0n);
+    expect(await system.market.read.claimed([alice])).toBe(true);
+    expect((await system.market.read.settlement()).deficit).toBe(-equity);
+  });
+});

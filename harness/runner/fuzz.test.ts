@@ -1,0 +1,110 @@
+// The default-budget fuzz suite that npm test runs: a fixed seed and a small budget, one test per scenario
+// kind. FUZZ_SEED, FUZZ_RUNS, FUZZ_MAX_COMMANDS, FUZZ_PATH (+ FUZZ_REPLAY_PATH) override the defaults; soaks
+// with random seeds and long budgets use `npm run fuzz` instead.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { repoRoot } from "../chain/anvilBinary.js";
+import { parseFuzzArgs } from "../cli/options.js";
+import { formatFailure } from "../cli/report.js";
+import type { ScenarioKind } from "../scenario/contract.js";
+import { createArtifact, writeArtifact } from "./artifact.js";
+import { type AnyHarness, defaultHarnessModule, loadHarnessModule } from "./loadHarness.js";
+import { runCampaign } from "./run.js";
+import { createHarness as createToyCapHarness } from "./testing/toyCapHarness.js";
+import { type ChainWorld, startChainWorld } from "./world.js";
+
+const options = parseFuzzArgs(["--max-commands", process.env.FUZZ_MAX_COMMANDS ?? "20"], {
+  ...process.env,
+  FUZZ_SEED: process.env.FUZZ_SEED ?? "42",
+  FUZZ_RUNS: process.env.FUZZ_RUNS ?? "12",
+});
+if (options.help) throw new Error("unreachable");
+const scenarios: ScenarioKind[] = ["oracle", "cascade", "mixed"];
+
+describe(`fuzz suite (seed ${options.seed}, ${options.runs} runs of up to ${options.maxCommands} commands)`, () => {
+  let world: ChainWorld;
+  let harness: AnyHarness;
+  beforeAll(async () => {
+    world = await startChainWorld({ label: "fuzz-suite" });
+    harness = await (await loadHarnessModule(path.join(repoRoot, defaultHarnessModule))).createHarness(world);
+  }, 120_000);
+  afterAll(async () => {
+    await world?.stop();
+  });
+
+  it.each(scenarios)(
+    "%s",
+    async (scenario) => {
+      const { seed, path: fuzzPath, replayPath, runs, maxCommands } = options;
+      const result = await runCampaign({
+        harness,
+        scenario,
+        seed,
+        path: fuzzPath,
+        replayPath,
+        runs,
+        maxCommands,
+      });
+      if (result.status === "passed") return;
+      const { counterexample: c } = result;
+      const artifact = await createArtifact({
+        counterexample: c,
+        scenario,
+        maxCommands: options.maxCommands,
+      });
+      const file = path.relative(repoRoot, await writeArtifact(artifact));
+      console.error(
+        [
+          `fuzz suite: ${scenario} failed: seed ${c.seed}, path ${c.path}, replayPath ${c.replayPath}`,
+          `artifact: ${file}`,
+          `replay:   npm run repro -- ${file}`,
+          `re-run:   FUZZ_SEED=${c.seed} FUZZ_PATH=${c.path} FUZZ_REPLAY_PATH='${c.replayPath}' npx vitest run harness/runner/fuzz.test.ts -t ${scenario}`,
+        ].join("\n"),
+      );
+      expect.fail(`${formatFailure(c.failure, c.trace)}\nartifact: ${file}`);
+    },
+    300_000,
+  );
+});
+
+describe("determinism", () => {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  // Two fresh nodes, the same seed: the artifacts (blocks and timestamps included) must be the same bytes.
+  it("the same seed twice gives byte-identical artifacts (but for createdAt)", async () => {
+    const artifactText = async () => {
+      const world = await startChainWorld({ label: "determinism" });
+      try {
+        const harness = await createToyCapHarness(world);
+        const result = await runCampaign({
+          harness,
+          scenario: "mixed",
+          seed: 1234,
+          runs: 30,
+          maxCommands: 10,
+        });
+        if (result.status !== "failed") throw new Error("the toy-cap harness should fail");
+        const artifact = await createArtifact({
+          counterexample: result.counterexample,
+          scenario: "mixed",
+          maxCommands: 10,
+        });
+        const dir = mkdtempSync(path.join(tmpdir(), "bulkhead-determinism-"));
+        dirs.push(dir);
+        return readFileSync(await writeArtifact(artifact, { dir }), "utf8");
+      } finally {
+        await world.stop();
+      }
+    };
+    const withoutCreatedAt = (text: string) => text.replace(/"createdAt": "[^"]*"/, '"createdAt": ""');
+    const first = await artifactText();
+    const second = await artifactText();
+    expect(withoutCreatedAt(second)).toBe(withoutCreatedAt(first));
+    expect(JSON.parse(first).steps.length).toBeGreaterThan(0);
+  }, 120_000);
+});

@@ -1,0 +1,73 @@
+// The contract between the scenario layer (commands, arbitraries, world wiring: harness/scenario/) and
+// the runner/CLIs (harness/runner/, harness/cli/). Kept small and stable: the runner only needs to
+// generate, run, name and rebuild commands; everything protocol-specific stays on the scenario side.
+import type * as fc from "fast-check";
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [k: string]: JsonValue };
+
+export type ScenarioKind = "oracle" | "cascade" | "mixed";
+
+/** One executed step, as recorded by the real world (block and timestamp as decimal strings). */
+export type StepRecord = {
+  index: number;
+  command: string;
+  name: string;
+  args: Record<string, JsonValue>;
+  block: string;
+  timestamp: string;
+};
+
+/** What an invariant check reports; `step` is the index of the step after which it failed. */
+export type FailureInfo = {
+  invariant: string;
+  expected: JsonValue;
+  actual: JsonValue;
+  diff: { path: string; expected: string; actual: string }[];
+  step: number;
+};
+
+/** An fc.AsyncCommand plus a stable name and JSON args, so that a failure artifact can rebuild it. */
+export interface NamedCommand<M extends object, R> extends fc.AsyncCommand<M, R, boolean> {
+  readonly name: string;
+  args(): Record<string, JsonValue>;
+}
+
+/**
+ * Optional observations of one world for the runner's progress lines (aggregated over runs).
+ * `modes`: the market modes seen so far (e.g. "Normal", "Halted"); `worstHealth`: the lowest account
+ * health seen, as equity / maintenance requirement (1 = at the liquidation threshold), null if none.
+ */
+export type WorldStats = { modes: string[]; worstHealth: number | null };
+
+/** What harness/scenario/index.ts exports for the runner. */
+export type ScenarioHarness<M extends object, R> = {
+  /**
+   * Typically `fc.commands(arbitrariesOfNamedCommands, { maxCommands })`. Typed as fast-check types it: its
+   * elements are fast-check's wrappers around your NamedCommands (the runner unwraps them for name/args).
+   */
+  commands(
+    kind: ScenarioKind,
+    maxCommands: number,
+    /**
+     * Pass it on as `fc.commands(..., { replayPath })`: fast-check needs it (with seed and path) to replay a
+     * shrunk command sequence, since which commands ran is not part of the path.
+     */
+    replayPath?: string,
+  ): fc.Arbitrary<Iterable<fc.AsyncCommand<M, R, boolean>>>;
+  /** Throws on an unknown name or bad args. */
+  rebuild(name: string, args: Record<string, JsonValue>): NamedCommand<M, R>;
+  /** A fresh model and real world on the baseline (resets the chain to the baseline snapshot). */
+  setup(): Promise<{ model: M; real: R }>;
+  /** The steps executed so far in this world, with block and timestamp. */
+  trace(real: R): StepRecord[];
+  /** Optional: progress observations (see WorldStats). */
+  stats?(real: R): WorldStats;
+};
+
+/** Thrown by invariant checks (and by commands that detect a model/chain mismatch). */
+export class InvariantViolation extends Error {
+  constructor(readonly info: FailureInfo) {
+    super(`${info.invariant} violated at step ${info.step}`);
+    this.name = "InvariantViolation";
+  }
+}

@@ -1,0 +1,128 @@
+// The guardian Safe and the timelock, driven the way their owners would: a real Safe transaction
+// approved by one owner (approveHash) and executed by another with pre-validated (v = 1) signatures,
+// and timelock operations scheduled by the Safe, then executed by anyone once the delay has passed.
+import { type Address, concat, encodeFunctionData, type Hex, pad, zeroAddress } from "viem";
+import type { ModelAction, Outcome } from "./model/port.js";
+import { type Planned, request } from "./step.js";
+import { safeAbi, timelockAbi } from "./world/governanceAbis.js";
+import type { World } from "./world/world.js";
+
+/** The Safe reverts GS013 when the inner call fails (safeTxGas = 0 and gasPrice = 0). */
+const throughSafe = (expected: Outcome): Outcome =>
+  expected.status === "reverted" ? { status: "reverted", error: "Error", args: ["GS013"] } : expected;
+
+/**
+ * The two transactions of a 2-of-3 Safe execution: owner A approves the Safe transaction hash, owner B
+ * executes with both signatures. `signers` picks two of the three owners.
+ */
+export async function safeTransaction(
+  w: World,
+  parameters: {
+    to: Address;
+    data: Hex;
+    action: ModelAction;
+    signers: readonly [number, number];
+    label: string;
+  },
+): Promise<Planned[]> {
+  const owners = parameters.signers.map(
+    (i) => w.actors.safeOwners[i % w.actors.safeOwners.length] as Address,
+  );
+  const [approver, executor] = owners as [Address, Address];
+  if (approver === executor) throw new Error("safeTransaction: two distinct owners are needed");
+  const nonce = await w.clients.publicClient.readContract({
+    address: w.safe,
+    abi: safeAbi,
+    functionName: "nonce",
+  });
+  const safeTx = [parameters.to, 0n, parameters.data, 0, 0n, 0n, 0n, zeroAddress, zeroAddress] as const;
+  const hash = await w.clients.publicClient.readContract({
+    address: w.safe,
+    abi: safeAbi,
+    functionName: "getTransactionHash",
+    args: [...safeTx, nonce],
+  });
+  // Signatures sorted by owner address; v = 1: approved on chain (approveHash) or the sender itself.
+  const sorted = [...owners].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+  const signatures = concat(
+    sorted.map((owner) => concat([pad(owner, { size: 32 }), pad("0x", { size: 32 }), "0x01"])),
+  );
+  return [
+    {
+      action: { kind: "noop" },
+      request: request(
+        approver,
+        w.safe,
+        encodeFunctionData({ abi: safeAbi, functionName: "approveHash", args: [hash] }),
+        `safe.approveHash by ${approver.slice(0, 8)}`,
+      ),
+    },
+    {
+      action: parameters.action,
+      request: request(
+        executor,
+        w.safe,
+        encodeFunctionData({ abi: safeAbi, functionName: "execTransaction", args: [...safeTx, signatures] }),
+        `safe.execTransaction(${parameters.label})`,
+      ),
+      wrap: throughSafe,
+    },
+  ];
+}
+
+export type TimelockOperation = { target: Address; data: Hex; salt: Hex };
+
+/** A fresh operation with a salt unique in this run (the same seed gives the same salts). */
+export function timelockOperation(w: World, target: Address, data: Hex): TimelockOperation {
+  return { target, data, salt: pad(`0x${(++w.operations).toString(16)}`, { size: 32 }) };
+}
+
+/** The Safe schedules `op` on the timelock with the minimum delay. */
+export async function scheduleThroughSafe(
+  w: World,
+  op: TimelockOperation,
+  signers: readonly [number, number],
+  label: string,
+): Promise<{ planned: Planned[]; delay: bigint }> {
+  const delay = await w.clients.publicClient.readContract({
+    address: w.timelock,
+    abi: timelockAbi,
+    functionName: "getMinDelay",
+  });
+  const data = encodeFunctionData({
+    abi: timelockAbi,
+    functionName: "schedule",
+    args: [op.target, 0n, op.data, pad("0x", { size: 32 }), op.salt, delay],
+  });
+  const planned = await safeTransaction(w, {
+    to: w.timelock,
+    data,
+    action: { kind: "noop" },
+    signers,
+    label: `timelock.schedule(${label})`,
+  });
+  return { planned, delay };
+}
+
+/** Anyone executes a ready operation; the market call's own revert bubbles through the timelock. */
+export function executeOnTimelock(
+  w: World,
+  from: Address,
+  op: TimelockOperation,
+  action: ModelAction,
+  label: string,
+): Planned {
+  return {
+    action,
+    request: request(
+      from,
+      w.timelock,
+      encodeFunctionData({
+        abi: timelockAbi,
+        functionName: "execute",
+        args: [op.target, 0n, op.data, pad("0x", { size: 32 }), op.salt],
+      }),
+      `timelock.execute(${label})`,
+    ),
+  };
+}

@@ -1,0 +1,143 @@
+import type { Address } from "viem";
+import type {
+  Aggregates,
+  MarginAccount,
+  Mode,
+  OracleClass,
+  RiskParams,
+  SafetyParams,
+  SettlementSnapshot,
+} from "./types.js";
+
+/**
+ * The seam between the scenario layer and whatever reference model it compares the chain against.
+ * Today that is the lean port in leanModel.ts; when the full bigint model lands in harness/model/,
+ * an adapter implementing this interface replaces it and nothing else in harness/scenario changes.
+ */
+export interface ModelPort {
+  /** Timestamp of the latest block the model knows of (views are taken there). */
+  readonly now: bigint;
+  /** Moves the latest-block time forward (a block mined with no market effect, or a warp). */
+  advanceTo(timestamp: bigint): void;
+  /** Predicts one transaction mined at `timestamp`; applies its effects unless it reverts. */
+  apply(action: ModelAction, timestamp: bigint): Outcome;
+  /** What the Lens would answer at `now` for these accounts. */
+  view(accounts: readonly Address[]): ModelView;
+  /** An independent copy (used to look ahead without committing). */
+  fork(): ModelPort;
+
+  // Queries for command preconditions and argument sizing.
+  mode(): Mode;
+  haltFlags(): number;
+  haltedAt(): bigint;
+  account(account: Address): MarginAccount;
+  health(account: Address): AccountHealth;
+  price(): bigint;
+  initialMarginRatio(): bigint;
+  /** What the feed reports now (override-aware), and the answer of its latest pushed round. */
+  feed(which: FeedName): FeedView;
+  lpShares(account: Address): bigint;
+  wallet(account: Address): bigint;
+  aggregates(): Aggregates;
+  risk(): RiskParams;
+  safety(): SafetyParams;
+  settlement(): SettlementSnapshot;
+  claimed(account: Address): boolean;
+  settlementPaid(): bigint;
+  /** The class a reading taken now (at `timestamp`) would get. */
+  peekClass(timestamp: bigint): OracleClass;
+}
+
+export type FeedName = "primary" | "secondary";
+
+export type FeedView = {
+  answer: bigint;
+  round: bigint;
+  updatedAt: bigint;
+  latestRound: bigint;
+  latestAnswer: bigint;
+  reportedOverride: bigint;
+  minAnswer: bigint;
+  maxAnswer: bigint;
+};
+
+export type AccountHealth = {
+  equity: bigint;
+  initialRequired: bigint;
+  maintenanceRequired: bigint;
+  notional: bigint;
+  liquidatable: boolean;
+};
+
+/** One transaction, as the model sees it. `from` is the sender. */
+export type ModelAction =
+  | { kind: "deposit"; from: Address; amount: bigint }
+  | { kind: "withdraw"; from: Address; amount: bigint }
+  | { kind: "modify"; from: Address; sizeDelta: bigint; priceLimit: bigint }
+  | { kind: "close"; from: Address; priceLimit: bigint }
+  | { kind: "liquidate"; from: Address; account: Address }
+  | { kind: "fundInsurance"; from: Address; amount: bigint }
+  | { kind: "refresh"; from: Address }
+  | { kind: "lpDeposit"; from: Address; assets: bigint }
+  | { kind: "lpRedeem"; from: Address; shares: bigint }
+  | { kind: "lpClaim"; from: Address; shares: bigint }
+  | { kind: "escalate"; from: Address; to: Mode }
+  | { kind: "setMode"; from: Address; to: Mode }
+  | { kind: "setRiskParams"; from: Address; params: RiskParams }
+  | { kind: "settle"; from: Address }
+  | { kind: "realise"; from: Address; account: Address }
+  | { kind: "claim"; from: Address }
+  | { kind: "feedAnswer"; feed: FeedName; answer: bigint; updatedAt?: bigint | undefined }
+  | { kind: "feedReportedRound"; feed: FeedName; roundId: bigint }
+  | { kind: "feedBounds"; feed: FeedName; minAnswer: bigint; maxAnswer: bigint }
+  | { kind: "mint"; to: Address; amount: bigint }
+  /** A mined transaction that touches nothing modelled (a Safe approval, a timelock schedule). */
+  | { kind: "noop" };
+
+/** What a transaction did, in terms both the model and the chain can report. */
+export type Outcome = (
+  | { status: "ok"; value?: bigint | undefined }
+  | { status: "reverted"; error: string; args?: readonly unknown[] | undefined }
+  | { status: "tripped"; oracleClass: OracleClass }
+  | { status: "invariant"; invariant: number }
+) & {
+  /** Set when a risk-adding action read the oracle and got a non-Valid class (model side only). */
+  riskAddingAnomaly?: OracleClass | undefined;
+};
+
+/** The model's answer to a Lens snapshot: the same field names, so the two can be diffed path by path. */
+export type ModelView = {
+  market: {
+    mode: number;
+    haltFlags: number;
+    haltedAt: bigint;
+    oracleClass: number;
+    price: bigint;
+    priceUpdatedAt: bigint;
+    initialMargin: bigint;
+    maintenanceMargin: bigint;
+    variance: bigint;
+    fundingRate: bigint;
+    fundingIndexNow: bigint;
+    poolEquity: bigint;
+    poolWithdrawable: bigint;
+    poolOutflowAvailable: bigint;
+    collateralBalance: bigint;
+    poolShareSupply: bigint;
+    risk: RiskParams;
+    agg: Aggregates;
+    settlement: SettlementSnapshot;
+    timestamp: bigint;
+  };
+  accounts: {
+    account: Address;
+    state: MarginAccount;
+    equity: bigint;
+    initialRequired: bigint;
+    maintenanceRequired: bigint;
+    notional: bigint;
+    liquidatable: boolean;
+    walletBalance: bigint;
+    lpShares: bigint;
+  }[];
+};

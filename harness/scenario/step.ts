@@ -1,0 +1,230 @@
+import type { Address } from "viem";
+import { type ExitAttempt, emptyFacts, type StepFacts } from "../invariants/facts.js";
+import { checkModelEquality } from "../invariants/modelEquality.js";
+import { checkProtocolInvariants } from "../invariants/protocol.js";
+import { checkUserPromises } from "../invariants/promises.js";
+import { violate } from "../invariants/violation.js";
+import { type ChainSnapshot, readSnapshot } from "../system/system.js";
+import type { JsonValue, NamedCommand } from "./contract.js";
+import type { ModelAction, ModelPort, Outcome } from "./model/port.js";
+import { modeNames, oracleClassNames } from "./model/types.js";
+import type { Actors } from "./world/actors.js";
+import { type ChainResult, send, sendBlock, type TxRequest } from "./world/exec.js";
+import { addTo, type Ghosts } from "./world/ghosts.js";
+import type { World } from "./world/world.js";
+
+/** The fast-check model: the reference model behind its port, and who is who. */
+export type ScenarioModel = { port: ModelPort; readonly actors: Actors };
+
+export type ScenarioCommand = NamedCommand<ScenarioModel, World>;
+
+export type Planned = {
+  action: ModelAction;
+  request: TxRequest;
+  /** How the chain reports this model outcome when the call is wrapped (a Safe turns reverts into GS013). */
+  wrap?: ((expected: Outcome) => Outcome) | undefined;
+};
+
+export type Acted = { expected: Outcome; actual: ChainResult };
+
+type Prediction = { expected: Outcome; exit: Omit<ExitAttempt, "ok" | "error" | "paid"> | undefined };
+
+/** Collateral a settlement claim paid, from the market's own event. */
+function paidOut(actual: ChainResult): bigint | undefined {
+  for (const event of actual.events) {
+    if (event.eventName === "Claimed") return event.args.amount;
+    if (event.eventName === "PoolClaimed") return event.args.assets;
+  }
+  return undefined;
+}
+
+/** Ghosts follow the chain's outcome (what users actually did), not the model's prediction. */
+function recordGhosts(g: Ghosts, action: ModelAction, actual: ChainResult, paid: bigint | undefined): void {
+  if (actual.status !== "ok") return;
+  switch (action.kind) {
+    case "deposit":
+      addTo(g.deposited, action.from, action.amount);
+      return;
+    case "withdraw":
+      addTo(g.withdrawn, action.from, action.amount);
+      return;
+    case "modify":
+    case "close":
+      g.exposed.add(action.from);
+      return;
+    case "claim":
+      addTo(g.claimed, action.from, paid ?? 0n);
+      g.settlementPaid += paid ?? 0n;
+      return;
+    case "lpClaim":
+      g.settlementPaid += paid ?? 0n;
+      return;
+  }
+}
+
+/**
+ * One command's run: acts on model and chain in lockstep, collects what the promises need, then reads the
+ * Lens once and runs every check. Outcome mismatches are reported after the chain-only invariants, so a
+ * real protocol failure is named as such rather than as a model disagreement.
+ */
+export class Step {
+  readonly facts: StepFacts = emptyFacts();
+  readonly index: number;
+  private readonly mismatches: { label: string; expected: Outcome; actual: ChainResult }[] = [];
+
+  constructor(
+    readonly m: ScenarioModel,
+    readonly w: World,
+  ) {
+    this.index = w.steps.length;
+  }
+
+  /** One transaction in its own block. */
+  async act(planned: Planned): Promise<Acted> {
+    const prediction = this.predict(planned, this.w.clock.next());
+    const actual = await send(this.w, planned.request);
+    return this.settle(planned, prediction, actual);
+  }
+
+  /** Several transactions in one block, in order. */
+  async block(planned: readonly Planned[]): Promise<Acted[]> {
+    const ts = this.w.clock.next();
+    const predictions = planned.map((p) => this.predict(p, ts));
+    const actual = await sendBlock(
+      this.w,
+      planned.map((p) => p.request),
+    );
+    return planned.map((p, i) => this.settle(p, predictions[i] as Prediction, actual[i] as ChainResult));
+  }
+
+  /** A transaction someone else sent (the keeper library): predicted after the fact, in block order. */
+  mirror(planned: Planned, actual: ChainResult): Acted {
+    return this.settle(planned, this.predict(planned, this.w.clock.latest), actual);
+  }
+
+  private predict(planned: Planned, ts: bigint): Prediction {
+    const exit = this.exitContext(planned.action);
+    const raw = this.m.port.apply(planned.action, ts);
+    if (raw.riskAddingAnomaly !== undefined) {
+      this.facts.anomalies.push({ action: planned.request.label, oracleClass: raw.riskAddingAnomaly });
+    }
+    return { expected: planned.wrap ? planned.wrap(raw) : raw, exit };
+  }
+
+  private settle(planned: Planned, prediction: Prediction, actual: ChainResult): Acted {
+    const { expected, exit } = prediction;
+    if (!sameOutcome(expected, actual))
+      this.mismatches.push({ label: planned.request.label, expected, actual });
+    const paid = paidOut(actual);
+    recordGhosts(this.w.ghosts, planned.action, actual, paid);
+    if (exit) {
+      this.facts.exits.push({
+        ...exit,
+        ok: actual.status === "ok",
+        error:
+          actual.status === "reverted" ? actual.error : actual.status === "ok" ? undefined : actual.status,
+        paid,
+      });
+    }
+    return { expected, actual };
+  }
+
+  /** Withdrawals and claims by accounts without a position are exits the promises judge. */
+  private exitContext(action: ModelAction): Omit<ExitAttempt, "ok" | "error" | "paid"> | undefined {
+    if (action.kind !== "withdraw" && action.kind !== "claim") return undefined;
+    const account = this.m.port.account(action.from);
+    if (account.size !== 0n) return undefined;
+    return {
+      account: action.from,
+      kind: action.kind,
+      mode: this.m.port.mode(),
+      amount: action.kind === "withdraw" ? action.amount : account.margin,
+      marginBefore: account.margin,
+    };
+  }
+
+  /** Reads the Lens, records the step, and runs every check (throws InvariantViolation). */
+  async finish(command: ScenarioCommand): Promise<ChainSnapshot> {
+    const { w, m } = this;
+    const snapshot = await readSnapshot(w.system, m.actors.accounts);
+    m.port.advanceTo(w.clock.latest);
+    w.steps.push({
+      index: this.index,
+      command: command.toString(),
+      name: command.name,
+      args: command.args() as Record<string, JsonValue>,
+      block: snapshot.market.blockNumber.toString(),
+      timestamp: snapshot.market.timestamp.toString(),
+    });
+    observe(w, snapshot);
+
+    const step = this.index;
+    const settlementPaid = snapshot.market.mode === 4 ? await w.system.market.read.settlementPaid() : 0n;
+    checkProtocolInvariants({
+      snapshot,
+      step,
+      settlementPaid,
+      allowInvariantTrip: this.facts.expectInvariantTrip,
+    });
+    checkUserPromises({ snapshot, ghosts: w.ghosts, facts: this.facts, step });
+    const mismatch = this.mismatches[0];
+    if (mismatch) {
+      violate({
+        invariant: "model-outcome",
+        expected: { tx: mismatch.label, ...describe(mismatch.expected) },
+        actual: { tx: mismatch.label, ...describe(mismatch.actual) },
+        step,
+      });
+    }
+    if (snapshot.market.timestamp !== m.port.now) {
+      violate({ invariant: "clock", expected: m.port.now, actual: snapshot.market.timestamp, step });
+    }
+    checkModelEquality({ view: m.port.view(m.actors.accounts), snapshot, step });
+    return snapshot;
+  }
+}
+
+function sameOutcome(expected: Outcome, actual: ChainResult): boolean {
+  if (expected.status !== actual.status) return false;
+  if (expected.status === "reverted" && actual.status === "reverted") {
+    return expected.error === actual.error && argsKey(expected.args ?? []) === argsKey(actual.args);
+  }
+  if (expected.status === "tripped" && actual.status === "tripped")
+    return expected.oracleClass === actual.oracleClass;
+  if (expected.status === "invariant" && actual.status === "invariant")
+    return expected.invariant === actual.invariant;
+  return true;
+}
+
+const argsKey = (args: readonly unknown[]): string =>
+  args.map((a) => (typeof a === "string" ? a.toLowerCase() : String(a))).join(",");
+
+function describe(o: Outcome | ChainResult): Record<string, JsonValue> {
+  switch (o.status) {
+    case "ok":
+      return { status: "ok" };
+    case "reverted":
+      return { status: "reverted", error: o.error, args: (o.args ?? []).map(String) };
+    case "tripped":
+      return { status: "tripped", oracleClass: oracleClassNames[o.oracleClass] ?? o.oracleClass };
+    case "invariant":
+      return { status: "invariant", invariant: o.invariant };
+  }
+}
+
+function observe(w: World, snapshot: ChainSnapshot): void {
+  w.modesSeen.add(modeNames[snapshot.market.mode] ?? String(snapshot.market.mode));
+  for (const a of snapshot.accounts) {
+    if (a.state.size === 0n || a.maintenanceRequired === 0n) continue;
+    const health = Number((a.equity * 10_000n) / a.maintenanceRequired) / 10_000;
+    if (w.worstHealth === null || health < w.worstHealth) w.worstHealth = health;
+  }
+}
+
+/** Shorthand for the common request shape. */
+export const request = (from: Address, to: Address, data: `0x${string}`, label: string): TxRequest => ({
+  from,
+  to,
+  data,
+  label,
+});

@@ -1,0 +1,79 @@
+import { type Address, createWalletClient, custom, type Hash, type TransactionReceipt } from "viem";
+import { type CreateKeeperParameters, createKeeper, type Keeper } from "../../keeper/index.js";
+import type { KeeperAction, KeeperActionKind } from "../../keeper/report.js";
+import { calls } from "../calls.js";
+import type { Planned, Step } from "../step.js";
+import { classify } from "./exec.js";
+import type { World } from "./world.js";
+
+/**
+ * The project's off-chain keeper (harness/keeper/) running inside scenarios as part of the system under
+ * test: a prompt one that liquidates everything it can each tick, and a slow one (one call per tick).
+ */
+export type ScenarioKeepers = { prompt: Keeper; slow: Keeper };
+
+/** Fresh keepers for one run (they discover accounts from the chain, and a reset rewinds it). */
+export function createScenarioKeepers(w: World): ScenarioKeepers {
+  const make = (account: Address, extra: Partial<CreateKeeperParameters>) =>
+    createKeeper({
+      publicClient: w.clients.publicClient as CreateKeeperParameters["publicClient"],
+      // A JSON-RPC account over the world's own connection: works for dev and impersonated accounts alike.
+      walletClient: createWalletClient({
+        account,
+        chain: w.clients.chain,
+        transport: custom({ request: (args) => w.clients.publicClient.request(args) }),
+      }),
+      market: w.system.addresses.market,
+      lens: w.system.addresses.lens,
+      ...extra,
+    });
+  const [k0, k1] = w.actors.keepers as [Address, Address];
+  return { prompt: make(k0, {}), slow: make(k1, { maxLiquidationsPerTick: 1 }) };
+}
+
+/**
+ * One keeper tick, mirrored into the model: every transaction it sent (in block order) is predicted by
+ * the model at its block and compared with its receipt, like any other step transaction.
+ */
+export async function keeperTick(step: Step, keeper: Keeper, from: Address): Promise<void> {
+  const { w } = step;
+  const report = await keeper.tick();
+  const sent: { kind: KeeperActionKind; account?: Address | undefined; hash: Hash }[] = [];
+  for (const item of [...report.actions, ...report.errors] as (KeeperAction & { hash?: Hash })[]) {
+    if (item.hash) sent.push({ kind: item.kind, account: item.account, hash: item.hash });
+  }
+  const receipts = await Promise.all(
+    sent.map(
+      (s) => w.clients.publicClient.getTransactionReceipt({ hash: s.hash }) as Promise<TransactionReceipt>,
+    ),
+  );
+  const order = sent.map((s, i) => ({ s, receipt: receipts[i] as TransactionReceipt }));
+  order.sort(
+    (a, b) =>
+      Number(a.receipt.blockNumber - b.receipt.blockNumber) ||
+      a.receipt.transactionIndex - b.receipt.transactionIndex,
+  );
+  for (const { s, receipt } of order) {
+    if (receipt.blockNumber !== w.clock.block + 1n) {
+      throw new Error(
+        `keeper transaction ${s.hash} in block ${receipt.blockNumber}, expected ${w.clock.block + 1n}`,
+      );
+    }
+    w.clock.mined(receipt);
+    const planned = plan(w, from, s.kind, s.account);
+    step.mirror(planned, await classify(w, planned.request.label, receipt));
+  }
+}
+
+function plan(w: World, from: Address, kind: KeeperActionKind, account: Address | undefined): Planned {
+  const target = account as Address;
+  const planned =
+    kind === "liquidate"
+      ? calls.liquidate(w, from, target)
+      : kind === "realise"
+        ? calls.realise(w, from, target)
+        : kind === "settle"
+          ? calls.settle(w, from)
+          : calls.refresh(w, from);
+  return { ...planned, request: { ...planned.request, label: `keeper ${planned.request.label}` } };
+}

@@ -1,0 +1,216 @@
+import { type Address, encodeFunctionData, getAddress, maxUint256 } from "viem";
+import type { ChainClients } from "../../chain/clients.js";
+import { type Baseline, takeBaseline } from "../../chain/snapshots.js";
+import { liquidityPoolAbi, marketAbi, mockErc20Abi } from "../../generated/abis.js";
+import type { System } from "../../system/system.js";
+import type { StepRecord } from "../contract.js";
+import { modelStateFromChain } from "../model/fromChain.js";
+import { LeanModel } from "../model/leanModel.js";
+import type { ModelAction, Outcome } from "../model/port.js";
+import type { ModelState } from "../model/types.js";
+import { type Actors, assignActors } from "./actors.js";
+import { Clock } from "./clock.js";
+import { type ChainResult, send, sendBlock, type TxRequest } from "./exec.js";
+import { addTo, copyGhosts, emptyGhosts, type Ghosts } from "./ghosts.js";
+import { createScenarioKeepers, type ScenarioKeepers } from "./keepers.js";
+
+export const unit = 1_000_000n; // the collateral has 6 decimals
+
+/** What each role holds at the baseline. */
+export const funding = {
+  traderWallet: 100_000n * unit,
+  traderMargin: 20_000n * unit,
+  neverTraderWallet: 50_000n * unit,
+  neverTraderMargin: 10_000n * unit,
+  lpWallet: 2_000_000n * unit,
+  lpSeed: 1_000_000n * unit,
+  operatorWallet: 10_000n * unit,
+  insuranceSeed: 5_000n * unit,
+} as const;
+
+/** The real side of a scenario: the node, the deployed system, who plays what, and what happened. */
+export type World = {
+  readonly clients: ChainClients;
+  readonly system: System;
+  readonly actors: Actors;
+  readonly safe: Address;
+  readonly timelock: Address;
+  clock: Clock;
+  ghosts: Ghosts;
+  steps: StepRecord[];
+  /** Market modes seen in this run and the lowest health (equity / maintenance), for progress lines. */
+  modesSeen: Set<string>;
+  worstHealth: number | null;
+  /** Timelock salts must be unique per operation; a counter keeps them deterministic. */
+  operations: number;
+  /** The project's keeper, fresh for every run. */
+  keepers: ScenarioKeepers;
+};
+
+export type WorldBaseline = {
+  world: World;
+  /** The model's state at the baseline; every run starts from a copy. */
+  modelState: ModelState;
+  /** Puts the chain and the world back at the baseline (the model is the caller's: copy modelState). */
+  reset(): Promise<void>;
+};
+
+/**
+ * Funds every actor on a freshly deployed system, with every funding transaction also applied to the
+ * model (which starts from the deployment), checks that both agree, and takes the baseline snapshot.
+ */
+export async function createWorld(parameters: {
+  clients: ChainClients;
+  system: System;
+}): Promise<WorldBaseline> {
+  const { clients, system } = parameters;
+  const actors = assignActors(clients.accounts.map((a) => getAddress(a)));
+  for (const account of actors.impersonated) {
+    await clients.testClient.setBalance({ address: account, value: 10n ** 22n });
+    await clients.testClient.impersonateAccount({ address: account });
+  }
+  const latest = await clients.publicClient.getBlock({ blockTag: "latest" });
+  const interval = BigInt(clients.node.blockTimestampInterval ?? 12);
+  const world: World = {
+    clients,
+    system,
+    actors,
+    safe: system.addresses.guardian,
+    timelock: system.addresses.timelock,
+    clock: new Clock(latest.timestamp, latest.number, interval),
+    ghosts: emptyGhosts(),
+    steps: [],
+    modesSeen: new Set(["Normal"]),
+    worstHealth: null,
+    operations: 0,
+    keepers: undefined as unknown as ScenarioKeepers,
+  };
+  world.keepers = createScenarioKeepers(world);
+  const model = new LeanModel(
+    await modelStateFromChain({
+      system,
+      accounts: [actors.operator, ...actors.accounts],
+      timestamp: latest.timestamp,
+    }),
+  );
+  await fund(world, model);
+
+  const baseline: Baseline = await takeBaseline(clients, { label: "scenario baseline" });
+  const modelState = structuredClone(model.state) as ModelState;
+  const clock = world.clock.copy();
+  const ghosts = copyGhosts(world.ghosts);
+  return {
+    world,
+    modelState,
+    async reset() {
+      await baseline.resetToBaseline({ label: "scenario: reset to baseline" });
+      world.clock = clock.copy();
+      world.ghosts = copyGhosts(ghosts);
+      world.steps = [];
+      world.modesSeen = new Set(["Normal"]);
+      world.worstHealth = null;
+      world.operations = 0;
+      world.keepers = createScenarioKeepers(world);
+    },
+  };
+}
+
+async function fund(w: World, model: LeanModel): Promise<void> {
+  const { actors, system } = w;
+  const a = system.addresses;
+  const token = a.collateral;
+  const wallets: [Address, bigint][] = [
+    [actors.operator, funding.operatorWallet],
+    [actors.neverTrader, funding.neverTraderWallet],
+    [actors.attacker, funding.traderWallet],
+    ...actors.traders.map((t): [Address, bigint] => [t, funding.traderWallet]),
+    ...actors.lps.map((l): [Address, bigint] => [l, funding.lpWallet]),
+  ];
+  const block: Planned[] = [];
+  for (const [account, amount] of wallets) {
+    block.push({
+      action: { kind: "mint", to: account, amount },
+      request: tx(
+        account,
+        token,
+        encodeFunctionData({ abi: mockErc20Abi, functionName: "mint", args: [account, amount] }),
+      ),
+    });
+  }
+  for (const account of [actors.operator, ...actors.accounts]) {
+    for (const spender of [a.market, a.pool]) {
+      block.push({
+        action: { kind: "noop" },
+        request: tx(
+          account,
+          token,
+          encodeFunctionData({ abi: mockErc20Abi, functionName: "approve", args: [spender, maxUint256] }),
+        ),
+      });
+    }
+  }
+  await expectAll(w, model, block);
+
+  const margins: [Address, bigint][] = [
+    [actors.neverTrader, funding.neverTraderMargin],
+    [actors.attacker, funding.traderMargin],
+    ...actors.traders.map((t): [Address, bigint] => [t, funding.traderMargin]),
+  ];
+  const lp = actors.lps[0] as Address;
+  await expectAll(w, model, [
+    {
+      action: { kind: "lpDeposit", from: lp, assets: funding.lpSeed },
+      request: tx(
+        lp,
+        a.pool,
+        encodeFunctionData({ abi: liquidityPoolAbi, functionName: "deposit", args: [funding.lpSeed, lp] }),
+      ),
+    },
+    {
+      action: { kind: "fundInsurance", from: actors.operator, amount: funding.insuranceSeed },
+      request: tx(
+        actors.operator,
+        a.market,
+        encodeFunctionData({ abi: marketAbi, functionName: "fundInsurance", args: [funding.insuranceSeed] }),
+      ),
+    },
+    ...margins.map(
+      ([account, amount]): Planned => ({
+        action: { kind: "deposit", from: account, amount },
+        request: tx(
+          account,
+          a.market,
+          encodeFunctionData({ abi: marketAbi, functionName: "deposit", args: [amount] }),
+        ),
+      }),
+    ),
+  ]);
+  for (const [account, amount] of margins) addTo(w.ghosts.deposited, account, amount);
+}
+
+type Planned = { action: ModelAction; request: TxRequest };
+
+function tx(from: Address, to: Address, data: `0x${string}`): TxRequest {
+  return { from, to, data, label: "baseline funding" };
+}
+
+/** Funding must simply work: any revert or model disagreement here is a broken setup, not a finding. */
+async function expectAll(w: World, model: LeanModel, planned: Planned[]): Promise<void> {
+  const ts = w.clock.next();
+  const expected: Outcome[] = planned.map((p) => model.apply(p.action, ts));
+  const [only] = planned;
+  const results: ChainResult[] =
+    planned.length === 1 && only
+      ? [await send(w, only.request)]
+      : await sendBlock(
+          w,
+          planned.map((p) => p.request),
+        );
+  results.forEach((result, i) => {
+    if (result.status !== "ok" || expected[i]?.status !== "ok") {
+      throw new Error(
+        `scenario baseline funding failed at ${planned[i]?.action.kind}: chain ${JSON.stringify(result.status)} ${"error" in result ? result.error : ""}, model ${expected[i]?.status}`,
+      );
+    }
+  });
+}
