@@ -122,6 +122,7 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
             // Risk-adding actions are refused in Halted, so the breaker only ever trips from a looser mode.
             _resumeMode = mode;
             (_validStreak, _breakerAt) = (0, block.timestamp);
+            _streakRound = oracle.lastRoundId(); // fix: a round accepted before the trip is not new
             emit BreakerTripped(class, mode);
             _tighten(Mode.Halted, HALT_BREAKER, Cause.OracleBreaker);
             return false;
@@ -161,9 +162,11 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         _requireAllowed(Action.Deposit);
         _syncFunding();
         MarginAccount storage a = _accounts[account];
-        _settleFunding(account, a);
+        _settleFunding(account, a, false);
         collateral.safeTransferFrom(account, address(this), amount);
         _creditMargin(a, int256(amount));
+        // Funding owed beyond the margin is not papered over by a small top-up: cover it, close, or be liquidated.
+        if (a.margin < 0) revert MarketAccountInsolvent(a.margin);
         emit Deposited(account, amount);
         return a.margin;
     }
@@ -183,7 +186,7 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         // An account with no exposure can always take its margin out, even from a halted market.
         if (a.size != 0 || mode != Mode.Halted) _requireAllowed(Action.Withdraw);
         uint256 price = a.size == 0 ? _syncFunding() : _price(Action.Withdraw, 0);
-        _settleFunding(account, a);
+        _settleFunding(account, a, false);
         if (int256(amount) > a.margin) revert MarketInsufficientFreeMargin(amount, a.margin > 0 ? uint256(a.margin) : 0);
         _creditMargin(a, -int256(amount));
         if (a.size != 0) {
@@ -222,7 +225,7 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         if (priceLimit != 0 && (sizeDelta > 0 ? price > priceLimit : price < priceLimit)) {
             revert MarketPriceLimit(price, priceLimit);
         }
-        _settleFunding(account, a);
+        _settleFunding(account, a, true);
 
         int256 realised = _trade(a, sizeDelta, price);
         uint256 fee = _chargeFee(a, S.abs(sizeDelta), price);
@@ -234,12 +237,12 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
                 : uint256(_risk.maxOpenInterest);
             uint256 oi = sizeDelta > 0 ? _agg.longOpenInterest : _agg.shortOpenInterest;
             if (oi > cap) revert MarketOpenInterestCap(oi, cap);
-            _requireBacked(price);
+            _requireBacked(price, false);
             _requireInitialMargin(a, price);
-        } else if (a.margin < 0) {
-            // A reduce may not realise more loss than the margin holds: that account is for the liquidators.
-            revert MarketAccountInsolvent(a.margin);
         }
+        // No trade may leave the margin negative (a reduce realising more loss than the margin holds, funding
+        // owed beyond it): such an account is for the liquidators, who recognise the bad debt.
+        if (a.margin < 0) revert MarketAccountInsolvent(a.margin);
         emit PositionModified(account, sizeDelta, price, realised, fee, a.size);
         if (a.size != 0) _warnIfNear(account, a, price);
         _selfCorrect(price);
@@ -267,20 +270,48 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         int256 size = a.size;
         if (size == 0) revert MarketNoPosition();
         uint256 price = _price(Action.Liquidate, size);
-        _settleFunding(account, a);
+        int256 owed = S.ceilDiv(size * (_agg.fundingIndex - a.fundingIndex), _valueDivisor);
         uint256 notional = _notional(size, price);
-        (, uint256 mm) = oracle.marginRatios();
-        int256 equity = _equity(a, price);
-        uint256 maintenance = M.mulWadUp(notional, mm);
-        if (equity >= int256(maintenance)) revert MarketNotLiquidatable(equity, maintenance);
-
+        {
+            (, uint256 mm) = oracle.marginRatios();
+            int256 equity = _equity(a, price) - owed;
+            uint256 maintenance = M.mulWadUp(notional, mm);
+            if (equity >= int256(maintenance)) revert MarketNotLiquidatable(equity, maintenance);
+        }
         _trade(a, -size, price);
-        int256 margin = a.margin;
+        _settleFundingAfterClose(account, a, owed);
         uint256 toInsurance;
+        (reward, toInsurance) = _absorb(account, a, notional);
+        if (reward != 0) collateral.safeTransfer(liquidator, reward);
+        emit Liquidated(account, liquidator, size, price, reward, toInsurance);
+        _selfCorrect(price);
+        return (reward, a.margin);
+    }
+
+    /// @dev Funding settles after the close, so the loss the close realises can pay a receivable. The close already
+    ///      took size * index_i out of sizeTimesIndex; the pending funding leaves the aggregate with it.
+    function _settleFundingAfterClose(address account, MarginAccount storage a, int256 owed) internal {
+        if (owed != 0) {
+            _creditMargin(a, -owed);
+            _agg.poolCash += owed;
+            emit FundingSettled(account, owed);
+        }
+        a.fundingIndex = _agg.fundingIndex;
+        if (_agg.poolCash < 0) revert MarketPoolCannotPay(uint256(-_agg.poolCash), 0);
+    }
+
+    /// @dev The loss waterfall after a close: a positive margin pays the keeper and the penalty to insurance;
+    ///      a negative one is bad debt, covered by the insurance sub-fund and then socialised to this market's LPs.
+    function _absorb(address account, MarginAccount storage a, uint256 notional)
+        internal
+        returns (uint256 reward, uint256 toInsurance)
+    {
+        int256 margin = a.margin;
         if (margin > 0) {
             uint256 penalty = M.mulWadUp(notional, _risk.liquidationPenalty);
-            reward = M.min(M.mulWad(penalty, _risk.keeperRewardShare), uint256(margin));
-            toInsurance = M.min(penalty - M.mulWad(penalty, _risk.keeperRewardShare), uint256(margin) - reward);
+            uint256 keeperShare = M.mulWad(penalty, _risk.keeperRewardShare);
+            reward = M.min(keeperShare, uint256(margin));
+            toInsurance = M.min(penalty - keeperShare, uint256(margin) - reward);
             _creditMargin(a, -int256(reward + toInsurance));
             _agg.insurance += toInsurance;
         } else if (margin < 0) {
@@ -296,10 +327,6 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
             }
             if (deficit > covered) _tighten(Mode.ReduceOnly, 0, Cause.LossSocialised);
         }
-        if (reward != 0) collateral.safeTransfer(liquidator, reward);
-        emit Liquidated(account, liquidator, size, price, reward, toInsurance);
-        _selfCorrect(price);
-        return (reward, a.margin);
     }
 
     /* POOL */
@@ -352,7 +379,7 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         uint256 price = _price(Action.LpWithdraw, 0);
         if (int256(assets) > _agg.poolCash) revert MarketPoolCannotPay(assets, _agg.poolCash);
         _agg.poolCash -= int256(assets);
-        _requireBacked(price);
+        _requireBacked(price, true);
         collateral.safeTransfer(receiver, assets);
         emit PoolWithdrawn(receiver, assets);
     }
@@ -584,7 +611,9 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
     /// @dev Settlement's invariant: what was paid never exceeds what the market held at the snapshot.
     function _paySettlement(address to, uint256 amount) internal {
         uint256 paid = settlementPaid + amount;
-        if (paid > _settlement.assets) revert MarketSettlementExhausted(paid, _settlement.assets);
+        // fix: unclaimed idle margin stays reserved; an unrealised deficit cannot push other claims into it
+        uint256 cap = _settlement.assets - _agg.idleMargin;
+        if (paid > cap) revert MarketSettlementExhausted(paid, cap);
         settlementPaid = paid;
         if (amount != 0) collateral.safeTransfer(to, amount);
     }
@@ -652,9 +681,9 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
     function poolWithdrawable() external view returns (uint256) {
         if (!allows(Action.LpWithdraw)) return 0;
         (uint256 price,) = oracle.lastGoodPrice();
-        int256 spare = _poolEquity(price, currentFundingIndex())
-            - int256(M.mulWadUp(_notional(_agg.netSize, price), _risk.minBacking));
-        int256 cash = _agg.poolCash;
+        int256 required = int256(M.mulWadUp(_notional(_agg.netSize, price), _risk.minBacking));
+        int256 spare = _poolEquity(price, currentFundingIndex()) - required;
+        int256 cash = _agg.poolCash - required;
         int256 out = spare < cash ? spare : cash;
         return out > 0 ? uint256(out) : 0;
     }
@@ -712,11 +741,17 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
     }
 
     /// @dev Moves the funding an account owes since its last settlement between its margin and the pool cash.
-    function _settleFunding(address account, MarginAccount storage a) internal {
+    ///      A receivable the pool cannot pay in cash yet is deferred when the size does not change (the account
+    ///      keeps its index, so nothing is lost and the aggregates stay exact); a trade must settle first.
+    function _settleFunding(address account, MarginAccount storage a, bool mustSettle) internal {
         int256 index = _agg.fundingIndex;
         int256 size = a.size;
         if (size != 0) {
             int256 owed = S.ceilDiv(size * (index - a.fundingIndex), _valueDivisor);
+            if (owed < 0 && -owed > _agg.poolCash) {
+                if (mustSettle) revert MarketPoolCannotPay(uint256(-owed), _agg.poolCash);
+                return;
+            }
             if (owed != 0) {
                 _creditMargin(a, -owed);
                 _agg.poolCash += owed;
@@ -763,6 +798,7 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         _agg.sizeTimesIndex += delta * a.fundingIndex;
         a.size = newSize;
         if (newSize == 0 && a.margin > 0) _agg.idleMargin += uint256(a.margin);
+        // Only a realised profit can take the pool's cash below zero here (funding receivables are checked first).
         if (_agg.poolCash < 0) revert MarketPoolCannotPay(uint256(realised), _agg.poolCash + realised);
     }
 
@@ -795,11 +831,14 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         if (equity < int256(required)) revert MarketInsufficientMargin(equity, required);
     }
 
-    /// @dev The pool must keep equity of at least minBacking times the net notional it is short of.
-    function _requireBacked(uint256 price) internal view {
+    /// @dev The pool must keep equity of at least minBacking times the net notional it is exposed to. LPs leaving
+    ///      must also leave that much in cash: equity counts traders' unrealised losses, which are not cash yet, and
+    ///      the winners' profits and funding are paid in cash.
+    function _requireBacked(uint256 price, bool cashToo) internal view {
         uint256 required = M.mulWadUp(_notional(_agg.netSize, price), _risk.minBacking);
         int256 equity = _poolEquity(price, _agg.fundingIndex);
         if (equity < int256(required)) revert MarketInsufficientBacking(equity, required);
+        if (cashToo && _agg.poolCash < int256(required)) revert MarketInsufficientBacking(_agg.poolCash, required);
     }
 
     /// @dev State-based tightening after a price-trusting action or a refresh: a pool that cannot pay winners

@@ -151,6 +151,8 @@ contract OracleGuard is IOracleGuard, Ownable {
             return (OracleClass.Stale, price, roundId, updatedAt);
         }
         if (roundId < lastRoundId) return (OracleClass.Stale, price, roundId, updatedAt);
+        // A newer round that is older in time than the last accepted one is out of order: not trusted.
+        if (roundId > lastRoundId && updatedAt < _lastGoodAt) return (OracleClass.Stale, price, roundId, updatedAt);
         if (maxAnswer != 0 && (answer <= minAnswer || answer >= maxAnswer)) {
             return (OracleClass.AtBounds, price, roundId, updatedAt);
         }
@@ -186,8 +188,15 @@ contract OracleGuard is IOracleGuard, Ownable {
     /// @dev EWMA of squared log-returns per second, then margins: IM moves at once, MM rises by a capped step.
     function _accept(uint256 price, uint80 roundId, uint256 updatedAt) internal {
         OracleParams memory p = _params;
+        if (updatedAt == _lastGoodAt) {
+            // Another round in the same second: the price is accepted, but a return over zero time says nothing
+            // about volatility (dividing by a clamped dt would spike the margins).
+            (_lastGoodPrice, lastRoundId) = (price, roundId);
+            emit PriceAccepted(roundId, price, variance, _initialMargin, _maintenanceMargin);
+            return;
+        }
         int256 r = M.lnWad(int256(M.divWad(price, _lastGoodPrice)));
-        uint256 dt = updatedAt > _lastGoodAt ? updatedAt - _lastGoodAt : 1;
+        uint256 dt = updatedAt - _lastGoodAt;
         uint256 sample = uint256(r * r) / WAD / dt;
         uint256 v = (p.ewmaLambda * variance + (WAD - p.ewmaLambda) * sample) / WAD;
         variance = v;
