@@ -60,7 +60,8 @@ abstract contract GuardOverheadBase is BaseTest {
             address(this)
         );
         unguarded = new UnguardedMarket(address(usd), guard2, Defaults.riskParams(), address(this));
-        pool2 = new LiquidityPool(unguarded, "Unguarded LP", "uLP");
+        unguarded.setSafetyParams(Defaults.safetyParams());
+        pool2 = new LiquidityPool(unguarded, "Unguarded LP", "uLP", Defaults.OUTFLOW_WINDOW, Defaults.MAX_OUTFLOW);
         unguarded.setPool(address(pool2));
         _users(market, "guarded");
         _users(unguarded, "unguarded");
