@@ -28,7 +28,9 @@ import {SignedMath as S} from "./libraries/SignedMath.sol";
 /// @dev Layout: immutables, storage, constructor, the guarded-execution frame, one section per feature
 ///      (margin, trading, liquidation, pool, insurance), governance, views, and the invariant check last.
 ///      Every external entry point is `outer` (reentrancy lock, self-call, trip on a broken invariant) around
-///      an `execute*` function that only the market itself may call and that ends with `_checkInvariants`.
+///      an `execute*` function that only the market itself may call: it reads the credits, runs the effects and
+///      ends with `_checkInvariants`. The guarded entry points are `virtual` only so that the gas benchmark's
+///      unguarded build (test/utils/UnguardedMarket.sol) can run the same effects without the guard.
 contract Market is IMarket, Ownable, ReentrancyGuardTransient {
     using SafeTransferLib for address;
 
@@ -140,8 +142,8 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         }
     }
 
-    /// @dev Virtual so that a test build can measure the same effects without the guard (gas benchmark).
-    function _run(bytes memory call) internal virtual returns (bool ok, bytes memory ret) {
+    /// @dev The self-call of every guarded entry point.
+    function _run(bytes memory call) internal returns (bool ok, bytes memory ret) {
         (bool success, bytes memory data) = address(this).call(call);
         return (_guard(success, data, bytes4(call)), data);
     }
@@ -149,12 +151,14 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
     /* MARGIN */
 
     /// @inheritdoc IMarket
-    function deposit(uint256 amount) external nonReentrant {
+    function deposit(uint256 amount) external virtual nonReentrant {
         _run(abi.encodeCall(this.executeDeposit, (msg.sender, amount)));
     }
 
     function executeDeposit(address account, uint256 amount) external onlySelf {
-        _checkInvariants(_deposit(account, amount));
+        int256 credits = _credits();
+        int256 margin = _deposit(account, amount);
+        _checkInvariants(credits, int256(amount), false, margin);
     }
 
     function _deposit(address account, uint256 amount) internal returns (int256) {
@@ -172,12 +176,14 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IMarket
-    function withdraw(uint256 amount) external nonReentrant {
+    function withdraw(uint256 amount) external virtual nonReentrant {
         _run(abi.encodeCall(this.executeWithdraw, (msg.sender, amount)));
     }
 
     function executeWithdraw(address account, uint256 amount) external onlySelf {
-        _checkInvariants(_withdraw(account, amount));
+        int256 credits = _credits();
+        int256 margin = _withdraw(account, amount);
+        _checkInvariants(credits, -int256(amount), false, margin);
     }
 
     function _withdraw(address account, uint256 amount) internal returns (int256) {
@@ -201,21 +207,27 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
     /* TRADING */
 
     /// @inheritdoc IMarket
-    function modifyPosition(int256 sizeDelta, uint256 priceLimit) external nonReentrant {
+    function modifyPosition(int256 sizeDelta, uint256 priceLimit) external virtual nonReentrant {
         _run(abi.encodeCall(this.executeModify, (msg.sender, sizeDelta, priceLimit)));
     }
 
     /// @inheritdoc IMarket
-    function closePosition(uint256 priceLimit) external nonReentrant {
+    function closePosition(uint256 priceLimit) external virtual nonReentrant {
         _run(abi.encodeCall(this.executeModify, (msg.sender, -_accounts[msg.sender].size, priceLimit)));
     }
 
     function executeModify(address account, int256 sizeDelta, uint256 priceLimit) external onlySelf {
-        _checkInvariants(_modify(account, sizeDelta, priceLimit));
+        int256 credits = _credits();
+        int256 margin = _modify(account, sizeDelta, priceLimit);
+        _checkInvariants(credits, 0, true, margin); // a trade moves value inside the market, never tokens
     }
 
     function _modify(address account, int256 sizeDelta, uint256 priceLimit) internal returns (int256) {
         if (sizeDelta == 0) revert MarketZeroSize();
+        // Sizes no cap could admit are refused before any arithmetic could overflow on them.
+        if (S.abs(sizeDelta) > 2 * uint256(_risk.maxOpenInterest)) {
+            revert MarketOpenInterestCap(S.abs(sizeDelta), _risk.maxOpenInterest);
+        }
         MarginAccount storage a = _accounts[account];
         int256 size = a.size;
         // Increasing: opening, adding on the same side, or flipping through zero.
@@ -252,16 +264,17 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
     /* LIQUIDATION */
 
     /// @inheritdoc IMarket
-    function liquidate(address account) external nonReentrant returns (uint256 reward) {
+    function liquidate(address account) external virtual nonReentrant returns (uint256 reward) {
         (bool ok, bytes memory ret) = _run(abi.encodeCall(this.executeLiquidate, (account, msg.sender)));
         if (ok) reward = abi.decode(ret, (uint256));
     }
 
     /// @dev Loss waterfall: the account's margin, then the insurance sub-fund, then this market's LP pool.
     function executeLiquidate(address account, address liquidator) external onlySelf returns (uint256 reward) {
+        int256 credits = _credits();
         int256 margin;
         (reward, margin) = _liquidate(account, liquidator);
-        _checkInvariants(margin);
+        _checkInvariants(credits, -int256(reward), true, margin); // only the keeper's reward leaves
     }
 
     function _liquidate(address account, address liquidator) internal returns (uint256 reward, int256) {
@@ -345,13 +358,14 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IMarket
-    function onPoolDeposit(uint256 assets) external onlyPool nonReentrant returns (bool accepted) {
+    function onPoolDeposit(uint256 assets) external virtual onlyPool nonReentrant returns (bool accepted) {
         (accepted,) = _run(abi.encodeCall(this.executePoolDeposit, (assets)));
     }
 
     function executePoolDeposit(uint256 assets) external onlySelf {
+        int256 credits = _credits();
         _poolDeposit(assets);
-        _checkInvariants(0);
+        _checkInvariants(credits, int256(assets), false, 0);
     }
 
     function _poolDeposit(uint256 assets) internal {
@@ -364,13 +378,20 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IMarket
-    function onPoolWithdraw(address receiver, uint256 assets) external onlyPool nonReentrant returns (bool accepted) {
+    function onPoolWithdraw(address receiver, uint256 assets)
+        external
+        virtual
+        onlyPool
+        nonReentrant
+        returns (bool accepted)
+    {
         (accepted,) = _run(abi.encodeCall(this.executePoolWithdraw, (receiver, assets)));
     }
 
     function executePoolWithdraw(address receiver, uint256 assets) external onlySelf {
+        int256 credits = _credits();
         _poolWithdraw(receiver, assets);
-        _checkInvariants(0);
+        _checkInvariants(credits, -int256(assets), false, 0);
     }
 
     function _poolWithdraw(address receiver, uint256 assets) internal {
@@ -414,13 +435,14 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
     /* INSURANCE */
 
     /// @inheritdoc IMarket
-    function fundInsurance(uint256 amount) external nonReentrant {
+    function fundInsurance(uint256 amount) external virtual nonReentrant {
         _run(abi.encodeCall(this.executeFundInsurance, (msg.sender, amount)));
     }
 
     function executeFundInsurance(address from, uint256 amount) external onlySelf {
+        int256 credits = _credits();
         _fundInsurance(from, amount);
-        _checkInvariants(0);
+        _checkInvariants(credits, int256(amount), false, 0);
     }
 
     function _fundInsurance(address from, uint256 amount) internal {
@@ -434,6 +456,9 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
 
     /// @notice Replaces the risk parameters; only the owner (the timelock in a deployed system).
     function setRiskParams(RiskParams calldata risk_) external onlyOwner {
+        // Funding up to now accrues at the old rate: a new rate never reaches back in time.
+        (uint256 price,) = oracle.lastGoodPrice();
+        _accrueFunding(price);
         _setRiskParams(risk_);
     }
 
@@ -886,12 +911,38 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
 
     /* INVARIANTS */
 
-    /// @dev O(1) checks after every state change. `touchedMargin` is the margin of the account the call touched.
-    function _checkInvariants(int256 touchedMargin) internal view virtual {
-        uint256 credits = _agg.totalMargin + _agg.insurance + (_agg.poolCash > 0 ? uint256(_agg.poolCash) : 0);
-        uint256 balance = _collateralBalance();
-        if (balance < credits) _broken(Invariant.TokenConservation, int256(credits), int256(balance));
-        if (int256(_agg.longOpenInterest) - int256(_agg.shortOpenInterest) != _agg.netSize) {
+    /// @dev What the market owes: every margin, the pool's cash and the insurance sub-fund. Signed, so that a pool
+    ///      cash below zero is reported as PoolCash rather than hidden in the sum.
+    function _credits() internal view virtual returns (int256) {
+        return int256(_agg.totalMargin + _agg.insurance) + _agg.poolCash;
+    }
+
+    /// @dev O(1) checks after every state change, each read only where the action can break it, so that the check
+    ///      costs (almost) no storage the action did not touch already:
+    ///      - TokenConservation, as an identity: the credits after the call equal the credits read at the start of
+    ///        `execute*` plus the tokens the call took in (`tokensIn` > 0) or paid out (< 0). An action that moves
+    ///        no tokens (a trade, a liquidation without a reward) must conserve the credits exactly. This is stronger
+    ///        than "balance >= credits" alone against the market's own arithmetic (a donated surplus can hide no
+    ///        mis-credit) and reads no token; by induction from the last check, balance >= credits still holds.
+    ///      - TokenConservation, against the token: when tokens moved (the token account and the market's balance
+    ///        slot are warm), the balance must cover the credits. A balance that shrinks on its own between calls
+    ///        (a rebasing or fee-taking token) is caught at the next call that moves tokens.
+    ///      - OpenInterest: long OI - short OI == net size, after the actions that change positions.
+    ///      - PoolCash >= 0 and NoNegativeMargin (`touchedMargin`, the account the call touched), after every call.
+    function _checkInvariants(int256 creditsBefore, int256 tokensIn, bool positions, int256 touchedMargin)
+        internal
+        view
+        virtual
+    {
+        int256 credits = _credits();
+        if (credits != creditsBefore + tokensIn) _broken(Invariant.TokenConservation, creditsBefore + tokensIn, credits);
+        if (tokensIn != 0) {
+            uint256 balance = _collateralBalance();
+            if (credits > 0 && balance < uint256(credits)) {
+                _broken(Invariant.TokenConservation, credits, int256(balance));
+            }
+        }
+        if (positions && int256(_agg.longOpenInterest) - int256(_agg.shortOpenInterest) != _agg.netSize) {
             _broken(
                 Invariant.OpenInterest, _agg.netSize, int256(_agg.longOpenInterest) - int256(_agg.shortOpenInterest)
             );

@@ -112,6 +112,13 @@ contract OracleGuard is IOracleGuard, Ownable {
                 || !_step(o.mmMaxStep, params_.mmMaxStep) || !_step(o.liquidationHorizon, params_.liquidationHorizon)
         ) revert OracleGuardStepTooLarge();
         _setParams(params_);
+        // New floors and multipliers apply at once (MM still moves by at most one step).
+        uint256 sigma = _sigma(variance);
+        uint256 im = _initialFor(sigma);
+        uint256 target = M.max(params_.mmFloor, M.mulWad(params_.kMM, sigma));
+        uint256 mm = _maintenanceMargin;
+        mm = M.min(target > mm ? M.min(target, mm + params_.mmMaxStep) : target, im);
+        (_initialMargin, _maintenanceMargin) = (im, mm);
     }
 
     function _step(uint256 from, uint256 to) internal pure returns (bool) {
@@ -124,27 +131,17 @@ contract OracleGuard is IOracleGuard, Ownable {
     ///      revert that a caller could mistake for one of its own.
     function _classify() internal view returns (OracleClass, uint256 price, uint80 roundId, uint256 updatedAt) {
         OracleParams memory p = _params;
-        uint256 gasBefore = gasleft();
         if (address(sequencerUptime) != address(0)) {
-            try sequencerUptime.latestRoundData() returns (uint80, int256 status, uint256 startedAt, uint256, uint80) {
-                if (status != 0) return (OracleClass.SequencerDown, 0, 0, 0);
-                if (startedAt > block.timestamp || block.timestamp - startedAt < p.sequencerGracePeriod) {
-                    return (OracleClass.GracePeriod, 0, 0, 0);
-                }
-            } catch {
-                _revertIfStarved(gasBefore);
-                return (OracleClass.SequencerDown, 0, 0, 0);
+            (bool up, , int256 status, uint256 startedAt,) = _latest(sequencerUptime);
+            if (!up || status != 0) return (OracleClass.SequencerDown, 0, 0, 0);
+            if (startedAt > block.timestamp || block.timestamp - startedAt < p.sequencerGracePeriod) {
+                return (OracleClass.GracePeriod, 0, 0, 0);
             }
         }
 
-        int256 answer;
-        gasBefore = gasleft();
-        try primary.latestRoundData() returns (uint80 r, int256 a, uint256, uint256 u, uint80) {
-            (roundId, answer, updatedAt) = (r, a, u);
-        } catch {
-            _revertIfStarved(gasBefore);
-            return (OracleClass.Stale, 0, 0, 0);
-        }
+        (bool ok, uint80 r, int256 answer,, uint256 u) = _latest(primary);
+        if (!ok) return (OracleClass.Stale, 0, 0, 0);
+        (roundId, updatedAt) = (r, u);
         if (answer <= 0) return (OracleClass.NonPositive, 0, roundId, updatedAt);
         price = uint256(answer) * _primaryScale;
         if (updatedAt == 0 || updatedAt > block.timestamp || block.timestamp - updatedAt > p.maxAge) {
@@ -158,16 +155,12 @@ contract OracleGuard is IOracleGuard, Ownable {
         }
         if (address(secondary) != address(0)) {
             // The secondary only cross-checks: a secondary that is unreadable or stale is ignored, not trusted.
-            gasBefore = gasleft();
-            try secondary.latestRoundData() returns (uint80, int256 a2, uint256, uint256 u2, uint80) {
-                if (a2 > 0 && u2 <= block.timestamp && block.timestamp - u2 <= p.secondaryMaxAge) {
-                    uint256 price2 = uint256(a2) * _secondaryScale;
-                    if (M.divWad(M.dist(price, price2), price2) > p.divergenceBand) {
-                        return (OracleClass.Diverged, price, roundId, updatedAt);
-                    }
+            (bool ok2,, int256 a2,, uint256 u2) = _latest(secondary);
+            if (ok2 && a2 > 0 && u2 <= block.timestamp && block.timestamp - u2 <= p.secondaryMaxAge) {
+                uint256 price2 = uint256(a2) * _secondaryScale;
+                if (M.divWad(M.dist(price, price2), price2) > p.divergenceBand) {
+                    return (OracleClass.Diverged, price, roundId, updatedAt);
                 }
-            } catch {
-                _revertIfStarved(gasBefore);
             }
         }
         uint256 last = _lastGoodPrice;
@@ -177,6 +170,27 @@ contract OracleGuard is IOracleGuard, Ownable {
                 && block.timestamp - _lastGoodAt < p.jumpResetAfter
         ) return (OracleClass.TooVolatile, price, roundId, updatedAt);
         return (OracleClass.Valid, price, roundId, updatedAt);
+    }
+
+    /// @dev One feed's latest round, read with a low-level staticcall so that nothing a feed does — revert with any
+    ///      data, return too little or malformed data, have no code — reaches the caller as anything but `ok = false`.
+    function _latest(AggregatorV3Interface feed)
+        internal
+        view
+        returns (bool ok, uint80 roundId, int256 answer, uint256 startedAt, uint256 updatedAt)
+    {
+        uint256 gasBefore = gasleft();
+        (bool success, bytes memory ret) =
+            address(feed).staticcall(abi.encodeCall(AggregatorV3Interface.latestRoundData, ()));
+        if (!success) {
+            _revertIfStarved(gasBefore);
+            return (false, 0, 0, 0, 0);
+        }
+        if (ret.length < 160) return (false, 0, 0, 0, 0);
+        uint256 round;
+        (round, answer, startedAt, updatedAt) = abi.decode(ret, (uint256, int256, uint256, uint256));
+        if (round > type(uint80).max) return (false, 0, 0, 0, 0);
+        return (true, uint80(round), answer, startedAt, updatedAt);
     }
 
     /// @dev A feed call that failed with at most 1/64 of the gas it was given left over ran out of gas: the caller

@@ -31,8 +31,10 @@ contract BrokenMarket is Market {
 
     function executeSkim(address to, uint256 amount) external onlySelf {
         if (amount == 0) revert MarketZeroAmount();
+        int256 before = _credits();
         collateral.safeTransfer(to, amount);
-        _checkInvariants(0);
+        // The tokens leave (declared), but no credit is debited: the credits identity breaks.
+        _checkInvariants(before, -int256(amount), false, 0);
     }
 
     /// @notice Bug: books `amount` of long open interest without any position behind it.
@@ -41,11 +43,16 @@ contract BrokenMarket is Market {
     }
 
     function executeCorruptOpenInterest(uint256 amount) external onlySelf {
+        int256 before = _credits();
         _agg.longOpenInterest += amount;
-        _checkInvariants(0);
+        _checkInvariants(before, 0, true, 0);
     }
 
-    function _checkInvariants(int256 touchedMargin) internal view override {
+    function _checkInvariants(int256 creditsBefore, int256 tokensIn, bool positions, int256 touchedMargin)
+        internal
+        view
+        override
+    {
         uint256 phantom = phantomCredit;
         if (phantom != 0) {
             uint256 credits =
@@ -55,6 +62,6 @@ contract BrokenMarket is Market {
                 _broken(Invariant.TokenConservation, int256(credits + phantom), int256(balance));
             }
         }
-        super._checkInvariants(touchedMargin);
+        super._checkInvariants(creditsBefore, tokensIn, positions, touchedMargin);
     }
 }

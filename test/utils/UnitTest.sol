@@ -99,7 +99,7 @@ abstract contract UnitTest is BaseTest {
     /// @dev A market and its pool over `token` and `guard_`, with the default risk parameters.
     function _deployMarket(MockERC20 token, OracleGuard guard_) internal returns (Market m, LiquidityPool p) {
         m = new Market(address(token), guard_, Defaults.riskParams(), address(this));
-        p = new LiquidityPool(m, "LP", "LP");
+        p = new LiquidityPool(m, "LP", "LP", Defaults.OUTFLOW_WINDOW, Defaults.MAX_OUTFLOW);
         m.setPool(address(p));
     }
 

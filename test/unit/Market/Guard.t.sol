@@ -7,7 +7,7 @@ import {Market} from "../../../src/Market.sol";
 import {OracleGuard} from "../../../src/OracleGuard.sol";
 import {AggregatorV3Interface} from "../../../src/interfaces/AggregatorV3Interface.sol";
 import {ILiquidityPool} from "../../../src/interfaces/ILiquidityPool.sol";
-import {Action, IMarket, Invariant, MarginAccount, Mode} from "../../../src/interfaces/IMarket.sol";
+import {Cause, Action, IMarket, Invariant, MarginAccount, Mode} from "../../../src/interfaces/IMarket.sol";
 import {OracleClass} from "../../../src/interfaces/IOracleGuard.sol";
 import {HostileAggregator} from "../../mocks/HostileAggregator.sol";
 import {HostileERC20} from "../../mocks/HostileERC20.sol";
@@ -30,7 +30,7 @@ contract MarketGuardTest is UnitTest {
     function setUp() public override {
         super.setUp();
         broken = new BrokenMarket(address(usd), guard, Defaults.riskParams(), address(this));
-        brokenPool = new LiquidityPool(broken, "LP", "LP");
+        brokenPool = new LiquidityPool(broken, "LP", "LP", Defaults.OUTFLOW_WINDOW, Defaults.MAX_OUTFLOW);
         broken.setPool(address(brokenPool));
 
         _fundFor(usd, lp, 100_000e6, address(brokenPool));
@@ -64,7 +64,7 @@ contract MarketGuardTest is UnitTest {
         vm.expectEmit(address(broken));
         emit IMarket.InvariantViolated(inv, expected, actual, action);
         vm.expectEmit(address(broken));
-        emit IMarket.ModeChanged(Mode.Normal, Mode.Halted, "invariant violated");
+        emit IMarket.ModeChanged(Mode.Normal, Mode.Halted, Cause.InvariantViolated);
     }
 
     function _trip() internal {
