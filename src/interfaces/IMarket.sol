@@ -39,7 +39,7 @@ enum Cause {
 
 /// @notice The market's own invariants, checked after every state change.
 enum Invariant {
-    TokenConservation, // collateral balance >= margins + pool cash + insurance
+    TokenConservation, // credits (margins + pool cash + insurance) move only with the tokens; balance >= credits
     OpenInterest, // long OI - short OI == net size
     PoolCash, // pool cash never negative
     NoNegativeMargin // the touched account's margin is never negative after a call
@@ -124,7 +124,12 @@ interface IMarket {
     event Deposited(address indexed account, uint256 amount);
     event Withdrawn(address indexed account, uint256 amount);
     event PositionModified(
-        address indexed account, int256 sizeDelta, uint256 price, int256 realisedPnl, uint256 fee, int256 newSize
+        address indexed account,
+        int256 sizeDelta,
+        uint256 price,
+        int256 realisedPnl,
+        uint256 fee,
+        int256 newSize
     );
     event FundingSettled(address indexed account, int256 owed);
     event Liquidated(
