@@ -156,13 +156,13 @@ contract LiquidityPool is ILiquidityPool, ERC4626, ReentrancyGuardTransient {
         int256 equity = market.poolEquity();
         // With shares outstanding and no equity behind them, a new deposit would be diluted into the deficit.
         if (totalSupply() != 0 && equity <= 0) revert PoolInsolvent(equity);
+        _rollWindow(); // fix: a new window's base is the equity before this deposit, not double-counting it
         IERC20(asset()).safeTransferFrom(caller, address(this), assets);
         if (!market.onPoolDeposit(assets)) {
             IERC20(asset()).safeTransfer(caller, assets);
             emit ActionRefusedByMarket(caller, assets, shares);
             return false;
         }
-        _rollWindow();
         // Inflows make room for outflows in the same window, so a flash deposit-then-withdraw nets to zero and
         // cannot use up the honest LPs' allowance.
         _windowNet -= int256(assets);

@@ -4,7 +4,7 @@ pragma solidity ^0.8.24;
 import {AggregatorV3Interface} from "../../src/interfaces/AggregatorV3Interface.sol";
 
 /// @notice A feed that behaves like a settable Chainlink aggregator until told to misbehave: revert with chosen
-///         data (e.g. a selector the market treats specially) or return malformed (short) data.
+///         data (e.g. a selector the market treats specially), return malformed (short) data, or burn gas.
 /// @dev Standalone rather than a MockAggregator subclass: MockAggregator.latestRoundData is not virtual.
 contract HostileAggregator is AggregatorV3Interface {
     enum Behaviour {
@@ -19,6 +19,8 @@ contract HostileAggregator is AggregatorV3Interface {
     uint256 public updatedAt;
     Behaviour public behaviour;
     bytes internal _revertData;
+    /// @notice Gas each reading burns before answering (gas-starvation tests).
+    uint256 public gasToBurn;
 
     constructor(uint8 decimals_, int256 answer_) {
         decimals = decimals_;
@@ -39,6 +41,10 @@ contract HostileAggregator is AggregatorV3Interface {
     /// @notice From now on latestRoundData returns 32 bytes instead of 160 (a broken or replaced feed).
     function returnShort() external {
         behaviour = Behaviour.ReturnShort;
+    }
+
+    function setGasToBurn(uint256 gas_) external {
+        gasToBurn = gas_;
     }
 
     function behaveHonestly() external {
@@ -62,6 +68,9 @@ contract HostileAggregator is AggregatorV3Interface {
     }
 
     function _latest() internal view returns (uint80, int256, uint256, uint256, uint80) {
+        uint256 start = gasleft();
+        uint256 burn = gasToBurn;
+        while (start - gasleft() < burn) {}
         Behaviour b = behaviour;
         if (b == Behaviour.RevertWith) {
             bytes memory data = _revertData;
