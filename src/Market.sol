@@ -164,7 +164,7 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
     function _deposit(address account, uint256 amount) internal returns (int256) {
         if (amount == 0) revert MarketZeroAmount();
         _requireAllowed(Action.Deposit);
-        _syncFunding();
+        uint256 price = _syncFunding();
         MarginAccount storage a = _accounts[account];
         _settleFunding(account, a, false);
         collateral.safeTransferFrom(account, address(this), amount);
@@ -172,6 +172,8 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         // Funding owed beyond the margin is not papered over by a small top-up: cover it, close, or be liquidated.
         if (a.margin < 0) revert MarketAccountInsolvent(a.margin);
         emit Deposited(account, amount);
+        // This call may have accepted a new price round: the mode must follow the pool's health at it.
+        _selfCorrect(price);
         return a.margin;
     }
 
@@ -201,6 +203,7 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         }
         collateral.safeTransfer(account, amount);
         emit Withdrawn(account, amount);
+        _selfCorrect(price);
         return a.margin;
     }
 
@@ -371,10 +374,11 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
     function _poolDeposit(uint256 assets) internal {
         if (assets == 0) revert MarketZeroAmount();
         _requireAllowed(Action.LpDeposit);
-        _price(Action.LpDeposit, 0);
+        uint256 price = _price(Action.LpDeposit, 0);
         collateral.safeTransferFrom(pool, address(this), assets);
         _agg.poolCash += int256(assets);
         emit PoolDeposited(assets);
+        _selfCorrect(price);
     }
 
     /// @inheritdoc IMarket
@@ -403,6 +407,7 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         _requireBacked(price, true);
         collateral.safeTransfer(receiver, assets);
         emit PoolWithdrawn(receiver, assets);
+        _selfCorrect(price);
     }
 
     /// @inheritdoc IMarket
@@ -447,6 +452,8 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
 
     function _fundInsurance(address from, uint256 amount) internal {
         if (amount == 0) revert MarketZeroAmount();
+        // After the snapshot nothing can reach the insurance sub-fund: the tokens would be stranded.
+        if (mode == Mode.Settlement) revert MarketNotAllowed(Action.Deposit, mode);
         collateral.safeTransferFrom(from, address(this), amount);
         _agg.insurance += amount;
         emit InsuranceFunded(from, amount);
@@ -498,7 +505,9 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
     function escalate(Mode to) external {
         if (msg.sender != guardian) revert MarketOnlyGuardian();
         // The guardian may halt but not settle: Settlement ends the market and is the timelock's (or the exit's).
-        if (to <= mode || to > Mode.Halted) revert MarketNotTighter(mode, to);
+        // Escalating to Halted while already Halted pins the halt: the breaker's own reset no longer reopens it.
+        bool pin = to == Mode.Halted && mode == Mode.Halted && haltFlags & HALT_GUARDIAN == 0;
+        if ((to <= mode && !pin) || to > Mode.Halted) revert MarketNotTighter(mode, to);
         _tighten(to, to == Mode.Halted ? HALT_GUARDIAN : 0, Cause.Guardian);
     }
 
@@ -540,6 +549,13 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         if (delay < exitWindow) revert MarketTimelockTooShort(delay, exitWindow);
     }
 
+    /// @dev Every owner call re-checks the exit window: a timelock that has since shortened its own delay cannot act
+    ///      on the market until it restores a delay that lets users leave first.
+    function _checkOwner() internal view override {
+        super._checkOwner();
+        _requireExitWindow(owner(), _safety.maxHaltDuration + _safety.settlementWindow);
+    }
+
     /// @dev Handing the market to a timelock checks the exit window too.
     function _transferOwnership(address newOwner) internal override {
         if (newOwner != address(0)) _requireExitWindow(newOwner, _safety.maxHaltDuration + _safety.settlementWindow);
@@ -553,7 +569,11 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         Mode m = mode;
         if (m == Mode.Settlement) revert MarketNotSettleable();
         bool exit = m == Mode.Halted && block.timestamp >= haltedAt + _safety.maxHaltDuration;
-        if (msg.sender != owner() && !exit) revert MarketNotSettleable();
+        if (!exit) {
+            // Governance may settle at any time, as long as its own delay still covers the exit window.
+            if (msg.sender != owner()) revert MarketNotSettleable();
+            _requireExitWindow(msg.sender, _safety.maxHaltDuration + _safety.settlementWindow);
+        }
         uint256 price = _syncFunding();
         SettlementSnapshot storage s = _settlement;
         int256 equity = _poolEquity(price, _agg.fundingIndex);
@@ -567,7 +587,7 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         s.poolShareSupply = IERC20(pool).totalSupply();
         s.settledAt = block.timestamp;
         _setMode(Mode.Settlement, msg.sender == owner() ? Cause.Governance : Cause.HaltedTooLong);
-        emit Settled(s);
+        emit Settled(price, assets, equity, s.traderEquity);
     }
 
     /// @inheritdoc IMarket

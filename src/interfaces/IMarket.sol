@@ -155,7 +155,8 @@ interface IMarket {
     event MarginWarning(address indexed account, int256 equity, uint256 maintenanceRequired);
     event GuardianSet(address guardian);
     event SafetyParamsUpdated(SafetyParams params);
-    event Settled(SettlementSnapshot snapshot);
+    /// @notice The market entered Settlement; the whole snapshot is readable through `settlement()`.
+    event Settled(uint256 price, uint256 assets, int256 poolEquity, int256 traderEquity);
     event AccountRealised(address indexed account, int256 equity);
     event SettlementFinalised(uint256 deficit, uint256 traderRatio, uint256 lpAssets);
     event Claimed(address indexed account, uint256 amount);
