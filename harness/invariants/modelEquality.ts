@@ -1,26 +1,19 @@
-import type { ModelView } from "../scenario/model/port.js";
-import type { ChainSnapshot } from "../system/system.js";
-import { type DiffEntry, violate } from "./violation.js";
+import { diffState, type SnapshotLike } from "../model/diff.js";
+import { violate } from "./violation.js";
+
+/** Fields of the Lens snapshot the model cannot know (the chain's own block number). */
+const unmodelled = ["market.blockNumber"] as const;
 
 /**
- * Field-by-field comparison of the model's view with the Lens snapshot: every field the model predicts
- * (it predicts all but the block number) must equal the chain's. Accounts are compared in list order.
+ * Chain-vs-model equality after a step: the model's Lens snapshot must equal the chain's field by field
+ * (harness/model `diffState`: accounts matched by address, addresses case-insensitive, numbers by value).
  */
-export function diffModelView(view: ModelView, snapshot: ChainSnapshot): DiffEntry[] {
-  const diff: DiffEntry[] = [];
-  walk("market", view.market, snapshot.market, diff);
-  view.accounts.forEach((account, i) => {
-    walk(`accounts[${i}:${account.account.slice(0, 8)}]`, account, snapshot.accounts[i], diff);
-  });
-  return diff;
-}
-
 export function checkModelEquality(parameters: {
-  view: ModelView;
-  snapshot: ChainSnapshot;
+  view: SnapshotLike;
+  snapshot: SnapshotLike;
   step: number;
 }): void {
-  const diff = diffModelView(parameters.view, parameters.snapshot);
+  const diff = diffState(parameters.view, parameters.snapshot, { ignore: unmodelled });
   if (diff.length === 0) return;
   violate({
     invariant: "model-equality",
@@ -29,23 +22,4 @@ export function checkModelEquality(parameters: {
     diff,
     step: parameters.step,
   });
-}
-
-function walk(path: string, expected: unknown, actual: unknown, diff: DiffEntry[]): void {
-  if (expected !== null && typeof expected === "object") {
-    const other = (actual ?? {}) as Record<string, unknown>;
-    for (const [key, value] of Object.entries(expected as Record<string, unknown>)) {
-      walk(`${path}.${key}`, value, other[key], diff);
-    }
-    return;
-  }
-  // The Lens returns small integers as numbers and addresses checksummed; compare canonical strings.
-  const e = canonical(expected);
-  const a = canonical(actual);
-  if (e !== a) diff.push({ path, expected: e, actual: a });
-}
-
-function canonical(value: unknown): string {
-  if (typeof value === "string" && /^0x[0-9a-fA-F]{40}$/.test(value)) return value.toLowerCase();
-  return String(value);
 }

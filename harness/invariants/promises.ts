@@ -1,14 +1,14 @@
 import type { Address } from "viem";
 import type { Ghosts } from "../scenario/world/ghosts.js";
-import type { ChainSnapshot } from "../system/system.js";
 import type { StepFacts } from "./facts.js";
+import type { CheckedSnapshot } from "./protocol.js";
 import { violate } from "./violation.js";
 
 const HALTED = 3;
 const SETTLEMENT = 4;
 
 export type PromiseCheckParameters = {
-  snapshot: ChainSnapshot;
+  snapshot: CheckedSnapshot;
   ghosts: Ghosts;
   facts: StepFacts;
   step: number;

@@ -1,11 +1,27 @@
-import type { ChainSnapshot } from "../system/system.js";
+import type { Snapshot } from "../model/types.js";
 import { type DiffEntry, violate } from "./violation.js";
 
 const SETTLEMENT = 4;
 const HALT_INVARIANT = 2;
+const WAD = 10n ** 18n;
+
+type MarketView = Snapshot["market"];
+type AccountView = Snapshot["accounts"][number];
+
+/**
+ * What the checks read from a Lens snapshot: the chain's (as viem decodes it) and the model's
+ * (harness/model `Snapshot`) both have this shape.
+ */
+export type CheckedSnapshot = {
+  market: Pick<
+    MarketView,
+    "agg" | "collateralBalance" | "poolShareSupply" | "initialMargin" | "maintenanceMargin"
+  > & { mode: number; haltFlags: number; settlement: Pick<MarketView["settlement"], "assets"> };
+  accounts: readonly (Pick<AccountView, "state" | "lpShares"> & { account: `0x${string}` })[];
+};
 
 export type ProtocolCheckParameters = {
-  snapshot: ChainSnapshot;
+  snapshot: CheckedSnapshot;
   step: number;
   /** Paid out in Settlement so far (Market.settlementPaid), read from the chain. */
   settlementPaid: bigint;
@@ -45,6 +61,14 @@ export function checkProtocolInvariants(parameters: ProtocolCheckParameters): vo
   }
   if (agg.poolCash < 0n)
     violate({ invariant: "pool-cash-nonnegative", expected: 0n, actual: agg.poolCash, step });
+  if (!(m.maintenanceMargin > 0n && m.maintenanceMargin <= m.initialMargin && m.initialMargin <= WAD)) {
+    violate({
+      invariant: "margin-ratios",
+      expected: `0 < mm <= im (${m.initialMargin}) <= 1e18`,
+      actual: m.maintenanceMargin,
+      step,
+    });
+  }
   for (const a of snapshot.accounts) {
     if (a.state.margin < 0n) {
       violate({

@@ -52,8 +52,9 @@ export async function decodeRevert(parameters: DecodeRevertParameters): Promise<
   }
 }
 
-/** The names of the events the model predicts (governance's parameter events excluded). */
+/** The names of the events the model predicts: every event of the market, the guard and the pool but ERC-20's. */
 export const modelledEventNames: ReadonlySet<string> = new Set([
+  // Market
   "Deposited",
   "Withdrawn",
   "PositionModified",
@@ -63,13 +64,27 @@ export const modelledEventNames: ReadonlySet<string> = new Set([
   "InsuranceFunded",
   "PoolDeposited",
   "PoolWithdrawn",
+  "RiskParamsUpdated",
   "ModeChanged",
   "InvariantViolated",
+  "BreakerTripped",
+  "MarginWarning",
+  "GuardianSet",
+  "SafetyParamsUpdated",
+  "Settled",
+  "AccountRealised",
+  "SettlementFinalised",
+  "Claimed",
+  "PoolClaimed",
+  // OracleGuard
   "PriceAccepted",
   "ReadingRejected",
+  "OracleParamsUpdated",
+  // LiquidityPool
   "Deposit",
   "Withdraw",
   "ActionRefusedByMarket",
+  "SettlementClaimed",
 ]);
 
 /** The market's, the guard's and the pool's modelled events in a receipt, in log order. */

@@ -25,11 +25,15 @@ function constant(name: string): bigint {
   return literal(m[1]);
 }
 
+const units: Record<string, bigint> = { minutes: 60n, hours: 3_600n, days: 86_400n };
+
 function structFields(fn: string): Record<string, bigint> {
   const body = source.slice(source.indexOf(`function ${fn}`));
   const block = body.slice(body.indexOf("({") + 2, body.indexOf("})"));
   const out: Record<string, bigint> = {};
-  for (const m of block.matchAll(/(\w+):\s*([0-9_.e]+)/g)) if (m[1] && m[2]) out[m[1]] = literal(m[2]);
+  for (const m of block.matchAll(/(\w+):\s*([0-9_.e]+)(?:\s+(minutes|hours|days))?/g)) {
+    if (m[1] && m[2]) out[m[1]] = literal(m[2]) * (m[3] ? (units[m[3]] ?? 1n) : 1n);
+  }
   return out;
 }
 
@@ -41,6 +45,16 @@ describe("defaults.ts mirrors script/Defaults.sol", () => {
     expect(defaults.MIN_ANSWER).toBe(constant("MIN_ANSWER"));
     expect(defaults.MAX_ANSWER).toBe(constant("MAX_ANSWER"));
     expect(defaults.INITIAL_VARIANCE).toBe(constant("INITIAL_VARIANCE"));
+    expect(defaults.MAX_OUTFLOW).toBe(constant("MAX_OUTFLOW"));
+    expect(source).toMatch(/OUTFLOW_WINDOW = 1 days;/);
+    expect(defaults.OUTFLOW_WINDOW).toBe(86_400n);
+  });
+
+  test("safety parameters (with Solidity's time units)", () => {
+    const fields = structFields("safetyParams");
+    const asBig = (o: object) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, BigInt(v)]));
+    expect(asBig(defaults.defaultSafetyParams())).toEqual(fields);
+    expect(defaults.timelockDelay()).toBe((fields.maxHaltDuration ?? 0n) + (fields.settlementWindow ?? 0n));
   });
 
   test("oracle and risk parameters, field by field", () => {

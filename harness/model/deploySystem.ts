@@ -1,7 +1,9 @@
 /**
  * Deploys one complete system from Foundry's out/ artifacts, in script/SystemDeployer.sol's order and with
- * its arguments (collateral, primary and secondary feeds, oracle guard, market, pool, setPool, lens), and
- * builds the matching MarketModel from the deployment's own block times.
+ * its arguments (collateral, primary and secondary feeds, oracle guard, market, setSafetyParams, pool,
+ * setPool, lens), then sets a guardian, and builds the matching MarketModel from the deployment's own block
+ * times. The owner stays a dev account (no timelock), so that a test can call the owner's functions directly;
+ * harness/system/deploySystem.ts deploys the real thing (script/Deploy.s.sol, Safe and timelock included).
  *
  * harness/chain provides the generic pieces (anvil, clients, deployArtifact, sendAndWait); this is the
  * protocol-specific part the model needs.
@@ -16,14 +18,17 @@ import {
   COLLATERAL_DECIMALS,
   defaultOracleParams,
   defaultRiskParams,
+  defaultSafetyParams,
   FEED_DECIMALS,
   INITIAL_ANSWER,
   INITIAL_VARIANCE,
   MAX_ANSWER,
+  MAX_OUTFLOW,
   MIN_ANSWER,
+  OUTFLOW_WINDOW,
 } from "./defaults.js";
 import { MarketModel } from "./market.js";
-import type { OracleParams, RiskParams } from "./types.js";
+import type { OracleParams, RiskParams, SafetyParams } from "./types.js";
 import { zeroAddress } from "./types.js";
 
 export type SystemAbis = {
@@ -49,11 +54,19 @@ export type DeployedSystem = {
     market: Address;
     pool: Address;
     lens: Address;
+    guardian: Address;
   };
   abis: SystemAbis;
   /** Block time of each deployment transaction. */
-  timestamps: { primaryFeed: bigint; secondaryFeed: bigint; oracle: bigint; market: bigint; setPool: bigint };
+  timestamps: {
+    primaryFeed: bigint;
+    secondaryFeed: bigint;
+    oracle: bigint;
+    market: bigint;
+    setGuardian: bigint;
+  };
   risk: RiskParams;
+  safety: SafetyParams;
   oracleParams: OracleParams;
   initialVariance: bigint;
 };
@@ -62,7 +75,10 @@ export type DeploySystemParameters = {
   clients: ChainClients;
   /** The deployer and owner: index into the node's dev accounts (default 0). */
   from?: number | undefined;
+  /** The guardian: index into the node's dev accounts (default 9, the last of anvil's ten). */
+  guardian?: number | undefined;
   risk?: RiskParams | undefined;
+  safety?: SafetyParams | undefined;
   oracleParams?: OracleParams | undefined;
   initialVariance?: bigint | undefined;
 };
@@ -75,6 +91,7 @@ const soladyErrors = parseAbi([
   "error TransferFailed()",
   "error MulWadFailed()",
   "error DivWadFailed()",
+  "error MulDivFailed()",
   "error LnWadUndefined()",
 ]);
 
@@ -83,7 +100,10 @@ export async function deploySystem(parameters: DeploySystemParameters): Promise<
   const from = parameters.from ?? 0;
   const owner = clients.accounts[from];
   if (!owner) throw new Error(`deploySystem: the node has no dev account #${from}`);
+  const guardian = clients.accounts[parameters.guardian ?? 9];
+  if (!guardian) throw new Error("deploySystem: the node has no dev account for the guardian");
   const risk = parameters.risk ?? defaultRiskParams();
+  const safety = parameters.safety ?? defaultSafetyParams();
   const oracleParams = parameters.oracleParams ?? defaultOracleParams();
   const initialVariance = parameters.initialVariance ?? INITIAL_VARIANCE;
 
@@ -108,8 +128,6 @@ export async function deploySystem(parameters: DeploySystemParameters): Promise<
     owner,
   ]);
   const market = await deploy("Market", [collateral.address, oracle.address, risk, owner]);
-  const pool = await deploy("LiquidityPool", [market.address, "Bulkhead LP mUSD", "bhLP"]);
-
   const [marketAbi, poolAbi, oracleAbi, lensAbi, collateralAbi, feedAbi] = await Promise.all(
     ["Market", "LiquidityPool", "OracleGuard", "Lens", "MockERC20", "MockAggregator"].map(
       async (contract) => (await loadArtifact({ contract })).abi,
@@ -125,16 +143,24 @@ export async function deploySystem(parameters: DeploySystemParameters): Promise<
   };
   const wallet = clients.walletClients[from];
   if (!wallet) throw new Error(`deploySystem: no wallet client #${from}`);
-  const setPool = await sendAndWait(clients, {
-    label: "market.setPool",
-    send: (): Promise<Hash> =>
-      wallet.writeContract({
-        address: market.address,
-        abi: abis.market,
-        functionName: "setPool",
-        args: [pool.address],
-      }),
-  });
+  const ownerCall = async (functionName: string, args: readonly unknown[]) => {
+    const receipt = await sendAndWait(clients, {
+      label: `market.${functionName}`,
+      send: (): Promise<Hash> =>
+        wallet.writeContract({ address: market.address, abi: abis.market, functionName, args } as never),
+    });
+    return blockTime(receipt.blockNumber);
+  };
+  await ownerCall("setSafetyParams", [safety]);
+  const pool = await deploy("LiquidityPool", [
+    market.address,
+    "Bulkhead LP",
+    "bhLP",
+    OUTFLOW_WINDOW,
+    MAX_OUTFLOW,
+  ]);
+  await ownerCall("setPool", [pool.address]);
+  const setGuardian = await ownerCall("setGuardian", [guardian]);
   const lens = await deploy("Lens", []);
 
   const byName = new Map<string, Abi[number]>();
@@ -156,6 +182,7 @@ export async function deploySystem(parameters: DeploySystemParameters): Promise<
       market: market.address,
       pool: pool.address,
       lens: lens.address,
+      guardian,
     },
     abis: { ...abis, errors: [...byName.values()], events: [...events.values()] },
     timestamps: {
@@ -163,9 +190,10 @@ export async function deploySystem(parameters: DeploySystemParameters): Promise<
       secondaryFeed: secondary.timestamp,
       oracle: oracle.timestamp,
       market: market.timestamp,
-      setPool: await blockTime(setPool.blockNumber),
+      setGuardian,
     },
     risk,
+    safety,
     oracleParams,
     initialVariance,
   };
@@ -189,11 +217,13 @@ export function modelOf(system: DeployedSystem): MarketModel {
       owner: system.addresses.owner,
     },
     risk: system.risk,
+    safety: system.safety,
+    guardian: system.addresses.guardian,
     oracleParams: system.oracleParams,
     initialVariance: system.initialVariance,
     feeds: { primary: feed(system.timestamps.primaryFeed), secondary: feed(system.timestamps.secondaryFeed) },
     timestamps: { oracle: system.timestamps.oracle, market: system.timestamps.market },
   });
-  model.warp(system.timestamps.setPool);
+  model.warp(system.timestamps.setGuardian);
   return model;
 }

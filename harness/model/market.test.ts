@@ -15,13 +15,12 @@ import {
   setPrice,
   T0,
   testModel,
-  tripped,
   UNIT,
   USD,
 } from "./fixtures.js";
 import { allows, type MarketModel } from "./market.js";
 import { ceilDiv } from "./math.js";
-import { Action, Invariant, Mode, OracleClass } from "./types.js";
+import { Action, Cause, HaltFlag, Mode, OracleClass } from "./types.js";
 
 /** A model with a 1,000,000 USD pool, one block after deployment. */
 function withPool(parameters: Parameters<typeof testModel>[0] = {}): MarketModel {
@@ -200,11 +199,20 @@ describe("liquidation", () => {
       size: 10n * UNIT,
       badDebt: { deficit: 920n * USD, coveredByInsurance: 4n * USD, socialised: 916n * USD },
     });
+    // Insurance covered part of it and fell below its floor (Cautious); the rest was socialised (ReduceOnly).
     expect(r.ok && !r.tripped && r.events.map((e) => e.name)).toEqual([
       "PriceAccepted",
       "BadDebt",
+      "ModeChanged",
+      "ModeChanged",
       "Liquidated",
     ]);
+    expect(r.ok && r.events.filter((e) => e.name === "ModeChanged").map((e) => e.args)).toEqual([
+      { from: Mode.Normal, to: Mode.Cautious, cause: Cause.InsuranceBelowFloor },
+      { from: Mode.Cautious, to: Mode.ReduceOnly, cause: Cause.LossSocialised },
+    ]);
+    expect(m.mode).toBe(Mode.ReduceOnly);
+    expect(m.haltFlags).toBe(0);
     expect(m.accountOf(eve).margin).toBe(0n);
     expect(m.aggregates()).toMatchObject({ insurance: 0n, poolCash: 1_002_100n * USD, totalMargin: 0n });
   });
@@ -342,47 +350,43 @@ describe("every error path", () => {
     ]);
   });
 
-  test("oracle classes refused by actions that trust the price", () => {
+  test("oracle classes refused by actions that trust the price without adding risk", () => {
     const m = withPool();
     trader(m, alice, 10_000n * USD);
+    ok(m.modifyPosition({ account: alice, sizeDelta: 2n * UNIT }));
+    const refused = (cls: OracleClass) => {
+      reverted(m.modifyPosition({ account: alice, sizeDelta: -UNIT }), "MarketOracleNotValid", [cls]);
+      reverted(m.lpDeposit({ caller: lp, assets: 1n * USD }), "MarketOracleNotValid", [cls]);
+    };
     setPrice(m, 2300); // +15%
-    reverted(m.modifyPosition({ account: alice, sizeDelta: UNIT }), "MarketOracleNotValid", [
+    refused(OracleClass.TooVolatile);
+    // A liquidation trusts no TooVolatile or NonPositive reading either.
+    reverted(m.liquidate({ account: alice, liquidator: keeper }), "MarketOracleNotValid", [
       OracleClass.TooVolatile,
     ]);
     setPrice(m, 2000);
     m.setAnswer({ feed: "primary", answer: 2100n * 10n ** 8n }); // secondary still 2,000: 5% apart
-    reverted(m.modifyPosition({ account: alice, sizeDelta: UNIT }), "MarketOracleNotValid", [
-      OracleClass.Diverged,
-    ]);
+    refused(OracleClass.Diverged);
     setPrice(m, 1); // clamped by the feed to its minAnswer
-    reverted(m.modifyPosition({ account: alice, sizeDelta: UNIT }), "MarketOracleNotValid", [
-      OracleClass.AtBounds,
-    ]);
+    refused(OracleClass.AtBounds);
     m.setBounds({ feed: "primary", minAnswer: -10n, maxAnswer: 10n ** 20n });
     m.setAnswer({ feed: "primary", answer: -1n });
-    reverted(m.modifyPosition({ account: alice, sizeDelta: UNIT }), "MarketOracleNotValid", [
+    refused(OracleClass.NonPositive);
+    reverted(m.liquidate({ account: alice, liquidator: keeper }), "MarketOracleNotValid", [
       OracleClass.NonPositive,
     ]);
     m.setBounds({ feed: "primary", minAnswer: 10n ** 8n, maxAnswer: 10n ** 14n });
     setPrice(m, 2000);
     ok(m.modifyPosition({ account: alice, sizeDelta: UNIT })); // accepts the new round
     m.setReportedRound({ feed: "primary", roundId: 1n }); // a round below the last accepted one
-    reverted(m.modifyPosition({ account: alice, sizeDelta: UNIT }), "MarketOracleNotValid", [
-      OracleClass.Stale,
-    ]);
+    refused(OracleClass.Stale);
     m.setReportedRound({ feed: "primary", roundId: 0n });
     m.warp(m.now + 3601n);
-    reverted(m.modifyPosition({ account: alice, sizeDelta: UNIT }), "MarketOracleNotValid", [
-      OracleClass.Stale,
-    ]);
-    reverted(m.liquidate({ account: alice, liquidator: keeper }), "MarketOracleNotValid", [
-      OracleClass.Stale,
-    ]);
-    reverted(m.withdraw({ account: alice, amount: 1n }), "MarketOracleNotValid", [OracleClass.Stale]);
-    reverted(m.lpDeposit({ caller: lp, assets: 1n * USD }), "MarketOracleNotValid", [OracleClass.Stale]);
+    refused(OracleClass.Stale);
     // Without a position, deposits and withdrawals never read the price.
     trader(m, carol, 1_000n * USD);
     ok(m.withdraw({ account: carol, amount: 1_000n * USD }));
+    expect(m.mode).toBe(Mode.Normal);
   });
 
   test("a reduce that would leave negative margin is for the liquidators", () => {
@@ -409,22 +413,63 @@ describe("every error path", () => {
     ]);
   });
 
-  test("the pool cannot pay a winner more than its cash; an insolvent pool takes no deposits", () => {
+  test("the pool cannot pay a winner more than its cash, even with the equity to", () => {
+    const m = testModel();
+    m.warp(T0 + 12n);
+    fund(m, lp, 20_000n * USD);
+    ok(m.lpDeposit({ caller: lp, assets: 10_000n * USD }));
+    trader(m, alice, 10_000n * USD);
+    trader(m, bob, 30_000n * USD);
+    ok(m.modifyPosition({ account: alice, sizeDelta: 10n * UNIT }));
+    ok(m.modifyPosition({ account: bob, sizeDelta: -10n * UNIT }));
+    for (const price of [2200, 2420, 2662, 2928, 3220]) {
+      setPrice(m, price);
+      ok(m.refresh());
+    }
+    // No net exposure: the pool's equity is its cash, and bob's unrealised loss is not cash yet.
+    expect(m.mode).toBe(Mode.Normal);
+    expect(m.poolEquity()).toBe(10_032n * USD);
+    reverted(m.closePosition({ account: alice }), "MarketPoolCannotPay", [12_200n * USD, 10_032n * USD]);
+    ok(m.closePosition({ account: bob }));
+    ok(m.closePosition({ account: alice }));
+  });
+
+  test("an insolvent pool halts the market on a refresh and takes no deposits", () => {
     const m = testModel();
     m.warp(T0 + 12n);
     fund(m, lp, 20_000n * USD);
     ok(m.lpDeposit({ caller: lp, assets: 10_000n * USD }));
     trader(m, alice, 10_000n * USD);
     ok(m.modifyPosition({ account: alice, sizeDelta: 10n * UNIT }));
-    for (const price of [2200, 2420, 2662, 2928, 3220]) {
+    setPrice(m, 2200);
+    // Equity 10,016 - 2,000 below the required backing of 11,000: reductions only.
+    const r = m.refresh();
+    expect(r.ok && r.events.at(-1)).toMatchObject({
+      name: "ModeChanged",
+      args: { from: Mode.Normal, to: Mode.ReduceOnly, cause: Cause.PoolBelowBacking },
+    });
+    for (const price of [2420, 2662, 2928, 3220]) {
       setPrice(m, price);
       ok(m.refresh());
     }
-    // Realised 12,200 against 10,016 of cash.
-    reverted(m.closePosition({ account: alice }), "MarketPoolCannotPay", [12_200n * USD, 10_016n * USD]);
+    // Equity -2,184 + insurance 4 < 0: the pool cannot pay; Halted for insolvency.
     expect(m.poolEquity()).toBe(-2_184n * USD);
+    expect(m.mode).toBe(Mode.Halted);
+    expect(m.haltFlags).toBe(HaltFlag.Insolvent);
     expect(m.totalAssets()).toBe(0n);
-    reverted(m.lpDeposit({ caller: lp, assets: 1_000n * USD }), "PoolInsolvent", [-2_184n * USD]);
+    reverted(m.closePosition({ account: alice }), "MarketNotAllowed", [Action.Reduce, Mode.Halted]);
+    reverted(m.lpDeposit({ caller: lp, assets: 1_000n * USD }), "ERC4626ExceededMaxDeposit", [
+      lp,
+      1_000n * USD,
+      0n,
+    ]);
+    // Only the timelock loosens a halt that is not the breaker's; the next refresh halts it again.
+    ok(m.setMode({ caller: addresses.owner, to: Mode.Normal }));
+    expect(m.haltFlags).toBe(0);
+    reverted(m.lpDeposit({ caller: lp, assets: 1_000n * USD }), "ERC4626ExceededMaxDeposit");
+    expect([m.mode, m.haltFlags]).toEqual([Mode.Normal, 0]); // the revert rolled the refresh back too
+    ok(m.refresh());
+    expect([m.mode, m.haltFlags]).toEqual([Mode.Halted, HaltFlag.Insolvent]);
   });
 
   test("token errors: solady's own on the market, OpenZeppelin's bubbled through the pool", () => {
@@ -447,26 +492,66 @@ describe("every error path", () => {
     reverted(m.lpRedeem({ caller: lp, shares: 10n ** 18n + 1n }), "ERC4626ExceededMaxRedeem");
   });
 
-  test("arithmetic overflow panics", () => {
-    const m = withPool();
+  test("absurd sizes are refused before any arithmetic; overflow elsewhere panics", () => {
+    const m = withPool({ risk: { maxOpenInterest: 10n * UNIT } });
     trader(m, alice, 10_000n * USD);
-    reverted(m.modifyPosition({ account: alice, sizeDelta: 1n << 250n }), "Panic", [0x11n]);
+    reverted(m.modifyPosition({ account: alice, sizeDelta: 1n << 250n }), "MarketOpenInterestCap", [
+      1n << 250n,
+      10n * UNIT,
+    ]);
+    // Up to twice the cap passes the early check and meets the cap itself.
+    reverted(m.modifyPosition({ account: alice, sizeDelta: -20n * UNIT }), "MarketOpenInterestCap", [
+      20n * UNIT,
+      10n * UNIT,
+    ]);
+    reverted(m.mint({ to: alice, amount: (1n << 256n) - 1n }), "Panic", [0x11n]); // the token's supply
   });
 
-  test("governance: owner only, validated", () => {
+  test("governance: owner only, validated, at most a factor of two per change", () => {
     const m = withPool();
     const risk = m.riskParams();
     reverted(m.setRiskParams({ caller: alice, params: risk }), "OwnableUnauthorizedAccount", [alice]);
     reverted(
       m.setRiskParams({ caller: addresses.owner, params: { ...risk, skewScale: 0n } }),
+      "MarketStepTooLarge",
+    );
+    reverted(
+      m.setRiskParams({ caller: addresses.owner, params: { ...risk, tradingFee: 0n } }),
+      "MarketStepTooLarge",
+    );
+    reverted(
+      m.setRiskParams({
+        caller: addresses.owner,
+        params: { ...risk, tradingFee: 2n * risk.tradingFee + 1n },
+      }),
+      "MarketStepTooLarge",
+    );
+    ok(m.setRiskParams({ caller: addresses.owner, params: { ...risk, tradingFee: 2n * risk.tradingFee } }));
+    reverted(
+      m.setRiskParams({ caller: addresses.owner, params: { ...risk, tradingFee: risk.tradingFee / 2n } }),
+      "MarketStepTooLarge", // a quarter of the current fee
+    );
+    ok(m.setRiskParams({ caller: addresses.owner, params: { ...risk, tradingFee: risk.tradingFee } }));
+    const high = withPool({ risk: { tradingFee: 4n * 10n ** 16n } });
+    reverted(
+      high.setRiskParams({
+        caller: addresses.owner,
+        params: { ...high.riskParams(), tradingFee: 6n * 10n ** 16n },
+      }),
       "MarketBadParams",
     );
-    ok(m.setRiskParams({ caller: addresses.owner, params: { ...risk, tradingFee: 0n } }));
     const params = m.state.oracle.params;
+    reverted(m.setOracleParams({ caller: alice, params }), "OwnableUnauthorizedAccount", [alice]);
     reverted(
       m.setOracleParams({ caller: addresses.owner, params: { ...params, mmFloor: params.imFloor } }),
       "OracleGuardBadParams",
     );
+    reverted(
+      m.setOracleParams({ caller: addresses.owner, params: { ...params, maxAge: 3 * params.maxAge } }),
+      "OracleGuardStepTooLarge",
+    );
+    // Parameters outside the step rule move freely (within their own bounds).
+    ok(m.setOracleParams({ caller: addresses.owner, params: { ...params, jumpResetAfter: 10 * 3600 } }));
   });
 });
 
@@ -530,16 +615,16 @@ describe("modes", () => {
   });
 });
 
-describe("trips: the action is rolled back and the market halts", () => {
-  /** Funding `account` owes now (positive) or is owed (negative), as `_settleFunding` computes it. */
-  function fundingOwed(m: MarketModel, account: `0x${string}`): bigint {
-    const a = m.accountOf(account);
-    return ceilDiv(a.size * (m.currentFundingIndex() - a.fundingIndex), m.state.market.valueDivisor);
-  }
+/** Funding `account` owes now (positive) or is owed (negative), as `_settleFunding` computes it. */
+function fundingOwed(m: MarketModel, account: `0x${string}`): bigint {
+  const a = m.accountOf(account);
+  return ceilDiv(a.size * (m.currentFundingIndex() - a.fundingIndex), m.state.market.valueDivisor);
+}
 
-  // Both trips below come from `_settleFunding` crediting pool cash (or margin) with funding the other side
-  // cannot pay: the credits then exceed the tokens held, and TokenConservation (checked first) fails.
-  test("a deposit into an account whose funding debt exceeds its margin halts the market", () => {
+// The first version of the protocol tripped TokenConservation (and halted for good) in both cases below:
+// `_settleFunding` credited pool cash, or a margin, with funding the other side could not pay.
+describe("funding debts and receivables", () => {
+  test("a deposit cannot paper over funding owed beyond the margin; the liquidator recognises it", () => {
     const m = withPool();
     trader(m, alice, 10_000n * USD);
     ok(m.modifyPosition({ account: alice, sizeDelta: 10n * UNIT }));
@@ -556,28 +641,68 @@ describe("trips: the action is rolled back and the market halts", () => {
     const owed = fundingOwed(m, dave);
     expect(owed > margin + 1n).toBe(true);
 
-    const before = m.clone().state;
-    const r = m.deposit({ account: dave, amount: 1n });
-    const trip = tripped(r);
-    if (!r.ok) throw new Error("unreachable");
-    expect(trip.invariant).toBe(Invariant.TokenConservation);
-    // Pool cash was credited `owed` while dave's margin went to margin + 1 - owed < 0 (not counted).
-    expect(trip.expected - trip.actual).toBe(owed - margin - 1n);
-    expect(m.mode).toBe(Mode.Halted);
-    expect(m.aggregates()).toEqual(before.market.agg); // rolled back
-    expect(r.events.map((e) => e.name)).toEqual(["InvariantViolated", "ModeChanged"]);
-    // Halted is sticky: dave can no longer be liquidated, and no one with a position can leave.
-    reverted(m.liquidate({ account: dave, liquidator: keeper }), "MarketNotAllowed", [
-      Action.Liquidate,
-      Mode.Halted,
+    reverted(m.deposit({ account: dave, amount: 1n }), "MarketAccountInsolvent", [margin + 1n - owed]);
+    const r = m.liquidate({ account: dave, liquidator: keeper });
+    const effects = ok(r);
+    // The close realises first, then the funding settles, then the waterfall takes the deficit.
+    expect(r.ok && r.events.map((e) => e.name).slice(0, 3)).toEqual([
+      "FundingSettled",
+      "BadDebt",
+      "ModeChanged",
     ]);
-    reverted(m.closePosition({ account: alice }), "MarketNotAllowed", [Action.Reduce, Mode.Halted]);
+    expect(r.ok && r.events.find((e) => e.name === "FundingSettled")?.args.owed).toBe(owed);
+    expect(effects.badDebt?.deficit).toBeGreaterThan(owed - margin - 1n);
+    expect(m.accountOf(dave)).toEqual({
+      margin: 0n,
+      size: 0n,
+      openNotional: 0n,
+      fundingIndex: m.aggregates().fundingIndex,
+    });
+    // Insurance (fees only) covered part of it, below its floor (Cautious); the rest was socialised.
+    expect(m.mode).toBe(Mode.ReduceOnly);
   });
 
-  test("a short's deposit after LPs took all pool cash halts the market", () => {
+  test("a receivable the pool cannot pay yet is deferred by deposits and withdrawals, refused to trades", () => {
+    // No LPs (no backing required): the pool's only cash is its share of the fees.
+    const m = testModel({ risk: { minBacking: 0n, maxFundingRate: 10n ** 14n, skewScale: 5n * UNIT } });
+    m.warp(T0 + 12n);
+    trader(m, alice, 10_000n * USD);
+    trader(m, bob, 1_000n * USD);
+    ok(m.modifyPosition({ account: alice, sizeDelta: 10n * UNIT }));
+    ok(m.modifyPosition({ account: bob, sizeDelta: -1n * UNIT }));
+    m.warp(m.now + 100n); // bob is owed 0.2 USD a second, alice owes ten times that
+    setPrice(m, 2000);
+    const cash = m.aggregates().poolCash;
+    const owedToBob = -fundingOwed(m, bob);
+    expect(owedToBob > cash).toBe(true);
+
+    const before = m.accountOf(bob);
+    const r = m.deposit({ account: bob, amount: 1n * USD });
+    expect(r.ok && !r.tripped && r.events.map((e) => e.name)).toEqual(["PriceAccepted", "Deposited"]);
+    expect(m.accountOf(bob)).toEqual({ ...before, margin: before.margin + 1n * USD }); // same index
+    ok(m.withdraw({ account: bob, amount: 1n * USD }));
+    expect(m.accountOf(bob)).toEqual(before);
+    reverted(m.modifyPosition({ account: bob, sizeDelta: UNIT / 2n }), "MarketPoolCannotPay", [
+      -fundingOwed(m, bob),
+      cash,
+    ]);
+    // Alice's payable fills the pool; bob is paid on his next touch.
+    ok(m.deposit({ account: alice, amount: 1n }));
+    const owed = fundingOwed(m, bob);
+    const paid = m.deposit({ account: bob, amount: 1n });
+    expect(paid.ok && paid.events.find((e) => e.name === "FundingSettled")?.args).toEqual({
+      account: bob.toLowerCase(),
+      owed,
+    });
+    expect(m.accountOf(bob).margin).toBe(before.margin + 1n - owed);
+  });
+});
+
+describe("LP exits", () => {
+  test("keep a cash reserve of the required backing, and at most 25% of equity leaves per day", () => {
     const m = testModel();
     m.warp(T0 + 12n);
-    fund(m, lp, 20_000n * USD);
+    fund(m, lp, 40_000n * USD);
     ok(m.lpDeposit({ caller: lp, assets: 20_000n * USD }));
     trader(m, alice, 10_000n * USD);
     trader(m, bob, 1_000n * USD);
@@ -587,17 +712,30 @@ describe("trips: the action is rolled back and the market halts", () => {
       setPrice(m, price);
       ok(m.refresh());
     }
-    // Traders' unrealised loss counts as pool equity: LPs may take every unit of cash out.
+    // Traders' unrealised losses count as equity, but what leaves must leave the backing in cash.
     const cash = m.aggregates().poolCash;
-    expect(m.poolWithdrawable()).toBe(cash);
-    ok(m.lpWithdraw({ caller: lp, assets: cash }));
-    m.warp(m.now + 60n);
-    const owed = fundingOwed(m, bob);
-    expect(owed < 0n).toBe(true); // bob is paid
-    const trip = tripped(m.deposit({ account: bob, amount: 1n }));
-    expect(trip.invariant).toBe(Invariant.TokenConservation);
-    // Bob's margin rose by what he is owed; the cash it came from is negative and not counted.
-    expect(trip.expected - trip.actual).toBe(-owed);
-    expect(m.mode).toBe(Mode.Halted);
+    const required = 5_400n * USD; // 50% of 9 units at 1,200
+    expect(m.poolEquity() - required > cash - required).toBe(true);
+    expect(m.poolWithdrawable()).toBe(cash - required);
+    expect(m.maxWithdraw(lp)).toBe(cash - required); // the LP's own deposit made room in this window
+    // A day later, the limiter: a quarter of the equity the new window starts with.
+    m.warp(m.now + 86_400n);
+    setPrice(m, 1200);
+    const room = (m.totalAssets() * 25n) / 100n;
+    expect(room < cash - required).toBe(true);
+    expect(m.outflowAvailable()).toBe(room);
+    expect(m.maxWithdraw(lp)).toBe(room);
+    expect(m.marketView().poolWithdrawable).toBe(room);
+    ok(m.lpWithdraw({ caller: lp, assets: room }));
+    expect(m.outflowAvailable()).toBe(0n);
+    reverted(m.lpWithdraw({ caller: lp, assets: 1n }), "ERC4626ExceededMaxWithdraw", [lp, 1n, 0n]);
+    // A deposit in the same window makes room for as much again; a new window starts from the equity.
+    ok(m.lpDeposit({ caller: lp, assets: 1_000n * USD }));
+    expect(m.outflowAvailable()).toBe(1_000n * USD);
+    m.warp(m.now + 86_400n);
+    setPrice(m, 1200);
+    ok(m.refresh());
+    expect(m.outflowAvailable()).toBe((m.totalAssets() * 25n) / 100n);
+    expect(m.state.pool.windowNet).toBe(-1_000n * USD + room); // unchanged until the next LP action rolls it
   });
 });

@@ -1,20 +1,24 @@
 /**
  * src/Market.sol (with its OracleGuard, LiquidityPool, collateral and feeds) as a pure bigint model.
  *
- * Layout mirrors the contract: the guarded-execution frame, margin, trading, liquidation, pool hooks,
- * insurance, governance, views, invariants; then `MarketModel`, the façade the harness drives. Each internal
- * function is the Solidity function of the same name, with the same order of reads, writes, rounding and
- * reverts. A transaction runs on a clone of the state and is committed only if it does not revert; the
- * market's self-call runs on a further clone that a broken invariant drops (the market then halts).
+ * Layout mirrors the contract: the guarded-execution frame, margin, trading, liquidation, pool hooks, refresh
+ * and the breaker's reset, insurance, governance, settlement, views, invariants; then `MarketModel`, the
+ * façade the harness drives. Each internal function is the Solidity function of the same name, with the same
+ * order of reads, writes, rounding, events and reverts. A transaction runs on a clone of the state and is
+ * committed only if it does not revert; the market's self-call runs on a further clone that a broken
+ * invariant or a breaker trip drops (the market then halts in the outer frame, which commits).
  */
 import type { Address } from "viem";
 import {
   COLLATERAL_DECIMALS,
   defaultOracleParams,
   defaultRiskParams,
+  defaultSafetyParams,
   INITIAL_VARIANCE,
   MAX_ANSWER,
+  MAX_OUTFLOW,
   MIN_ANSWER,
+  OUTFLOW_WINDOW,
 } from "./defaults.js";
 import {
   type CreateMockAggregatorParameters,
@@ -35,6 +39,7 @@ import {
 import {
   abs,
   ceilDiv,
+  divWad,
   EvmRevert,
   floorDiv,
   max,
@@ -44,6 +49,7 @@ import {
   sadd,
   smul,
   sneg,
+  soladyMulDiv,
   ssub,
   toInt256Wrapping,
   toUint256Wrapping,
@@ -54,18 +60,21 @@ import {
   WAD,
 } from "./math.js";
 import {
+  applyParamsToMargins,
   type CheckVolatilityParameters,
   type CheckVolatilityReturnType,
   createOracle,
   checkVolatility as oracleCheckVolatility,
   peek as oraclePeek,
   update as oracleUpdate,
+  step,
   type VolatilityFigures,
   validateParams as validateOracleParams,
+  validateParamsStep as validateOracleParamsStep,
 } from "./oracle.js";
 import type { PoolMarket } from "./pool.js";
 import * as pool from "./pool.js";
-import type { ActionResult, InvariantTrip, ModelEvent, RevertName } from "./result.js";
+import type { ActionResult, ModelEvent, RevertName, Trip } from "./result.js";
 import {
   cloneState,
   commitState,
@@ -77,6 +86,9 @@ import {
   type AccountView,
   Action,
   type Aggregates,
+  Cause,
+  emptySettlement,
+  HaltFlag,
   Invariant,
   type MarginAccount,
   type MarketView,
@@ -86,6 +98,8 @@ import {
   type OracleParams,
   type PriceReading,
   type RiskParams,
+  type SafetyParams,
+  type SettlementSnapshot,
   type Snapshot,
   zeroAddress,
 } from "./types.js";
@@ -119,11 +133,25 @@ class InvariantBroken extends EvmRevert {
   }
 }
 
-type Guarded<value> = { committed: true; value: value } | { committed: false; trip: InvariantTrip };
+/** `MarketBreakerTripped`: only ever thrown inside the self-call; the outer frame commits the trip. */
+class BreakerTripped extends EvmRevert {
+  readonly oracleClass: OracleClass;
+  constructor(oracleClass: OracleClass) {
+    super("MarketBreakerTripped", [oracleClass]);
+    this.oracleClass = oracleClass;
+  }
+}
+
+/** A signal the guarded frame turns into a trip; it never ends a transaction as a revert. */
+const isTripSignal = (error: unknown): boolean =>
+  error instanceof InvariantBroken || error instanceof BreakerTripped;
+
+type Guarded<value> = { committed: true; value: value } | { committed: false; trip: Trip };
 
 /**
- * `_run` + `_guard`: runs `body` (an `execute*`) on a clone of the transaction's state. A broken invariant
- * drops the clone and halts the market in the transaction's state; any other revert propagates.
+ * `_run` + `_guard`: runs `body` (an `execute*`) on a clone of the transaction's state. A broken invariant or
+ * a breaker trip drops the clone (its events too) and halts the market in the transaction's state; any
+ * other revert propagates.
  */
 function guarded<value>(
   tx: SystemState,
@@ -137,27 +165,57 @@ function guarded<value>(
   try {
     value = body(inner, innerEvents);
   } catch (error) {
-    if (!(error instanceof InvariantBroken)) throw error;
-    const trip: InvariantTrip = {
-      invariant: error.invariant,
-      expected: error.expected,
-      actual: error.actual,
-      action,
-    };
-    events.push({ contract: "market", name: "InvariantViolated", args: { ...trip } });
-    setMode(tx, Mode.Halted, "invariant violated", events);
-    return { committed: false, trip };
+    if (error instanceof InvariantBroken) {
+      const trip: Trip = {
+        kind: "invariant",
+        invariant: error.invariant,
+        expected: error.expected,
+        actual: error.actual,
+        action,
+      };
+      events.push({
+        contract: "market",
+        name: "InvariantViolated",
+        args: { invariant: trip.invariant, expected: trip.expected, actual: trip.actual, action },
+      });
+      tighten(tx, Mode.Halted, HaltFlag.Invariant, Cause.InvariantViolated, events);
+      return { committed: false, trip };
+    }
+    if (error instanceof BreakerTripped) {
+      // Risk-adding actions are refused in Halted, so the breaker only ever trips from a looser mode.
+      const m = tx.market;
+      m.resumeMode = m.mode;
+      m.validStreak = 0;
+      m.breakerAt = tx.now;
+      m.streakRound = tx.oracle.lastRoundId; // read in the outer frame: the inner one was rolled back
+      events.push({
+        contract: "market",
+        name: "BreakerTripped",
+        args: { class: error.oracleClass, resumeMode: m.mode },
+      });
+      tighten(tx, Mode.Halted, HaltFlag.Breaker, Cause.OracleBreaker, events);
+      return { committed: false, trip: { kind: "breaker", oracleClass: error.oracleClass, action } };
+    }
+    throw error;
   }
   commitState(tx, inner);
   events.push(...innerEvents);
   return { committed: true, value };
 }
 
-function setMode(s: SystemState, to: Mode, cause: string, events: ModelEvent[]): void {
+/** `_setMode`: entering Halted stamps haltedAt. */
+function setMode(s: SystemState, to: Mode, cause: Cause, events: ModelEvent[]): void {
   const from = s.market.mode;
   if (from === to) return;
   s.market.mode = to;
+  if (to === Mode.Halted) s.market.haltedAt = s.now;
   events.push({ contract: "market", name: "ModeChanged", args: { from, to, cause } });
+}
+
+/** `_tighten`: the only way the market changes its own mode; never looser. */
+function tighten(s: SystemState, to: Mode, haltFlag: number, cause: Cause, events: ModelEvent[]): void {
+  s.market.haltFlags |= haltFlag;
+  if (to > s.market.mode) setMode(s, to, cause, events);
 }
 
 /* STORAGE ACCESS */
@@ -185,16 +243,20 @@ export function accountOf(s: SystemState, account: Address): MarginAccount {
 function depositInner(s: SystemState, account: Address, amount: bigint, events: ModelEvent[]): bigint {
   if (amount === 0n) throw new EvmRevert("MarketZeroAmount");
   requireAllowed(s, Action.Deposit);
-  syncFunding(s, events);
+  const price = syncFunding(s, events);
   const a = accountRef(s, account);
-  settleFunding(s, account, a, events);
+  settleFunding(s, account, a, false, events);
   soladySafeTransferFrom(s.collateral, s.addresses.market, account, s.addresses.market, amount);
   creditMargin(s, a, toInt256Wrapping(amount));
+  // Funding owed beyond the margin is not papered over by a small top-up.
+  if (a.margin < 0n) throw new EvmRevert("MarketAccountInsolvent", [a.margin]);
   events.push({
     contract: "market",
     name: "Deposited",
     args: { account: normalizeAddress(account), amount },
   });
+  // This call may have accepted a new price round: the mode must follow the pool's health at it.
+  selfCorrect(s, price, events);
   return a.margin;
 }
 
@@ -203,19 +265,23 @@ function withdrawInner(s: SystemState, account: Address, amount: bigint, events:
   const a = accountRef(s, account);
   // An account with no exposure can always take its margin out, even from a halted market.
   if (a.size !== 0n || s.market.mode !== Mode.Halted) requireAllowed(s, Action.Withdraw);
-  const price = a.size === 0n ? syncFunding(s, events) : validPrice(s, events);
-  settleFunding(s, account, a, events);
+  const price = a.size === 0n ? syncFunding(s, events) : readPrice(s, Action.Withdraw, 0n, events);
+  settleFunding(s, account, a, false, events);
   if (toInt256Wrapping(amount) > a.margin) {
     throw new EvmRevert("MarketInsufficientFreeMargin", [amount, a.margin > 0n ? a.margin : 0n]);
   }
   creditMargin(s, a, sneg(toInt256Wrapping(amount)));
-  if (a.size !== 0n) requireInitialMargin(s, a, price);
+  if (a.size !== 0n) {
+    requireInitialMargin(s, a, price);
+    warnIfNear(s, account, a, price, events);
+  }
   soladySafeTransfer(s.collateral, s.addresses.market, account, amount);
   events.push({
     contract: "market",
     name: "Withdrawn",
     args: { account: normalizeAddress(account), amount },
   });
+  selfCorrect(s, price, events);
   return a.margin;
 }
 
@@ -237,35 +303,38 @@ function modifyInner(
   events: ModelEvent[],
 ): ModifyEffects & { margin: bigint } {
   if (sizeDelta === 0n) throw new EvmRevert("MarketZeroSize");
+  // Sizes no cap could admit are refused before any arithmetic could overflow on them.
+  const oiCap = s.market.risk.maxOpenInterest;
+  if (abs(sizeDelta) > 2n * oiCap) throw new EvmRevert("MarketOpenInterestCap", [abs(sizeDelta), oiCap]);
   const a = accountRef(s, account);
   const size = a.size;
   // Increasing: opening, adding on the same side, or flipping through zero.
   const increasing = size === 0n || size > 0n === sizeDelta > 0n || abs(sizeDelta) > abs(size);
-  requireAllowed(s, increasing ? Action.Increase : Action.Reduce);
-  const price = validPrice(s, events);
+  const action = increasing ? Action.Increase : Action.Reduce;
+  requireAllowed(s, action);
+  const price = readPrice(s, action, 0n, events);
   if (priceLimit !== 0n && (sizeDelta > 0n ? price > priceLimit : price < priceLimit)) {
     throw new EvmRevert("MarketPriceLimit", [price, priceLimit]);
   }
-  settleFunding(s, account, a, events);
+  settleFunding(s, account, a, true, events);
 
   const realised = trade(s, a, sizeDelta, price);
   const fee = chargeFee(s, a, abs(sizeDelta), price);
 
   if (increasing) {
-    const r = s.market.risk;
-    const agg = s.market.agg;
-    if (agg.longOpenInterest > r.maxOpenInterest) {
-      throw new EvmRevert("MarketOpenInterestCap", [agg.longOpenInterest, r.maxOpenInterest]);
-    }
-    if (agg.shortOpenInterest > r.maxOpenInterest) {
-      throw new EvmRevert("MarketOpenInterestCap", [agg.shortOpenInterest, r.maxOpenInterest]);
-    }
-    requireBacked(s, price);
+    const m = s.market;
+    // Cautious lowers the open-interest cap.
+    const cap =
+      m.mode === Mode.Cautious
+        ? mulWad(m.risk.maxOpenInterest, m.safety.cautiousOiFactor)
+        : m.risk.maxOpenInterest;
+    const oi = sizeDelta > 0n ? m.agg.longOpenInterest : m.agg.shortOpenInterest;
+    if (oi > cap) throw new EvmRevert("MarketOpenInterestCap", [oi, cap]);
+    requireBacked(s, price, false);
     requireInitialMargin(s, a, price);
-  } else if (a.margin < 0n) {
-    // A reduce may not realise more loss than the margin holds: that account is for the liquidators.
-    throw new EvmRevert("MarketAccountInsolvent", [a.margin]);
   }
+  // No trade may leave the margin negative: such an account is for the liquidators.
+  if (a.margin < 0n) throw new EvmRevert("MarketAccountInsolvent", [a.margin]);
   events.push({
     contract: "market",
     name: "PositionModified",
@@ -278,7 +347,23 @@ function modifyInner(
       newSize: a.size,
     },
   });
+  if (a.size !== 0n) warnIfNear(s, account, a, price, events);
+  selfCorrect(s, price, events);
   return { price, realisedPnl: realised, fee, newSize: a.size, increasing, margin: a.margin };
+}
+
+/** `executeModify`: a trade moves value inside the market, never tokens. */
+function executeModify(
+  s: SystemState,
+  account: Address,
+  sizeDelta: bigint,
+  priceLimit: bigint,
+  events: ModelEvent[],
+): ModifyEffects {
+  const before = credits(s);
+  const { margin, ...effects } = modifyInner(s, account, sizeDelta, priceLimit, events);
+  checkInvariants(s, before, 0n, true, margin);
+  return effects;
 }
 
 /* LIQUIDATION */
@@ -298,28 +383,80 @@ function liquidateInner(
   events: ModelEvent[],
 ): LiquidateEffects & { margin: bigint } {
   requireAllowed(s, Action.Liquidate);
-  const price = validPrice(s, events);
   const a = accountRef(s, account);
   const size = a.size;
   if (size === 0n) throw new EvmRevert("MarketNoPosition");
-  settleFunding(s, account, a, events);
-  const n = notional(s.market, size, price);
-  const mm = s.oracle.maintenanceMargin;
-  const eq = equity(s.market, a, price);
-  const maintenance = mulWadUp(n, mm);
-  if (eq >= maintenance) throw new EvmRevert("MarketNotLiquidatable", [eq, maintenance]);
-
+  const price = readPrice(s, Action.Liquidate, size, events);
+  const m = s.market;
+  const owed = ceilDiv(smul(size, ssub(m.agg.fundingIndex, a.fundingIndex)), m.valueDivisor);
+  const n = notional(m, size, price);
+  {
+    const mm = s.oracle.maintenanceMargin;
+    const eq = ssub(equity(m, a, price), owed);
+    const maintenance = mulWadUp(n, mm);
+    if (eq >= maintenance) throw new EvmRevert("MarketNotLiquidatable", [eq, maintenance]);
+  }
   trade(s, a, sneg(size), price);
-  const margin = a.margin;
-  const risk = s.market.risk;
+  settleFundingAfterClose(s, account, a, owed, events);
+  const { reward, toInsurance, badDebt } = absorb(s, account, a, n, events);
+  if (reward !== 0n) soladySafeTransfer(s.collateral, s.addresses.market, liquidator, reward);
+  events.push({
+    contract: "market",
+    name: "Liquidated",
+    args: {
+      account: normalizeAddress(account),
+      liquidator: normalizeAddress(liquidator),
+      size,
+      price,
+      keeperReward: reward,
+      penaltyToInsurance: toInsurance,
+    },
+  });
+  selfCorrect(s, price, events);
+  return { reward, penaltyToInsurance: toInsurance, price, size, badDebt, margin: a.margin };
+}
+
+/** `_settleFundingAfterClose`: the close realised the PnL first, so a loss can pay a receivable. */
+function settleFundingAfterClose(
+  s: SystemState,
+  account: Address,
+  a: MarginAccount,
+  owed: bigint,
+  events: ModelEvent[],
+): void {
   const agg = s.market.agg;
+  if (owed !== 0n) {
+    creditMargin(s, a, sneg(owed));
+    agg.poolCash = sadd(agg.poolCash, owed);
+    events.push({
+      contract: "market",
+      name: "FundingSettled",
+      args: { account: normalizeAddress(account), owed },
+    });
+  }
+  a.fundingIndex = agg.fundingIndex;
+  if (agg.poolCash < 0n) throw new EvmRevert("MarketPoolCannotPay", [toUint256Wrapping(-agg.poolCash), 0n]);
+}
+
+/** `_absorb`: the loss waterfall after a close (keeper and penalty, or bad debt to insurance then the pool). */
+function absorb(
+  s: SystemState,
+  account: Address,
+  a: MarginAccount,
+  n: bigint,
+  events: ModelEvent[],
+): { reward: bigint; toInsurance: bigint; badDebt: LiquidateEffects["badDebt"] } {
+  const m = s.market;
+  const agg = m.agg;
+  const margin = a.margin;
   let reward = 0n;
   let toInsurance = 0n;
   let badDebt: LiquidateEffects["badDebt"] = null;
   if (margin > 0n) {
-    const penalty = mulWadUp(n, risk.liquidationPenalty);
-    reward = min(mulWad(penalty, risk.keeperRewardShare), margin);
-    toInsurance = min(usub(penalty, mulWad(penalty, risk.keeperRewardShare)), usub(margin, reward));
+    const penalty = mulWadUp(n, m.risk.liquidationPenalty);
+    const keeperShare = mulWad(penalty, m.risk.keeperRewardShare);
+    reward = min(keeperShare, margin);
+    toInsurance = min(usub(penalty, keeperShare), usub(margin, reward));
     creditMargin(s, a, sneg(uadd(reward, toInsurance)));
     agg.insurance = uadd(agg.insurance, toInsurance);
   } else if (margin < 0n) {
@@ -335,21 +472,12 @@ function liquidateInner(
       name: "BadDebt",
       args: { account: normalizeAddress(account), ...badDebt },
     });
+    if (covered !== 0n && agg.insurance < m.safety.insuranceFloor) {
+      tighten(s, Mode.Cautious, 0, Cause.InsuranceBelowFloor, events);
+    }
+    if (deficit > covered) tighten(s, Mode.ReduceOnly, 0, Cause.LossSocialised, events);
   }
-  if (reward !== 0n) soladySafeTransfer(s.collateral, s.addresses.market, liquidator, reward);
-  events.push({
-    contract: "market",
-    name: "Liquidated",
-    args: {
-      account: normalizeAddress(account),
-      liquidator: normalizeAddress(liquidator),
-      size,
-      price,
-      keeperReward: reward,
-      penaltyToInsurance: toInsurance,
-    },
-  });
-  return { reward, penaltyToInsurance: toInsurance, price, size, badDebt, margin: a.margin };
+  return { reward, toInsurance, badDebt };
 }
 
 /* POOL HOOKS */
@@ -357,55 +485,137 @@ function liquidateInner(
 function poolDepositInner(s: SystemState, assets: bigint, events: ModelEvent[]): void {
   if (assets === 0n) throw new EvmRevert("MarketZeroAmount");
   requireAllowed(s, Action.LpDeposit);
-  validPrice(s, events);
+  const price = readPrice(s, Action.LpDeposit, 0n, events);
   soladySafeTransferFrom(s.collateral, s.addresses.market, s.addresses.pool, s.addresses.market, assets);
   s.market.agg.poolCash = sadd(s.market.agg.poolCash, toInt256Wrapping(assets));
   events.push({ contract: "market", name: "PoolDeposited", args: { assets } });
+  selfCorrect(s, price, events);
 }
 
 function poolWithdrawInner(s: SystemState, receiver: Address, assets: bigint, events: ModelEvent[]): void {
   if (assets === 0n) throw new EvmRevert("MarketZeroAmount");
   requireAllowed(s, Action.LpWithdraw);
-  const price = validPrice(s, events);
+  const price = readPrice(s, Action.LpWithdraw, 0n, events);
   const agg = s.market.agg;
   if (toInt256Wrapping(assets) > agg.poolCash)
     throw new EvmRevert("MarketPoolCannotPay", [assets, agg.poolCash]);
   agg.poolCash = ssub(agg.poolCash, toInt256Wrapping(assets));
-  requireBacked(s, price);
+  requireBacked(s, price, true);
   soladySafeTransfer(s.collateral, s.addresses.market, receiver, assets);
   events.push({
     contract: "market",
     name: "PoolWithdrawn",
     args: { receiver: normalizeAddress(receiver), assets },
   });
+  selfCorrect(s, price, events);
 }
 
-/** The market as the pool sees it, inside transaction `s`. */
-function poolMarket(s: SystemState, events: ModelEvent[]): PoolMarket {
+/** `onPoolClaim`: the pool's settlement claim for `shares` of the snapshot supply. */
+function poolClaimInner(s: SystemState, receiver: Address, shares: bigint, events: ModelEvent[]): bigint {
+  if (s.market.mode !== Mode.Settlement) {
+    throw new EvmRevert("MarketNotAllowed", [Action.LpWithdraw, s.market.mode]);
+  }
+  const st = finalised(s, events);
+  const assets = soladyMulDiv(st.lpAssets, shares, st.poolShareSupply);
+  paySettlement(s, receiver, assets);
+  events.push({
+    contract: "market",
+    name: "PoolClaimed",
+    args: { receiver: normalizeAddress(receiver), shares, assets },
+  });
+  return assets;
+}
+
+/**
+ * The market as the pool sees it, inside transaction `s`. `tripped` collects a trip of a hook's self-call
+ * (the pool then returns 0 and the transaction succeeds).
+ */
+function poolMarket(s: SystemState, events: ModelEvent[], tripped: { trip?: Trip } = {}): PoolMarket {
+  const requirePool = () => {
+    const p = s.market.pool;
+    if (p === zeroAddress || normalizeAddress(p) !== normalizeAddress(s.addresses.pool)) {
+      throw new EvmRevert("MarketOnlyPool");
+    }
+  };
   return {
-    refresh: () => {
-      syncFunding(s, events);
-    },
+    refresh: () => refresh(s, events),
     poolEquity: () => poolEquity(s),
     allows: (action) => allows(s.market.mode, action),
     poolWithdrawable: () => poolWithdrawable(s),
-    onPoolDeposit: (assets) =>
-      guarded(s, events, executeSelectors.poolDeposit, (inner, ev) => {
+    onPoolDeposit: (assets) => {
+      requirePool();
+      const g = guarded(s, events, executeSelectors.poolDeposit, (inner, ev) => {
+        const before = credits(inner);
         poolDepositInner(inner, assets, ev);
-        checkInvariants(inner, 0n);
-      }).committed,
-    onPoolWithdraw: (receiver, assets) =>
-      guarded(s, events, executeSelectors.poolWithdraw, (inner, ev) => {
+        checkInvariants(inner, before, toInt256Wrapping(assets), false, 0n);
+      });
+      if (!g.committed) tripped.trip = g.trip;
+      return g.committed;
+    },
+    onPoolWithdraw: (receiver, assets) => {
+      requirePool();
+      const g = guarded(s, events, executeSelectors.poolWithdraw, (inner, ev) => {
+        const before = credits(inner);
         poolWithdrawInner(inner, receiver, assets, ev);
-        checkInvariants(inner, 0n);
-      }).committed,
+        checkInvariants(inner, before, sneg(toInt256Wrapping(assets)), false, 0n);
+      });
+      if (!g.committed) tripped.trip = g.trip;
+      return g.committed;
+    },
+    onPoolClaim: (receiver, shares) => {
+      requirePool();
+      return poolClaimInner(s, receiver, shares, events);
+    },
   };
+}
+
+/* REFRESH AND THE BREAKER'S RESET */
+
+/** `refresh()`: funding, the oracle round, the breaker's reset, and state-based tightening. */
+function refresh(s: SystemState, events: ModelEvent[]): void {
+  if (s.market.mode === Mode.Settlement) return; // funding and prices are frozen at the snapshot
+  const r = oracleUpdate(s.oracle, s.feeds, s.now, events);
+  accrueFunding(s, r.lastGoodPrice);
+  if ((s.market.haltFlags & HaltFlag.Breaker) !== 0) advanceBreakerReset(s, r, events);
+  selfCorrect(s, r.lastGoodPrice, events);
+}
+
+function advanceBreakerReset(s: SystemState, r: PriceReading, events: ModelEvent[]): void {
+  const m = s.market;
+  if (r.class !== OracleClass.Valid) {
+    m.validStreak = 0;
+    return;
+  }
+  const round = s.oracle.lastRoundId;
+  if (round > m.streakRound) {
+    m.streakRound = round;
+    m.validStreak = uint8(m.validStreak + 1);
+  }
+  if (
+    m.validStreak < m.safety.breakerValidReadings ||
+    s.now < m.breakerAt + BigInt(m.safety.breakerCooldown)
+  ) {
+    return;
+  }
+  m.haltFlags &= ~HaltFlag.Breaker;
+  m.validStreak = 0;
+  // Only the breaker's own halt resets itself; any other cause keeps the market Halted.
+  if (m.haltFlags === 0) setMode(s, m.resumeMode, Cause.BreakerReset, events);
+}
+
+/** Checked uint8 arithmetic (the breaker's streak counter). */
+function uint8(x: number): number {
+  if (x < 0 || x > 255) throw new EvmRevert("Panic", [0x11n]);
+  return x;
 }
 
 /* INSURANCE */
 
 function fundInsuranceInner(s: SystemState, from: Address, amount: bigint, events: ModelEvent[]): void {
   if (amount === 0n) throw new EvmRevert("MarketZeroAmount");
+  // After the snapshot nothing can reach the insurance sub-fund: the tokens would be stranded.
+  if (s.market.mode === Mode.Settlement)
+    throw new EvmRevert("MarketNotAllowed", [Action.Deposit, s.market.mode]);
   soladySafeTransferFrom(s.collateral, s.addresses.market, from, s.addresses.market, amount);
   s.market.agg.insurance = uadd(s.market.agg.insurance, amount);
   events.push({
@@ -417,7 +627,19 @@ function fundInsuranceInner(s: SystemState, from: Address, amount: bigint, event
 
 /* GOVERNANCE */
 
-export function validateRiskParams(r: RiskParams): void {
+/** `_setRiskParams`'s checks: a factor-two step from `old` per field, then the bounds. */
+export function validateRiskParams(old: RiskParams, r: RiskParams): void {
+  const keys = [
+    "tradingFee",
+    "insuranceFeeShare",
+    "liquidationPenalty",
+    "keeperRewardShare",
+    "maxFundingRate",
+    "minBacking",
+    "skewScale",
+    "maxOpenInterest",
+  ] as const;
+  if (keys.some((key) => !step(old[key], r[key]))) throw new EvmRevert("MarketStepTooLarge");
   if (
     r.tradingFee > 5n * 10n ** 16n ||
     r.insuranceFeeShare > WAD ||
@@ -430,6 +652,169 @@ export function validateRiskParams(r: RiskParams): void {
   ) {
     throw new EvmRevert("MarketBadParams");
   }
+}
+
+/** `_setSafetyParams`'s checks: the bounds, then the owner timelock's delay against the exit window. */
+export function validateSafetyParams(p: SafetyParams, ownerMinDelay: bigint | null): void {
+  const HOUR = 3_600;
+  const DAYS_30 = 30 * 86_400;
+  if (
+    p.maxHaltDuration < HOUR ||
+    p.maxHaltDuration > DAYS_30 ||
+    p.settlementWindow < HOUR ||
+    p.settlementWindow > DAYS_30 ||
+    p.breakerValidReadings === 0 ||
+    p.cautiousImMultiplier < WAD ||
+    p.cautiousImMultiplier > 5n * WAD ||
+    p.cautiousOiFactor > WAD ||
+    p.warningBand > WAD
+  ) {
+    throw new EvmRevert("MarketBadParams");
+  }
+  requireExitWindow(ownerMinDelay, BigInt(p.maxHaltDuration + p.settlementWindow));
+}
+
+/** `_requireExitWindow`: a timelock owner's delay must cover the exit window; other owners are skipped. */
+function requireExitWindow(minDelay: bigint | null, exitWindow: bigint): void {
+  if (minDelay !== null && minDelay < exitWindow) {
+    throw new EvmRevert("MarketTimelockTooShort", [minDelay, exitWindow]);
+  }
+}
+
+/**
+ * The market's `onlyOwner` (`_checkOwner`): the owner, and the owner's timelock delay (if it is one) still
+ * covering the exit window, so that a timelock that shortened its delay cannot act.
+ */
+function requireMarketOwner(s: SystemState, caller: Address): void {
+  requireOwner(s.addresses.owner, caller);
+  const p = s.market.safety;
+  requireExitWindow(s.ownerMinDelay, BigInt(p.maxHaltDuration + p.settlementWindow));
+}
+
+function requireOwner(owner: Address, caller: Address): void {
+  if (normalizeAddress(owner) !== normalizeAddress(caller)) {
+    throw new EvmRevert("OwnableUnauthorizedAccount", [normalizeAddress(caller)]);
+  }
+}
+
+/* SETTLEMENT */
+
+function settleInner(s: SystemState, caller: Address, events: ModelEvent[]): SettlementSnapshot {
+  const m = s.market;
+  if (m.mode === Mode.Settlement) throw new EvmRevert("MarketNotSettleable");
+  const exit = m.mode === Mode.Halted && s.now >= m.haltedAt + BigInt(m.safety.maxHaltDuration);
+  const byOwner = normalizeAddress(caller) === normalizeAddress(s.addresses.owner);
+  if (!exit) {
+    // Governance may settle at any time, as long as its own delay still covers the exit window.
+    if (!byOwner) throw new EvmRevert("MarketNotSettleable");
+    requireExitWindow(s.ownerMinDelay, BigInt(m.safety.maxHaltDuration + m.safety.settlementWindow));
+  }
+  const price = syncFunding(s, events);
+  const agg = m.agg;
+  const st = m.settlement;
+  const eq = poolEquityAt(m, price, agg.fundingIndex);
+  const assets = uadd(uadd(agg.totalMargin, agg.insurance), agg.poolCash > 0n ? agg.poolCash : 0n);
+  st.price = price;
+  st.fundingIndex = agg.fundingIndex;
+  st.longOpenInterest = agg.longOpenInterest;
+  st.shortOpenInterest = agg.shortOpenInterest;
+  st.insurance = agg.insurance;
+  st.poolEquity = eq;
+  st.assets = assets;
+  st.idleMargin = agg.idleMargin;
+  // The traders' figure is the remainder: it rounds up against the per-account sum (a conservative ratio).
+  st.traderEquity = ssub(
+    ssub(ssub(toInt256Wrapping(assets), toInt256Wrapping(agg.idleMargin)), eq),
+    agg.insurance,
+  );
+  st.poolShareSupply = s.shares.totalSupply;
+  st.settledAt = s.now;
+  setMode(s, Mode.Settlement, byOwner ? Cause.Governance : Cause.HaltedTooLong, events);
+  events.push({
+    contract: "market",
+    name: "Settled",
+    args: { price, assets, poolEquity: eq, traderEquity: st.traderEquity },
+  });
+  return { ...st };
+}
+
+function realiseInner(s: SystemState, account: Address, events: ModelEvent[]): bigint {
+  const m = s.market;
+  const st = m.settlement;
+  if (m.mode !== Mode.Settlement) throw new EvmRevert("MarketNotAllowed", [Action.Reduce, m.mode]);
+  if (s.now >= st.settledAt + BigInt(m.safety.settlementWindow)) throw new EvmRevert("MarketNotSettleable");
+  const a = accountRef(s, account);
+  const key = normalizeAddress(account);
+  if (a.size === 0n || m.claimed.has(key)) throw new EvmRevert("MarketNoPosition");
+  const eq = settledEquity(s, a);
+  if (eq >= 0n) throw new EvmRevert("MarketNotLiquidatable", [eq, 0n]);
+  st.deficit = uadd(st.deficit, -eq);
+  m.claimed.add(key);
+  events.push({ contract: "market", name: "AccountRealised", args: { account: key, equity: eq } });
+  return eq;
+}
+
+function claimInner(s: SystemState, account: Address, events: ModelEvent[]): bigint {
+  const m = s.market;
+  const key = normalizeAddress(account);
+  if (m.mode !== Mode.Settlement) throw new EvmRevert("MarketNotAllowed", [Action.Withdraw, m.mode]);
+  if (m.claimed.has(key)) throw new EvmRevert("MarketAlreadyClaimed");
+  const a = accountRef(s, account);
+  let amount: bigint;
+  if (a.size === 0n) {
+    // Margin without exposure is paid in full at once: it never shares a loss.
+    amount = a.margin > 0n ? a.margin : 0n;
+    creditMargin(s, a, sneg(a.margin));
+  } else {
+    const st = finalised(s, events);
+    const eq = settledEquity(s, a);
+    amount = eq > 0n ? mulWad(eq, st.traderRatio) : 0n;
+  }
+  m.claimed.add(key);
+  paySettlement(s, account, amount);
+  events.push({ contract: "market", name: "Claimed", args: { account: key, amount } });
+  return amount;
+}
+
+/** `_finalised`: fixes the claim ratio once, after the realisation window. */
+function finalised(s: SystemState, events: ModelEvent[]): SettlementSnapshot {
+  const st = s.market.settlement;
+  if (st.finalised) return st;
+  const opensAt = st.settledAt + BigInt(s.market.safety.settlementWindow);
+  if (s.now < opensAt) throw new EvmRevert("MarketSettlementPending", [opensAt]);
+  const available = usub(st.assets, st.idleMargin);
+  const owed = sadd(st.traderEquity, toInt256Wrapping(st.deficit));
+  const needed = owed > 0n ? owed : 0n;
+  if (available >= needed) {
+    st.traderRatio = WAD;
+    st.lpAssets = available - needed;
+  } else {
+    st.traderRatio = divWad(available, needed);
+    st.lpAssets = 0n;
+  }
+  st.finalised = true;
+  events.push({
+    contract: "market",
+    name: "SettlementFinalised",
+    args: { deficit: st.deficit, traderRatio: st.traderRatio, lpAssets: st.lpAssets },
+  });
+  return st;
+}
+
+function settledEquity(s: SystemState, a: MarginAccount): bigint {
+  const m = s.market;
+  const owed = ceilDiv(smul(a.size, ssub(m.settlement.fundingIndex, a.fundingIndex)), m.valueDivisor);
+  return ssub(equity(m, a, m.settlement.price), owed);
+}
+
+/** `_paySettlement`: never past what the market held at the snapshot, unclaimed idle margin kept aside. */
+function paySettlement(s: SystemState, to: Address, amount: bigint): void {
+  const m = s.market;
+  const paid = uadd(m.settlementPaid, amount);
+  const cap = usub(m.settlement.assets, m.agg.idleMargin);
+  if (paid > cap) throw new EvmRevert("MarketSettlementExhausted", [paid, cap]);
+  m.settlementPaid = paid;
+  if (amount !== 0n) soladySafeTransfer(s.collateral, s.addresses.market, to, amount);
 }
 
 /* VIEWS (all at block time `s.now`) */
@@ -479,26 +864,43 @@ export function accountHealth(s: SystemState, account: Address): AccountHealth {
   };
 }
 
+/** `poolWithdrawable()`: spare equity above the backing, and no more than the cash above it. */
 export function poolWithdrawable(s: SystemState): bigint {
   if (!allows(s.market.mode, Action.LpWithdraw)) return 0n;
+  const m = s.market;
   const price = s.oracle.lastGoodPrice;
-  const spare = ssub(
-    poolEquityAt(s.market, price, currentFundingIndex(s)),
-    mulWadUp(notional(s.market, s.market.agg.netSize, price), s.market.risk.minBacking),
-  );
-  const cash = s.market.agg.poolCash;
+  const required = toInt256Wrapping(mulWadUp(notional(m, m.agg.netSize, price), m.risk.minBacking));
+  const spare = ssub(poolEquityAt(m, price, currentFundingIndex(s)), required);
+  const cash = ssub(m.agg.poolCash, required);
   return max(min(spare, cash), 0n);
 }
 
 /* INTERNAL: PRICES AND FUNDING */
 
-function validPrice(s: SystemState, events: ModelEvent[]): bigint {
+/**
+ * `_price`: reads the oracle for an action that trusts the price. A non-Valid reading trips the breaker
+ * for a risk-adding action; a liquidation may proceed on a Stale, AtBounds or Diverged reading at the side of
+ * (reading, last good) kinder to the account; anything else is refused.
+ */
+function readPrice(s: SystemState, action: Action, side: bigint, events: ModelEvent[]): bigint {
   const r = oracleUpdate(s.oracle, s.feeds, s.now, events);
-  if (r.class !== OracleClass.Valid) throw new EvmRevert("MarketOracleNotValid", [r.class]);
-  accrueFunding(s, r.price);
-  return r.price;
+  accrueFunding(s, r.lastGoodPrice);
+  const c = r.class;
+  if (c === OracleClass.Valid) return r.price;
+  if (action === Action.Increase || action === Action.Withdraw || action === Action.LpWithdraw) {
+    throw new BreakerTripped(c);
+  }
+  if (
+    action === Action.Liquidate &&
+    r.price !== 0n &&
+    (c === OracleClass.Stale || c === OracleClass.AtBounds || c === OracleClass.Diverged)
+  ) {
+    return side > 0n ? max(r.price, r.lastGoodPrice) : min(r.price, r.lastGoodPrice);
+  }
+  throw new EvmRevert("MarketOracleNotValid", [c]);
 }
 
+/** `_syncFunding`: for actions that do not trust the price, funding still accrues at the last good price. */
 function syncFunding(s: SystemState, events: ModelEvent[]): bigint {
   const price = oracleUpdate(s.oracle, s.feeds, s.now, events).lastGoodPrice;
   accrueFunding(s, price);
@@ -516,15 +918,27 @@ function accrueFunding(s: SystemState, price: bigint): void {
   s.market.agg.lastFundingTime = s.now;
 }
 
-/** Moves the funding an account owes since its last settlement between its margin and the pool cash. */
-function settleFunding(s: SystemState, account: Address, a: MarginAccount, events: ModelEvent[]): bigint {
+/**
+ * `_settleFunding`: moves the funding owed since the last settlement between margin and pool cash. A
+ * receivable the pool cannot pay in cash is deferred (the account keeps its index) unless `mustSettle`.
+ */
+function settleFunding(
+  s: SystemState,
+  account: Address,
+  a: MarginAccount,
+  mustSettle: boolean,
+  events: ModelEvent[],
+): void {
   const agg = s.market.agg;
   const index = agg.fundingIndex;
   const size = a.size;
-  let owed = 0n;
   if (size !== 0n) {
     const delta = smul(size, ssub(index, a.fundingIndex));
-    owed = ceilDiv(delta, s.market.valueDivisor);
+    const owed = ceilDiv(delta, s.market.valueDivisor);
+    if (owed < 0n && sneg(owed) > agg.poolCash) {
+      if (mustSettle) throw new EvmRevert("MarketPoolCannotPay", [toUint256Wrapping(-owed), agg.poolCash]);
+      return;
+    }
     if (owed !== 0n) {
       creditMargin(s, a, sneg(owed));
       agg.poolCash = sadd(agg.poolCash, owed);
@@ -537,7 +951,6 @@ function settleFunding(s: SystemState, account: Address, a: MarginAccount, event
     agg.sizeTimesIndex = sadd(agg.sizeTimesIndex, delta);
   }
   a.fundingIndex = index;
-  return owed;
 }
 
 /* INTERNAL: POSITIONS */
@@ -548,6 +961,7 @@ function trade(s: SystemState, a: MarginAccount, delta: bigint, price: bigint): 
   const size = a.size;
   const openNotional = a.openNotional;
   const newSize = sadd(size, delta);
+  if (size === 0n && a.margin > 0n) agg.idleMargin = usub(agg.idleMargin, a.margin);
   let closing = 0n; // the part of delta that reduces |size|, same sign as delta
   if (size !== 0n && size > 0n !== delta > 0n) closing = abs(delta) >= abs(size) ? sneg(size) : delta;
   const opening = ssub(delta, closing);
@@ -555,12 +969,14 @@ function trade(s: SystemState, a: MarginAccount, delta: bigint, price: bigint): 
   let basisRemoved = 0n;
   let realised = 0n;
   if (closing !== 0n) {
+    // The basis leaves in proportion to the size closed; proceeds round against the trader.
     basisRemoved = closing === -size ? openNotional : truncDiv(smul(openNotional, sneg(closing)), size);
     const proceeds = floorDiv(smul(sneg(closing), price), m.valueDivisor);
     realised = ssub(proceeds, basisRemoved);
     creditMargin(s, a, realised);
     agg.poolCash = ssub(agg.poolCash, realised);
   }
+  // Cost basis rounds up: a long pays a little more, a short receives a little less.
   const basisAdded = opening === 0n ? 0n : ceilDiv(smul(opening, price), m.valueDivisor);
   a.openNotional = sadd(ssub(openNotional, basisRemoved), basisAdded);
   agg.netOpenNotional = sadd(agg.netOpenNotional, ssub(basisAdded, basisRemoved));
@@ -570,8 +986,10 @@ function trade(s: SystemState, a: MarginAccount, delta: bigint, price: bigint): 
   if (newSize > 0n) agg.longOpenInterest = uadd(agg.longOpenInterest, newSize);
   else agg.shortOpenInterest = uadd(agg.shortOpenInterest, -newSize);
   agg.netSize = sadd(agg.netSize, delta);
+  // sizeTimesIndex tracks sum(size * fundingIndex) at each account's own index.
   agg.sizeTimesIndex = sadd(agg.sizeTimesIndex, smul(delta, a.fundingIndex));
   a.size = newSize;
+  if (newSize === 0n && a.margin > 0n) agg.idleMargin = uadd(agg.idleMargin, a.margin);
   if (agg.poolCash < 0n) {
     throw new EvmRevert("MarketPoolCannotPay", [toUint256Wrapping(realised), sadd(agg.poolCash, realised)]);
   }
@@ -589,26 +1007,60 @@ function chargeFee(s: SystemState, a: MarginAccount, absDelta: bigint, price: bi
   return fee;
 }
 
+/** `_creditMargin`: totalMargin counts positive margins; idleMargin those of accounts without a position. */
 function creditMargin(s: SystemState, a: MarginAccount, amount: bigint): void {
   const before = a.margin;
   const after = sadd(before, amount);
   a.margin = after;
-  // totalMargin counts only positive margins; a negative margin exists only inside a call.
   const agg = s.market.agg;
-  agg.totalMargin = uadd(usub(agg.totalMargin, before > 0n ? before : 0n), after > 0n ? after : 0n);
+  const pb = before > 0n ? before : 0n;
+  const pa = after > 0n ? after : 0n;
+  agg.totalMargin = uadd(usub(agg.totalMargin, pb), pa);
+  if (a.size === 0n) agg.idleMargin = uadd(usub(agg.idleMargin, pb), pa);
 }
 
+/** From Cautious on, the initial margin (for opening and for withdrawing) is raised. */
 function requireInitialMargin(s: SystemState, a: MarginAccount, price: bigint): void {
-  const required = mulWadUp(notional(s.market, a.size, price), s.oracle.initialMargin);
+  let im = s.oracle.initialMargin;
+  if (s.market.mode >= Mode.Cautious) im = mulWad(im, s.market.safety.cautiousImMultiplier);
+  const required = mulWadUp(notional(s.market, a.size, price), im);
   const eq = equity(s.market, a, price);
   if (eq < required) throw new EvmRevert("MarketInsufficientMargin", [eq, required]);
 }
 
-function requireBacked(s: SystemState, price: bigint): void {
+/** `_requireBacked`: pool equity of at least minBacking × net notional; LP exits must leave that much cash. */
+function requireBacked(s: SystemState, price: bigint, cashToo: boolean): void {
   const m = s.market;
   const required = mulWadUp(notional(m, m.agg.netSize, price), m.risk.minBacking);
   const eq = poolEquityAt(m, price, m.agg.fundingIndex);
   if (eq < required) throw new EvmRevert("MarketInsufficientBacking", [eq, required]);
+  if (cashToo && m.agg.poolCash < required) {
+    throw new EvmRevert("MarketInsufficientBacking", [m.agg.poolCash, required]);
+  }
+}
+
+/** `_selfCorrect`: a pool that cannot pay halts the market; one below its backing allows reductions only. */
+function selfCorrect(s: SystemState, price: bigint, events: ModelEvent[]): void {
+  const m = s.market;
+  const eq = poolEquityAt(m, price, m.agg.fundingIndex);
+  if (sadd(eq, toInt256Wrapping(m.agg.insurance)) < 0n) {
+    tighten(s, Mode.Halted, HaltFlag.Insolvent, Cause.PoolCannotPay, events);
+  } else if (eq < toInt256Wrapping(mulWadUp(notional(m, m.agg.netSize, price), m.risk.minBacking))) {
+    tighten(s, Mode.ReduceOnly, 0, Cause.PoolBelowBacking, events);
+  }
+}
+
+/** `_warnIfNear`: a MarginWarning when equity is within the warning band above maintenance. */
+function warnIfNear(s: SystemState, account: Address, a: MarginAccount, price: bigint, events: ModelEvent[]) {
+  const maintenance = mulWadUp(notional(s.market, a.size, price), s.oracle.maintenanceMargin);
+  const eq = equity(s.market, a, price);
+  if (eq < toInt256Wrapping(mulWad(maintenance, WAD + s.market.safety.warningBand))) {
+    events.push({
+      contract: "market",
+      name: "MarginWarning",
+      args: { account: normalizeAddress(account), equity: eq, maintenanceRequired: maintenance },
+    });
+  }
 }
 
 function requireAllowed(s: SystemState, action: Action): void {
@@ -633,19 +1085,38 @@ function poolEquityAt(m: MarketStorage, price: bigint, index: bigint): bigint {
 
 /* INVARIANTS */
 
-function checkInvariants(s: SystemState, touchedMargin: bigint): void {
+/** `_credits()`: what the market owes (margins, insurance, pool cash), signed. */
+function credits(s: SystemState): bigint {
   const agg = s.market.agg;
-  const credits = uadd(uadd(agg.totalMargin, agg.insurance), agg.poolCash > 0n ? agg.poolCash : 0n);
-  const balance = balanceOf(s.collateral, s.addresses.market);
-  if (balance < credits) {
-    throw new InvariantBroken(
-      Invariant.TokenConservation,
-      toInt256Wrapping(credits),
-      toInt256Wrapping(balance),
-    );
+  return sadd(toInt256Wrapping(uadd(agg.totalMargin, agg.insurance)), agg.poolCash);
+}
+
+/**
+ * `_checkInvariants(creditsBefore, tokensIn, positions, touchedMargin)`: the credits move exactly with the
+ * tokens the call took in or paid out; when tokens moved, the balance covers the credits; open interest after
+ * calls that change positions; pool cash and the touched margin never negative.
+ */
+function checkInvariants(
+  s: SystemState,
+  creditsBefore: bigint,
+  tokensIn: bigint,
+  positions: boolean,
+  touchedMargin: bigint,
+): void {
+  const agg = s.market.agg;
+  const now = credits(s);
+  const expected = sadd(creditsBefore, tokensIn);
+  if (now !== expected) throw new InvariantBroken(Invariant.TokenConservation, expected, now);
+  if (tokensIn !== 0n) {
+    const balance = balanceOf(s.collateral, s.addresses.market);
+    if (now > 0n && balance < now) {
+      throw new InvariantBroken(Invariant.TokenConservation, now, toInt256Wrapping(balance));
+    }
   }
-  const oiDiff = ssub(agg.longOpenInterest, agg.shortOpenInterest);
-  if (oiDiff !== agg.netSize) throw new InvariantBroken(Invariant.OpenInterest, agg.netSize, oiDiff);
+  if (positions) {
+    const oiDiff = ssub(agg.longOpenInterest, agg.shortOpenInterest);
+    if (oiDiff !== agg.netSize) throw new InvariantBroken(Invariant.OpenInterest, agg.netSize, oiDiff);
+  }
   if (agg.poolCash < 0n) throw new InvariantBroken(Invariant.PoolCash, 0n, agg.poolCash);
   if (touchedMargin < 0n) throw new InvariantBroken(Invariant.NoNegativeMargin, 0n, touchedMargin);
 }
@@ -658,6 +1129,11 @@ export type DeployModelParameters = {
   addresses: SystemAddresses;
   collateralDecimals?: number | undefined;
   risk?: RiskParams | undefined;
+  /** The safety parameters after deployment (SystemDeployer's setSafetyParams; default Defaults'). */
+  safety?: SafetyParams | undefined;
+  guardian?: Address | undefined;
+  /** See SystemState.ownerMinDelay (default null: the owner is not a timelock). */
+  ownerMinDelay?: bigint | null | undefined;
   oracleParams?: OracleParams | undefined;
   initialVariance?: bigint | undefined;
   /** The guard's clamp (not the feeds'). */
@@ -668,6 +1144,9 @@ export type DeployModelParameters = {
     secondary?: CreateMockAggregatorParameters | null | undefined;
     sequencer?: SequencerState | null | undefined;
   };
+  /** The pool's outflow limiter (default Defaults'). */
+  outflowWindow?: bigint | undefined;
+  maxOutflow?: bigint | undefined;
   /** block.timestamp of the guard's and the market's deployments (the market's is its lastFundingTime). */
   timestamps: { oracle: bigint; market: bigint };
   /** Whether `market.setPool(addresses.pool)` ran (default true). */
@@ -700,6 +1179,7 @@ export type LpRedeemParameters = {
   receiver?: Address | undefined;
   owner?: Address | undefined;
 };
+export type LpClaimParameters = { caller: Address; shares: bigint; receiver?: Address | undefined };
 export type SnapshotParameters = {
   accounts: readonly Address[];
   /** Evaluate the views at this block time (default: the model's `now`); the chain's Lens reports its own. */
@@ -707,10 +1187,12 @@ export type SnapshotParameters = {
   blockNumber?: bigint | undefined;
 };
 
+type Empty = Record<string, never>;
+
 /**
  * The reference model the harness drives next to the chain. Every action returns an `ActionResult`: what the
- * chain must do (effects), or the exact custom error it must revert with. Call `warp(t)` with the block time
- * of the next transaction before each action.
+ * chain must do (effects, or a trip), or the exact custom error it must revert with. Call `warp(t)` with the
+ * block time of the next transaction before each action.
  */
 export class MarketModel {
   state: SystemState;
@@ -719,7 +1201,10 @@ export class MarketModel {
     this.state = state;
   }
 
-  /** Mirrors the deployment (script/SystemDeployer.sol): feeds, guard, market, pool, setPool. */
+  /**
+   * Mirrors the deployment (script/SystemDeployer.sol): feeds, guard, market (and its setSafetyParams), pool,
+   * setPool; optionally the guardian.
+   */
   static deploy(parameters: DeployModelParameters): MarketModel {
     const addresses: SystemAddresses = {
       market: normalizeAddress(parameters.addresses.market),
@@ -745,7 +1230,13 @@ export class MarketModel {
     const decimals = parameters.collateralDecimals ?? COLLATERAL_DECIMALS;
     if (decimals > 18) throw new EvmRevert("MarketBadParams");
     const risk = parameters.risk ?? defaultRiskParams();
-    validateRiskParams(risk);
+    validateRiskParams(risk, risk);
+    const ownerMinDelay = parameters.ownerMinDelay ?? null;
+    const safety = parameters.safety ?? defaultSafetyParams();
+    validateSafetyParams(safety, ownerMinDelay);
+    const outflowWindow = parameters.outflowWindow ?? OUTFLOW_WINDOW;
+    const maxOutflow = parameters.maxOutflow ?? MAX_OUTFLOW;
+    if (outflowWindow === 0n || maxOutflow === 0n || maxOutflow > WAD) throw new EvmRevert("PoolBadParams");
     const agg: Aggregates = {
       longOpenInterest: 0n,
       shortOpenInterest: 0n,
@@ -757,8 +1248,8 @@ export class MarketModel {
       insurance: 0n,
       fundingIndex: 0n,
       lastFundingTime: parameters.timestamps.market,
+      idleMargin: 0n,
     };
-    const shares = createLedger();
     const collateral = createLedger();
     const poolSet = parameters.poolSet ?? true;
     // The pool's constructor approves the market for everything.
@@ -766,6 +1257,7 @@ export class MarketModel {
     return new MarketModel({
       now: parameters.timestamps.market,
       addresses,
+      ownerMinDelay,
       market: {
         valueDivisor: 10n ** BigInt(36 - decimals),
         pool: poolSet ? addresses.pool : zeroAddress,
@@ -773,11 +1265,23 @@ export class MarketModel {
         risk: { ...risk },
         agg,
         accounts: new Map(),
+        guardian: normalizeAddress(parameters.guardian ?? zeroAddress),
+        safety: { ...safety },
+        haltedAt: 0n,
+        haltFlags: 0,
+        resumeMode: Mode.Normal,
+        validStreak: 0,
+        streakRound: 0n,
+        breakerAt: 0n,
+        settlement: emptySettlement(),
+        settlementPaid: 0n,
+        claimed: new Set(),
       },
       oracle,
+      pool: { outflowWindow, maxOutflow, windowStart: 0n, windowBase: 0n, windowNet: 0n },
       feeds,
       collateral,
-      shares,
+      shares: createLedger(),
     });
   }
 
@@ -800,15 +1304,15 @@ export class MarketModel {
   /* running a transaction */
 
   private transact<effects>(
-    body: (tx: SystemState, events: ModelEvent[]) => { effects: effects } | { trip: InvariantTrip },
+    body: (tx: SystemState, events: ModelEvent[]) => { effects: effects } | { trip: Trip },
   ): ActionResult<effects> {
     const tx = cloneState(this.state);
     const events: ModelEvent[] = [];
-    let out: { effects: effects } | { trip: InvariantTrip };
+    let out: { effects: effects } | { trip: Trip };
     try {
       out = body(tx, events);
     } catch (error) {
-      if (error instanceof EvmRevert && !(error instanceof InvariantBroken)) {
+      if (error instanceof EvmRevert && !isTripSignal(error)) {
         return { ok: false, error: error.errorName as RevertName, args: error.args };
       }
       throw error;
@@ -830,55 +1334,48 @@ export class MarketModel {
     });
   }
 
+  /** A call that changes state without a self-call (governance, settlement, refresh). */
+  private plain<effects>(body: (tx: SystemState, events: ModelEvent[]) => effects): ActionResult<effects> {
+    return this.transact((tx, events) => ({ effects: body(tx, events) }));
+  }
+
   /* collateral token (MockERC20) */
 
-  mint(parameters: { to: Address; amount: bigint }): ActionResult<Record<string, never>> {
-    return this.transact((tx) => {
+  mint(parameters: { to: Address; amount: bigint }): ActionResult<Empty> {
+    return this.plain((tx) => {
       mint(tx.collateral, parameters.to, parameters.amount);
-      return { effects: {} };
+      return {};
     });
   }
 
-  approve(parameters: {
-    owner: Address;
-    spender: Address;
-    amount: bigint;
-  }): ActionResult<Record<string, never>> {
-    return this.transact((tx) => {
+  approve(parameters: { owner: Address; spender: Address; amount: bigint }): ActionResult<Empty> {
+    return this.plain((tx) => {
       approve(tx.collateral, parameters.owner, parameters.spender, parameters.amount);
-      return { effects: {} };
+      return {};
     });
   }
 
   /** A plain collateral transfer (e.g. a donation to the market or the pool). */
-  transfer(parameters: { from: Address; to: Address; amount: bigint }): ActionResult<Record<string, never>> {
-    return this.transact((tx) => {
+  transfer(parameters: { from: Address; to: Address; amount: bigint }): ActionResult<Empty> {
+    return this.plain((tx) => {
       transfer(tx.collateral, parameters.from, parameters.to, parameters.amount);
-      return { effects: {} };
+      return {};
     });
   }
 
   /* LP share token */
 
-  lpApprove(parameters: {
-    owner: Address;
-    spender: Address;
-    shares: bigint;
-  }): ActionResult<Record<string, never>> {
-    return this.transact((tx) => {
+  lpApprove(parameters: { owner: Address; spender: Address; shares: bigint }): ActionResult<Empty> {
+    return this.plain((tx) => {
       approve(tx.shares, parameters.owner, parameters.spender, parameters.shares);
-      return { effects: {} };
+      return {};
     });
   }
 
-  lpTransfer(parameters: {
-    from: Address;
-    to: Address;
-    shares: bigint;
-  }): ActionResult<Record<string, never>> {
-    return this.transact((tx) => {
+  lpTransfer(parameters: { from: Address; to: Address; shares: bigint }): ActionResult<Empty> {
+    return this.plain((tx) => {
       transfer(tx.shares, parameters.from, parameters.to, parameters.shares);
-      return { effects: {} };
+      return {};
     });
   }
 
@@ -917,13 +1414,19 @@ export class MarketModel {
     this.state.feeds.sequencer = { ...parameters };
   }
 
+  /** The feed's storage, read-only (the scenario layer sizes feed moves from it). */
+  feedState(name: FeedName): Readonly<MockAggregatorState> {
+    return this.feed(this.state, name);
+  }
+
   /* traders */
 
   deposit(parameters: DepositParameters): ActionResult<DepositEffects> {
     const { account, amount } = parameters;
     return this.guardedAction(executeSelectors.deposit, (s, ev) => {
+      const before = credits(s);
       const margin = depositInner(s, account, amount, ev);
-      checkInvariants(s, margin);
+      checkInvariants(s, before, toInt256Wrapping(amount), false, margin);
       return { margin };
     });
   }
@@ -931,8 +1434,9 @@ export class MarketModel {
   withdraw(parameters: WithdrawParameters): ActionResult<WithdrawEffects> {
     const { account, amount } = parameters;
     return this.guardedAction(executeSelectors.withdraw, (s, ev) => {
+      const before = credits(s);
       const margin = withdrawInner(s, account, amount, ev);
-      checkInvariants(s, margin);
+      checkInvariants(s, before, sneg(toInt256Wrapping(amount)), false, margin);
       return { margin };
     });
   }
@@ -940,58 +1444,54 @@ export class MarketModel {
   modifyPosition(parameters: ModifyPositionParameters): ActionResult<ModifyEffects> {
     const { account, sizeDelta } = parameters;
     const priceLimit = parameters.priceLimit ?? 0n;
-    return this.guardedAction(executeSelectors.modify, (s, ev) => {
-      const { margin, ...effects } = modifyInner(s, account, sizeDelta, priceLimit, ev);
-      checkInvariants(s, margin);
-      return effects;
-    });
+    return this.guardedAction(executeSelectors.modify, (s, ev) =>
+      executeModify(s, account, sizeDelta, priceLimit, ev),
+    );
   }
 
   /** `closePosition`: the size is read in the outer frame, so a flat account reverts MarketZeroSize. */
   closePosition(parameters: ClosePositionParameters): ActionResult<ModifyEffects> {
     return this.transact<ModifyEffects>((tx, events) => {
       const sizeDelta = sneg(accountOf(tx, parameters.account).size);
-      const g = guarded(tx, events, executeSelectors.modify, (s, ev) => {
-        const { margin, ...effects } = modifyInner(
-          s,
-          parameters.account,
-          sizeDelta,
-          parameters.priceLimit ?? 0n,
-          ev,
-        );
-        checkInvariants(s, margin);
-        return effects;
-      });
+      const g = guarded(tx, events, executeSelectors.modify, (s, ev) =>
+        executeModify(s, parameters.account, sizeDelta, parameters.priceLimit ?? 0n, ev),
+      );
       return g.committed ? { effects: g.value } : { trip: g.trip };
     });
   }
 
   liquidate(parameters: LiquidateParameters): ActionResult<LiquidateEffects> {
     return this.guardedAction(executeSelectors.liquidate, (s, ev) => {
+      const before = credits(s);
       const { margin, ...effects } = liquidateInner(s, parameters.account, parameters.liquidator, ev);
-      checkInvariants(s, margin);
+      checkInvariants(s, before, sneg(toInt256Wrapping(effects.reward)), true, margin);
       return effects;
     });
   }
 
-  fundInsurance(parameters: FundInsuranceParameters): ActionResult<Record<string, never>> {
+  fundInsurance(parameters: FundInsuranceParameters): ActionResult<Empty> {
     return this.guardedAction(executeSelectors.fundInsurance, (s, ev) => {
+      const before = credits(s);
       fundInsuranceInner(s, parameters.from, parameters.amount, ev);
-      checkInvariants(s, 0n);
+      checkInvariants(s, before, toInt256Wrapping(parameters.amount), false, 0n);
       return {};
     });
   }
 
-  /** `refresh()`: not a self-call; reads the oracle (accepting a new Valid round) and accrues funding. */
-  refresh(): ActionResult<{ price: bigint }> {
-    return this.transact((tx, events) => ({ effects: { price: syncFunding(tx, events) } }));
+  /**
+   * `refresh()`: not a self-call; reads the oracle (accepting a new Valid round), accrues funding, advances
+   * the breaker's reset, and tightens on the pool's state. A no-op in Settlement.
+   */
+  refresh(): ActionResult<Empty> {
+    return this.plain((tx, events) => {
+      refresh(tx, events);
+      return {};
+    });
   }
 
   /** `oracle.update()` called directly (anyone may). */
   updateOracle(): ActionResult<{ reading: PriceReading }> {
-    return this.transact((tx, events) => ({
-      effects: { reading: oracleUpdate(tx.oracle, tx.feeds, tx.now, events) },
-    }));
+    return this.plain((tx, events) => ({ reading: oracleUpdate(tx.oracle, tx.feeds, tx.now, events) }));
   }
 
   /* LPs (LiquidityPool) */
@@ -1000,108 +1500,171 @@ export class MarketModel {
     body: (tx: SystemState, market: PoolMarket, events: ModelEvent[]) => effects,
   ): ActionResult<effects> {
     return this.transact<effects>((tx, events) => {
-      const market = poolMarket(tx, events);
-      const effects = body(tx, market, events);
+      const tripped: { trip?: Trip } = {};
+      const effects = body(tx, poolMarket(tx, events, tripped), events);
       // The market refused (rolled back and halted): the pool returned 0 and emitted ActionRefusedByMarket.
-      const violated = events.find((e) => e.contract === "market" && e.name === "InvariantViolated");
-      if (violated) return { trip: violated.args as unknown as InvariantTrip };
-      return { effects };
+      return tripped.trip ? { trip: tripped.trip } : { effects };
     });
   }
 
   lpDeposit(parameters: LpDepositParameters): ActionResult<{ shares: bigint }> {
+    const receiver = parameters.receiver ?? parameters.caller;
     return this.poolAction((tx, market, ev) => ({
       shares: pool.deposit(
         tx,
         market,
-        {
-          caller: parameters.caller,
-          receiver: parameters.receiver ?? parameters.caller,
-          assets: parameters.assets,
-        },
+        { caller: parameters.caller, receiver, assets: parameters.assets },
         ev,
       ),
     }));
   }
 
   lpMint(parameters: LpMintParameters): ActionResult<{ assets: bigint }> {
+    const receiver = parameters.receiver ?? parameters.caller;
     return this.poolAction((tx, market, ev) => ({
       assets: pool.mintShares(
         tx,
         market,
-        {
-          caller: parameters.caller,
-          receiver: parameters.receiver ?? parameters.caller,
-          shares: parameters.shares,
-        },
+        { caller: parameters.caller, receiver, shares: parameters.shares },
         ev,
       ),
     }));
   }
 
   lpWithdraw(parameters: LpWithdrawParameters): ActionResult<{ shares: bigint }> {
+    const { caller, assets } = parameters;
+    const receiver = parameters.receiver ?? caller;
+    const owner = parameters.owner ?? caller;
     return this.poolAction((tx, market, ev) => ({
-      shares: pool.withdraw(
-        tx,
-        market,
-        {
-          caller: parameters.caller,
-          receiver: parameters.receiver ?? parameters.caller,
-          owner: parameters.owner ?? parameters.caller,
-          assets: parameters.assets,
-        },
-        ev,
-      ),
+      shares: pool.withdraw(tx, market, { caller, receiver, owner, assets }, ev),
     }));
   }
 
   lpRedeem(parameters: LpRedeemParameters): ActionResult<{ assets: bigint }> {
+    const { caller, shares } = parameters;
+    const receiver = parameters.receiver ?? caller;
+    const owner = parameters.owner ?? caller;
     return this.poolAction((tx, market, ev) => ({
-      assets: pool.redeem(
+      assets: pool.redeem(tx, market, { caller, receiver, owner, shares }, ev),
+    }));
+  }
+
+  /** `pool.claimSettlement(shares, receiver)`: in Settlement, burns shares for their fixed share of lpAssets. */
+  lpClaim(parameters: LpClaimParameters): ActionResult<{ assets: bigint }> {
+    const receiver = parameters.receiver ?? parameters.caller;
+    return this.poolAction((tx, market, ev) => ({
+      assets: pool.claimSettlement(
         tx,
         market,
-        {
-          caller: parameters.caller,
-          receiver: parameters.receiver ?? parameters.caller,
-          owner: parameters.owner ?? parameters.caller,
-          shares: parameters.shares,
-        },
+        { caller: parameters.caller, receiver, shares: parameters.shares },
         ev,
       ),
     }));
   }
 
-  /* governance */
+  /* safety and governance */
 
-  setRiskParams(parameters: { caller: Address; params: RiskParams }): ActionResult<Record<string, never>> {
-    return this.transact((tx, events) => {
-      requireOwner(tx.addresses.owner, parameters.caller);
-      validateRiskParams(parameters.params);
+  /** `escalate(to)`: the guardian moves the market to a stricter mode, up to Halted. */
+  escalate(parameters: { caller: Address; to: Mode }): ActionResult<Empty> {
+    return this.plain((tx, events) => {
+      const m = tx.market;
+      if (normalizeAddress(parameters.caller) !== normalizeAddress(m.guardian)) {
+        throw new EvmRevert("MarketOnlyGuardian");
+      }
+      const { to } = parameters;
+      // Escalating to Halted while already Halted pins the halt: the breaker's own reset no longer reopens it.
+      const pin = to === Mode.Halted && m.mode === Mode.Halted && (m.haltFlags & HaltFlag.Guardian) === 0;
+      if ((to <= m.mode && !pin) || to > Mode.Halted) throw new EvmRevert("MarketNotTighter", [m.mode, to]);
+      tighten(tx, to, to === Mode.Halted ? HaltFlag.Guardian : 0, Cause.Guardian, events);
+      return {};
+    });
+  }
+
+  /** `setMode(to)` (owner): looser or stricter, not Settlement; clears every halt cause. */
+  setMode(parameters: { caller: Address; to: Mode }): ActionResult<Empty> {
+    return this.plain((tx, events) => {
+      requireMarketOwner(tx, parameters.caller);
+      const m = tx.market;
+      if (parameters.to === Mode.Settlement || m.mode === Mode.Settlement) {
+        throw new EvmRevert("MarketNotAllowed", [Action.Deposit, m.mode]);
+      }
+      m.haltFlags = 0;
+      m.validStreak = 0;
+      setMode(tx, parameters.to, Cause.Governance, events);
+      return {};
+    });
+  }
+
+  setGuardian(parameters: { caller: Address; guardian: Address }): ActionResult<Empty> {
+    return this.plain((tx, events) => {
+      requireMarketOwner(tx, parameters.caller);
+      tx.market.guardian = normalizeAddress(parameters.guardian);
+      events.push({ contract: "market", name: "GuardianSet", args: { guardian: tx.market.guardian } });
+      return {};
+    });
+  }
+
+  setSafetyParams(parameters: { caller: Address; params: SafetyParams }): ActionResult<Empty> {
+    return this.plain((tx, events) => {
+      requireMarketOwner(tx, parameters.caller);
+      validateSafetyParams(parameters.params, tx.ownerMinDelay);
+      tx.market.safety = { ...parameters.params };
+      events.push({
+        contract: "market",
+        name: "SafetyParamsUpdated",
+        args: { params: { ...parameters.params } },
+      });
+      return {};
+    });
+  }
+
+  setRiskParams(parameters: { caller: Address; params: RiskParams }): ActionResult<Empty> {
+    return this.plain((tx, events) => {
+      requireMarketOwner(tx, parameters.caller);
+      // Funding up to now accrues at the old rate: a new rate never reaches back in time.
+      accrueFunding(tx, tx.oracle.lastGoodPrice);
+      validateRiskParams(tx.market.risk, parameters.params);
       tx.market.risk = { ...parameters.params };
       events.push({
         contract: "market",
         name: "RiskParamsUpdated",
-        args: { params: JSON.stringify(parameters.params, bigintJson) },
+        args: { params: { ...parameters.params } },
       });
-      return { effects: {} };
+      return {};
     });
   }
 
-  setOracleParams(parameters: {
-    caller: Address;
-    params: OracleParams;
-  }): ActionResult<Record<string, never>> {
-    return this.transact((tx, events) => {
+  setOracleParams(parameters: { caller: Address; params: OracleParams }): ActionResult<Empty> {
+    return this.plain((tx, events) => {
       requireOwner(tx.oracle.owner, parameters.caller);
+      validateOracleParamsStep(tx.oracle.params, parameters.params);
       validateOracleParams(parameters.params);
       tx.oracle.params = { ...parameters.params };
       events.push({
         contract: "oracle",
         name: "OracleParamsUpdated",
-        args: { params: JSON.stringify(parameters.params, bigintJson) },
+        args: { params: { ...parameters.params } },
       });
-      return { effects: {} };
+      applyParamsToMargins(tx.oracle);
+      return {};
     });
+  }
+
+  /* settlement */
+
+  /** `settle()`: the owner at any time, anyone once Halted for maxHaltDuration. Takes the snapshot. */
+  settle(parameters: { caller: Address }): ActionResult<{ snapshot: SettlementSnapshot }> {
+    return this.plain((tx, events) => ({ snapshot: settleInner(tx, parameters.caller, events) }));
+  }
+
+  /** `realise(account)`: in the settlement window, records an underwater account's deficit. */
+  realise(parameters: { account: Address }): ActionResult<{ equity: bigint }> {
+    return this.plain((tx, events) => ({ equity: realiseInner(tx, parameters.account, events) }));
+  }
+
+  /** `claim()`: idle margin in full at once; a position's equity at the ratio, after the window. */
+  claim(parameters: { account: Address }): ActionResult<{ amount: bigint }> {
+    return this.plain((tx, events) => ({ amount: claimInner(tx, parameters.account, events) }));
   }
 
   /* volatility cross-check */
@@ -1125,6 +1688,14 @@ export class MarketModel {
     return this.state.market.mode;
   }
 
+  get haltFlags(): number {
+    return this.state.market.haltFlags;
+  }
+
+  get haltedAt(): bigint {
+    return this.state.market.haltedAt;
+  }
+
   accountOf(account: Address): MarginAccount {
     return accountOf(this.state, account);
   }
@@ -1135,6 +1706,22 @@ export class MarketModel {
 
   riskParams(): RiskParams {
     return { ...this.state.market.risk };
+  }
+
+  safetyParams(): SafetyParams {
+    return { ...this.state.market.safety };
+  }
+
+  settlement(): SettlementSnapshot {
+    return { ...this.state.market.settlement };
+  }
+
+  settlementPaid(): bigint {
+    return this.state.market.settlementPaid;
+  }
+
+  claimed(account: Address): boolean {
+    return this.state.market.claimed.has(normalizeAddress(account));
   }
 
   allows(action: Action): boolean {
@@ -1159,6 +1746,10 @@ export class MarketModel {
 
   poolWithdrawable(timestamp?: bigint): bigint {
     return poolWithdrawable(this.at(timestamp));
+  }
+
+  outflowAvailable(timestamp?: bigint): bigint {
+    return pool.outflowAvailable(this.at(timestamp), this.viewMarket(timestamp));
   }
 
   peek(timestamp?: bigint): PriceReading {
@@ -1239,11 +1830,16 @@ export class MarketModel {
   ): MarketView {
     const s = this.at(parameters.timestamp);
     const poolAddress = s.market.pool;
+    const hasPool = poolAddress !== zeroAddress;
+    const outflow = hasPool ? pool.outflowAvailable(s, poolMarket(s, [])) : 0n;
     return {
       market: s.addresses.market,
       pool: poolAddress,
       collateral: s.addresses.collateral,
       mode: s.market.mode,
+      haltFlags: s.market.haltFlags,
+      haltedAt: s.market.haltedAt,
+      guardian: s.market.guardian,
       oracleClass: oraclePeek(s.oracle, s.feeds, s.now).class,
       price: s.oracle.lastGoodPrice,
       priceUpdatedAt: s.oracle.lastGoodAt,
@@ -1253,11 +1849,13 @@ export class MarketModel {
       fundingRate: fundingRate(s.market),
       fundingIndexNow: currentFundingIndex(s),
       poolEquity: poolEquity(s),
-      poolWithdrawable: poolWithdrawable(s),
+      poolWithdrawable: min(poolWithdrawable(s), outflow),
+      poolOutflowAvailable: outflow,
       collateralBalance: balanceOf(s.collateral, s.addresses.market),
-      poolShareSupply: poolAddress === zeroAddress ? 0n : s.shares.totalSupply,
+      poolShareSupply: hasPool ? s.shares.totalSupply : 0n,
       risk: { ...s.market.risk },
       agg: { ...s.market.agg },
+      settlement: { ...s.market.settlement },
       blockNumber: parameters.blockNumber ?? 0n,
       timestamp: s.now,
     };
@@ -1285,14 +1883,4 @@ export class MarketModel {
       accounts: parameters.accounts.map((account) => this.accountView(account, parameters.timestamp)),
     };
   }
-}
-
-function requireOwner(owner: Address, caller: Address): void {
-  if (normalizeAddress(owner) !== normalizeAddress(caller)) {
-    throw new EvmRevert("OwnableUnauthorizedAccount", [normalizeAddress(caller)]);
-  }
-}
-
-function bigintJson(_key: string, value: unknown): unknown {
-  return typeof value === "bigint" ? value.toString() : value;
 }

@@ -5,7 +5,7 @@
  *   throw `Panic(0x11)` when the exact result leaves the type's range; division by zero is `Panic(0x12)`.
  * - Division: Solidity's `/` truncates toward zero (`truncDiv`); `floorDiv`/`ceilDiv` mirror
  *   src/libraries/SignedMath.sol.
- * - Fixed point: `mulWad`, `mulWadUp`, `divWad`, `divWadUp`, `dist`, `sqrt`, `sqrtWad`, `lnWad` as in solady's
+ * - Fixed point: `mulWad`, `mulWadUp`, `divWad`, `divWadUp`, `dist`, `sqrt`, `sqrtWad`, `lnWad`, `soladyMulDiv` as in solady's
  *   FixedPointMathLib (same rounding, same custom errors); `mulDiv` as in OpenZeppelin's Math (ERC-4626).
  *
  * `lnWad` is a bit-exact emulation of solady's assembly (256-bit wrapping words, `sar`, `sdiv`), checked
@@ -243,4 +243,11 @@ export function mulDiv(x: bigint, y: bigint, d: bigint, rounding: Rounding): big
   const q = p / d;
   if (q > UINT256_MAX) panic(PanicCode.arithmetic);
   return rounding === "ceil" && p % d !== 0n ? uadd(q, 1n) : q;
+}
+
+/** solady `mulDiv(x, y, d)`: floor(x * y / d); reverts `MulDivFailed()` when d is 0 or x * y overflows. */
+export function soladyMulDiv(x: bigint, y: bigint, d: bigint): bigint {
+  const p = x * y;
+  if (d === 0n || p > UINT256_MAX) throw new EvmRevert("MulDivFailed");
+  return p / d;
 }

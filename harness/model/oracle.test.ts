@@ -13,6 +13,7 @@ import {
   type OracleState,
   peek,
   update,
+  validateParamsStep,
 } from "./oracle.js";
 import type { ModelEvent } from "./result.js";
 import { OracleClass } from "./types.js";
@@ -214,6 +215,57 @@ describe("update", () => {
       expect(rel(oracle.initialMargin, approx.initialMargin)).toBeLessThan(1e-9);
       expect(rel(oracle.maintenanceMargin, approx.maintenanceMargin)).toBeLessThan(1e-9);
     }
+  });
+});
+
+describe("round order and time", () => {
+  test("a newer round older in time than the last accepted one is Stale", () => {
+    const { feeds, oracle } = setup({ secondary: false });
+    pushRound(feeds.primary, a8(2010), T0 + 100n);
+    update(oracle, feeds, T0 + 100n, []);
+    expect(oracle.lastGoodAt).toBe(T0 + 100n);
+    pushRound(feeds.primary, a8(2020), T0 + 99n); // round 3, stamped a second before round 2
+    expect(classify(oracle, feeds, T0 + 120n).class).toBe(OracleClass.Stale);
+    const events: ModelEvent[] = [];
+    expect(update(oracle, feeds, T0 + 120n, events).lastGoodPrice).toBe(2010n * 10n ** 18n);
+    expect(events.map((e) => e.name)).toEqual(["ReadingRejected"]);
+    // The accepted round itself, read again, is Valid (and not accepted twice).
+    feeds.primary.reportedRoundOverride = 2n;
+    expect(classify(oracle, feeds, T0 + 120n).class).toBe(OracleClass.Valid);
+  });
+
+  test("a second round in the same second moves the price but takes no variance sample", () => {
+    const { feeds, oracle } = setup({ secondary: false });
+    pushRound(feeds.primary, a8(2100), T0 + 60n);
+    update(oracle, feeds, T0 + 60n, []);
+    const { variance, initialMargin, maintenanceMargin } = oracle;
+    pushRound(feeds.primary, a8(2150), T0 + 60n);
+    const events: ModelEvent[] = [];
+    expect(update(oracle, feeds, T0 + 60n, events).lastGoodPrice).toBe(2150n * 10n ** 18n);
+    expect(oracle).toMatchObject({
+      variance,
+      initialMargin,
+      maintenanceMargin,
+      lastRoundId: 3n,
+      lastGoodAt: T0 + 60n,
+    });
+    expect(events).toEqual([
+      {
+        contract: "oracle",
+        name: "PriceAccepted",
+        args: { roundId: 3n, price: 2150n * 10n ** 18n, variance, initialMargin, maintenanceMargin },
+      },
+    ]);
+  });
+
+  test("parameter changes move each stepped field by at most a factor of two", () => {
+    const p = defaultOracleParams();
+    expect(() => validateParamsStep(p, { ...p, kIM: 2n * p.kIM })).not.toThrow();
+    expect(() => validateParamsStep(p, { ...p, kIM: 2n * p.kIM + 1n })).toThrow(/OracleGuardStepTooLarge/);
+    expect(() => validateParamsStep(p, { ...p, maxAge: p.maxAge / 2 - 1 })).toThrow(
+      /OracleGuardStepTooLarge/,
+    );
+    expect(() => validateParamsStep(p, { ...p, ewmaLambda: 1n })).not.toThrow(); // not a stepped field
   });
 });
 

@@ -22,6 +22,7 @@ import {
   sqrtWad,
   toUint256Wrapping,
   truncDiv,
+  usub,
   WAD,
 } from "./math.js";
 import type { ModelEvent } from "./result.js";
@@ -106,6 +107,29 @@ export function createOracle(parameters: CreateOracleParameters): OracleState {
   return state;
 }
 
+/** `setParams`'s step rule: each of these parameters moves by at most a factor of two per change. */
+export function validateParamsStep(o: OracleParams, p: OracleParams): void {
+  const stepped = [
+    "maxAge",
+    "divergenceBand",
+    "jumpBand",
+    "imFloor",
+    "mmFloor",
+    "kIM",
+    "kMM",
+    "mmMaxStep",
+    "liquidationHorizon",
+  ] as const;
+  if (stepped.some((key) => !step(BigInt(o[key]), BigInt(p[key])))) {
+    throw new EvmRevert("OracleGuardStepTooLarge");
+  }
+}
+
+/** `_step(from, to)` of the guard and the market: from 0 anything goes, else within a factor of two. */
+export function step(from: bigint, to: bigint): boolean {
+  return from === 0n || (to <= 2n * from && 2n * to >= from);
+}
+
 /** `_setParams`'s validation. */
 export function validateParams(p: OracleParams): void {
   if (
@@ -151,6 +175,10 @@ export function classify(o: OracleState, feeds: OracleFeeds, now: bigint): Class
     return none(OracleClass.Stale, price, roundId, updatedAt);
   }
   if (roundId < o.lastRoundId) return none(OracleClass.Stale, price, roundId, updatedAt);
+  // A newer round that is older in time than the last accepted one is out of order: not trusted.
+  if (roundId > o.lastRoundId && updatedAt < o.lastGoodAt) {
+    return none(OracleClass.Stale, price, roundId, updatedAt);
+  }
   if (o.maxAnswer !== 0n && (answer <= o.minAnswer || answer >= o.maxAnswer)) {
     return none(OracleClass.AtBounds, price, roundId, updatedAt);
   }
@@ -203,7 +231,10 @@ export function peek(o: OracleState, feeds: OracleFeeds, now: bigint): PriceRead
   };
 }
 
-/** `_accept`: EWMA of squared log-returns per second; IM at once, MM by a capped step, MM ≤ IM. */
+/**
+ * `_accept`: EWMA of squared log-returns per second; IM at once, MM by a capped step, MM ≤ IM. A second
+ * round with the same `updatedAt` moves the price only.
+ */
 export function accept(
   o: OracleState,
   price: bigint,
@@ -212,8 +243,27 @@ export function accept(
   events: ModelEvent[],
 ) {
   const p = o.params;
+  if (updatedAt === o.lastGoodAt) {
+    // Another round in the same second: the price is accepted, but a return over zero time says nothing
+    // about volatility (no variance sample, margins unchanged).
+    o.lastGoodPrice = price;
+    o.lastRoundId = roundId;
+    events.push({
+      contract: "oracle",
+      name: "PriceAccepted",
+      args: {
+        roundId,
+        price,
+        variance: o.variance,
+        initialMargin: o.initialMargin,
+        maintenanceMargin: o.maintenanceMargin,
+      },
+    });
+    return;
+  }
   const r = lnWad(divWad(price, o.lastGoodPrice));
-  const dt = updatedAt > o.lastGoodAt ? updatedAt - o.lastGoodAt : 1n;
+  // Classification guarantees updatedAt > lastGoodAt here (an older newer round is Stale).
+  const dt = usub(updatedAt, o.lastGoodAt);
   // uint256(r * r) / WAD / dt: r * r is non-negative and far below int256's range for any WAD ratio.
   const sample = truncDiv(truncDiv(toUint256Wrapping(r * r), WAD), dt);
   const v = (p.ewmaLambda * o.variance + (WAD - p.ewmaLambda) * sample) / WAD;
@@ -235,6 +285,17 @@ export function accept(
     name: "PriceAccepted",
     args: { roundId, price, variance: v, initialMargin: im, maintenanceMargin: mm },
   });
+}
+
+/** `setParams`'s tail: new floors and multipliers apply at once (MM still moves by at most one step). */
+export function applyParamsToMargins(o: OracleState): void {
+  const p = o.params;
+  const sigma = sigmaOf(o, o.variance);
+  const im = initialFor(o, sigma);
+  const target = max(p.mmFloor, mulWad(p.kMM, sigma));
+  const mm = o.maintenanceMargin;
+  o.initialMargin = im;
+  o.maintenanceMargin = min(target > mm ? min(target, mm + p.mmMaxStep) : target, im);
 }
 
 function sigmaOf(o: OracleState, v: bigint): bigint {
@@ -293,8 +354,9 @@ export function checkVolatility(
 }
 
 /**
- * The same update as `accept`, computed independently in floating point (Math.log, Math.sqrt). Only for
- * cross-checking the exact port; never used for the model's state.
+ * The same update as `accept` (for a round later in time than the last accepted one), computed
+ * independently in floating point (Math.log, Math.sqrt). Only for cross-checking the exact port; never used
+ * for the model's state.
  */
 export function approximateAccept(
   o: Pick<OracleState, "params" | "variance" | "maintenanceMargin" | "lastGoodPrice" | "lastGoodAt">,
@@ -304,7 +366,7 @@ export function approximateAccept(
   const p = o.params;
   const w = (x: bigint) => Number(x) / 1e18;
   const r = Math.log(Number(price) / Number(o.lastGoodPrice));
-  const dt = updatedAt > o.lastGoodAt ? Number(updatedAt - o.lastGoodAt) : 1;
+  const dt = Number(updatedAt - o.lastGoodAt);
   const lambda = w(p.ewmaLambda);
   const variance = lambda * w(o.variance) + (1 - lambda) * ((r * r) / dt);
   const sigma = Math.sqrt(variance * p.liquidationHorizon);

@@ -1,6 +1,8 @@
 /**
  * src/LiquidityPool.sol as a model: OpenZeppelin ERC-4626 (v5) with `_decimalsOffset() = 6`, whose
- * `totalAssets` is the market's pool equity floored at zero, and whose entry points refresh the market first.
+ * `totalAssets` is the market's pool equity floored at zero, whose entry points refresh the market first,
+ * whose exits are limited by the market's backing and by an outflow limiter (a window's net outflow at most
+ * `maxOutflow` of the equity it started with, deposits making room), and which pays settlement claims.
  *
  *   shares = assets * (supply + 10^6) / (totalAssets + 1)    (floor on deposit/convert, ceil on withdraw)
  *   assets = shares * (totalAssets + 1) / (supply + 10^6)    (floor on redeem/convert, ceil on mint)
@@ -19,7 +21,17 @@ import {
   transfer,
   transferFrom,
 } from "./ledger.js";
-import { EvmRevert, min, mulDiv, type Rounding, UINT256_MAX } from "./math.js";
+import {
+  EvmRevert,
+  min,
+  mulDiv,
+  type Rounding,
+  sadd,
+  ssub,
+  toInt256Wrapping,
+  UINT256_MAX,
+  WAD,
+} from "./math.js";
 import type { ModelEvent } from "./result.js";
 import type { SystemState } from "./state.js";
 import { Action, normalizeAddress } from "./types.js";
@@ -36,6 +48,8 @@ export type PoolMarket = {
   /** False when the market tripped (the action was rolled back inside the market). */
   onPoolDeposit(assets: bigint): boolean;
   onPoolWithdraw(receiver: Address, assets: bigint): boolean;
+  /** Settlement: pays `receiver` the claim of `shares` of the snapshot supply; returns the assets. */
+  onPoolClaim(receiver: Address, shares: bigint): bigint;
 };
 
 /* VIEWS */
@@ -71,11 +85,35 @@ export function maxDeposit(market: Pick<PoolMarket, "allows">): bigint {
 }
 
 export function maxWithdraw(s: SystemState, market: PoolMarket, owner: Address): bigint {
-  return min(convertToAssets(s, market, balanceOf(s.shares, owner), "floor"), market.poolWithdrawable());
+  return min(convertToAssets(s, market, balanceOf(s.shares, owner), "floor"), withdrawable(s, market));
 }
 
 export function maxRedeem(s: SystemState, market: PoolMarket, owner: Address): bigint {
-  return min(balanceOf(s.shares, owner), convertToShares(s, market, market.poolWithdrawable(), "floor"));
+  return min(balanceOf(s.shares, owner), convertToShares(s, market, withdrawable(s, market), "floor"));
+}
+
+/** `outflowAvailable()`: what LPs may still take out in the current window (a lapsed window counts as new). */
+export function outflowAvailable(s: SystemState, market: Pick<PoolMarket, "poolEquity">): bigint {
+  const p = s.pool;
+  const fresh = s.now >= p.windowStart + p.outflowWindow;
+  const base = fresh ? totalAssets(market) : p.windowBase;
+  const net = fresh ? 0n : p.windowNet;
+  const room = ssub(toInt256Wrapping(mulDiv(base, p.maxOutflow, WAD, "floor")), net);
+  return room > 0n ? room : 0n;
+}
+
+/** `_withdrawable()`: the market's backing limit and the outflow limiter, whichever is lower. */
+function withdrawable(s: SystemState, market: PoolMarket): bigint {
+  return min(market.poolWithdrawable(), outflowAvailable(s, market));
+}
+
+/** `_rollWindow()`: starts a new limiter window when the last one has run out. */
+function rollWindow(s: SystemState, market: Pick<PoolMarket, "poolEquity">): void {
+  const p = s.pool;
+  if (s.now < p.windowStart + p.outflowWindow) return;
+  p.windowStart = s.now;
+  p.windowBase = totalAssets(market);
+  p.windowNet = 0n;
 }
 
 /* ENTRY POINTS (each runs inside one transaction: `s` is the transaction's working state) */
@@ -166,6 +204,8 @@ function enter(
   if (shares === 0n) throw new EvmRevert("PoolZeroShares");
   const equity = market.poolEquity();
   if (s.shares.totalSupply !== 0n && equity <= 0n) throw new EvmRevert("PoolInsolvent", [equity]);
+  // A new window's base is the equity before this deposit (kept even when the market then refuses it).
+  rollWindow(s, market);
   // OpenZeppelin SafeERC20 bubbles the token's own error.
   transferFrom(s.collateral, pool, caller, pool, assets);
   if (!market.onPoolDeposit(assets)) {
@@ -173,6 +213,8 @@ function enter(
     events.push(refused(caller, assets, shares));
     return false;
   }
+  // Inflows make room for outflows in the same window.
+  s.pool.windowNet = ssub(s.pool.windowNet, toInt256Wrapping(assets));
   mint(s.shares, receiver, shares);
   events.push({
     contract: "pool",
@@ -193,6 +235,9 @@ function exit(
   events: ModelEvent[],
 ): boolean {
   if (shares === 0n || assets === 0n) throw new EvmRevert("PoolZeroShares");
+  rollWindow(s, market);
+  const room = outflowAvailable(s, market);
+  if (assets > room) throw new EvmRevert("PoolOutflowLimit", [assets, room]);
   const spender = normalizeAddress(caller);
   const isOwner = spender === normalizeAddress(owner);
   if (!isOwner) {
@@ -204,6 +249,7 @@ function exit(
     return false;
   }
   if (!isOwner) spendAllowance(s.shares, owner, caller, shares);
+  s.pool.windowNet = sadd(s.pool.windowNet, toInt256Wrapping(assets));
   burn(s.shares, owner, shares);
   events.push({
     contract: "pool",
@@ -217,6 +263,25 @@ function exit(
     },
   });
   return true;
+}
+
+/** `claimSettlement(shares, receiver)`: burns the caller's shares, then the market pays their claim. */
+export function claimSettlement(
+  s: SystemState,
+  market: PoolMarket,
+  parameters: { caller: Address; receiver: Address; shares: bigint },
+  events: ModelEvent[],
+): bigint {
+  const { caller, receiver, shares } = parameters;
+  if (shares === 0n) throw new EvmRevert("PoolZeroShares");
+  burn(s.shares, caller, shares);
+  const assets = market.onPoolClaim(receiver, shares);
+  events.push({
+    contract: "pool",
+    name: "SettlementClaimed",
+    args: { owner: normalizeAddress(caller), receiver: normalizeAddress(receiver), shares, assets },
+  });
+  return assets;
 }
 
 function refused(caller: Address, assets: bigint, shares: bigint): ModelEvent {

@@ -3,7 +3,7 @@
  * an invariant broke (the transaction still succeeds and the market halts), or a revert named exactly as the
  * Solidity custom error, with its arguments as viem decodes them.
  */
-import type { Invariant } from "./types.js";
+import type { Invariant, OracleClass } from "./types.js";
 
 /** Every revert the model can predict. The name is the Solidity error's name (viem's `errorName`). */
 export type RevertName =
@@ -25,14 +25,25 @@ export type RevertName =
   | "MarketOnlyPool"
   | "MarketPoolAlreadySet"
   | "MarketPoolNotSet"
+  | "MarketOnlyGuardian"
+  | "MarketNotTighter"
+  | "MarketStepTooLarge"
+  | "MarketNotSettleable"
+  | "MarketSettlementPending"
+  | "MarketAlreadyClaimed"
+  | "MarketSettlementExhausted"
+  | "MarketTimelockTooShort"
   // IOracleGuard
   | "OracleGuardBadFeed"
   | "OracleGuardBadDecimals"
   | "OracleGuardBadParams"
   | "OracleGuardInitialReadingInvalid"
+  | "OracleGuardStepTooLarge"
   // ILiquidityPool, ERC-4626, ERC-20 (OpenZeppelin), Ownable
   | "PoolZeroShares"
   | "PoolInsolvent"
+  | "PoolBadParams"
+  | "PoolOutflowLimit"
   | "ERC4626ExceededMaxDeposit"
   | "ERC4626ExceededMaxMint"
   | "ERC4626ExceededMaxWithdraw"
@@ -49,6 +60,7 @@ export type RevertName =
   | "TransferFailed"
   | "MulWadFailed"
   | "DivWadFailed"
+  | "MulDivFailed"
   | "LnWadUndefined"
   // Solidity
   | "Panic";
@@ -57,15 +69,30 @@ export type RevertName =
 export type ModelEvent = {
   contract: "market" | "oracle" | "pool";
   name: string;
-  args: Record<string, bigint | number | string | boolean>;
+  args: Record<string, EventValue>;
 };
 
+/** An event argument: a scalar, or a struct (RiskParamsUpdated, Settled, …) as viem decodes it. */
+export type EventValue = bigint | number | string | boolean | { [field: string]: EventValue };
+
 /** The payload of `MarketInvariantBroken` / `InvariantViolated`. */
-export type InvariantTrip = { invariant: Invariant; expected: bigint; actual: bigint; action: `0x${string}` };
+export type InvariantTrip = {
+  kind: "invariant";
+  invariant: Invariant;
+  expected: bigint;
+  actual: bigint;
+  action: `0x${string}`;
+};
+
+/** `MarketBreakerTripped`: a risk-adding action read a non-Valid price; the market halted itself. */
+export type BreakerTrip = { kind: "breaker"; oracleClass: OracleClass; action: `0x${string}` };
+
+/** Why a guarded self-call was rolled back while its transaction succeeded. */
+export type Trip = InvariantTrip | BreakerTrip;
 
 export type ActionSuccess<effects> = { ok: true; tripped: false; effects: effects; events: ModelEvent[] };
 /** The transaction succeeded but the market rolled the action back and halted itself. */
-export type ActionTripped = { ok: true; tripped: true; trip: InvariantTrip; events: ModelEvent[] };
+export type ActionTripped = { ok: true; tripped: true; trip: Trip; events: ModelEvent[] };
 export type ActionReverted = { ok: false; error: RevertName; args: readonly unknown[] };
 
 export type ActionResult<effects> = ActionSuccess<effects> | ActionTripped | ActionReverted;

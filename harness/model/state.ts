@@ -1,19 +1,26 @@
 /**
- * The whole modelled system's state: the market's storage, the oracle guard's, the feeds', the collateral
- * token's and the LP share token's. Plain data (Maps and bigints), so a transaction can run on a clone and be
- * committed or dropped whole, as the EVM does.
+ * The whole modelled system's state: the market's storage, the oracle guard's, the pool's limiter, the
+ * feeds', the collateral token's and the LP share token's. Plain data (Maps, Sets and bigints), so a
+ * transaction can run on a clone and be committed or dropped whole, as the EVM does.
  */
 import type { Address } from "viem";
 import type { Ledger } from "./ledger.js";
 import type { OracleFeeds, OracleState } from "./oracle.js";
-import type { Aggregates, MarginAccount, Mode, RiskParams } from "./types.js";
+import type {
+  Aggregates,
+  MarginAccount,
+  Mode,
+  RiskParams,
+  SafetyParams,
+  SettlementSnapshot,
+} from "./types.js";
 
 export type SystemAddresses = {
   market: Address;
   pool: Address;
   collateral: Address;
   oracle: Address;
-  /** The owner of the market and the guard. */
+  /** The owner of the market (a dev account, or the TimelockController in a deployed system). */
   owner: Address;
 };
 
@@ -26,21 +33,50 @@ export type MarketStorage = {
   risk: RiskParams;
   agg: Aggregates;
   accounts: Map<Address, MarginAccount>;
+  guardian: Address;
+  safety: SafetyParams;
+  haltedAt: bigint;
+  /** HaltFlag bits. */
+  haltFlags: number;
+  /** `_resumeMode`, `_validStreak` (uint8), `_streakRound`, `_breakerAt`: the breaker's reset state. */
+  resumeMode: Mode;
+  validStreak: number;
+  streakRound: bigint;
+  breakerAt: bigint;
+  settlement: SettlementSnapshot;
+  settlementPaid: bigint;
+  /** `claimed[account]` (lower-case addresses). */
+  claimed: Set<Address>;
+};
+
+/** LiquidityPool's own storage beyond its ERC-20 shares: the outflow limiter. */
+export type PoolStorage = {
+  outflowWindow: bigint;
+  maxOutflow: bigint;
+  windowStart: bigint;
+  windowBase: bigint;
+  windowNet: bigint;
 };
 
 export type SystemState = {
   /** block.timestamp of the transaction being modelled (and of views). */
   now: bigint;
   addresses: SystemAddresses;
+  /**
+   * `getMinDelay()` of the market's owner when it is a TimelockController, else null (the exit-window check
+   * of setSafetyParams is skipped for an owner that is not a timelock).
+   */
+  ownerMinDelay: bigint | null;
   market: MarketStorage;
   oracle: OracleState;
+  pool: PoolStorage;
   feeds: OracleFeeds;
   collateral: Ledger;
   /** The LiquidityPool's ERC-20 shares. */
   shares: Ledger;
 };
 
-/** A deep copy (Maps, nested objects and bigints included). */
+/** A deep copy (Maps, Sets, nested objects and bigints included). */
 export function cloneState(state: SystemState): SystemState {
   return structuredClone(state);
 }

@@ -21,6 +21,24 @@ export const Action = {
 } as const;
 export type Action = (typeof Action)[keyof typeof Action];
 
+/** src/interfaces/IMarket.sol `Cause` (why a market changed mode: `ModeChanged`'s third argument). */
+export const Cause = {
+  Governance: 0,
+  Guardian: 1,
+  InvariantViolated: 2,
+  OracleBreaker: 3,
+  BreakerReset: 4,
+  InsuranceBelowFloor: 5,
+  LossSocialised: 6,
+  PoolBelowBacking: 7,
+  PoolCannotPay: 8,
+  HaltedTooLong: 9,
+} as const;
+export type Cause = (typeof Cause)[keyof typeof Cause];
+
+/** Market.sol's `haltFlags` bits: why a market is Halted. Only the breaker's bit clears itself. */
+export const HaltFlag = { Breaker: 1, Invariant: 2, Insolvent: 4, Guardian: 8 } as const;
+
 /** src/interfaces/IMarket.sol `Invariant` (the market's own checks, in the order it runs them). */
 export const Invariant = { TokenConservation: 0, OpenInterest: 1, PoolCash: 2, NoNegativeMargin: 3 } as const;
 export type Invariant = (typeof Invariant)[keyof typeof Invariant];
@@ -54,6 +72,55 @@ export type RiskParams = {
   skewScale: bigint;
   maxOpenInterest: bigint;
 };
+
+/** IMarket `SafetyParams` (uint8/uint32 fields: number, wider ones bigint). Fractions are WAD. */
+export type SafetyParams = {
+  insuranceFloor: bigint;
+  maxHaltDuration: number;
+  settlementWindow: number;
+  breakerCooldown: number;
+  breakerValidReadings: number;
+  cautiousImMultiplier: bigint;
+  cautiousOiFactor: bigint;
+  warningBand: bigint;
+};
+
+/** IMarket `SettlementSnapshot`: written once by `settle()`, the last four fields at finalisation. */
+export type SettlementSnapshot = {
+  price: bigint;
+  fundingIndex: bigint;
+  longOpenInterest: bigint;
+  shortOpenInterest: bigint;
+  insurance: bigint;
+  poolEquity: bigint;
+  assets: bigint;
+  idleMargin: bigint;
+  traderEquity: bigint;
+  poolShareSupply: bigint;
+  settledAt: bigint;
+  deficit: bigint;
+  traderRatio: bigint;
+  lpAssets: bigint;
+  finalised: boolean;
+};
+
+export const emptySettlement = (): SettlementSnapshot => ({
+  price: 0n,
+  fundingIndex: 0n,
+  longOpenInterest: 0n,
+  shortOpenInterest: 0n,
+  insurance: 0n,
+  poolEquity: 0n,
+  assets: 0n,
+  idleMargin: 0n,
+  traderEquity: 0n,
+  poolShareSupply: 0n,
+  settledAt: 0n,
+  deficit: 0n,
+  traderRatio: 0n,
+  lpAssets: 0n,
+  finalised: false,
+});
 
 /** IOracleGuard `OracleParams` (uint32 fields: number, uint64 fields: bigint). */
 export type OracleParams = {
@@ -90,6 +157,7 @@ export type Aggregates = {
   insurance: bigint;
   fundingIndex: bigint;
   lastFundingTime: bigint;
+  idleMargin: bigint;
 };
 
 /** src/Lens.sol `MarketView`. */
@@ -98,6 +166,9 @@ export type MarketView = {
   pool: Address;
   collateral: Address;
   mode: Mode;
+  haltFlags: number;
+  haltedAt: bigint;
+  guardian: Address;
   oracleClass: OracleClass;
   price: bigint;
   priceUpdatedAt: bigint;
@@ -108,10 +179,12 @@ export type MarketView = {
   fundingIndexNow: bigint;
   poolEquity: bigint;
   poolWithdrawable: bigint;
+  poolOutflowAvailable: bigint;
   collateralBalance: bigint;
   poolShareSupply: bigint;
   risk: RiskParams;
   agg: Aggregates;
+  settlement: SettlementSnapshot;
   blockNumber: bigint;
   timestamp: bigint;
 };

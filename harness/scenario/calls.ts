@@ -1,9 +1,8 @@
 // Every protocol call a command can make, as a Planned pair: the model action and the encoded transaction.
 import { type Address, encodeFunctionData, formatUnits } from "viem";
 import { liquidityPoolAbi, marketAbi, mockAggregatorAbi, mockErc20Abi } from "../generated/abis.js";
+import { enumName, Mode, type RiskParams } from "../model/types.js";
 import type { FeedName } from "./model/port.js";
-import type { Mode, RiskParams } from "./model/types.js";
-import { modeNames } from "./model/types.js";
 import { type Planned, request } from "./step.js";
 import type { World } from "./world/world.js";
 
@@ -185,7 +184,7 @@ export const governanceData = {
   settle: () => encodeFunctionData({ abi: marketAbi, functionName: "settle" }),
 };
 
-export const modeName = (mode: number): string => modeNames[mode] ?? String(mode);
+export const modeName = (mode: number): string => enumName(Mode, mode);
 
 function feedAddress(w: World, feed: FeedName): Address {
   return feed === "primary" ? w.system.addresses.primaryFeed : w.system.addresses.secondaryFeed;

@@ -1,11 +1,12 @@
 import * as fc from "fast-check";
 import type { ChainClients } from "../chain/clients.js";
+import { MarketModel } from "../model/market.js";
+import type { SystemState } from "../model/state.js";
 import type { System } from "../system/system.js";
-import type { JsonValue, ScenarioHarness, ScenarioKind } from "./contract.js";
 import type { CommandSpec } from "./commands/base.js";
 import { commandSpecs, rebuildCommand } from "./commands/registry.js";
-import { LeanModel } from "./model/leanModel.js";
-import type { ModelState } from "./model/types.js";
+import type { JsonValue, ScenarioHarness, ScenarioKind } from "./contract.js";
+import { ModelAdapter } from "./model/adapter.js";
 import type { ScenarioCommand, ScenarioModel } from "./step.js";
 import { weights } from "./weights.js";
 import { createWorld, type World } from "./world/world.js";
@@ -34,7 +35,7 @@ export async function createScenarioHarness(
 ): Promise<ScenarioHarnessReturnType> {
   const baseline = await createWorld(parameters);
   const { world } = baseline;
-  const modelState: ModelState = baseline.modelState;
+  const modelState: SystemState = baseline.modelState;
   return {
     world,
     commands: (kind: ScenarioKind, maxCommands: number, replayPath?: string) =>
@@ -42,7 +43,8 @@ export async function createScenarioHarness(
     rebuild: (name: string, args: Record<string, JsonValue>) => rebuildCommand(name, args),
     async setup() {
       await baseline.reset();
-      const model: ScenarioModel = { port: new LeanModel(structuredClone(modelState)), actors: world.actors };
+      const port = new ModelAdapter(new MarketModel(structuredClone(modelState)));
+      const model: ScenarioModel = { port, actors: world.actors };
       return { model, real: world };
     },
     trace: (real: World) => real.steps,

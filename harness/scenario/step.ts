@@ -1,13 +1,13 @@
 import type { Address } from "viem";
 import { type ExitAttempt, emptyFacts, type StepFacts } from "../invariants/facts.js";
 import { checkModelEquality } from "../invariants/modelEquality.js";
-import { checkProtocolInvariants } from "../invariants/protocol.js";
 import { checkUserPromises } from "../invariants/promises.js";
+import { checkProtocolInvariants } from "../invariants/protocol.js";
 import { violate } from "../invariants/violation.js";
+import { enumName, Mode, OracleClass } from "../model/types.js";
 import { type ChainSnapshot, readSnapshot } from "../system/system.js";
 import type { JsonValue, NamedCommand } from "./contract.js";
 import type { ModelAction, ModelPort, Outcome } from "./model/port.js";
-import { modeNames, oracleClassNames } from "./model/types.js";
 import type { Actors } from "./world/actors.js";
 import { type ChainResult, send, sendBlock, type TxRequest } from "./world/exec.js";
 import { addTo, type Ghosts } from "./world/ghosts.js";
@@ -21,8 +21,6 @@ export type ScenarioCommand = NamedCommand<ScenarioModel, World>;
 export type Planned = {
   action: ModelAction;
   request: TxRequest;
-  /** How the chain reports this model outcome when the call is wrapped (a Safe turns reverts into GS013). */
-  wrap?: ((expected: Outcome) => Outcome) | undefined;
 };
 
 export type Acted = { expected: Outcome; actual: ChainResult };
@@ -108,7 +106,7 @@ export class Step {
     if (raw.riskAddingAnomaly !== undefined) {
       this.facts.anomalies.push({ action: planned.request.label, oracleClass: raw.riskAddingAnomaly });
     }
-    return { expected: planned.wrap ? planned.wrap(raw) : raw, exit };
+    return { expected: raw, exit };
   }
 
   private settle(planned: Planned, prediction: Prediction, actual: ChainResult): Acted {
@@ -206,14 +204,14 @@ function describe(o: Outcome | ChainResult): Record<string, JsonValue> {
     case "reverted":
       return { status: "reverted", error: o.error, args: (o.args ?? []).map(String) };
     case "tripped":
-      return { status: "tripped", oracleClass: oracleClassNames[o.oracleClass] ?? o.oracleClass };
+      return { status: "tripped", oracleClass: enumName(OracleClass, o.oracleClass) };
     case "invariant":
       return { status: "invariant", invariant: o.invariant };
   }
 }
 
 function observe(w: World, snapshot: ChainSnapshot): void {
-  w.modesSeen.add(modeNames[snapshot.market.mode] ?? String(snapshot.market.mode));
+  w.modesSeen.add(enumName(Mode, snapshot.market.mode));
   for (const a of snapshot.accounts) {
     if (a.state.size === 0n || a.maintenanceRequired === 0n) continue;
     const health = Number((a.equity * 10_000n) / a.maintenanceRequired) / 10_000;

@@ -1,5 +1,5 @@
-import type { ScenarioKind } from "./contract.js";
 import type { CommandName } from "./commands/registry.js";
+import type { ScenarioKind } from "./contract.js";
 
 /**
  * How often each command is drawn per scenario kind (relative weights; 0 or absent: never).

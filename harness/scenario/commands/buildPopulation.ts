@@ -1,6 +1,6 @@
 import * as fc from "fast-check";
+import { Mode } from "../../model/types.js";
 import { calls } from "../calls.js";
-import { Mode } from "../model/types.js";
 import type { ScenarioModel, Step } from "../step.js";
 import { actorArg, resolve, traderRefs } from "./actorRef.js";
 import { entries, int, oneOf } from "./args.js";

@@ -1,6 +1,6 @@
 import * as fc from "fast-check";
+import { Mode } from "../../model/types.js";
 import { calls } from "../calls.js";
-import { Mode } from "../model/types.js";
 import type { ScenarioModel, Step } from "../step.js";
 import { actorArg, marginRefs, pick, resolve } from "./actorRef.js";
 import { Command, type CommandSpec } from "./base.js";

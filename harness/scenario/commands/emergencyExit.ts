@@ -1,6 +1,6 @@
 import * as fc from "fast-check";
+import { Mode } from "../../model/types.js";
 import { calls } from "../calls.js";
-import { Mode } from "../model/types.js";
 import type { ScenarioModel, Step } from "../step.js";
 import { warp } from "../world/exec.js";
 import { actorArg, keeperRefs, marginRefs, pick, resolve } from "./actorRef.js";
@@ -29,7 +29,7 @@ export class EmergencyExitCommand extends Command<Args> {
       await step.act(calls.withdraw(w, actor, m.port.account(actor).margin));
       return;
     }
-    const opensAt = m.port.haltedAt() + m.port.safety().maxHaltDuration;
+    const opensAt = m.port.haltedAt() + BigInt(m.port.safety().maxHaltDuration);
     if (w.clock.next() < opensAt) await warp(w, opensAt - w.clock.latest);
     await step.act(calls.settle(w, actor));
   }

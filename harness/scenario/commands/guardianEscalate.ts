@@ -1,7 +1,7 @@
 import * as fc from "fast-check";
+import { type Mode, Mode as Modes } from "../../model/types.js";
 import { governanceData, modeName } from "../calls.js";
 import { safeTransaction } from "../governance.js";
-import { type Mode, Mode as Modes } from "../model/types.js";
 import type { ScenarioModel, Step } from "../step.js";
 import { int, pair } from "./args.js";
 import { Command, type CommandSpec } from "./base.js";

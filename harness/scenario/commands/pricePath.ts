@@ -1,11 +1,11 @@
+import * as fc from "fast-check";
 import type { Address } from "viem";
-import { calls } from "../calls.js";
 import { noiseArb, pricePathArb } from "../arbitraries/pricePath.js";
+import { calls } from "../calls.js";
 import type { Planned, Step } from "../step.js";
 import { int, ints, oneOf } from "./args.js";
 import { Command, type CommandSpec } from "./base.js";
 import { moved } from "./sizing.js";
-import * as fc from "fast-check";
 
 type Args = { regime: string; moves: number[]; noiseBps: number };
 

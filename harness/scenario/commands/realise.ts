@@ -1,7 +1,7 @@
 import * as fc from "fast-check";
 import type { Address } from "viem";
+import { Mode } from "../../model/types.js";
 import { calls } from "../calls.js";
-import { Mode } from "../model/types.js";
 import type { ScenarioModel, Step } from "../step.js";
 import { actorArg, keeperRefs, pick, resolve, tradingRefs } from "./actorRef.js";
 import { Command, type CommandSpec } from "./base.js";

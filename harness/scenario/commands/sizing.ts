@@ -1,7 +1,7 @@
 import type { Address } from "viem";
-import { WAD } from "../model/math.js";
+import { WAD } from "../../model/math.js";
+import { Mode } from "../../model/types.js";
 import type { ModelPort } from "../model/port.js";
-import { Mode } from "../model/types.js";
 
 const VALUE_DIVISOR = 10n ** 30n;
 /** The smallest position a command opens when the sizing rounds to nothing (0.001 units). */

@@ -1,9 +1,9 @@
 import * as fc from "fast-check";
 import type { Address } from "viem";
+import { type Mode, Mode as Modes, type RiskParams } from "../../model/types.js";
 import { governanceData, modeName } from "../calls.js";
 import { executeOnTimelock, scheduleThroughSafe, timelockOperation } from "../governance.js";
 import type { ModelAction } from "../model/port.js";
-import { type Mode, Mode as Modes, type RiskParams } from "../model/types.js";
 import type { ScenarioModel, Step } from "../step.js";
 import { warp } from "../world/exec.js";
 import { actorArg, keeperRefs, pick, resolve } from "./actorRef.js";

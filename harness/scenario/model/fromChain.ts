@@ -1,6 +1,10 @@
 import type { Address } from "viem";
+import type { MockAggregatorState } from "../../model/feeds.js";
+import { MarketModel } from "../../model/market.js";
+import type { SystemState } from "../../model/state.js";
+import { type Mode, normalizeAddress, zeroAddress } from "../../model/types.js";
 import type { System } from "../../system/system.js";
-import { emptySettlement, type FeedState, type Mode, type ModelState } from "./types.js";
+import { timelockAbi } from "../world/governanceAbis.js";
 
 export type ModelFromChainParameters = {
   system: System;
@@ -10,26 +14,29 @@ export type ModelFromChainParameters = {
 };
 
 /**
- * The model's starting point: the configuration of a freshly deployed system (parameters, the guard's
- * first reading, the feeds' first rounds), read once. From there on the model predicts every change
- * itself; this must run before any trading, LP or pool action (the pool's limiter window is assumed
- * untouched, as it is right after deployment).
+ * harness/model's MarketModel of a freshly deployed system, read from the chain once: the parameters, the
+ * guard's first reading, the feeds' rounds, the governance addresses and the tracked balances. From there on
+ * the model predicts every change itself. The market's and the pool's internal state that no view exposes
+ * (the breaker's streak, the limiter's window) is zero right after deployment, so this must run before any
+ * trading, LP or pool action.
  */
-export async function modelStateFromChain(parameters: ModelFromChainParameters): Promise<ModelState> {
+export async function modelFromChain(parameters: ModelFromChainParameters): Promise<MarketModel> {
   const { system, accounts, timestamp } = parameters;
   const { market, oracle, pool, collateral } = system;
   const a = system.addresses;
-  const [risk, safety, agg, mode, guardian, owner, haltFlags, haltedAt, settlement] = await Promise.all([
-    market.read.riskParams(),
-    market.read.safetyParams(),
-    market.read.aggregates(),
-    market.read.mode(),
-    market.read.guardian(),
-    market.read.owner(),
-    market.read.haltFlags(),
-    market.read.haltedAt(),
-    market.read.settlement(),
-  ]);
+  const [risk, safety, agg, mode, guardian, owner, haltFlags, haltedAt, settlement, settlementPaid] =
+    await Promise.all([
+      market.read.riskParams(),
+      market.read.safetyParams(),
+      market.read.aggregates(),
+      market.read.mode(),
+      market.read.guardian(),
+      market.read.owner(),
+      market.read.haltFlags(),
+      market.read.haltedAt(),
+      market.read.settlement(),
+      market.read.settlementPaid(),
+    ]);
   const [params, [lastGoodPrice, lastGoodAt], lastRoundId, variance, [im, mm], minAnswer, maxAnswer] =
     await Promise.all([
       oracle.read.params(),
@@ -40,35 +47,69 @@ export async function modelStateFromChain(parameters: ModelFromChainParameters):
       oracle.read.minAnswer(),
       oracle.read.maxAnswer(),
     ]);
-  const [supply, outflowWindow, maxOutflow] = await Promise.all([
+  const [oracleOwner, sequencer, secondary, decimals] = await Promise.all([
+    oracle.read.owner(),
+    oracle.read.sequencerUptime(),
+    oracle.read.secondary(),
+    collateral.read.decimals(),
+  ]);
+  const [supply, outflowWindow, maxOutflow, poolAllowance, tokenSupply] = await Promise.all([
     pool.read.totalSupply(),
     pool.read.outflowWindow(),
     pool.read.maxOutflow(),
+    collateral.read.allowance([a.pool, a.market]),
+    collateral.read.totalSupply(),
   ]);
   if (supply !== 0n || agg.totalMargin !== 0n || settlement.settledAt !== 0n) {
-    throw new Error(
-      "modelStateFromChain: the system is not fresh (the model must start right after deployment)",
-    );
+    throw new Error("modelFromChain: the system is not fresh (the model must start right after deployment)");
   }
-  const tracked = [...accounts, a.market, a.pool];
+  const ownerMinDelay = await minDelayOf(system, owner);
+  const tracked = [...new Set([...accounts, a.market, a.pool].map(normalizeAddress))];
   const balances = await Promise.all(tracked.map((account) => collateral.read.balanceOf([account])));
+  const [primaryFeed, secondaryFeed] = await Promise.all([
+    feedState(system.primaryFeed),
+    feedState(system.secondaryFeed),
+  ]);
+  const scale = (feed: MockAggregatorState) => 10n ** BigInt(18 - feed.decimals);
 
-  return {
-    addresses: { market: a.market, pool: a.pool, guardian, timelock: owner },
+  const state: SystemState = {
     now: timestamp,
-    primary: await feedState(system.primaryFeed),
-    secondary: await feedState(system.secondaryFeed),
-    guard: {
-      params: {
-        ...params,
-        maxAge: BigInt(params.maxAge),
-        secondaryMaxAge: BigInt(params.secondaryMaxAge),
-        sequencerGracePeriod: BigInt(params.sequencerGracePeriod),
-        jumpResetAfter: BigInt(params.jumpResetAfter),
-        liquidationHorizon: BigInt(params.liquidationHorizon),
-      },
+    addresses: {
+      market: normalizeAddress(a.market),
+      pool: normalizeAddress(a.pool),
+      collateral: normalizeAddress(a.collateral),
+      oracle: normalizeAddress(a.oracle),
+      owner: normalizeAddress(owner),
+    },
+    ownerMinDelay,
+    market: {
+      valueDivisor: 10n ** BigInt(36 - decimals),
+      pool: normalizeAddress(await market.read.pool()),
+      mode: mode as Mode,
+      risk: { ...risk },
+      agg: { ...agg },
+      accounts: new Map(),
+      guardian: normalizeAddress(guardian),
+      safety: { ...safety },
+      haltedAt,
+      haltFlags,
+      resumeMode: 0,
+      validStreak: 0,
+      streakRound: 0n,
+      breakerAt: 0n,
+      settlement: { ...settlement },
+      settlementPaid,
+      claimed: new Set(),
+    },
+    oracle: {
+      owner: normalizeAddress(oracleOwner),
+      primaryScale: scale(primaryFeed),
+      secondaryScale: secondary === zeroAddress ? 0n : scale(secondaryFeed),
+      hasSecondary: normalizeAddress(secondary) !== zeroAddress,
+      hasSequencer: normalizeAddress(sequencer) !== zeroAddress,
       minAnswer,
       maxAnswer,
+      params: { ...params },
       lastGoodPrice,
       lastGoodAt,
       lastRoundId: BigInt(lastRoundId),
@@ -76,60 +117,53 @@ export async function modelStateFromChain(parameters: ModelFromChainParameters):
       initialMargin: im,
       maintenanceMargin: mm,
     },
-    market: {
-      mode: mode as Mode,
-      haltFlags,
-      haltedAt,
-      resumeMode: 0,
-      validStreak: 0n,
-      streakRound: 0n,
-      breakerAt: 0n,
-      risk: { ...risk },
-      safety: {
-        ...safety,
-        maxHaltDuration: BigInt(safety.maxHaltDuration),
-        settlementWindow: BigInt(safety.settlementWindow),
-        breakerCooldown: BigInt(safety.breakerCooldown),
-        breakerValidReadings: BigInt(safety.breakerValidReadings),
-      },
-      agg: { ...agg },
-      accounts: new Map(),
-      settlement: emptySettlement(),
-      settlementPaid: 0n,
-      claimed: new Set(),
+    pool: { outflowWindow, maxOutflow, windowStart: 0n, windowBase: 0n, windowNet: 0n },
+    feeds: { primary: primaryFeed, secondary: secondaryFeed, sequencer: null },
+    collateral: {
+      balances: new Map(tracked.map((account, i) => [account, balances[i] ?? 0n])),
+      allowances: new Map([
+        [normalizeAddress(a.pool), new Map([[normalizeAddress(a.market), poolAllowance]])],
+      ]),
+      totalSupply: tokenSupply,
     },
-    pool: {
-      supply,
-      shares: new Map(),
-      windowStart: 0n,
-      windowBase: 0n,
-      windowNet: 0n,
-      outflowWindow,
-      maxOutflow,
-    },
-    tokens: new Map(tracked.map((account, i) => [account, balances[i] ?? 0n])),
+    shares: { balances: new Map(), allowances: new Map(), totalSupply: 0n },
   };
+  return new MarketModel(state);
 }
 
-async function feedState(feed: System["primaryFeed"]): Promise<FeedState> {
-  const [decimals, latestRound, reportedOverride, minAnswer, maxAnswer] = await Promise.all([
+/** The TimelockController's delay, or null when the owner is not one (no code, or no such function). */
+async function minDelayOf(system: System, owner: Address): Promise<bigint | null> {
+  try {
+    return await system.clients.publicClient.readContract({
+      address: owner,
+      abi: timelockAbi,
+      functionName: "getMinDelay",
+    });
+  } catch {
+    return null;
+  }
+}
+
+async function feedState(feed: System["primaryFeed"]): Promise<MockAggregatorState> {
+  const [decimals, latestRound, reportedRoundOverride, minAnswer, maxAnswer] = await Promise.all([
     feed.read.decimals(),
     feed.read.latestRound(),
     feed.read.reportedRoundOverride(),
     feed.read.minAnswer(),
     feed.read.maxAnswer(),
   ]);
-  const rounds = new Map<bigint, { answer: bigint; updatedAt: bigint }>();
+  const rounds: MockAggregatorState["rounds"] = new Map();
   for (let id = 1n; id <= latestRound; id++) {
-    const [answer, , updatedAt] = await feed.read.rounds([id]);
-    rounds.set(id, { answer, updatedAt });
+    const [answer, startedAt, updatedAt] = await feed.read.rounds([id]);
+    rounds.set(id, { answer, startedAt, updatedAt });
   }
   return {
-    scale: 10n ** BigInt(18 - decimals),
-    latestRound: BigInt(latestRound),
-    reportedOverride: BigInt(reportedOverride),
-    rounds,
+    decimals,
     minAnswer,
     maxAnswer,
+    latestRound: BigInt(latestRound),
+    reportedRoundOverride: BigInt(reportedRoundOverride),
+    rounds,
+    reverts: false,
   };
 }

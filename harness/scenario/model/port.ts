@@ -1,18 +1,19 @@
 import type { Address } from "viem";
+import type { FeedName } from "../../model/market.js";
 import type {
-  Aggregates,
   MarginAccount,
   Mode,
   OracleClass,
   RiskParams,
   SafetyParams,
-  SettlementSnapshot,
-} from "./types.js";
+  Snapshot,
+} from "../../model/types.js";
+
+export type { FeedName } from "../../model/market.js";
 
 /**
- * The seam between the scenario layer and whatever reference model it compares the chain against.
- * Today that is the lean port in leanModel.ts; when the full bigint model lands in harness/model/,
- * an adapter implementing this interface replaces it and nothing else in harness/scenario changes.
+ * The seam between the scenario layer and the reference model it compares the chain against: harness/model's
+ * MarketModel, behind the adapter in adapter.ts. Commands, the step pipeline and the world speak only this.
  */
 export interface ModelPort {
   /** Timestamp of the latest block the model knows of (views are taken there). */
@@ -21,14 +22,11 @@ export interface ModelPort {
   advanceTo(timestamp: bigint): void;
   /** Predicts one transaction mined at `timestamp`; applies its effects unless it reverts. */
   apply(action: ModelAction, timestamp: bigint): Outcome;
-  /** What the Lens would answer at `now` for these accounts. */
+  /** What the Lens would answer at `now` for these accounts (its block number aside). */
   view(accounts: readonly Address[]): ModelView;
-  /** An independent copy (used to look ahead without committing). */
-  fork(): ModelPort;
 
   // Queries for command preconditions and argument sizing.
   mode(): Mode;
-  haltFlags(): number;
   haltedAt(): bigint;
   account(account: Address): MarginAccount;
   health(account: Address): AccountHealth;
@@ -37,18 +35,10 @@ export interface ModelPort {
   /** What the feed reports now (override-aware), and the answer of its latest pushed round. */
   feed(which: FeedName): FeedView;
   lpShares(account: Address): bigint;
-  wallet(account: Address): bigint;
-  aggregates(): Aggregates;
   risk(): RiskParams;
   safety(): SafetyParams;
-  settlement(): SettlementSnapshot;
   claimed(account: Address): boolean;
-  settlementPaid(): bigint;
-  /** The class a reading taken now (at `timestamp`) would get. */
-  peekClass(timestamp: bigint): OracleClass;
 }
-
-export type FeedName = "primary" | "secondary";
 
 export type FeedView = {
   answer: bigint;
@@ -91,12 +81,13 @@ export type ModelAction =
   | { kind: "feedReportedRound"; feed: FeedName; roundId: bigint }
   | { kind: "feedBounds"; feed: FeedName; minAnswer: bigint; maxAnswer: bigint }
   | { kind: "mint"; to: Address; amount: bigint }
+  | { kind: "approve"; owner: Address; spender: Address; amount: bigint }
   /** A mined transaction that touches nothing modelled (a Safe approval, a timelock schedule). */
   | { kind: "noop" };
 
 /** What a transaction did, in terms both the model and the chain can report. */
 export type Outcome = (
-  | { status: "ok"; value?: bigint | undefined }
+  | { status: "ok" }
   | { status: "reverted"; error: string; args?: readonly unknown[] | undefined }
   | { status: "tripped"; oracleClass: OracleClass }
   | { status: "invariant"; invariant: number }
@@ -105,39 +96,5 @@ export type Outcome = (
   riskAddingAnomaly?: OracleClass | undefined;
 };
 
-/** The model's answer to a Lens snapshot: the same field names, so the two can be diffed path by path. */
-export type ModelView = {
-  market: {
-    mode: number;
-    haltFlags: number;
-    haltedAt: bigint;
-    oracleClass: number;
-    price: bigint;
-    priceUpdatedAt: bigint;
-    initialMargin: bigint;
-    maintenanceMargin: bigint;
-    variance: bigint;
-    fundingRate: bigint;
-    fundingIndexNow: bigint;
-    poolEquity: bigint;
-    poolWithdrawable: bigint;
-    poolOutflowAvailable: bigint;
-    collateralBalance: bigint;
-    poolShareSupply: bigint;
-    risk: RiskParams;
-    agg: Aggregates;
-    settlement: SettlementSnapshot;
-    timestamp: bigint;
-  };
-  accounts: {
-    account: Address;
-    state: MarginAccount;
-    equity: bigint;
-    initialRequired: bigint;
-    maintenanceRequired: bigint;
-    notional: bigint;
-    liquidatable: boolean;
-    walletBalance: bigint;
-    lpShares: bigint;
-  }[];
-};
+/** The model's answer to a Lens snapshot: harness/model's `Snapshot`, the Lens's own shape. */
+export type ModelView = Snapshot;

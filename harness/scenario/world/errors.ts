@@ -1,4 +1,4 @@
-import { type Abi, type Hex, decodeErrorResult, parseAbi } from "viem";
+import { type Abi, decodeErrorResult, type Hex, parseAbi } from "viem";
 import {
   liquidityPoolAbi,
   marketAbi,

@@ -3,7 +3,7 @@ import { mine, setAutomine } from "../../chain/mining.js";
 import { waitForReceipts } from "../../chain/sendAndWait.js";
 import { increaseTime } from "../../chain/time.js";
 import { marketAbi } from "../../generated/abis.js";
-import type { OracleClass } from "../model/types.js";
+import type { OracleClass } from "../../model/types.js";
 import { decodeRevert } from "./errors.js";
 import type { World } from "./world.js";
 

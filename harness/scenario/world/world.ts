@@ -2,12 +2,12 @@ import { type Address, encodeFunctionData, getAddress, maxUint256 } from "viem";
 import type { ChainClients } from "../../chain/clients.js";
 import { type Baseline, takeBaseline } from "../../chain/snapshots.js";
 import { liquidityPoolAbi, marketAbi, mockErc20Abi } from "../../generated/abis.js";
+import type { SystemState } from "../../model/state.js";
 import type { System } from "../../system/system.js";
 import type { StepRecord } from "../contract.js";
-import { modelStateFromChain } from "../model/fromChain.js";
-import { LeanModel } from "../model/leanModel.js";
+import { ModelAdapter } from "../model/adapter.js";
+import { modelFromChain } from "../model/fromChain.js";
 import type { ModelAction, Outcome } from "../model/port.js";
-import type { ModelState } from "../model/types.js";
 import { type Actors, assignActors } from "./actors.js";
 import { Clock } from "./clock.js";
 import { type ChainResult, send, sendBlock, type TxRequest } from "./exec.js";
@@ -50,7 +50,7 @@ export type World = {
 export type WorldBaseline = {
   world: World;
   /** The model's state at the baseline; every run starts from a copy. */
-  modelState: ModelState;
+  modelState: SystemState;
   /** Puts the chain and the world back at the baseline (the model is the caller's: copy modelState). */
   reset(): Promise<void>;
 };
@@ -86,8 +86,8 @@ export async function createWorld(parameters: {
     keepers: undefined as unknown as ScenarioKeepers,
   };
   world.keepers = createScenarioKeepers(world);
-  const model = new LeanModel(
-    await modelStateFromChain({
+  const model = new ModelAdapter(
+    await modelFromChain({
       system,
       accounts: [actors.operator, ...actors.accounts],
       timestamp: latest.timestamp,
@@ -96,7 +96,7 @@ export async function createWorld(parameters: {
   await fund(world, model);
 
   const baseline: Baseline = await takeBaseline(clients, { label: "scenario baseline" });
-  const modelState = structuredClone(model.state) as ModelState;
+  const modelState = structuredClone(model.model.state);
   const clock = world.clock.copy();
   const ghosts = copyGhosts(world.ghosts);
   return {
@@ -115,7 +115,7 @@ export async function createWorld(parameters: {
   };
 }
 
-async function fund(w: World, model: LeanModel): Promise<void> {
+async function fund(w: World, model: ModelAdapter): Promise<void> {
   const { actors, system } = w;
   const a = system.addresses;
   const token = a.collateral;
@@ -140,7 +140,7 @@ async function fund(w: World, model: LeanModel): Promise<void> {
   for (const account of [actors.operator, ...actors.accounts]) {
     for (const spender of [a.market, a.pool]) {
       block.push({
-        action: { kind: "noop" },
+        action: { kind: "approve", owner: account, spender, amount: maxUint256 },
         request: tx(
           account,
           token,
@@ -195,7 +195,7 @@ function tx(from: Address, to: Address, data: `0x${string}`): TxRequest {
 }
 
 /** Funding must simply work: any revert or model disagreement here is a broken setup, not a finding. */
-async function expectAll(w: World, model: LeanModel, planned: Planned[]): Promise<void> {
+async function expectAll(w: World, model: ModelAdapter, planned: Planned[]): Promise<void> {
   const ts = w.clock.next();
   const expected: Outcome[] = planned.map((p) => model.apply(p.action, ts));
   const [only] = planned;
