@@ -427,7 +427,8 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
             return;
         }
         uint80 round = oracle.lastRoundId();
-        if (round > _streakRound) (_streakRound, _validStreak) = (round, _validStreak + 1);
+        // The streak saturates: refreshes during the cooldown must never overflow it into a revert.
+        if (round > _streakRound && _validStreak < type(uint8).max) (_streakRound, _validStreak) = (round, _validStreak + 1);
         if (_validStreak < _safety.breakerValidReadings || block.timestamp < _breakerAt + _safety.breakerCooldown) {
             return;
         }

@@ -244,8 +244,10 @@ interface IMarket {
     /// @notice Enters Settlement: the timelock at any time, anyone once Halted longer than maxHaltDuration.
     function settle() external;
 
-    /// @notice In Settlement, closes `account` at the snapshot price; a negative equity is recorded as deficit.
-    ///         Permissionless; claims and finalisation realise accounts themselves.
+    /// @notice In Settlement, during the settlement window: records an underwater account's negative equity at the
+    ///         snapshot price as deficit, so that the claim ratio fixed after the window accounts for it.
+    ///         Permissionless; the keeper calls it for every underwater account. An account nobody realises stays
+    ///         netted against the winners (see README, Known limitations).
     function realise(address account) external;
 
     /// @notice In Settlement, after the realisation window: pays the caller's claim (pull).
