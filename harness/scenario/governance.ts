@@ -2,17 +2,14 @@
 // approved by one owner (approveHash) and executed by another with pre-validated (v = 1) signatures,
 // and timelock operations scheduled by the Safe, then executed by anyone once the delay has passed.
 import { type Address, concat, encodeFunctionData, type Hex, pad, zeroAddress } from "viem";
-import type { ModelAction, Outcome } from "./model/port.js";
+import type { ModelAction } from "./model/port.js";
 import { type Planned, request } from "./step.js";
 import { safeAbi, timelockAbi } from "./world/governanceAbis.js";
 import type { World } from "./world/world.js";
 
-/** The Safe reverts GS013 when the inner call fails (safeTxGas = 0 and gasPrice = 0). */
-const throughSafe = (expected: Outcome): Outcome =>
-  expected.status === "reverted" ? { status: "reverted", error: "Error", args: ["GS013"] } : expected;
-
 /**
- * The two transactions of a 2-of-3 Safe execution: owner A approves the Safe transaction hash, owner B
+ * The two transactions of a 2-of-3 Safe execution (Safe 1.5 bubbles the inner call's revert data when
+ * safeTxGas and gasPrice are 0, so a refused escalation reverts with the market's own error): owner A approves the Safe transaction hash, owner B
  * executes with both signatures. `signers` picks two of the three owners.
  */
 export async function safeTransaction(
@@ -65,7 +62,6 @@ export async function safeTransaction(
         encodeFunctionData({ abi: safeAbi, functionName: "execTransaction", args: [...safeTx, signatures] }),
         `safe.execTransaction(${parameters.label})`,
       ),
-      wrap: throughSafe,
     },
   ];
 }

@@ -55,6 +55,10 @@ function recordGhosts(g: Ghosts, action: ModelAction, actual: ChainResult, paid:
     case "claim":
       addTo(g.claimed, action.from, paid ?? 0n);
       g.settlementPaid += paid ?? 0n;
+      g.settled.add(action.from);
+      return;
+    case "realise":
+      g.settled.add(action.account);
       return;
     case "lpClaim":
       g.settlementPaid += paid ?? 0n;
@@ -115,6 +119,7 @@ export class Step {
     const { expected, exit } = prediction;
     if (!sameOutcome(expected, actual))
       this.mismatches.push({ label: planned.request.label, expected, actual });
+    this.w.log?.(`  [${this.index}] ${planned.request.label}: ${JSON.stringify(describe(actual))}`);
     const paid = paidOut(actual);
     recordGhosts(this.w.ghosts, planned.action, actual, paid);
     if (exit) {

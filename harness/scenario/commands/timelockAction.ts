@@ -28,7 +28,7 @@ export class TimelockActionCommand extends Command<Args> {
   override check(m: Readonly<ScenarioModel>) {
     return m.port.mode() !== Modes.Settlement;
   }
-  protected async act(step: Step) {
+  async act(step: Step) {
     const { m, w } = step;
     const target = w.system.addresses.market;
     let data: `0x${string}`;

@@ -755,7 +755,9 @@ export class MarketTx {
   private transfer(from: Address, to: Address, amount: bigint, error: string): void {
     const tokens = this.s.tokens;
     const balance = tokens.get(from) ?? 0n;
-    if (balance < amount) throw new ModelRevert(error, [from, balance, amount]);
+    // OpenZeppelin's ERC20 names the shortfall; solady's SafeTransferLib errors carry no arguments.
+    if (balance < amount)
+      throw new ModelRevert(error, error === "ERC20InsufficientBalance" ? [from, balance, amount] : []);
     tokens.set(from, balance - amount);
     tokens.set(to, (tokens.get(to) ?? 0n) + amount);
   }

@@ -45,6 +45,8 @@ export type World = {
   operations: number;
   /** The project's keeper, fresh for every run. */
   keepers: ScenarioKeepers;
+  /** Optional transaction log (label, predicted and actual outcome), for debugging a scenario. */
+  log?: ((line: string) => void) | undefined;
 };
 
 export type WorldBaseline = {
