@@ -3,8 +3,8 @@ import type { JsonValue } from "../contract.js";
 import type { ScenarioModel, Step } from "../step.js";
 import { BadArgsError } from "./args.js";
 import { Command, type CommandSpec } from "./base.js";
-import { BuildPopulationCommand, buildPopulation } from "./buildPopulation.js";
-import { CrashCommand, crash } from "./crash.js";
+import { type BuildPopulationCommand, buildPopulation } from "./buildPopulation.js";
+import { type CrashCommand, crash } from "./crash.js";
 
 type Args = { population: Record<string, JsonValue>; crash: Record<string, JsonValue> };
 
