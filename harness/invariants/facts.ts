@@ -8,6 +8,8 @@ export type StepFacts = {
   exits: ExitAttempt[];
   /** A step that tampers with the system on purpose may trip the market's own invariant check. */
   expectInvariantTrip: boolean;
+  /** After a governance step: the timelock's delay and the market's exit window (halt + settlement). */
+  governance?: { timelockDelay: bigint; exitWindow: bigint } | undefined;
 };
 
 export type ExitAttempt = {

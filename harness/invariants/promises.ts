@@ -20,6 +20,22 @@ export function checkUserPromises(parameters: PromiseCheckParameters): void {
   checkExitsOpen(parameters);
   checkSafeModeAfterAnomaly(parameters);
   checkClaimsWithinAssets(parameters);
+  checkExitWindowCovered(parameters);
+}
+
+/**
+ * Users can always leave before a governance change lands: the timelock's delay never drops below the
+ * exit window (maxHaltDuration + settlementWindow).
+ */
+function checkExitWindowCovered({ facts, step }: PromiseCheckParameters): void {
+  const g = facts.governance;
+  if (!g || g.timelockDelay >= g.exitWindow) return;
+  violate({
+    invariant: "exit-window-covered",
+    expected: { timelockDelay: `>= ${g.exitWindow}` },
+    actual: { timelockDelay: g.timelockDelay },
+    step,
+  });
 }
 
 /** An account that never held a position holds exactly what it put in, less what it took out. */

@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { InvariantViolation, type JsonValue } from "./contract.js";
+import { InvariantViolation } from "./contract.js";
 import type { ScenarioHarnessReturnType } from "./index.js";
 import { Mode } from "./model/types.js";
 import { runKind, runSequence, startScenarioHarness } from "./testing.js";
-
-type Sequence = [string, Record<string, JsonValue>][];
 
 let harness: ScenarioHarnessReturnType;
 let stop: () => Promise<void>;
@@ -103,6 +101,34 @@ describe("hand-picked sequences", () => {
       invariant: "claims-within-assets",
       step: 6,
     });
+  }, 60_000);
+  // A finding in src/: the timelock administers itself, and nothing stops it lowering its own delay below
+  // the market's exit window (the market checks the delay only in setSafetyParams and transferOwnership).
+  it("finds: the timelock can shorten its delay below the exit window", async () => {
+    const failure = await runSequence(harness, [
+      ["timelockAction", { op: "updateDelay", to: 0, scaleBps: 2_500, signers: [0, 1], executor: "k0" }],
+    ]).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(InvariantViolation);
+    expect((failure as InvariantViolation).info).toMatchObject({
+      invariant: "exit-window-covered",
+      actual: { timelockDelay: "86400" },
+    });
+  }, 60_000);
+
+  // Documents a gap in src/: once the breaker has halted the market, the guardian cannot make the halt its
+  // own (escalate(Halted) is "not tighter"), so the breaker's hysteresis resumes trading over its head.
+  it("documents: a guardian halt on a breaker-halted market is refused and the breaker resumes anyway", async () => {
+    const real = await runSequence(harness, [
+      ["spikeRestore", { spikeBps: 1_500, both: false, victim: "open", actor: "attacker" }],
+      ["guardianEscalate", { to: Mode.Halted, signers: [0, 1] }],
+      ["timePasses", { seconds: 1_000, refresh: false }],
+      ["pricePath", { regime: "calm", moves: [10, 10, 10], noiseBps: 0 }],
+    ]);
+    expect(real.modesSeen.has("Halted")).toBe(true);
+    expect(await real.system.market.read.mode()).toBe(Mode.Normal);
   }, 60_000);
 });
 
