@@ -4,7 +4,6 @@ import {
   type ContractFunctionArgs,
   type ContractFunctionName,
   type DecodeFunctionResultReturnType,
-  decodeFunctionResult,
   encodeFunctionData,
   formatTransactionReceipt,
   type Hash,
@@ -13,6 +12,7 @@ import {
   type RpcTransactionReceipt,
   type TransactionReceipt,
 } from "viem";
+import { createResultDecoder } from "./decodeResult.js";
 import { openRpcSocket, type RpcSocket } from "./rpcSocket.js";
 
 /** A transaction from an account the node has unlocked (anvil's dev accounts). */
@@ -175,8 +175,7 @@ export async function createFastChain(
 
     read: (async (p: { address: Address; abi: Abi; functionName: string; args: readonly unknown[] }) => {
       const data = encodeFunctionData({ abi: p.abi, functionName: p.functionName, args: p.args });
-      const result = await chain.call({ to: p.address, data });
-      return decodeFunctionResult({ abi: p.abi, functionName: p.functionName, args: p.args, data: result });
+      return decoderFor(p.abi, p.functionName)(await chain.call({ to: p.address, data }));
     }) as FastChain["read"],
 
     async revertData(hash) {
@@ -196,6 +195,16 @@ export async function createFastChain(
     },
   };
   return chain;
+}
+
+// Compiled result decoders, per ABI object and function (see decodeResult.ts).
+const decoders = new WeakMap<Abi, Map<string, (data: Hex) => unknown>>();
+function decoderFor(abi: Abi, functionName: string): (data: Hex) => unknown {
+  let byName = decoders.get(abi);
+  if (!byName) decoders.set(abi, (byName = new Map()));
+  let decoder = byName.get(functionName);
+  if (!decoder) byName.set(functionName, (decoder = createResultDecoder({ abi, functionName } as never)));
+  return decoder;
 }
 
 function raise(message: string): never {
