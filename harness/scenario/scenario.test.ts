@@ -118,6 +118,31 @@ describe("hand-picked sequences", () => {
     });
   }, 60_000);
 
+  // A finding in src/: a Valid round accepted through _syncFunding (a withdrawal without a position, a
+  // deposit, an LP deposit, settle) moves the last good price without _selfCorrect, so a pool pushed under
+  // its backing (or past insolvency) is not tightened until some price-trusting action or refresh.
+  it("finds: a price accepted by an idle withdrawal skips the market's self-correction", async () => {
+    const population = ["t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7"].map((trader) => ({
+      trader,
+      side: "long",
+      fractionBps: 9_500,
+    }));
+    const failure = await runSequence(harness, [
+      ["lpRedeem", { lp: "lp0", bps: 2_400 }],
+      ["buildPopulation", { entries: population }],
+      ["spikeRestore", { spikeBps: 900, both: true, victim: "withdraw", actor: "attacker" }],
+    ]).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(InvariantViolation);
+    expect((failure as InvariantViolation).info).toMatchObject({
+      invariant: "self-correction-after-price",
+      actual: { mode: 0 },
+      step: 2,
+    });
+  }, 60_000);
+
   // Documents a gap in src/: once the breaker has halted the market, the guardian cannot make the halt its
   // own (escalate(Halted) is "not tighter"), so the breaker's hysteresis resumes trading over its head.
   it("documents: a guardian halt on a breaker-halted market is refused and the breaker resumes anyway", async () => {
