@@ -123,8 +123,14 @@ export async function buildVariant(parameters: BuildVariantParameters): Promise<
       );
     }
     await writeFile(path.join(work, ".built"), `${new Date().toISOString()}\n`);
-    await rm(root, { recursive: true, force: true });
-    await rename(work, root);
+    // The final name only ever appears complete (renamed with .built inside). If another process got there
+    // first (two test files building the same variant), keep theirs.
+    try {
+      await rename(work, root);
+    } catch (error) {
+      if (!existsSync(path.join(root, ".built"))) throw error;
+      await rm(work, { recursive: true, force: true });
+    }
   } catch (error) {
     await rm(work, { recursive: true, force: true });
     throw error;
