@@ -5,7 +5,7 @@ import { createResultDecoder } from "../fast/decodeResult.js";
 import type { FastChain } from "../fast/fastChain.js";
 import { lensAbi, marketAbi, mockAggregatorAbi, mockErc20Abi } from "../generated/abis.js";
 import type { SystemAddresses } from "../system/deploySystem.js";
-import { type BenchNode, processCpuMs, startBenchNode } from "./benchNode.js";
+import { type BenchNode, processCpuMs, type StartBenchNodeParameters, startBenchNode } from "./benchNode.js";
 import {
   type BenchAction,
   BenchCheckError,
@@ -39,7 +39,7 @@ export type BenchModeContext = {
   runLength: number;
   seed: number;
   /** Starts another node for modes that need one (stopped by the caller, untimed). */
-  startNode(label: string): Promise<BenchNode>;
+  startNode(label: string, anvil?: StartBenchNodeParameters["anvil"]): Promise<BenchNode>;
   /**
    * Times `body` (wall and CPU of this process, its children and every node started so far): only the part
    * a mode wraps in it counts, so that setup such as climbing the chain stays out. `body` returns the
@@ -63,6 +63,7 @@ export type BenchMode = {
 const gas = 3_000_000n;
 /** Extra chain height for the fast-tall mode. */
 const tallBy = 1_500;
+const warmUpActions = 600;
 
 type Steps = (workload: Workload, count: number) => Promise<void>;
 
@@ -120,17 +121,27 @@ const viemSteps =
     }
   };
 
-/** The fast path: eth_sendTransactionSync (send + receipt, one round trip), then one Lens eth_call. */
+const viemDecodeLens = (data: Hex) =>
+  decodeFunctionResult({ abi: lensAbi, functionName: "snapshot", data }) as unknown as LensSnapshot;
+
+/** The fast path (harness/fast): send, receipt, then one Lens eth_call. */
 const fastSteps =
-  (fast: FastChain): Steps =>
+  (fast: FastChain, decode: (data: Hex) => LensSnapshot = decodeLens): Steps =>
   async (workload, count) => {
     for (let i = 0; i < count; i++) {
       const action = workload.next();
       expectIncluded(action, (await fast.send({ ...action.tx, gas })).status);
       workload.apply(action);
-      workload.check(decodeLens(await fast.call(workload.lensCall)));
+      workload.check(decode(await fast.call(workload.lensCall)));
     }
   };
+
+/**
+ * A fresh node has not yet reached the steady cost per block of a long campaign (anvil's grows over the first
+ * thousand blocks mined, reverted or not): warm it up untimed before comparing it with the main node.
+ */
+const warmUp = (c: BenchModeContext, node: BenchNode) =>
+  runsOn({ ...c, actions: warmUpActions }, node, fastSteps(node.fast));
 
 /**
  * The same checks without the Lens: one eth_call per field (aggregates, mode, balance, each account), either
@@ -226,6 +237,7 @@ export const benchModes: readonly BenchMode[] = [
     id: "viem-http",
     label: "viem over HTTP: write, poll receipt, Lens read",
     lever: "baseline",
+    maxActions: 500, // the slowest mode: half the actions keep the run within its time budget
     run: (c) => inRuns(c, c.node, viemSteps(c.node.httpClients, c.node.system.addresses)),
   },
   {
@@ -236,9 +248,25 @@ export const benchModes: readonly BenchMode[] = [
   },
   {
     id: "fast",
-    label: "raw WS: eth_sendTransactionSync, 1 Lens eth_call",
-    lever: "raw JSON-RPC, send+receipt in one round trip, fixed gas",
+    label: "raw WS: send, receipt, 1 Lens eth_call (compiled decoder)",
+    lever: "raw JSON-RPC on one WebSocket, fixed gas, compiled decoder",
     run: (c) => inRuns(c, c.node, fastSteps(c.node.fast)),
+  },
+  {
+    id: "fast-viem-decode",
+    label: "as fast, Lens result decoded by viem",
+    lever: "compiled result decoder (what it saves)",
+    run: (c) => inRuns(c, c.node, fastSteps(c.node.fast, viemDecodeLens)),
+  },
+  {
+    id: "fast-prune",
+    label: "as fast, anvil --prune-history",
+    lever: "anvil keeps no state history",
+    async run(c) {
+      const node = await c.startNode("bench-prune", { pruneHistory: true });
+      await warmUp(c, node);
+      return inRuns(c, node, fastSteps(node.fast));
+    },
   },
   {
     id: "fields-concurrent",
@@ -278,6 +306,21 @@ export const benchModes: readonly BenchMode[] = [
           runsOn(half, other, fastSteps(other.fast)),
         ]);
         return a + b;
+      });
+    },
+  },
+  {
+    id: "combined",
+    label: "10 tx per block, --prune-history, two nodes at once",
+    lever: "every lever that keeps per-step semantics loose enough (checks per block)",
+    async run(c) {
+      const nodes = [await c.startNode("bench-combined-1", { pruneHistory: true })];
+      nodes.push(await c.startNode("bench-combined-2", { pruneHistory: true }));
+      await Promise.all(nodes.map((n) => warmUp(c, n)));
+      const half = { ...c, actions: Math.ceil(c.actions / 2) };
+      return c.measure(async () => {
+        const done = await Promise.all(nodes.map((n) => runsOn(half, n, blockSteps(n.fast, 10))));
+        return done.reduce((sum, n) => sum + n, 0);
       });
     },
   },
@@ -336,8 +379,8 @@ export async function runBenchMode(parameters: RunBenchModeParameters): Promise<
       actions,
       runLength: parameters.runLength,
       seed: parameters.seed,
-      async startNode(label) {
-        const started = await startBenchNode({ label });
+      async startNode(label, anvil) {
+        const started = await startBenchNode({ label, anvil });
         extra.push(started);
         return started;
       },

@@ -68,7 +68,7 @@ describe("fast chain", () => {
     await clients?.node.stop();
   });
 
-  it("sends and has the receipt in one call; the next read sees the new state", async () => {
+  it("sends and waits for the receipt; the next read sees the new state", async () => {
     const receipt = await fast.send(deposit(alice, 1_000n));
     expect(receipt.status).toBe("success");
     expect(await margins()).toEqual([1_000n, 0n]);
