@@ -18,6 +18,8 @@ export type BenchNode = {
   traders: readonly Address[];
   priceSetter: Address;
   lp: Address;
+  /** The anvil process id (for CPU accounting). */
+  pid: number | undefined;
   /** CPU time the anvil process has used so far (Linux /proc), or undefined where that is unreadable. */
   anvilCpuMs(): number | undefined;
   /** Redeploys the system on this node and funds it again (the "redeploy per run" lever). */
@@ -66,6 +68,7 @@ export async function startBenchNode(parameters: StartBenchNodeParameters): Prom
       traders,
       priceSetter,
       lp,
+      pid: node.pid,
       anvilCpuMs,
       redeploy: deploy,
       stop,

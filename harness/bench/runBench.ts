@@ -12,6 +12,7 @@ export type BenchRow = {
   actionsPerSecond: number;
   cpuMsPerAction: number | undefined;
   anvilCpuMsPerAction: number | undefined;
+  outcome?: string | undefined;
   /** forge calls/s ÷ this mode's actions/s (how many invariant calls forge makes per harness action). */
   forgePerAction: number | undefined;
   error?: string | undefined;
@@ -64,7 +65,9 @@ export async function runBench(parameters: RunBenchParameters): Promise<BenchRep
         const result = await runBenchMode({ mode, node, actions: parameters.actions, runLength, seed });
         const actionsPerSecond = result.actions / result.seconds;
         rows.push({ ...base(mode), ...result, actionsPerSecond, forgePerAction: undefined });
-        progress(`${mode.id}: ${result.actions} actions in ${result.seconds.toFixed(2)} s`);
+        progress(
+          `${mode.id}: ${result.actions} actions in ${result.seconds.toFixed(2)} s${result.outcome ? ` (${result.outcome})` : ""}`,
+        );
       } catch (error) {
         const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
         rows.push({

@@ -24,7 +24,7 @@ export function formatBenchTable(report: BenchReport): string {
           r.cpuMsPerAction === undefined || r.anvilCpuMsPerAction === undefined
             ? "-"
             : `${r.cpuMsPerAction.toFixed(2)} (${r.anvilCpuMsPerAction.toFixed(2)}+${(r.cpuMsPerAction - r.anvilCpuMsPerAction).toFixed(2)})`,
-          r.label,
+          r.outcome ? `${r.label} (${r.outcome})` : r.label,
         ],
   );
   if (forge) {
