@@ -137,6 +137,17 @@ describe("keeper", () => {
     expect(after.actions).toEqual([]);
   });
 
+  it("forgets accounts when the chain is reverted below the block it scanned last", async () => {
+    const keeper = newKeeper();
+    await open(alice, usd(2_100), units(10));
+    expect((await keeper.tick()).newAccounts).toEqual([alice]);
+    await baseline.resetToBaseline(); // alice's deposit is gone
+    await open(bob, usd(2_100), units(1));
+    const report = await keeper.tick();
+    expect(report.rescanned).toBe(true);
+    expect(keeper.accounts).toEqual([bob]);
+  });
+
   it("skips a liquidation whose simulation refuses the current price", async () => {
     await open(alice, usd(2_100), units(10));
     await setPrice(1850n * 10n ** 8n);
