@@ -43,7 +43,7 @@ export function createResultDecoder<
   parameters: CreateResultDecoderParameters<abi, functionName>,
 ): ResultDecoder<DecodeFunctionResultReturnType<abi, functionName, args>> {
   const item = getAbiItem({ abi: parameters.abi as Abi, name: parameters.functionName as string });
-  if (!item || item.type !== "function") throw new Error(`no function ${parameters.functionName} in the ABI`);
+  if (item?.type !== "function") throw new Error(`no function ${parameters.functionName} in the ABI`);
   const outputs = item.outputs;
   const viem = (data: Hex) =>
     decodeFunctionResult({

@@ -225,9 +225,15 @@ export async function createFastChain(
 const decoders = new WeakMap<Abi, Map<string, (data: Hex) => unknown>>();
 function decoderFor(abi: Abi, functionName: string): (data: Hex) => unknown {
   let byName = decoders.get(abi);
-  if (!byName) decoders.set(abi, (byName = new Map()));
+  if (!byName) {
+    byName = new Map();
+    decoders.set(abi, byName);
+  }
   let decoder = byName.get(functionName);
-  if (!decoder) byName.set(functionName, (decoder = createResultDecoder({ abi, functionName } as never)));
+  if (!decoder) {
+    decoder = createResultDecoder({ abi, functionName } as never) as (data: Hex) => unknown;
+    byName.set(functionName, decoder);
+  }
   return decoder;
 }
 
