@@ -1,14 +1,15 @@
-// `npm run bench -- [--actions N] [--modes a,b] [--no-forge] [--seed N] [--json]`: the harness's end-to-end
+// `npm run bench -- [--actions N] [--run-length N] [--modes a,b] [--no-forge] [--seed N] [--json]`: the harness's end-to-end
 // throughput per mode (see harness/bench/modes.ts) next to forge's invariant runner on the same machine.
 import { parseArgs } from "node:util";
-import { BenchUsageError, runBench } from "../bench/runBench.js";
 import { benchModes } from "../bench/modes.js";
+import { BenchUsageError, runBench } from "../bench/runBench.js";
 import { formatBenchTable } from "../bench/table.js";
 import { killAllNodesSync } from "../chain/liveNodes.js";
 
-const usage = `Usage: npm run bench -- [--actions N] [--modes ${benchModes.map((m) => m.id).join(",")}] [--no-forge] [--seed N] [--json]
+const usage = `Usage: npm run bench -- [--actions N] [--run-length N] [--modes ${benchModes.map((m) => m.id).join(",")}] [--no-forge] [--seed N] [--json]
 
   --actions N    actions per mode (default 1000)
+  --run-length N actions per run; every run starts from the baseline (default 50)
   --modes LIST   comma-separated mode ids (default: all)
   --no-forge     skip forge's invariant runner
   --seed N       seed of the action sequence (default 1)
@@ -26,6 +27,7 @@ try {
     strict: true,
     options: {
       actions: { type: "string" },
+      "run-length": { type: "string" },
       modes: { type: "string" },
       "no-forge": { type: "boolean" },
       seed: { type: "string" },
@@ -49,12 +51,14 @@ const integer = (name: string, fallback: number) => {
 };
 const actions = integer("actions", 1000);
 const seed = integer("seed", 1);
+const runLength = integer("run-length", 50);
 const modes = typeof values.modes === "string" ? values.modes.split(",").filter(Boolean) : undefined;
 const json = values.json === true;
 
 try {
   const report = await runBench({
     actions,
+    runLength,
     seed,
     modes,
     forge: values["no-forge"] !== true,

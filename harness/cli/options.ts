@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
-import type { ScenarioKind } from "../scenario/contract.js";
 import { defaultHarnessModule } from "../runner/loadHarness.js";
+import type { ScenarioKind } from "../scenario/contract.js";
 
 /** A bad command line: printed with the usage, exit code 2. */
 export class UsageError extends Error {

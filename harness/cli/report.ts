@@ -1,5 +1,5 @@
-import type { FailureInfo, JsonValue, StepRecord } from "../scenario/contract.js";
 import type { ProgressStats } from "../runner/run.js";
+import type { FailureInfo, JsonValue, StepRecord } from "../scenario/contract.js";
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 const health = (h: number | null) => (h === null ? "-" : h.toFixed(3));

@@ -3,7 +3,7 @@ import { ArtifactError, type FailureArtifact, readArtifact, toolVersions } from 
 import { HarnessModuleError, loadHarnessModule } from "../runner/loadHarness.js";
 import { replayArtifact } from "../runner/replay.js";
 import { type ChainWorld, startChainWorld } from "../runner/world.js";
-import { type ReproOptions, parseReproArgs, reproUsage, UsageError } from "./options.js";
+import { parseReproArgs, type ReproOptions, reproUsage, UsageError } from "./options.js";
 import { formatFailure } from "./report.js";
 
 export async function reproMain(argv: readonly string[]): Promise<number> {

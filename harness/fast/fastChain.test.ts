@@ -68,10 +68,23 @@ describe("fast chain", () => {
     await clients?.node.stop();
   });
 
-  it("sends and has the receipt in one call; the next read sees the new state", async () => {
+  it("sends and waits for the receipt; the next read sees the new state", async () => {
     const receipt = await fast.send(deposit(alice, 1_000n));
     expect(receipt.status).toBe("success");
     expect(await margins()).toEqual([1_000n, 0n]);
+  });
+
+  it("decodes a Lens snapshot exactly as viem does (compiled decoder)", async () => {
+    await fast.send(deposit(bob, 5n));
+    const args = [system.addresses.market, [alice, bob]] as const;
+    const data = await fast.call({
+      to: system.addresses.lens,
+      data: encodeFunctionData({ abi: lensAbi, functionName: "snapshot", args }),
+    });
+    const viaViem = decodeFunctionResult({ abi: lensAbi, functionName: "snapshot", data });
+    expect(
+      await fast.read({ address: system.addresses.lens, abi: lensAbi, functionName: "snapshot", args }),
+    ).toStrictEqual(viaViem);
   });
 
   it("includes a reverting transaction and recovers its revert data", async () => {

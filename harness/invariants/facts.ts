@@ -8,6 +8,10 @@ export type StepFacts = {
   exits: ExitAttempt[];
   /** A step that tampers with the system on purpose may trip the market's own invariant check. */
   expectInvariantTrip: boolean;
+  /** The timelock executed a setMode in this step (the one sanctioned way to loosen besides the breaker). */
+  governanceSetMode: boolean;
+  /** After a governance step: the timelock's delay and the market's exit window (halt + settlement). */
+  governance?: { timelockDelay: bigint; exitWindow: bigint } | undefined;
 };
 
 export type ExitAttempt = {
@@ -24,4 +28,9 @@ export type ExitAttempt = {
   paid?: bigint | undefined;
 };
 
-export const emptyFacts = (): StepFacts => ({ anomalies: [], exits: [], expectInvariantTrip: false });
+export const emptyFacts = (): StepFacts => ({
+  anomalies: [],
+  exits: [],
+  expectInvariantTrip: false,
+  governanceSetMode: false,
+});

@@ -20,6 +20,22 @@ export function checkUserPromises(parameters: PromiseCheckParameters): void {
   checkExitsOpen(parameters);
   checkSafeModeAfterAnomaly(parameters);
   checkClaimsWithinAssets(parameters);
+  checkExitWindowCovered(parameters);
+}
+
+/**
+ * Users can always leave before a governance change lands: the timelock's delay never drops below the
+ * exit window (maxHaltDuration + settlementWindow).
+ */
+function checkExitWindowCovered({ facts, step }: PromiseCheckParameters): void {
+  const g = facts.governance;
+  if (!g || g.timelockDelay >= g.exitWindow) return;
+  violate({
+    invariant: "exit-window-covered",
+    expected: { timelockDelay: `>= ${g.exitWindow}` },
+    actual: { timelockDelay: g.timelockDelay },
+    step,
+  });
 }
 
 /** An account that never held a position holds exactly what it put in, less what it took out. */
@@ -78,17 +94,67 @@ function checkSafeModeAfterAnomaly({ snapshot, facts, step }: PromiseCheckParame
   });
 }
 
-/** Settlement never pays out more than the market held at the snapshot. */
+/**
+ * Settlement never owes more than the market held at the snapshot: what was paid plus every claim still
+ * outstanding (idle margins in full, positive equity at the claim ratio, the LPs' fixed share) must fit in
+ * the snapshot's assets, or whoever claims last is refused (claims must not depend on who claims first).
+ * The outstanding part is known once the ratio is fixed (finalisation).
+ */
 function checkClaimsWithinAssets({ snapshot, ghosts, step }: PromiseCheckParameters): void {
-  if (snapshot.market.mode !== SETTLEMENT) return;
-  if (ghosts.settlementPaid > snapshot.market.settlement.assets) {
+  const m = snapshot.market;
+  if (m.mode !== SETTLEMENT) return;
+  const s = m.settlement;
+  let outstanding = 0n;
+  const parts: Record<string, string> = {};
+  if (s.finalised) {
+    let lpShares = 0n;
+    for (const a of snapshot.accounts) {
+      lpShares += a.lpShares;
+      if (ghosts.settled.has(a.account)) continue;
+      const owed =
+        a.state.size === 0n ? max0(a.state.margin) : (max0(settledEquity(a.state, s)) * s.traderRatio) / WAD;
+      if (owed > 0n) parts[a.account] = owed.toString();
+      outstanding += owed;
+    }
+    const lp = s.poolShareSupply === 0n ? 0n : (s.lpAssets * lpShares) / s.poolShareSupply;
+    parts.lps = lp.toString();
+    outstanding += lp;
+  }
+  if (ghosts.settlementPaid + outstanding > s.assets) {
     violate({
       invariant: "claims-within-assets",
-      expected: snapshot.market.settlement.assets,
-      actual: ghosts.settlementPaid,
+      expected: { assets: s.assets },
+      actual: {
+        paid: ghosts.settlementPaid,
+        outstanding,
+        total: ghosts.settlementPaid + outstanding,
+        owed: parts,
+      },
+      diff: [
+        {
+          path: "settlement.assets",
+          expected: String(s.assets),
+          actual: String(ghosts.settlementPaid + outstanding),
+        },
+      ],
       step,
     });
   }
+}
+
+const WAD = 10n ** 18n;
+const VALUE_DIVISOR = 10n ** 30n;
+const max0 = (x: bigint): bigint => (x > 0n ? x : 0n);
+const floorDiv = (x: bigint, d: bigint): bigint => (x % d !== 0n && x < 0n ? x / d - 1n : x / d);
+const ceilDiv = (x: bigint, d: bigint): bigint => (x % d !== 0n && x > 0n ? x / d + 1n : x / d);
+
+/** Market._settledEquity from the snapshot: equity at the settlement price, funding to the snapshot index. */
+function settledEquity(
+  a: { margin: bigint; size: bigint; openNotional: bigint; fundingIndex: bigint },
+  s: { price: bigint; fundingIndex: bigint },
+): bigint {
+  const owed = ceilDiv(a.size * (s.fundingIndex - a.fundingIndex), VALUE_DIVISOR);
+  return a.margin + floorDiv(a.size * s.price, VALUE_DIVISOR) - a.openNotional - owed;
 }
 
 const get = (map: Map<Address, bigint>, account: Address): bigint => map.get(account) ?? 0n;

@@ -79,18 +79,17 @@ export function createAccountDiscovery(parameters: AccountDiscoveryParameters): 
     async scan({ head }) {
       let rescanned = false;
       if (last) {
-        // The block we stopped at must still be there, unchanged; fetch newer logs meanwhile.
-        const stillThere =
+        // The block we stopped at must still be there, unchanged. (Sequential: see index.ts on concurrency.)
+        const unchanged =
           head.number === last.number
-            ? Promise.resolve(head.hash === last.hash)
-            : head.number < last.number
-              ? Promise.resolve(false)
-              : publicClient
-                  .getBlock({ blockNumber: last.number })
-                  .then((block) => block.hash === last?.hash)
-                  .catch(() => false);
-        const newer = head.number > last.number ? fetchAccounts(last.number + 1n, head.number) : [];
-        const [unchanged, found] = await Promise.all([stillThere, newer]);
+            ? head.hash === last.hash
+            : head.number > last.number &&
+              (await publicClient
+                .getBlock({ blockNumber: last.number })
+                .then((block) => block.hash === last?.hash)
+                .catch(() => false));
+        const found =
+          unchanged && head.number > last.number ? await fetchAccounts(last.number + 1n, head.number) : [];
         if (unchanged) {
           last = head;
           return { added: remember(found), rescanned };

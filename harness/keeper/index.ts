@@ -20,6 +20,7 @@
  *   `report.modeChanges` the ModeChanged events its own transactions emitted: mirror both in the model.
  * - Per tick: getBlock + getLogs (new blocks only) + one Lens call (per 200 accounts) + oracle.peek; then
  *   per action simulate + estimateGas + send + receipt, and one more Lens call after anything was sent.
+ *   Calls go one after another: anvil 1.7 stalls concurrent eth_calls by 30-45 ms (see harness/bench/).
  */
 import { type Address, erc20Abi, type PublicClient, parseEventLogs } from "viem";
 import { lensAbi, marketAbi, oracleGuardAbi } from "../generated/abis.js";
@@ -105,12 +106,16 @@ export function createKeeper(parameters: CreateKeeperParameters): CreateKeeperRe
         args: [market, list],
         blockNumber,
       });
-    const [[view, first], peek] = await Promise.all([
-      read(chunks[0] ?? []),
-      publicClient.readContract({ address: oracle, abi: oracleGuardAbi, functionName: "peek" }),
-    ]);
+    // One call after another, never concurrently: anvil stalls concurrent eth_calls by tens of ms.
+    const [view, first] = await read(chunks[0] ?? []);
+    const peek = await publicClient.readContract({
+      address: oracle,
+      abi: oracleGuardAbi,
+      functionName: "peek",
+    });
     // Later chunks read the same block as the first, so the whole list is one consistent state.
-    const rest = await Promise.all(chunks.slice(1).map((c) => read(c, view.blockNumber)));
+    const rest = [];
+    for (const c of chunks.slice(1)) rest.push(await read(c, view.blockNumber));
     return { market: view, accounts: [...first, ...rest.flatMap(([, list]) => list)], peek };
   };
 

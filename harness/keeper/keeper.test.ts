@@ -42,7 +42,7 @@ describe("keeper", () => {
     );
   const setPrice = async (answer: bigint) => {
     for (const feed of [system.addresses.primaryFeed, system.addresses.secondaryFeed]) {
-      await write("set price", clients.accounts[0]!, (w) =>
+      await write("set price", clients.accounts[0] as Address, (w) =>
         w.writeContract({ address: feed, abi: mockAggregatorAbi, functionName: "setAnswer", args: [answer] }),
       );
     }
@@ -80,7 +80,7 @@ describe("keeper", () => {
   const newKeeper = (options: { dryRun?: boolean; maxLiquidationsPerTick?: number } = {}): Keeper =>
     createKeeper({
       publicClient: clients.publicClient,
-      walletClient: clients.walletClients[9]!,
+      walletClient: clients.walletClients[9] as (typeof clients.walletClients)[number],
       market: system.addresses.market,
       lens: system.addresses.lens,
       ...options,
@@ -90,8 +90,8 @@ describe("keeper", () => {
     const node = await startAnvil({ label: "keeper" });
     clients = await createChainClients({ node });
     system = await deployAndBind({ clients });
-    [alice, bob] = [clients.accounts[5]!, clients.accounts[6]!];
-    const lp = clients.accounts[4]!;
+    [alice, bob] = [clients.accounts[5] as Address, clients.accounts[6] as Address];
+    const lp = clients.accounts[4] as Address;
     await fund(lp, usd(1_000_000), system.addresses.pool);
     await write("lp deposit", lp, (w) =>
       w.writeContract({
@@ -135,6 +135,17 @@ describe("keeper", () => {
 
     const after = await keeper.tick();
     expect(after.actions).toEqual([]);
+  });
+
+  it("forgets accounts when the chain is reverted below the block it scanned last", async () => {
+    const keeper = newKeeper();
+    await open(alice, usd(2_100), units(10));
+    expect((await keeper.tick()).newAccounts).toEqual([alice]);
+    await baseline.resetToBaseline(); // alice's deposit is gone
+    await open(bob, usd(2_100), units(1));
+    const report = await keeper.tick();
+    expect(report.rescanned).toBe(true);
+    expect(keeper.accounts).toEqual([bob]);
   });
 
   it("skips a liquidation whose simulation refuses the current price", async () => {

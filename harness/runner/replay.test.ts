@@ -75,6 +75,6 @@ describe("replayArtifact (stand-in harness on anvil)", () => {
     await expect(replayArtifact(foreign, fresh)).rejects.toThrow(ArtifactError);
     await expect(replayArtifact(foreign, fresh)).rejects.toThrow(/command \d+ .*teleport.*unknown command/);
     const badArgs = { ...artifact, commands: [{ name: "deposit", args: { trader: 9, amount: 1 } }] };
-    await expect(replayArtifact(badArgs, fresh)).rejects.toThrow(/"trader" must be an integer in \[0, 3\]/);
+    await expect(replayArtifact(badArgs, fresh)).rejects.toThrow(/"trader" must be an integer in \[0, 1\]/);
   });
 });

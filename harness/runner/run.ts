@@ -39,6 +39,14 @@ export type Counterexample = {
   numShrinks: number;
 };
 
+/** One finished run, as onRun reports it. */
+export type RunRecord = {
+  shrinking: boolean;
+  commands: CommandRecord[];
+  trace: StepRecord[];
+  failure: FailureInfo | undefined;
+};
+
 export type RunCampaignParameters<M extends object, R> = {
   harness: ScenarioHarness<M, R>;
   scenario: ScenarioKind;
@@ -54,6 +62,8 @@ export type RunCampaignParameters<M extends object, R> = {
   /** Stop shrinking after this long and keep the smallest counterexample found so far. */
   shrinkBudgetMs?: number | undefined;
   onProgress?: ((stats: ProgressStats) => void) | undefined;
+  /** Called after every run (shrinking runs included) with what it executed. */
+  onRun?: ((run: RunRecord) => void) | undefined;
   /** Minimum time between two progress reports (default 2 s); a last report always follows the campaign. */
   progressIntervalMs?: number | undefined;
 };
@@ -137,6 +147,12 @@ export async function runCampaign<M extends object, R>(
         }
       }
 
+      parameters.onRun?.({
+        shrinking: target !== undefined,
+        commands: ran,
+        trace: real === undefined ? [] : [...harness.trace(real)],
+        failure,
+      });
       stats.runs++;
       if (target !== undefined) stats.shrinkRuns++;
       stats.actions += ran.length;

@@ -39,7 +39,7 @@ export async function createScenarioHarness(
   return {
     world,
     commands: (kind: ScenarioKind, maxCommands: number, replayPath?: string) =>
-      fc.commands([commandArbitrary(kind)], { maxCommands, replayPath }),
+      fc.commands([commandArbitrary(kind)], { maxCommands, replayPath, size: "max" }),
     rebuild: (name: string, args: Record<string, JsonValue>) => rebuildCommand(name, args),
     async setup() {
       await baseline.reset();

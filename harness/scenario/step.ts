@@ -3,6 +3,7 @@ import { type ExitAttempt, emptyFacts, type StepFacts } from "../invariants/fact
 import { checkModelEquality } from "../invariants/modelEquality.js";
 import { checkUserPromises } from "../invariants/promises.js";
 import { checkProtocolInvariants } from "../invariants/protocol.js";
+import { checkTransitions } from "../invariants/transitions.js";
 import { violate } from "../invariants/violation.js";
 import { enumName, Mode, OracleClass } from "../model/types.js";
 import { type ChainSnapshot, readSnapshot } from "../system/system.js";
@@ -53,6 +54,10 @@ function recordGhosts(g: Ghosts, action: ModelAction, actual: ChainResult, paid:
     case "claim":
       addTo(g.claimed, action.from, paid ?? 0n);
       g.settlementPaid += paid ?? 0n;
+      g.settled.add(action.from);
+      return;
+    case "realise":
+      g.settled.add(action.account);
       return;
     case "lpClaim":
       g.settlementPaid += paid ?? 0n;
@@ -113,6 +118,8 @@ export class Step {
     const { expected, exit } = prediction;
     if (!sameOutcome(expected, actual))
       this.mismatches.push({ label: planned.request.label, expected, actual });
+    this.w.log?.(`  [${this.index}] ${planned.request.label}: ${JSON.stringify(describe(actual))}`);
+    if (planned.action.kind === "setMode" && actual.status === "ok") this.facts.governanceSetMode = true;
     const paid = paidOut(actual);
     recordGhosts(this.w.ghosts, planned.action, actual, paid);
     if (exit) {
@@ -165,6 +172,13 @@ export class Step {
       allowInvariantTrip: this.facts.expectInvariantTrip,
     });
     checkUserPromises({ snapshot, ghosts: w.ghosts, facts: this.facts, step });
+    const previous = w.previous;
+    w.previous = {
+      mode: snapshot.market.mode,
+      haltFlags: snapshot.market.haltFlags,
+      price: snapshot.market.price,
+    };
+    checkTransitions({ previous, snapshot, facts: this.facts, step });
     const mismatch = this.mismatches[0];
     if (mismatch) {
       violate({

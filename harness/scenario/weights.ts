@@ -28,8 +28,9 @@ export const weights: Record<ScenarioKind, Partial<Record<CommandName, number>>>
     claim: 1,
   },
   cascade: {
-    buildPopulation: 4,
-    crash: 4,
+    cascade: 6,
+    buildPopulation: 2,
+    crash: 2,
     pricePath: 2,
     open: 2,
     addMargin: 1,
@@ -70,5 +71,6 @@ export const weights: Record<ScenarioKind, Partial<Record<CommandName, number>>>
     underBand: 1,
     buildPopulation: 1,
     crash: 1,
+    cascade: 1,
   },
 };

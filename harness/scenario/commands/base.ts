@@ -25,7 +25,8 @@ export abstract class Command<A extends Record<string, JsonValue>> implements Sc
     await step.finish(this);
   }
 
-  protected abstract act(step: Step): Promise<void>;
+  /** The command's transactions (public so that macro commands can compose commands). */
+  abstract act(step: Step): Promise<void>;
 
   abstract toString(): string;
 }

@@ -20,7 +20,7 @@ export class BuildPopulationCommand extends Command<Args> {
   override check(m: Readonly<ScenarioModel>) {
     return m.port.mode() <= Mode.Cautious;
   }
-  protected async act(step: Step) {
+  async act(step: Step) {
     const { m, w } = step;
     const planned = this.a.entries.map((e) => {
       const trader = resolve(m.actors, e.trader);

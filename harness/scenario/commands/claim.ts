@@ -13,7 +13,7 @@ export class ClaimCommand extends Command<Args> {
   override check(m: Readonly<ScenarioModel>) {
     return m.port.mode() === Mode.Settlement && !m.port.claimed(resolve(m.actors, this.a.actor));
   }
-  protected async act(step: Step) {
+  async act(step: Step) {
     await step.act(calls.claim(step.w, resolve(step.m.actors, this.a.actor)));
   }
   toString() {

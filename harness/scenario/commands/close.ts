@@ -14,7 +14,7 @@ export class CloseCommand extends Command<Args> {
   override check(m: Readonly<ScenarioModel>) {
     return m.port.account(resolve(m.actors, this.a.actor)).size !== 0n;
   }
-  protected async act(step: Step) {
+  async act(step: Step) {
     const actor = resolve(step.m.actors, this.a.actor);
     // Closing sells a long (a minimum price) and buys back a short (a maximum).
     const side = step.m.port.account(actor).size > 0n ? -1 : 1;

@@ -23,7 +23,7 @@ type Args = {
  */
 export class CrashCommand extends Command<Args> {
   readonly name = "crash";
-  protected async act(step: Step) {
+  async act(step: Step) {
     const { m, w } = step;
     const [k0, k1] = m.actors.keepers as [Address, Address];
     for (let i = 0; i < this.a.drops.length; i++) {

@@ -11,7 +11,7 @@ type Args = { actor: string; units: number };
 /** A margin deposit (whole collateral units). */
 export class DepositCommand extends Command<Args> {
   readonly name: string = "deposit";
-  protected async act(step: Step) {
+  async act(step: Step) {
     await step.act(calls.deposit(step.w, resolve(step.m.actors, this.a.actor), BigInt(this.a.units) * unit));
   }
   toString() {

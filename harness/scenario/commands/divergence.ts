@@ -12,7 +12,7 @@ type Args = { bps: number; victim: (typeof victimKinds)[number]; actor: string }
 /** The primary publishes a round away from the secondary (beyond or near the band); someone acts in the same block. */
 export class DivergenceCommand extends Command<Args> {
   readonly name = "divergence";
-  protected async act(step: Step) {
+  async act(step: Step) {
     const { m, w } = step;
     const victim = victimPlan(step, this.a.victim, this.a.actor);
     const answer = moved(m.port.feed("secondary").latestAnswer, this.a.bps);

@@ -22,7 +22,7 @@ export class EmergencyExitCommand extends Command<Args> {
     const account = m.port.account(actor);
     return account.size === 0n && account.margin > 0n && m.port.mode() !== Mode.Settlement;
   }
-  protected async act(step: Step) {
+  async act(step: Step) {
     const { m, w } = step;
     const actor = resolve(m.actors, this.a.actor);
     if (this.a.variant === "withdrawAll") {

@@ -14,7 +14,7 @@ export class GuardianEscalateCommand extends Command<Args> {
   override check(m: Readonly<ScenarioModel>) {
     return m.port.mode() !== Modes.Settlement;
   }
-  protected async act(step: Step) {
+  async act(step: Step) {
     const { w } = step;
     const to = this.a.to as Mode;
     const planned = await safeTransaction(w, {

@@ -10,7 +10,7 @@ type Args = { keeper: "prompt" | "slow" };
 /** The project's keeper runs one pass: refresh, liquidations, settle after the exit window, realise. */
 export class KeeperTickCommand extends Command<Args> {
   readonly name = "keeperTick";
-  protected async act(step: Step) {
+  async act(step: Step) {
     const { w } = step;
     const [k0, k1] = w.actors.keepers as [Address, Address];
     if (this.a.keeper === "prompt") await tick(step, w.keepers.prompt, k0);

@@ -17,7 +17,7 @@ export class LiquidateCommand extends Command<Args> {
   override check(m: Readonly<ScenarioModel>) {
     return m.actors.accounts.some((a) => m.port.account(a).size !== 0n);
   }
-  protected async act(step: Step) {
+  async act(step: Step) {
     const { m, w } = step;
     this.chosen = this.a.target === "auto" ? weakest(m) : resolve(m.actors, this.a.target);
     await step.act(calls.liquidate(w, resolve(m.actors, this.a.keeper), this.chosen));

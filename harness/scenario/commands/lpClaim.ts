@@ -15,7 +15,7 @@ export class LpClaimCommand extends Command<Args> {
   override check(m: Readonly<ScenarioModel>) {
     return m.port.mode() === Mode.Settlement && m.port.lpShares(resolve(m.actors, this.a.lp)) > 0n;
   }
-  protected async act(step: Step) {
+  async act(step: Step) {
     const lp = resolve(step.m.actors, this.a.lp);
     await step.act(calls.lpClaim(step.w, lp, fraction(step.m.port.lpShares(lp), this.a.bps)));
   }

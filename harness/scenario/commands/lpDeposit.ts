@@ -11,7 +11,7 @@ type Args = { lp: string; units: number };
 /** An LP deposits collateral into the pool (ERC-4626 deposit). */
 export class LpDepositCommand extends Command<Args> {
   readonly name = "lpDeposit";
-  protected async act(step: Step) {
+  async act(step: Step) {
     await step.act(calls.lpDeposit(step.w, resolve(step.m.actors, this.a.lp), BigInt(this.a.units) * unit));
   }
   toString() {

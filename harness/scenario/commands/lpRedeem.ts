@@ -14,7 +14,7 @@ export class LpRedeemCommand extends Command<Args> {
   override check(m: Readonly<ScenarioModel>) {
     return m.port.lpShares(resolve(m.actors, this.a.lp)) > 0n;
   }
-  protected async act(step: Step) {
+  async act(step: Step) {
     const lp = resolve(step.m.actors, this.a.lp);
     await step.act(calls.lpRedeem(step.w, lp, fraction(step.m.port.lpShares(lp), this.a.bps)));
   }

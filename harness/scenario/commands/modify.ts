@@ -14,7 +14,7 @@ export class ModifyCommand extends Command<Args> {
   override check(m: Readonly<ScenarioModel>) {
     return m.port.account(resolve(m.actors, this.a.actor)).size !== 0n;
   }
-  protected async act(step: Step) {
+  async act(step: Step) {
     const actor = resolve(step.m.actors, this.a.actor);
     const size = step.m.port.account(actor).size;
     const delta = (size * BigInt(this.a.bps)) / 10_000n;

@@ -12,7 +12,7 @@ type Args = { actor: string; side: "long" | "short"; leverageBps: number; limitB
 export class OpenCommand extends Command<Args> {
   readonly name = "open";
   private size: bigint | undefined;
-  protected async act(step: Step) {
+  async act(step: Step) {
     const actor = resolve(step.m.actors, this.a.actor);
     const side = this.a.side === "long" ? 1 : -1;
     this.size = sizeForLeverage(step.m.port, actor, side, this.a.leverageBps);

@@ -15,7 +15,7 @@ type Args = { bound: "min" | "max" | "nonPositive"; victim: (typeof victimKinds)
  */
 export class PinnedCommand extends Command<Args> {
   readonly name = "pinned";
-  protected async act(step: Step) {
+  async act(step: Step) {
     const { m, w } = step;
     const feed = m.port.feed("primary");
     const victim = victimPlan(step, this.a.victim, this.a.actor);

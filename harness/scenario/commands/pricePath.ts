@@ -16,7 +16,7 @@ type Args = { regime: string; moves: number[]; noiseBps: number };
  */
 export class PricePathCommand extends Command<Args> {
   readonly name = "pricePath";
-  protected async act(step: Step) {
+  async act(step: Step) {
     const { m, w } = step;
     const keeper = m.actors.keepers[0] as Address;
     for (const move of this.a.moves) {

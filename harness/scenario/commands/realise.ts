@@ -14,7 +14,7 @@ export class RealiseCommand extends Command<Args> {
   override check(m: Readonly<ScenarioModel>) {
     return m.port.mode() === Mode.Settlement;
   }
-  protected async act(step: Step) {
+  async act(step: Step) {
     const { m, w } = step;
     const target = this.a.target === "auto" ? weakestUnclaimed(m) : resolve(m.actors, this.a.target);
     await step.act(calls.realise(w, resolve(m.actors, this.a.keeper), target));

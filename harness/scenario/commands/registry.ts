@@ -3,6 +3,7 @@ import type { ScenarioCommand } from "../step.js";
 import { BadArgsError } from "./args.js";
 import type { CommandSpec } from "./base.js";
 import { buildPopulation } from "./buildPopulation.js";
+import { cascade } from "./cascade.js";
 import { claim } from "./claim.js";
 import { close } from "./close.js";
 import { crash } from "./crash.js";
@@ -56,6 +57,7 @@ export const commandSpecs = {
   underBand,
   buildPopulation,
   crash,
+  cascade,
 } satisfies Record<string, CommandSpec>;
 
 export type CommandName = keyof typeof commandSpecs;

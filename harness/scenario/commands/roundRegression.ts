@@ -15,7 +15,7 @@ type Args = { back: number; victim: (typeof victimKinds)[number]; actor: string;
  */
 export class RoundRegressionCommand extends Command<Args> {
   readonly name = "roundRegression";
-  protected async act(step: Step) {
+  async act(step: Step) {
     const { m, w } = step;
     const latest = m.port.feed("primary").latestRound;
     const round = latest - BigInt(this.a.back) >= 1n ? latest - BigInt(this.a.back) : 1n;

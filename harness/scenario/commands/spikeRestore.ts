@@ -16,7 +16,7 @@ type Args = { spikeBps: number; both: boolean; victim: (typeof victimKinds)[numb
  */
 export class SpikeRestoreCommand extends Command<Args> {
   readonly name = "spikeRestore";
-  protected async act(step: Step) {
+  async act(step: Step) {
     const { m, w } = step;
     const primary = m.port.feed("primary").latestAnswer;
     const secondary = m.port.feed("secondary").latestAnswer;

@@ -11,7 +11,7 @@ type Args = { seconds: number; victim: (typeof victimKinds)[number]; actor: stri
 /** The feeds stop publishing: time passes past the heartbeat, then someone acts on the stale reading. */
 export class StaleFeedCommand extends Command<Args> {
   readonly name = "staleFeed";
-  protected async act(step: Step) {
+  async act(step: Step) {
     await warp(step.w, BigInt(this.a.seconds));
     await step.act(victimPlan(step, this.a.victim, this.a.actor));
   }

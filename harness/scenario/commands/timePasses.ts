@@ -11,7 +11,7 @@ type Args = { seconds: number; refresh: boolean };
 /** Time passes without new price rounds (funding accrues; feeds may go stale); optionally a refresh lands. */
 export class TimePassesCommand extends Command<Args> {
   readonly name = "timePasses";
-  protected async act(step: Step) {
+  async act(step: Step) {
     const { w, m } = step;
     await warp(w, BigInt(this.a.seconds));
     if (this.a.refresh) await step.act(calls.refresh(w, m.actors.keepers[0] as Address));

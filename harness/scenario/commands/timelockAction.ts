@@ -1,17 +1,18 @@
 import * as fc from "fast-check";
-import type { Address } from "viem";
+import { type Address, encodeFunctionData } from "viem";
 import { type Mode, Mode as Modes, type RiskParams } from "../../model/types.js";
 import { governanceData, modeName } from "../calls.js";
 import { executeOnTimelock, scheduleThroughSafe, timelockOperation } from "../governance.js";
 import type { ModelAction } from "../model/port.js";
 import type { ScenarioModel, Step } from "../step.js";
 import { warp } from "../world/exec.js";
+import { timelockAbi } from "../world/governanceAbis.js";
 import { actorArg, keeperRefs, pick, resolve } from "./actorRef.js";
 import { int, oneOf, pair } from "./args.js";
 import { Command, type CommandSpec } from "./base.js";
 
 type Args = {
-  op: "setMode" | "riskParams" | "settle";
+  op: "setMode" | "riskParams" | "settle" | "updateDelay";
   to: number;
   scaleBps: number;
   signers: [number, number];
@@ -28,12 +29,17 @@ export class TimelockActionCommand extends Command<Args> {
   override check(m: Readonly<ScenarioModel>) {
     return m.port.mode() !== Modes.Settlement;
   }
-  protected async act(step: Step) {
+  async act(step: Step) {
     const { m, w } = step;
-    const target = w.system.addresses.market;
+    let target = w.system.addresses.market;
     let data: `0x${string}`;
     let action: ModelAction;
-    if (this.a.op === "setMode") {
+    if (this.a.op === "updateDelay") {
+      // The timelock administers itself: a scheduled call to its own updateDelay (the market is not told).
+      target = w.timelock;
+      data = encodeFunctionData({ abi: timelockAbi, functionName: "updateDelay", args: [this.newDelay()] });
+      action = { kind: "noop" };
+    } else if (this.a.op === "setMode") {
       data = governanceData.setMode(this.a.to as Mode);
       action = { kind: "setMode", from: w.timelock, to: this.a.to as Mode };
     } else if (this.a.op === "settle") {
@@ -51,10 +57,24 @@ export class TimelockActionCommand extends Command<Args> {
     await step.act(
       executeOnTimelock(w, resolve(m.actors, this.a.executor) as Address, op, action, this.describeOp()),
     );
+    const safety = m.port.safety();
+    step.facts.governance = {
+      timelockDelay: await w.clients.publicClient.readContract({
+        address: w.timelock,
+        abi: timelockAbi,
+        functionName: "getMinDelay",
+      }),
+      exitWindow: safety.maxHaltDuration + safety.settlementWindow,
+    };
+  }
+  /** updateDelay: the current default delay (4 days) scaled by scaleBps (x0.25 = 1 day). */
+  private newDelay(): bigint {
+    return (4n * 86_400n * BigInt(this.a.scaleBps)) / 10_000n;
   }
   private describeOp() {
     if (this.a.op === "setMode") return `setMode(${modeName(this.a.to)})`;
     if (this.a.op === "settle") return "settle()";
+    if (this.a.op === "updateDelay") return `timelock.updateDelay(${this.newDelay()}s)`;
     return `setRiskParams(x${this.a.scaleBps / 10_000})`;
   }
   toString() {
@@ -77,7 +97,7 @@ export const timelockAction: CommandSpec = {
   name: "timelockAction",
   build: (args) =>
     new TimelockActionCommand({
-      op: oneOf(args, "op", ["setMode", "riskParams", "settle"] as const),
+      op: oneOf(args, "op", ["setMode", "riskParams", "settle", "updateDelay"] as const),
       to: int(args, "to", 0, 4),
       scaleBps: int(args, "scaleBps", 1, 100_000),
       signers: pair(args, "signers"),
@@ -89,6 +109,7 @@ export const timelockAction: CommandSpec = {
         { weight: 3, arbitrary: fc.constant("setMode" as const) },
         { weight: 2, arbitrary: fc.constant("riskParams" as const) },
         { weight: 1, arbitrary: fc.constant("settle" as const) },
+        { weight: 1, arbitrary: fc.constant("updateDelay" as const) },
       ),
       to: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, fc.integer({ min: 1, max: 4 })),
       scaleBps: fc.oneof(

@@ -15,7 +15,7 @@ type Args = { count: number; up: boolean; bps: number };
  */
 export class UnderBandCommand extends Command<Args> {
   readonly name = "underBand";
-  protected async act(step: Step) {
+  async act(step: Step) {
     const { m, w } = step;
     const move = this.a.up ? this.a.bps : -this.a.bps;
     for (let i = 0; i < this.a.count; i++) {

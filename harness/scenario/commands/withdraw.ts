@@ -12,7 +12,7 @@ type Args = { actor: string; bps: number };
 export class WithdrawCommand extends Command<Args> {
   readonly name = "withdraw";
   private amount: bigint | undefined;
-  protected async act(step: Step) {
+  async act(step: Step) {
     const actor = resolve(step.m.actors, this.a.actor);
     this.amount = fraction(step.m.port.account(actor).margin, this.a.bps);
     await step.act(calls.withdraw(step.w, actor, this.amount));

@@ -10,6 +10,8 @@ export type Ghosts = {
   exposed: Set<Address>;
   /** Everything paid out in Settlement: trader and LP claims. */
   settlementPaid: bigint;
+  /** Accounts whose Settlement entitlement is used up: claimed, or realised (negative equity). */
+  settled: Set<Address>;
 };
 
 export const emptyGhosts = (): Ghosts => ({
@@ -18,6 +20,7 @@ export const emptyGhosts = (): Ghosts => ({
   claimed: new Map(),
   exposed: new Set(),
   settlementPaid: 0n,
+  settled: new Set(),
 });
 
 export const copyGhosts = (g: Ghosts): Ghosts => structuredClone(g);

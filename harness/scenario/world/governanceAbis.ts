@@ -20,6 +20,7 @@ export const timelockAbi = parseAbi([
   "function execute(address target, uint256 value, bytes payload, bytes32 predecessor, bytes32 salt) payable",
   "function hashOperation(address target, uint256 value, bytes data, bytes32 predecessor, bytes32 salt) pure returns (bytes32)",
   "function isOperationReady(bytes32 id) view returns (bool)",
+  "function updateDelay(uint256 newDelay)",
   "error TimelockInvalidOperationLength(uint256 targets, uint256 payloads, uint256 values)",
   "error TimelockInsufficientDelay(uint256 delay, uint256 minDelay)",
   "error TimelockUnexpectedOperationState(bytes32 operationId, bytes32 expectedStates)",

@@ -3,7 +3,8 @@ import type { ChainClients } from "../../chain/clients.js";
 import { type Baseline, takeBaseline } from "../../chain/snapshots.js";
 import { liquidityPoolAbi, marketAbi, mockErc20Abi } from "../../generated/abis.js";
 import type { SystemState } from "../../model/state.js";
-import type { System } from "../../system/system.js";
+import type { PreviousView } from "../../invariants/transitions.js";
+import { readSnapshot, type System } from "../../system/system.js";
 import type { StepRecord } from "../contract.js";
 import { ModelAdapter } from "../model/adapter.js";
 import { modelFromChain } from "../model/fromChain.js";
@@ -45,6 +46,10 @@ export type World = {
   operations: number;
   /** The project's keeper, fresh for every run. */
   keepers: ScenarioKeepers;
+  /** Mode, halt causes and price after the previous step (transition checks compare against it). */
+  previous: PreviousView;
+  /** Optional transaction log (label, predicted and actual outcome), for debugging a scenario. */
+  log?: ((line: string) => void) | undefined;
 };
 
 export type WorldBaseline = {
@@ -84,6 +89,7 @@ export async function createWorld(parameters: {
     worstHealth: null,
     operations: 0,
     keepers: undefined as unknown as ScenarioKeepers,
+    previous: { mode: 0, haltFlags: 0, price: 0n },
   };
   world.keepers = createScenarioKeepers(world);
   const model = new ModelAdapter(
@@ -95,6 +101,9 @@ export async function createWorld(parameters: {
   );
   await fund(world, model);
 
+  const view = (await readSnapshot(system, [])).market;
+  const previous: PreviousView = { mode: view.mode, haltFlags: view.haltFlags, price: view.price };
+  world.previous = previous;
   const baseline: Baseline = await takeBaseline(clients, { label: "scenario baseline" });
   const modelState = structuredClone(model.model.state);
   const clock = world.clock.copy();
@@ -111,6 +120,7 @@ export async function createWorld(parameters: {
       world.worstHealth = null;
       world.operations = 0;
       world.keepers = createScenarioKeepers(world);
+      world.previous = { ...previous };
     },
   };
 }

@@ -1,0 +1,74 @@
+import { encodeFunctionData, numberToHex, pad } from "viem";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mockErc20Abi } from "../generated/abis.js";
+import { InvariantViolation } from "../scenario/contract.js";
+import type { ScenarioHarnessReturnType } from "../scenario/index.js";
+import { startScenarioHarness } from "../scenario/testing.js";
+
+// The checks must be able to fail: change the chain behind the model's back and expect the named violation.
+
+let harness: ScenarioHarnessReturnType;
+let stop: () => Promise<void>;
+
+beforeAll(async () => {
+  ({ harness, stop } = await startScenarioHarness("tamper-test"));
+}, 60_000);
+afterAll(async () => {
+  await stop?.();
+});
+
+const AGGREGATES_SLOT = 5n; // Market._agg (forge inspect Market storage-layout); longOpenInterest is its first word
+
+async function runOne(name: string, args: Record<string, never> | Record<string, number | string | boolean>) {
+  const { model, real } = await harness.setup();
+  return { model, real, command: harness.rebuild(name, args) };
+}
+
+describe("tampering is caught", () => {
+  it("collateral minted to a trader the model does not know of: model-equality names the wallet", async () => {
+    const { model, real, command } = await runOne("timePasses", { seconds: 60, refresh: true });
+    const trader = real.actors.traders[0] as `0x${string}`;
+    const hash = await real.clients.publicClient.request({
+      method: "eth_sendTransaction",
+      params: [
+        {
+          from: real.actors.operator,
+          to: real.system.addresses.collateral,
+          data: encodeFunctionData({ abi: mockErc20Abi, functionName: "mint", args: [trader, 1n] }),
+        },
+      ],
+    } as never);
+    await real.clients.publicClient.waitForTransactionReceipt({ hash: hash as `0x${string}` });
+    real.clock.minedAt(real.clock.block + 1n, real.clock.next());
+    const error = await command.run(model, real).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(InvariantViolation);
+    const info = (error as InvariantViolation).info;
+    expect(info.invariant).toBe("model-equality");
+    expect(info.diff.map((d) => d.path)).toEqual([
+      expect.stringMatching(/^accounts\[\d+:0x[0-9a-fA-F]+\]\.walletBalance$/),
+    ]);
+    expect(info.step).toBe(0);
+  }, 60_000);
+
+  it("open interest rewritten in storage: the protocol check reports open-interest", async () => {
+    const { model, real, command } = await runOne("timePasses", { seconds: 60, refresh: false });
+    await real.clients.testClient.setStorageAt({
+      address: real.system.addresses.market,
+      index: numberToHex(AGGREGATES_SLOT, { size: 32 }),
+      value: pad(numberToHex(10n ** 18n), { size: 32 }),
+    });
+    const error = await command.run(model, real).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(InvariantViolation);
+    expect((error as InvariantViolation).info).toMatchObject({
+      invariant: "open-interest",
+      expected: "0",
+      actual: "1000000000000000000",
+    });
+  }, 60_000);
+});
