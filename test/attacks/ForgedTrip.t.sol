@@ -178,6 +178,10 @@ contract ForgedTripTokenTest is SafetyBaseTest {
         assertEq(market.haltFlags(), 0);
     }
 
+    /// @dev The market reads its balance only after calls that move tokens (the credits identity covers the rest),
+    ///      so the forgery is aimed at those: a margin deposit and withdrawal, funding the insurance, an LP deposit
+    ///      (the market's hook reverts and the pool bubbles it). Each reverts with MarketBalanceUnreadable. A trade
+    ///      moves no tokens, reads no balance and goes through (its credits are checked as an identity instead).
     function test_balanceReadRevertingWithForgedInvariant_revertsTheCall_noTrip() public {
         hook.setBalanceOfRevert(
             address(market),
@@ -187,7 +191,21 @@ contract ForgedTripTokenTest is SafetyBaseTest {
         vm.prank(carol);
         market.deposit(100e6);
         vm.expectRevert(IMarket.MarketBalanceUnreadable.selector);
+        vm.prank(alice);
+        market.withdraw(100e6);
+        vm.expectRevert(IMarket.MarketBalanceUnreadable.selector);
+        vm.prank(carol);
+        market.fundInsurance(100e6);
+        vm.expectRevert(IMarket.MarketBalanceUnreadable.selector);
+        vm.prank(carol);
+        pool.deposit(100e6, carol);
+        assertEq(uint8(market.mode()), uint8(Mode.Normal));
+        assertEq(market.haltFlags(), 0);
+        assertEq(market.accountOf(carol).margin, 0);
+        assertEq(market.accountOf(alice).margin, 9980e6);
+
         _open(alice, 1e18);
+        assertEq(market.accountOf(alice).size, 11e18);
         assertEq(uint8(market.mode()), uint8(Mode.Normal));
         assertEq(market.haltFlags(), 0);
     }

@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {ILiquidityPool} from "../../../src/interfaces/ILiquidityPool.sol";
+import {Action, Mode} from "../../../src/interfaces/IMarket.sol";
 import {UnitTest} from "../../utils/UnitTest.sol";
 import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
@@ -141,14 +142,32 @@ contract LiquidityPoolSharesTest is UnitTest {
         pool.redeem(maxShares + 1, lp, lp);
     }
 
+    /// @dev A pool that cannot pay its winners halts its market (refresh sees it; cause PoolCannotPay), so a new LP
+    ///      deposit is refused by the permission table before the pool's own dilution check is reached.
     function test_RevertWhen_depositIntoInsolventPool() public {
         _lpDeposit(lp, 10_000e6);
         _depositMargin(alice, 20_000e6);
         _open(alice, 10e18); // 20,000 notional needs 10,000 of backing; the pool has 10,016
         _walkPrice(3200e8);
-        // Alice is up 12,000 against the pool's 10,016.
+        // Alice is up 12,000 against the pool's 10,016; the 4 of insurance cannot make up the difference.
         assertEq(market.poolEquity(), -1984e6);
         assertEq(pool.totalAssets(), 0);
+        assertEq(uint8(market.mode()), uint8(Mode.Halted));
+        assertEq(market.haltFlags(), 4, "insolvency");
+        _fund(carol, 1000e6);
+        vm.prank(carol);
+        vm.expectRevert(abi.encodeWithSelector(ERC4626.ERC4626ExceededMaxDeposit.selector, carol, 1000e6, 0));
+        pool.deposit(1000e6, carol);
+    }
+
+    /// @dev The pool's own check, behind the market's: with shares outstanding and no equity behind them, a deposit
+    ///      would be diluted into the deficit and is refused even if the market's mode allowed it (mocked here).
+    function test_RevertWhen_depositIntoInsolventPool_evenIfTheMarketAllowedIt() public {
+        _lpDeposit(lp, 10_000e6);
+        _depositMargin(alice, 20_000e6);
+        _open(alice, 10e18);
+        _walkPrice(3200e8);
+        vm.mockCall(address(market), abi.encodeCall(market.allows, (Action.LpDeposit)), abi.encode(true));
         _fund(carol, 1000e6);
         vm.prank(carol);
         vm.expectRevert(abi.encodeWithSelector(ILiquidityPool.PoolInsolvent.selector, int256(-1984e6)));

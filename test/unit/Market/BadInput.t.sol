@@ -89,6 +89,36 @@ contract MarketBadInputTest is UnitTest {
         _assertNothingChanged();
     }
 
+    /// @dev Sizes no cap could admit (beyond twice the cap) are refused before any arithmetic could overflow on
+    ///      them, with the size itself in the error.
+    function test_RevertWhen_absurdSizes_refusedBeforeAnyArithmetic() public {
+        int256[3] memory sizes = [type(int256).max, int256(2000e18 + 1), -int256(2000e18 + 1)];
+        uint256[3] memory abs = [uint256(type(int256).max), 2000e18 + 1, 2000e18 + 1];
+        for (uint256 i; i < sizes.length; ++i) {
+            vm.prank(alice);
+            vm.expectRevert(abi.encodeWithSelector(IMarket.MarketOpenInterestCap.selector, abs[i], 1000e18));
+            market.modifyPosition(sizes[i], 0);
+        }
+        _assertNothingChanged();
+    }
+
+    /// BUG: (src/Market.sol `_modify`, the early size check `S.abs(sizeDelta) > 2 * maxOpenInterest`, and
+    /// src/libraries/SignedMath.sol `abs`): `abs(type(int256).min)` negates the minimum and panics (0x11), so the
+    /// most negative size reverts with an arithmetic panic instead of MarketOpenInterestCap - a user error without
+    /// its own custom error (DESIGN 2.3). Nothing is committed and nothing trips (the frame bubbles the panic), so
+    /// the impact is the error alone. Expected: MarketOpenInterestCap(2^255, cap), e.g. with an abs that returns
+    /// `uint256(-(x + 1)) + 1` for negative x.
+    function test_RevertWhen_sizeIsInt256Min_refusedWithTheCapError() public {
+        vm.prank(alice);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IMarket.MarketOpenInterestCap.selector, uint256(type(int256).max) + 1, 1000e18
+            )
+        );
+        market.modifyPosition(type(int256).min, 0);
+        _assertNothingChanged();
+    }
+
     function test_RevertWhen_depositMoreThanWalletHolds() public {
         vm.prank(bob);
         vm.expectRevert(SafeTransferLib.TransferFromFailed.selector);
@@ -214,26 +244,54 @@ contract MarketBadInputTest is UnitTest {
 
     /* BAD PARAMETERS */
 
+    /// @dev Each hard bound, one field at a time: the field is first walked to its limit in legal factor-two steps
+    ///      (the step check runs before the bounds, so a single call from the defaults would be a StepTooLarge),
+    ///      then one unit past it is refused with MarketBadParams and changes nothing.
     function test_RevertWhen_badRiskParams() public {
-        RiskParams[] memory bad = new RiskParams[](8);
-        for (uint256 i; i < bad.length; ++i) {
-            bad[i] = Defaults.riskParams();
+        RiskParams[] memory limit = new RiskParams[](6);
+        for (uint256 i; i < limit.length; ++i) {
+            limit[i] = Defaults.riskParams();
         }
-        bad[0].tradingFee = 0.05e18 + 1;
-        bad[1].insuranceFeeShare = 1e18 + 1;
-        bad[2].liquidationPenalty = 0.2e18 + 1;
-        bad[3].keeperRewardShare = 1e18 + 1;
-        bad[4].maxFundingRate = 1e14 + 1;
-        bad[5].minBacking = 10e18 + 1;
-        bad[6].skewScale = 0;
-        bad[7].maxOpenInterest = 0;
-        for (uint256 i; i < bad.length; ++i) {
+        limit[0].tradingFee = 0.05e18;
+        limit[1].insuranceFeeShare = 1e18;
+        limit[2].liquidationPenalty = 0.2e18;
+        limit[3].keeperRewardShare = 1e18;
+        limit[4].maxFundingRate = 1e14;
+        limit[5].minBacking = 10e18;
+        for (uint256 i; i < limit.length; ++i) {
+            uint256 snapshot = vm.snapshotState();
+            assertGt(_setRiskParamsInSteps(limit[i]), 1, "more than one step to the limit");
+            RiskParams memory bad = market.riskParams();
+            if (i == 0) bad.tradingFee += 1;
+            if (i == 1) bad.insuranceFeeShare += 1;
+            if (i == 2) bad.liquidationPenalty += 1;
+            if (i == 3) bad.keeperRewardShare += 1;
+            if (i == 4) bad.maxFundingRate += 1;
+            if (i == 5) bad.minBacking += 1;
+            bytes memory atLimit = _state();
             vm.expectRevert(IMarket.MarketBadParams.selector);
+            market.setRiskParams(bad);
+            assertEq(_state(), atLimit, "state changed");
+            vm.revertToState(snapshot);
+        }
+        _assertNothingChanged();
+    }
+
+    /// @dev A zero skew scale or open-interest cap is out of bounds (see the constructor test below), and from a
+    ///      positive value it is never a factor-two step either: the step check refuses it first.
+    function test_RevertWhen_riskParamsZeroScaleOrCap() public {
+        RiskParams[] memory bad = new RiskParams[](2);
+        (bad[0], bad[1]) = (Defaults.riskParams(), Defaults.riskParams());
+        bad[0].skewScale = 0;
+        bad[1].maxOpenInterest = 0;
+        for (uint256 i; i < bad.length; ++i) {
+            vm.expectRevert(IMarket.MarketStepTooLarge.selector);
             market.setRiskParams(bad[i]);
         }
         _assertNothingChanged();
     }
 
+    /// @dev Every limit at once, reached in factor-two steps; the last step emits the limits themselves.
     function test_setRiskParams_limitsThemselvesAreAccepted() public {
         RiskParams memory r = RiskParams({
             tradingFee: 0.05e18,
@@ -245,6 +303,12 @@ contract MarketBadInputTest is UnitTest {
             skewScale: 1,
             maxOpenInterest: 1
         });
+        RiskParams memory current = market.riskParams();
+        while (true) {
+            current = _riskStep(current, r);
+            if (keccak256(abi.encode(current)) == keccak256(abi.encode(r))) break;
+            market.setRiskParams(current);
+        }
         vm.expectEmit(address(market));
         emit IMarket.RiskParamsUpdated(r);
         market.setRiskParams(r);

@@ -4,6 +4,8 @@ pragma solidity 0.8.30;
 import {Defaults} from "../../../script/Defaults.sol";
 import {IMarket, MarginAccount, Mode, RiskParams} from "../../../src/interfaces/IMarket.sol";
 import {UnitTest} from "../../utils/UnitTest.sol";
+import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
+import {Vm} from "forge-std/Vm.sol";
 
 /// @dev Default funding: 1e-7 per second at a net size of 1,000 units, linear in the skew. At 2,000 a unit
 ///      with 8 units net long the rate is 8e-10 per second and the index grows by 8e-10 * 2,000 = 1.6e-6 of
@@ -49,7 +51,9 @@ contract MarketFundingTest is UnitTest {
     function test_fundingRate_cappedAtMaxFundingRate() public {
         RiskParams memory r = Defaults.riskParams();
         r.skewScale = 5e18;
-        market.setRiskParams(r);
+        // 1,000 -> 5 units moves by more than a factor of two: governance gets there in steps.
+        assertEq(_setRiskParamsInSteps(r), 8); // 500, 250, 125, 62.5, 31.25, 15.625, 7.8125, 5
+        assertEq(market.riskParams().skewScale, 5e18);
         _open(alice, 10e18);
         assertEq(market.fundingRate(), int256(uint256(r.maxFundingRate)));
         _open(bob, -20e18);
@@ -129,15 +133,12 @@ contract MarketFundingTest is UnitTest {
         assertEq(usd.balanceOf(carol), 501e6);
     }
 
-    /// BUG (src/Market.sol, `_settleFunding`, `_agg.poolCash += owed`): funding paid *to* an account comes out
-    /// of pool cash with no check, while LPs may withdraw all pool cash (poolWithdrawable = min(spare equity,
-    /// cash)) whenever losing traders' unrealised losses keep the pool's equity up. The next touch of an
-    /// account that is owed funding - even a plain deposit - then drives poolCash below zero (and the credits
-    /// above the balance), `_checkInvariants` fails, and the market halts itself for good with
-    /// InvariantViolated. Anyone who is both LP and trader can do this on purpose. Expected: the deposit is
-    /// credited and the market stays Normal (e.g. cap poolWithdrawable so cash covers funding owed to
-    /// receivers, or settle funding owed to an account only up to the pool's cash).
-    function test_fundingOwedToAnAccount_withPoolCashWithdrawn_doesNotHaltTheMarket() public {
+    /// @dev Funding paid *to* an account comes out of pool cash, so LPs must not be able to take out the cash that
+    ///      winners are owed: an LP exit must leave the required backing in cash (poolWithdrawable = min(spare
+    ///      equity, cash - backing)), even when losing traders' unrealised losses keep the pool's equity up. (This
+    ///      was a bug: the LP could take every unit of cash, and the next touch of an account owed funding drove
+    ///      pool cash below zero and halted the market.)
+    function test_fundingOwedToAnAccount_lpCannotWithdrawTheCashItIsPaidFrom() public {
         _depositMargin(alice, 10_000e6);
         _open(alice, 20e18);
         _open(bob, -1e18); // bob is on the receiving side of funding
@@ -145,33 +146,39 @@ contract MarketFundingTest is UnitTest {
         for (uint256 i; i < path.length; ++i) {
             _stepPrice(path[i], 600);
         }
-        // At 1,300 alice (margin 19,960) is down 14,000 and still solvent; net of bob's +700 the traders owe
-        // the pool 13,300, more than the 12,350 of backing that 19 units net long need, so the LP may take out
-        // every unit of pool cash.
+        // At 1,300 alice (margin 19,960) is down 14,000 and still solvent; net of bob's +700 the traders owe the
+        // pool 13,300, more than the 12,350 of backing (50% of 19 units at 1,300) the pool needs. Its equity
+        // would cover every unit of cash, but an exit must leave the backing in cash.
         uint256 cash = uint256(market.aggregates().poolCash);
-        assertEq(pool.maxWithdraw(lp), cash);
+        assertEq(pool.maxWithdraw(lp), cash - 12_350e6);
+        uint256 tooMuch = cash - 12_350e6 + 1;
         vm.prank(lp);
-        pool.withdraw(cash, lp, lp);
-        assertEq(market.aggregates().poolCash, 0);
+        vm.expectPartialRevert(ERC4626.ERC4626ExceededMaxWithdraw.selector);
+        pool.withdraw(tooMuch, lp, lp);
+        vm.prank(lp);
+        pool.withdraw(cash - 12_350e6, lp, lp);
+        assertEq(market.aggregates().poolCash, 12_350e6);
 
         _movePrice(1300e8, 600);
         _fund(bob, 1e6);
         vm.prank(bob);
         market.deposit(1e6);
         assertEq(uint8(market.mode()), uint8(Mode.Normal), "market halted by a deposit");
-        assertGt(market.accountOf(bob).margin, 9996e6 + 1e6, "bob's deposit and funding not credited");
+        // Net 19 long: rate 1.9e-9/s. The index took 600 s at each price of the path and at 1,300 once more:
+        // 1.9e-9 * 600 * (9,250 + 1,300) = 0.012027 per unit, which bob (1 short) receives.
+        assertEq(market.aggregates().fundingIndex, 1.2027e16);
+        assertEq(
+            market.accountOf(bob).margin, 9998e6 + 12_027 + 1e6, "bob's deposit and funding not credited"
+        );
+        assertEq(market.aggregates().poolCash, 12_350e6 - 12_027);
     }
 
-    /// BUG (src/Market.sol, `_settleFunding` reached from `_deposit`): an account in profit may withdraw its
-    /// whole margin (withdraw checks amount <= margin and IM against equity, which counts the unrealised
-    /// profit). From then on it owes funding that its zero margin cannot pay; its next touch credits pool cash
-    /// with the full amount owed while the margin goes below zero, so the invariant check fails
-    /// (TokenConservation: credits exceed the balance by the unpaid funding; NoNegativeMargin would fail next)
-    /// and a plain deposit smaller than the funding owed halts the market for good. An increase does the same
-    /// (its IM check passes on equity). Any profitable trader can halt a market at will. Expected: the deposit
-    /// is credited and the market stays Normal (e.g. settle funding against equity, or require margin to cover
-    /// funding when withdrawing).
-    function test_fundingOwedBeyondMargin_depositDoesNotHaltTheMarket() public {
+    /// @dev An account in profit may withdraw its whole margin (the IM check counts the unrealised profit); from
+    ///      then on it owes funding its zero margin cannot pay. No call may end with a negative margin: a top-up
+    ///      smaller than the funding owed is refused with MarketAccountInsolvent and the market stays Normal; a
+    ///      top-up that covers it settles the funding. (This was a bug: the small deposit drove the margin below
+    ///      zero, the invariant check failed and the market halted for good.)
+    function test_fundingOwedBeyondMargin_smallDepositRefused_marketStaysNormal() public {
         _open(alice, 10e18);
         _stepPrice(2100e8, 1800);
         _stepPrice(2200e8, 1800);
@@ -183,28 +190,128 @@ contract MarketFundingTest is UnitTest {
         market.withdraw(uint256(market.accountOf(alice).margin));
         vm.stopPrank();
         assertEq(market.accountOf(alice).margin, 0);
+        int256 index = market.aggregates().fundingIndex;
         _movePrice(2400e8, 3600);
         // An hour of funding: 10 units * 1e-9/s * 2,400 * 3,600 s = 0.0864, more than the 0.01 she adds.
-        _fund(alice, 0.01e6);
+        _fund(alice, 0.11e6);
         vm.prank(alice);
+        vm.expectRevert(
+            abi.encodeWithSelector(IMarket.MarketAccountInsolvent.selector, int256(0.01e6 - 86_400))
+        );
         market.deposit(0.01e6);
         assertEq(uint8(market.mode()), uint8(Mode.Normal), "market halted by a deposit");
+        assertEq(market.accountOf(alice).margin, 0);
+        assertEq(market.aggregates().fundingIndex, index, "the refused deposit committed nothing");
+        // 0.1 covers the 0.0864 owed.
+        vm.prank(alice);
+        market.deposit(0.1e6);
+        assertEq(market.accountOf(alice).margin, 0.1e6 - 86_400);
+        assertEq(uint8(market.mode()), uint8(Mode.Normal));
     }
 
-    /// BUG (src/Market.sol, `setRiskParams` / `_setRiskParams`): changing the funding parameters does not accrue
-    /// funding first, so the next accrual applies the *new* rate to the whole interval since the last touch.
-    /// Here funding is off for an hour, governance switches it on, and alice is at once charged an hour of
-    /// funding at the new rate (0.072). Expected: the index does not move for time already elapsed.
+    /// @dev setRiskParams accrues funding at the old rate first, so a new rate never reaches back in time. (This
+    ///      was a bug.) Governance cannot switch funding off and on (zero is never within a factor of two), so the
+    ///      rate here goes from half the default to the default: the hour before the change accrues at the half.
     function test_setRiskParams_doesNotApplyTheNewFundingRateRetroactively() public {
-        RiskParams memory off = Defaults.riskParams();
-        off.maxFundingRate = 0;
-        market.setRiskParams(off);
+        RiskParams memory half = Defaults.riskParams();
+        half.maxFundingRate = 0.5e11;
+        market.setRiskParams(half);
         _open(alice, 10e18);
         _movePrice(2000e8, 3600);
-        assertEq(market.currentFundingIndex(), 0);
+        // 10 / 1,000 of 0.5e11 is 5e8 per second: 5e8 * 2,000 * 3,600 = 3.6e15.
+        assertEq(market.currentFundingIndex(), 3.6e15);
         market.setRiskParams(Defaults.riskParams());
-        assertEq(market.currentFundingIndex(), 0, "an hour of funding at the new rate appeared");
+        assertEq(market.currentFundingIndex(), 3.6e15, "an hour of funding at the new rate appeared");
         _touch(alice);
-        assertEq(market.accountOf(alice).margin, 9980e6 + 1e6);
+        // Alice owes 10 * 3.6e-3 = 0.036.
+        assertEq(market.accountOf(alice).margin, 9980e6 - 36_000 + 1e6);
+        // From here the new rate: another hour at 1e9 per second adds 7.2e15.
+        _movePrice(2000e8, 3600);
+        assertEq(market.currentFundingIndex(), 3.6e15 + 7.2e15);
+    }
+
+    /* A POOL THAT CANNOT PAY A RECEIVABLE YET */
+
+    /// @dev Funding at its largest: the maximum rate (1e-4 per second) from a net size of 0.1 unit, both reached by
+    ///      factor-two steps. Alice 10.1 long, bob 10 short; then the LP takes out all it may, which leaves the
+    ///      required backing in cash: 50% of 0.1 unit at 2,000 = 100. A minute at 2,000 owes bob
+    ///      10 * 1e-4 * 2,000 * 60 = 120, more than that cash, and alice 10.1 * 12 = 121.2.
+    function _thinPoolWithAReceivable(uint256 bobMargin) internal {
+        RiskParams memory r = Defaults.riskParams();
+        (r.maxFundingRate, r.skewScale) = (1e14, 0.1e18);
+        _setRiskParamsInSteps(r);
+        if (bobMargin < 10_000e6) {
+            vm.prank(bob);
+            market.withdraw(10_000e6 - bobMargin);
+        }
+        _open(alice, 10.1e18);
+        _open(bob, -10e18);
+        assertEq(market.fundingRate(), 1e14);
+        uint256 out = uint256(market.aggregates().poolCash) - 100e6;
+        assertEq(pool.maxWithdraw(lp), out);
+        vm.prank(lp);
+        pool.withdraw(out, lp, lp);
+        assertEq(market.aggregates().poolCash, 100e6);
+    }
+
+    /// @dev A receivable the pool cannot pay in cash yet is deferred on a deposit or a withdrawal (the account keeps
+    ///      its index: nothing is lost), refused on a trade, and paid once the payers' funding reaches the cash.
+    function test_fundingReceivable_poolCannotPayYet_deferredOnDepositAndWithdraw() public {
+        _thinPoolWithAReceivable(10_000e6);
+        _movePrice(2000e8, 60);
+        vm.recordLogs();
+        _touch(bob);
+        vm.prank(bob);
+        market.withdraw(1e6);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        for (uint256 i; i < logs.length; ++i) {
+            assertTrue(logs[i].topics[0] != IMarket.FundingSettled.selector, "funding settled");
+        }
+        MarginAccount memory b = market.accountOf(bob);
+        assertEq(b.margin, 9980e6);
+        assertEq(b.fundingIndex, 0, "bob keeps his index");
+        assertEq(market.aggregates().poolCash, 100e6);
+        assertEq(uint8(market.mode()), uint8(Mode.Normal));
+        // His health counts what he is owed: 9,980 + 120.
+        (int256 equity,,,) = market.accountHealth(bob);
+        assertEq(equity, 9980e6 + 120e6);
+
+        // A trade must settle first.
+        vm.prank(bob);
+        vm.expectRevert(abi.encodeWithSelector(IMarket.MarketPoolCannotPay.selector, 120e6, int256(100e6)));
+        market.modifyPosition(1e18, 0);
+
+        // Alice pays 121.2 into the cash; then bob is paid his 120 on his next touch.
+        _touchExpecting(alice, 121.2e6);
+        assertEq(market.aggregates().poolCash, 221.2e6);
+        _touchExpecting(bob, -120e6);
+        assertEq(market.accountOf(bob).margin, 9980e6 + 1e6 + 120e6);
+        assertEq(market.accountOf(bob).fundingIndex, 1.2e19);
+        assertEq(market.aggregates().poolCash, 101.2e6);
+    }
+
+    /// @dev A liquidation settles funding after the close, so the loss the close realises can pay the account's
+    ///      receivable. Bob (2,080 of margin, 10 short) is liquidated at 2,200, a minute later: he is owed
+    ///      10 * 1e-4 * 2,200 * 60 = 132, more than the 100 of cash, but his 2,000 loss reaches the cash first.
+    function test_liquidation_settlesFundingAfterTheClose() public {
+        _thinPoolWithAReceivable(2100e6);
+        _movePrice(2200e8, 60); // +10%: at the jump band, Valid
+        // Equity 2,080 - 2,000 + 132 = 212; the penalty is 2% of 22,000 = 440: 110 to the keeper, and what is left
+        // of the margin, 212 - 110 = 102, to insurance.
+        vm.expectEmit(address(market));
+        emit IMarket.FundingSettled(bob, -132e6);
+        vm.expectEmit(address(market));
+        emit IMarket.Liquidated(bob, keeper, -10e18, 2200e18, 110e6, 102e6);
+        vm.prank(keeper);
+        assertEq(market.liquidate(bob), 110e6);
+        MarginAccount memory b = market.accountOf(bob);
+        assertEq(b.size, 0);
+        assertEq(b.margin, 0);
+        assertEq(usd.balanceOf(keeper), 110e6);
+        assertEq(market.aggregates().poolCash, 100e6 + 2000e6 - 132e6);
+        assertEq(market.aggregates().insurance, 4.04e6 + 4e6 + 102e6);
+        // The pool, thinned by the LP to its backing at 2,000, is below it at 2,200 with alice's profit: the
+        // liquidation's self-correction leaves reductions only.
+        assertEq(uint8(market.mode()), uint8(Mode.ReduceOnly));
     }
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {Aggregates, IMarket, MarginAccount, Mode} from "../../../src/interfaces/IMarket.sol";
+import {Aggregates, Cause, IMarket, MarginAccount, Mode} from "../../../src/interfaces/IMarket.sol";
 import {UnitTest} from "../../utils/UnitTest.sol";
 
 /// @dev Funding is off so that equity is exact. Alice goes 10 units long at 2,000 (fee 20, 4 of it to insurance)
@@ -148,8 +148,14 @@ contract MarketLiquidationTest is UnitTest {
         _stepPrice(1700e8, 3000);
         // Before: pool equity = cash 100,016 + alice's unrealised loss 3,000.
         assertEq(market.poolEquity(), 103_016e6);
+        // The market tightens itself in the same call: insurance emptied below its 1,000 floor -> Cautious; a
+        // loss socialised to the LPs -> ReduceOnly.
         vm.expectEmit(address(market));
         emit IMarket.BadDebt(alice, 920e6, 504e6, 416e6);
+        vm.expectEmit(address(market));
+        emit IMarket.ModeChanged(Mode.Normal, Mode.Cautious, Cause.InsuranceBelowFloor);
+        vm.expectEmit(address(market));
+        emit IMarket.ModeChanged(Mode.Cautious, Mode.ReduceOnly, Cause.LossSocialised);
         vm.expectEmit(address(market));
         emit IMarket.Liquidated(alice, keeper, 10e18, 1700e18, 0, 0);
         vm.prank(keeper);
@@ -165,7 +171,7 @@ contract MarketLiquidationTest is UnitTest {
         assertEq(g.poolCash, 100_016e6 + 3000e6 - 416e6);
         assertEq(market.poolEquity(), 103_016e6 - 416e6);
         assertEq(usd.balanceOf(address(market)), 102_600e6);
-        assertEq(uint8(market.mode()), uint8(Mode.Normal));
+        assertEq(uint8(market.mode()), uint8(Mode.ReduceOnly));
     }
 
     function test_liquidate_accountWithoutExposureNeverLoses() public {

@@ -2,13 +2,20 @@
 pragma solidity 0.8.30;
 
 import {AggregatorV3Interface} from "../../../src/interfaces/AggregatorV3Interface.sol";
-import {IMarket, Mode} from "../../../src/interfaces/IMarket.sol";
+import {ILiquidityPool} from "../../../src/interfaces/ILiquidityPool.sol";
+import {Action, Cause, IMarket, Mode} from "../../../src/interfaces/IMarket.sol";
 import {OracleClass} from "../../../src/interfaces/IOracleGuard.sol";
 import {UnitTest} from "../../utils/UnitTest.sol";
 
-/// @dev Actions that trust the price need a Valid reading and revert with the class otherwise; deposits and
-///      withdrawals of an account without a position do not depend on the price.
+/// @dev Actions that trust the price need a Valid reading. A risk-adding action (increase, withdraw with a
+///      position, LP withdraw) that sees any other class trips the breaker: the action is rolled back, the trip is
+///      committed (Halted, BreakerTripped, haltFlags bit 1) and the call does not revert. Reduce, close and LP
+///      deposit revert with MarketOracleNotValid(class); a liquidation on a Stale, AtBounds or Diverged reading uses
+///      the side of (reading, last good) kinder to the account, on TooVolatile or NonPositive it is refused.
+///      Deposits and withdrawals of an account without a position do not depend on the price.
 contract MarketOracleGateTest is UnitTest {
+    uint8 internal constant HALT_BREAKER = 1;
+
     function setUp() public override {
         super.setUp();
         _lpDeposit(lp, 100_000e6);
@@ -21,23 +28,58 @@ contract MarketOracleGateTest is UnitTest {
         vm.expectRevert(abi.encodeWithSelector(IMarket.MarketOracleNotValid.selector, class));
     }
 
-    function test_staleOracle_blocksOpenReduceWithdrawAndLiquidate() public {
+    function _expectTrip(OracleClass class) internal {
+        vm.expectEmit(address(market));
+        emit IMarket.BreakerTripped(class, Mode.Normal);
+        vm.expectEmit(address(market));
+        emit IMarket.ModeChanged(Mode.Normal, Mode.Halted, Cause.OracleBreaker);
+    }
+
+    function _assertTripped() internal view {
+        assertEq(uint8(market.mode()), uint8(Mode.Halted), "halted");
+        assertEq(market.haltFlags(), HALT_BREAKER, "breaker flag");
+        assertEq(market.haltedAt(), block.timestamp, "haltedAt");
+    }
+
+    /// @dev Alice's account and wallet as they were: the tripping action itself was rolled back.
+    function _aliceFingerprint() internal view returns (bytes32) {
+        return keccak256(abi.encode(market.accountOf(alice), usd.balanceOf(alice)));
+    }
+
+    function test_staleOracle_reduceAndCloseRefused_liquidationAtKinderPrice_increaseAndWithdrawTrip()
+        public
+    {
         vm.warp(block.timestamp + 3601); // no round for longer than maxAge
         bytes memory before = _state();
         vm.startPrank(alice);
         _expectNotValid(OracleClass.Stale);
-        market.modifyPosition(1e18, 0);
-        _expectNotValid(OracleClass.Stale);
         market.modifyPosition(-1e18, 0);
         _expectNotValid(OracleClass.Stale);
         market.closePosition(0);
-        _expectNotValid(OracleClass.Stale);
-        market.withdraw(1e6);
         vm.stopPrank();
+        // The liquidation goes ahead on the stale reading (here equal to the last good price, 2,000): alice is
+        // healthy. Equity 2,480 less 3,601 s of funding (10 * 1e-9/s * 2,000 * 3,601 = 0.07202) against MM 1,000.
         vm.prank(keeper);
-        _expectNotValid(OracleClass.Stale);
+        vm.expectRevert(
+            abi.encodeWithSelector(IMarket.MarketNotLiquidatable.selector, int256(2480e6 - 72_020), 1000e6)
+        );
         market.liquidate(alice);
         assertEq(_state(), before);
+
+        bytes32 aliceBefore = _aliceFingerprint();
+        uint256 snapshot = vm.snapshotState();
+        _expectTrip(OracleClass.Stale);
+        vm.prank(alice);
+        market.modifyPosition(1e18, 0); // does not revert
+        _assertTripped();
+        assertEq(_aliceFingerprint(), aliceBefore, "increase rolled back");
+
+        vm.revertToState(snapshot);
+        _expectTrip(OracleClass.Stale);
+        vm.prank(alice);
+        market.withdraw(1e6);
+        _assertTripped();
+        assertEq(_aliceFingerprint(), aliceBefore, "withdrawal rolled back");
     }
 
     function test_staleOracle_depositAndNoPositionWithdrawStillWork() public {
@@ -52,11 +94,18 @@ contract MarketOracleGateTest is UnitTest {
         assertEq(uint8(market.mode()), uint8(Mode.Normal));
     }
 
-    function test_divergedOracle_blocksOpen() public {
+    function test_divergedOracle_openTrips() public {
         feed.setAnswer(2100e8); // the secondary still says 2,000: 5% apart
+        bytes32 aliceBefore = _aliceFingerprint();
+        _expectTrip(OracleClass.Diverged);
         vm.prank(alice);
-        _expectNotValid(OracleClass.Diverged);
         market.modifyPosition(1e18, 0);
+        _assertTripped();
+        assertEq(_aliceFingerprint(), aliceBefore);
+        // Halted: even a reduce is refused now.
+        vm.prank(alice);
+        vm.expectRevert(abi.encodeWithSelector(IMarket.MarketNotAllowed.selector, Action.Reduce, Mode.Halted));
+        market.modifyPosition(-1e18, 0);
     }
 
     function test_tooVolatileOracle_blocksLiquidation() public {
@@ -67,47 +116,76 @@ contract MarketOracleGateTest is UnitTest {
         market.liquidate(alice);
     }
 
-    function test_nonPositiveOracle_blocksWithdrawWithPosition() public {
+    function test_nonPositiveOracle_withdrawWithPositionTrips() public {
         feed.setBounds(type(int256).min, type(int256).max);
         _setPrice(0);
+        bytes32 aliceBefore = _aliceFingerprint();
+        _expectTrip(OracleClass.NonPositive);
         vm.prank(alice);
-        _expectNotValid(OracleClass.NonPositive);
         market.withdraw(1e6);
+        _assertTripped();
+        assertEq(_aliceFingerprint(), aliceBefore);
     }
 
-    function test_atBoundsOracle_blocksOpen() public {
+    function test_atBoundsOracle_refusesReduce() public {
         _setPrice(1e8);
         vm.prank(alice);
         _expectNotValid(OracleClass.AtBounds);
-        market.modifyPosition(-1e18, 0);
+        market.modifyPosition(-1e18, 0); // alice is long 10: a reduce
+        assertEq(uint8(market.mode()), uint8(Mode.Normal));
     }
 
-    function test_revertingPrimary_blocksOpen_depositStillWorks() public {
+    function test_revertingPrimary_openTrips_depositStillWorks() public {
         vm.mockCallRevert(address(feed), abi.encodeCall(AggregatorV3Interface.latestRoundData, ()), "down");
+        _expectTrip(OracleClass.Stale);
         vm.prank(alice);
-        _expectNotValid(OracleClass.Stale);
         market.modifyPosition(1e18, 0);
+        _assertTripped();
+        assertEq(market.accountOf(alice).size, 10e18);
+        // Adding margin is allowed even while Halted, and does not need the price.
         _depositMargin(carol, 1e6);
         assertEq(market.accountOf(carol).margin, 1001e6);
     }
 
-    function test_invalidOracle_blocksLpDepositAndWithdraw() public {
+    function test_invalidOracle_lpDepositRefused_lpWithdrawTrips() public {
         vm.warp(block.timestamp + 3601);
         _fund(bob, 1000e6);
         vm.prank(bob);
         _expectNotValid(OracleClass.Stale);
         pool.deposit(1000e6, bob);
+        assertEq(uint8(market.mode()), uint8(Mode.Normal));
+
+        uint256 shares = pool.balanceOf(lp);
+        _expectTrip(OracleClass.Stale);
+        vm.expectEmit(address(pool));
+        emit ILiquidityPool.ActionRefusedByMarket(lp, 1000e6, pool.previewWithdraw(1000e6));
         vm.prank(lp);
-        _expectNotValid(OracleClass.Stale);
-        pool.withdraw(1000e6, lp, lp);
+        assertEq(pool.withdraw(1000e6, lp, lp), 0);
+        _assertTripped();
+        assertEq(pool.balanceOf(lp), shares, "no shares burned");
+        assertEq(usd.balanceOf(lp), 0, "nothing paid");
     }
 
-    function test_validAgain_actionsResume() public {
+    /// @dev After a trip, trading resumes only once the breaker has reset: three new Valid rounds seen by refresh()
+    ///      and 15 minutes since the trip.
+    function test_validAgain_actionsResumeAfterTheBreakerResets() public {
         vm.warp(block.timestamp + 3601);
         vm.prank(alice);
-        _expectNotValid(OracleClass.Stale);
         market.modifyPosition(1e18, 0);
-        _setPrice(2000e8);
+        _assertTripped();
+        _stepPrice(2000e8, 5 minutes);
+        _stepPrice(2000e8, 5 minutes);
+        // Two Valid rounds, ten minutes: still Halted.
+        vm.prank(alice);
+        vm.expectRevert(
+            abi.encodeWithSelector(IMarket.MarketNotAllowed.selector, Action.Increase, Mode.Halted)
+        );
+        market.modifyPosition(1e18, 0);
+        _movePrice(2000e8, 5 minutes);
+        vm.expectEmit(address(market));
+        emit IMarket.ModeChanged(Mode.Halted, Mode.Normal, Cause.BreakerReset);
+        market.refresh();
+        assertEq(market.haltFlags(), 0);
         _open(alice, 1e18);
         assertEq(market.accountOf(alice).size, 11e18);
     }

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {Defaults} from "../../../script/Defaults.sol";
 import {Aggregates, IMarket, MarginAccount, RiskParams} from "../../../src/interfaces/IMarket.sol";
 import {UnitTest} from "../../utils/UnitTest.sol";
 
@@ -239,9 +238,10 @@ contract MarketTradingTest is UnitTest {
     }
 
     function test_openInterestCap_perSide() public {
-        RiskParams memory r = Defaults.riskParams();
-        (r.maxFundingRate, r.maxOpenInterest) = (0, 3e18);
-        market.setRiskParams(r);
+        RiskParams memory r = market.riskParams(); // funding is already off
+        r.maxOpenInterest = 3e18;
+        _setRiskParamsInSteps(r); // 1,000 -> 3 units: in factor-two steps
+        assertEq(market.riskParams().maxOpenInterest, 3e18);
         _depositMargin(bob, 10_000e6);
         _open(alice, 3e18);
         vm.prank(alice);

@@ -258,6 +258,8 @@ contract TransitionsTest is SafetyBaseTest {
             market.setMode(Mode(from));
             for (uint8 to; to <= 4; ++to) {
                 if (to > from && to <= 3) continue;
+                // Halted -> Halted is a pin while the guardian's own flag is not set (next test); setMode cleared it.
+                if (from == 3 && to == 3) continue;
                 vm.expectRevert(
                     abi.encodeWithSelector(IMarket.MarketNotTighter.selector, Mode(from), Mode(to))
                 );
@@ -269,6 +271,35 @@ contract TransitionsTest is SafetyBaseTest {
         vm.expectRevert(abi.encodeWithSelector(IMarket.MarketNotTighter.selector, Mode.Normal, Mode.Normal));
         vm.prank(guardianEoa);
         market.escalate(Mode.Normal);
+    }
+
+    /// @dev Escalating to Halted while already Halted (here by the breaker) pins the halt: no mode change, the
+    ///      guardian's flag joins the breaker's, and the breaker's own reset no longer reopens the market. A
+    ///      second pin is refused like any other non-tightening.
+    function test_escalate_pinsAnExistingHalt_breakerResetNoLongerReopens() public {
+        _book(1_000_000e6);
+        vm.warp(block.timestamp + 2 hours); // Stale
+        vm.prank(alice);
+        market.modifyPosition(1e18, 0); // trips the breaker
+        _assertMode(Mode.Halted);
+        assertEq(market.haltFlags(), HALT_BREAKER);
+        uint256 haltedAt = market.haltedAt();
+
+        vm.recordLogs();
+        _escalate(Mode.Halted);
+        _assertNoModeChange();
+        assertEq(market.haltFlags(), HALT_BREAKER | HALT_GUARDIAN);
+        assertEq(market.haltedAt(), haltedAt, "the exit clock does not restart");
+        vm.expectRevert(abi.encodeWithSelector(IMarket.MarketNotTighter.selector, Mode.Halted, Mode.Halted));
+        vm.prank(guardianEoa);
+        market.escalate(Mode.Halted);
+
+        // Three new Valid rounds and the cooldown: the breaker's cause clears, the guardian's holds.
+        _stepPrice(2000e8);
+        _stepPrice(2000e8);
+        _stepPrice(2000e8);
+        _assertMode(Mode.Halted);
+        assertEq(market.haltFlags(), HALT_GUARDIAN);
     }
 
     function test_escalate_stepsUpOneModeAtATime_orJumps() public {

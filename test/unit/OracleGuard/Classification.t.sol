@@ -109,6 +109,20 @@ contract OracleGuardClassificationTest is UnitTest {
         assertEq(price, 2010e18);
     }
 
+    /// @dev A newer round id published with a time before the last accepted round's is out of order: Stale.
+    function test_update_newerRoundOlderInTime_isStale() public {
+        _movePrice(2010e8, 60);
+        guard.update(); // round 2, at t0 + 60
+        vm.warp(block.timestamp + 60);
+        feed.setAnswerAt(2020e8, block.timestamp - 90); // round 3, 30 s before round 2
+        feed2.setAnswer(2020e8);
+        _assertClass(OracleClass.Stale);
+        assertEq(guard.lastRoundId(), 2);
+        (uint256 price, uint256 at) = guard.lastGoodPrice();
+        assertEq(price, 2010e18);
+        assertEq(at, 1_700_000_060);
+    }
+
     function test_update_primaryReverts_isStale() public {
         vm.mockCallRevert(
             address(feed), abi.encodeCall(AggregatorV3Interface.latestRoundData, ()), "feed down"
@@ -120,18 +134,29 @@ contract OracleGuardClassificationTest is UnitTest {
         _assertNothingAccepted();
     }
 
-    /// BUG (src/OracleGuard.sol, `_classify`, the `try primary.latestRoundData()`): a primary that returns
-    /// malformed data (fewer than 160 bytes, or a feed address left without code) makes the ABI decoding fail
-    /// in the guard itself, which try/catch does not catch: update() and peek() revert instead of reporting
-    /// Stale. Every market action reads the guard, so deposits and no-position withdrawals revert too (see
-    /// MarketGuardTest.test_brokenFeed_noPositionWithdrawStillWorks). Expected: Stale, like a reverting feed.
+    /// @dev The guard reads feeds with a low-level staticcall, so a primary that returns malformed data (fewer than
+    ///      160 bytes) or whose address has no code reads Stale, like a reverting feed, instead of reverting the
+    ///      guard (and with it every market action, deposits and idle withdrawals included). This was a bug.
     function test_update_primaryReturnsMalformedData_isStale() public {
         HostileAggregator p = new HostileAggregator(8, 2000e8);
         OracleGuard g = _deployGuard(p, NONE, NONE);
         p.returnShort();
         PriceReading memory r = g.update();
         assertEq(uint8(r.class), uint8(OracleClass.Stale));
+        assertEq(r.price, 0);
         assertEq(r.lastGoodPrice, 2000e18);
+        assertEq(uint8(g.peek().class), uint8(OracleClass.Stale));
+    }
+
+    function test_update_primaryWithoutCode_isStale() public {
+        HostileAggregator p = new HostileAggregator(8, 2000e8);
+        OracleGuard g = _deployGuard(p, NONE, NONE);
+        vm.etch(address(p), "");
+        PriceReading memory r = g.update();
+        assertEq(uint8(r.class), uint8(OracleClass.Stale));
+        assertEq(r.price, 0);
+        assertEq(r.lastGoodPrice, 2000e18);
+        assertEq(uint8(g.peek().class), uint8(OracleClass.Stale));
     }
 
     /* NON-POSITIVE */

@@ -61,6 +61,25 @@ contract OracleGuardVolatilityTest is UnitTest {
         assertEq(accepted, 1);
     }
 
+    /// @dev A second round in the same second is accepted (a new last good price and round) but is no variance
+    ///      sample: a return over zero time says nothing about volatility.
+    function test_update_sameSecondRound_acceptedWithoutAVarianceSample() public {
+        _movePrice(2100e8, 60);
+        guard.update();
+        uint256 v = guard.variance();
+        (uint256 im, uint256 mm) = guard.marginRatios();
+        _setPrice(2150e8); // round 3, same block time as round 2
+        assertEq(uint8(guard.update().class), uint8(OracleClass.Valid));
+        assertEq(guard.lastRoundId(), 3);
+        (uint256 price, uint256 at) = guard.lastGoodPrice();
+        assertEq(price, 2150e18);
+        assertEq(at, block.timestamp);
+        assertEq(guard.variance(), v, "no sample");
+        (uint256 im2, uint256 mm2) = guard.marginRatios();
+        assertEq(im2, im);
+        assertEq(mm2, mm);
+    }
+
     function test_peek_neverAccepts() public {
         _movePrice(2100e8, 60);
         assertEq(guard.peek().lastGoodPrice, 2100e18);
@@ -148,12 +167,80 @@ contract OracleGuardVolatilityTest is UnitTest {
         assertEq(_state(), before);
     }
 
+    /// @dev Relations and bounds that a single factor-two step can break are refused with OracleGuardBadParams.
     function test_RevertWhen_setParamsBad() public {
-        OracleParams memory p = Defaults.oracleParams();
-        p.kMM = p.kIM + 1;
+        OracleParams[] memory bad = new OracleParams[](4);
+        for (uint256 i; i < bad.length; ++i) {
+            bad[i] = Defaults.oracleParams();
+        }
+        (bad[0].kIM, bad[0].kMM) = (2e18, 2e18 + 1); // kMM above kIM
+        (bad[1].imFloor, bad[1].mmFloor) = (0.06e18, 0.06e18); // MM floor not below the IM floor
+        bad[2].ewmaLambda = 1e18; // lambda must stay below one
+        bad[3].ewmaLambda = 0;
         bytes memory before = _state();
-        vm.expectRevert(IOracleGuard.OracleGuardBadParams.selector);
-        guard.setParams(p);
+        for (uint256 i; i < bad.length; ++i) {
+            vm.expectRevert(IOracleGuard.OracleGuardBadParams.selector);
+            guard.setParams(bad[i]);
+        }
         assertEq(_state(), before);
+    }
+
+    /// @dev The step check runs first: a change beyond a factor of two is OracleGuardStepTooLarge even when it would
+    ///      also break a bound, and zero is never a step from a positive value.
+    function test_RevertWhen_setParamsStepTooLarge() public {
+        OracleParams[] memory bad = new OracleParams[](3);
+        for (uint256 i; i < bad.length; ++i) {
+            bad[i] = Defaults.oracleParams();
+        }
+        bad[0].kMM = bad[0].kIM + 1; // out of bounds too, but 1.5 -> 3 is past a factor of two
+        bad[1].maxAge = 0;
+        bad[2].jumpBand = 0.2e18 + 1;
+        bytes memory before = _state();
+        for (uint256 i; i < bad.length; ++i) {
+            vm.expectRevert(IOracleGuard.OracleGuardStepTooLarge.selector);
+            guard.setParams(bad[i]);
+        }
+        assertEq(_state(), before);
+    }
+
+    /// BUG: (src/OracleGuard.sol `setParams`): the factor-two step check covers nine of the thirteen fields;
+    /// secondaryMaxAge, sequencerGracePeriod, jumpResetAfter and ewmaLambda move any distance in one change (and the
+    /// first three have no bounds at all), while the README promises that every oracle parameter moves by at most a
+    /// factor of two per change. One timelocked proposal can set jumpResetAfter to 0, which switches the jump check
+    /// (TooVolatile) off entirely, or the sequencer grace period to 0. Expected: OracleGuardStepTooLarge for each.
+    function test_RevertWhen_setParamsStepTooLarge_everyField() public {
+        OracleParams[] memory bad = new OracleParams[](4);
+        for (uint256 i; i < bad.length; ++i) {
+            bad[i] = Defaults.oracleParams();
+        }
+        bad[0].jumpResetAfter = 0;
+        bad[1].sequencerGracePeriod = 0;
+        bad[2].secondaryMaxAge = 3600 * 2 + 1;
+        bad[3].ewmaLambda = 0.94e18 / 2 - 1;
+        bytes memory before = _state();
+        for (uint256 i; i < bad.length; ++i) {
+            vm.expectRevert(IOracleGuard.OracleGuardStepTooLarge.selector);
+            guard.setParams(bad[i]);
+        }
+        assertEq(_state(), before);
+    }
+
+    /// @dev New floors apply to the margins at once. At the initial variance kIM * sigma (about 2.6%) and kMM * sigma
+    ///      (about 1.3%) are below the floors, so the ratios are the floors themselves; MM rises by one step at most.
+    function test_setParams_appliesTheNewMarginsAtOnce() public {
+        _assertMarginFloors();
+        OracleParams memory p = Defaults.oracleParams();
+        (p.imFloor, p.mmFloor) = (0.2e18, 0.1e18);
+        guard.setParams(p);
+        (uint256 im, uint256 mm) = guard.marginRatios();
+        assertEq(im, 0.2e18, "IM moves at once");
+        assertEq(mm, 0.06e18, "MM rises by one mmMaxStep");
+        (p.imFloor, p.mmFloor) = (0.1e18, 0.05e18);
+        guard.setParams(p);
+        (p.imFloor, p.mmFloor) = (0.05e18, 0.025e18);
+        guard.setParams(p);
+        (im, mm) = guard.marginRatios();
+        assertEq(im, 0.05e18);
+        assertEq(mm, 0.025e18, "MM falls at once");
     }
 }
