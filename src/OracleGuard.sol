@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
-import {FixedPointMathLib as M} from "solady/utils/FixedPointMathLib.sol";
 import {AggregatorV3Interface} from "./interfaces/AggregatorV3Interface.sol";
 import {IOracleGuard, OracleClass, OracleParams, PriceReading} from "./interfaces/IOracleGuard.sol";
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {FixedPointMathLib as M} from "solady/utils/FixedPointMathLib.sol";
 
 /// @title OracleGuard
 /// @notice Classifies every reading of a market's price feeds and keeps the last good price, the realised
@@ -62,7 +62,8 @@ contract OracleGuard is IOracleGuard, Ownable {
         _lastGoodAt = updatedAt;
         lastRoundId = roundId;
         _initialMargin = _initialFor(_sigma(initialVariance));
-        _maintenanceMargin = M.min(M.max(params_.mmFloor, M.mulWad(params_.kMM, _sigma(initialVariance))), _initialMargin);
+        _maintenanceMargin =
+            M.min(M.max(params_.mmFloor, M.mulWad(params_.kMM, _sigma(initialVariance))), _initialMargin);
     }
 
     /* READING */
@@ -108,8 +109,13 @@ contract OracleGuard is IOracleGuard, Ownable {
         if (
             !_step(o.maxAge, params_.maxAge) || !_step(o.divergenceBand, params_.divergenceBand)
                 || !_step(o.jumpBand, params_.jumpBand) || !_step(o.imFloor, params_.imFloor)
-                || !_step(o.mmFloor, params_.mmFloor) || !_step(o.kIM, params_.kIM) || !_step(o.kMM, params_.kMM)
-                || !_step(o.mmMaxStep, params_.mmMaxStep) || !_step(o.liquidationHorizon, params_.liquidationHorizon)
+                || !_step(o.mmFloor, params_.mmFloor) || !_step(o.kIM, params_.kIM)
+                || !_step(o.kMM, params_.kMM) || !_step(o.mmMaxStep, params_.mmMaxStep)
+                || !_step(o.liquidationHorizon, params_.liquidationHorizon)
+                || !_step(o.secondaryMaxAge, params_.secondaryMaxAge)
+                || !_step(o.sequencerGracePeriod, params_.sequencerGracePeriod)
+                || !_step(o.jumpResetAfter, params_.jumpResetAfter)
+                || !_step(o.ewmaLambda, params_.ewmaLambda)
         ) revert OracleGuardStepTooLarge();
         _setParams(params_);
         // New floors and multipliers apply at once (MM still moves by at most one step).
@@ -129,10 +135,14 @@ contract OracleGuard is IOracleGuard, Ownable {
 
     /// @dev Feeds are called with try/catch: a feed that reverts (with any data) is a Stale reading, never a
     ///      revert that a caller could mistake for one of its own.
-    function _classify() internal view returns (OracleClass, uint256 price, uint80 roundId, uint256 updatedAt) {
+    function _classify()
+        internal
+        view
+        returns (OracleClass, uint256 price, uint80 roundId, uint256 updatedAt)
+    {
         OracleParams memory p = _params;
         if (address(sequencerUptime) != address(0)) {
-            (bool up, , int256 status, uint256 startedAt,) = _latest(sequencerUptime);
+            (bool up,, int256 status, uint256 startedAt,) = _latest(sequencerUptime);
             if (!up || status != 0) return (OracleClass.SequencerDown, 0, 0, 0);
             if (startedAt > block.timestamp || block.timestamp - startedAt < p.sequencerGracePeriod) {
                 return (OracleClass.GracePeriod, 0, 0, 0);
@@ -149,7 +159,9 @@ contract OracleGuard is IOracleGuard, Ownable {
         }
         if (roundId < lastRoundId) return (OracleClass.Stale, price, roundId, updatedAt);
         // A newer round that is older in time than the last accepted one is out of order: not trusted.
-        if (roundId > lastRoundId && updatedAt < _lastGoodAt) return (OracleClass.Stale, price, roundId, updatedAt);
+        if (roundId > lastRoundId && updatedAt < _lastGoodAt) {
+            return (OracleClass.Stale, price, roundId, updatedAt);
+        }
         if (maxAnswer != 0 && (answer <= minAnswer || answer >= maxAnswer)) {
             return (OracleClass.AtBounds, price, roundId, updatedAt);
         }
@@ -236,9 +248,9 @@ contract OracleGuard is IOracleGuard, Ownable {
 
     function _setParams(OracleParams memory p) internal {
         if (
-            p.maxAge == 0 || p.ewmaLambda == 0 || p.ewmaLambda >= WAD || p.mmFloor == 0 || p.mmFloor >= p.imFloor
-                || p.imFloor > WAD || p.kMM > p.kIM || p.jumpBand == 0 || p.divergenceBand == 0
-                || p.liquidationHorizon == 0
+            p.maxAge == 0 || p.ewmaLambda == 0 || p.ewmaLambda >= WAD || p.mmFloor == 0
+                || p.mmFloor >= p.imFloor || p.imFloor > WAD || p.kMM > p.kIM || p.jumpBand == 0
+                || p.divergenceBand == 0 || p.liquidationHorizon == 0
         ) revert OracleGuardBadParams();
         _params = p;
         emit OracleParamsUpdated(p);

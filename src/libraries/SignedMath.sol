@@ -17,7 +17,8 @@ library SignedMath {
         if (x % d != 0 && x > 0) q += 1;
     }
 
+    /// @dev Total on the whole range: -type(int256).min does not fit in an int256, so negate one more than x.
     function abs(int256 x) internal pure returns (uint256) {
-        return uint256(x >= 0 ? x : -x);
+        return x >= 0 ? uint256(x) : uint256(-(x + 1)) + 1;
     }
 }

@@ -102,12 +102,7 @@ contract MarketBadInputTest is UnitTest {
         _assertNothingChanged();
     }
 
-    /// BUG: (src/Market.sol `_modify`, the early size check `S.abs(sizeDelta) > 2 * maxOpenInterest`, and
-    /// src/libraries/SignedMath.sol `abs`): `abs(type(int256).min)` negates the minimum and panics (0x11), so the
-    /// most negative size reverts with an arithmetic panic instead of MarketOpenInterestCap - a user error without
-    /// its own custom error (DESIGN 2.3). Nothing is committed and nothing trips (the frame bubbles the panic), so
-    /// the impact is the error alone. Expected: MarketOpenInterestCap(2^255, cap), e.g. with an abs that returns
-    /// `uint256(-(x + 1)) + 1` for negative x.
+    /// @dev Regression: SignedMath.abs could not negate type(int256).min and panicked.
     function test_RevertWhen_sizeIsInt256Min_refusedWithTheCapError() public {
         vm.prank(alice);
         vm.expectRevert(

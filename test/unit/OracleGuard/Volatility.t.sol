@@ -169,14 +169,13 @@ contract OracleGuardVolatilityTest is UnitTest {
 
     /// @dev Relations and bounds that a single factor-two step can break are refused with OracleGuardBadParams.
     function test_RevertWhen_setParamsBad() public {
-        OracleParams[] memory bad = new OracleParams[](4);
+        OracleParams[] memory bad = new OracleParams[](3);
         for (uint256 i; i < bad.length; ++i) {
             bad[i] = Defaults.oracleParams();
         }
         (bad[0].kIM, bad[0].kMM) = (2e18, 2e18 + 1); // kMM above kIM
         (bad[1].imFloor, bad[1].mmFloor) = (0.06e18, 0.06e18); // MM floor not below the IM floor
-        bad[2].ewmaLambda = 1e18; // lambda must stay below one
-        bad[3].ewmaLambda = 0;
+        bad[2].ewmaLambda = 1e18; // lambda must stay below one (0.94 -> 1 is within one step)
         bytes memory before = _state();
         for (uint256 i; i < bad.length; ++i) {
             vm.expectRevert(IOracleGuard.OracleGuardBadParams.selector);
@@ -188,13 +187,14 @@ contract OracleGuardVolatilityTest is UnitTest {
     /// @dev The step check runs first: a change beyond a factor of two is OracleGuardStepTooLarge even when it would
     ///      also break a bound, and zero is never a step from a positive value.
     function test_RevertWhen_setParamsStepTooLarge() public {
-        OracleParams[] memory bad = new OracleParams[](3);
+        OracleParams[] memory bad = new OracleParams[](4);
         for (uint256 i; i < bad.length; ++i) {
             bad[i] = Defaults.oracleParams();
         }
         bad[0].kMM = bad[0].kIM + 1; // out of bounds too, but 1.5 -> 3 is past a factor of two
         bad[1].maxAge = 0;
         bad[2].jumpBand = 0.2e18 + 1;
+        bad[3].ewmaLambda = 0; // out of bounds too, but zero is never a step from a positive value
         bytes memory before = _state();
         for (uint256 i; i < bad.length; ++i) {
             vm.expectRevert(IOracleGuard.OracleGuardStepTooLarge.selector);
@@ -203,11 +203,9 @@ contract OracleGuardVolatilityTest is UnitTest {
         assertEq(_state(), before);
     }
 
-    /// BUG: (src/OracleGuard.sol `setParams`): the factor-two step check covers nine of the thirteen fields;
-    /// secondaryMaxAge, sequencerGracePeriod, jumpResetAfter and ewmaLambda move any distance in one change (and the
-    /// first three have no bounds at all), while the README promises that every oracle parameter moves by at most a
-    /// factor of two per change. One timelocked proposal can set jumpResetAfter to 0, which switches the jump check
-    /// (TooVolatile) off entirely, or the sequencer grace period to 0. Expected: OracleGuardStepTooLarge for each.
+    /// @dev Every field moves by at most a factor of two per change (regression: secondaryMaxAge,
+    ///      sequencerGracePeriod, jumpResetAfter and ewmaLambda once moved any distance; jumpResetAfter = 0 would have
+    ///      switched the jump check off).
     function test_RevertWhen_setParamsStepTooLarge_everyField() public {
         OracleParams[] memory bad = new OracleParams[](4);
         for (uint256 i; i < bad.length; ++i) {
