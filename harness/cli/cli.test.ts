@@ -12,6 +12,10 @@ const dir = mkdtempSync(path.join(tmpdir(), "bulkhead-cli-test-"));
 const toyHarness = "harness/runner/testing/toyCapHarness.ts";
 
 /** A CLI's message for a bad input: one clear line on stderr, never a stack trace. */
+function missing(): never {
+  throw new Error("expected a value");
+}
+
 function expectCleanError(result: { exitCode?: number; stderr: unknown }, code: number, message: RegExp) {
   expect(result.exitCode).toBe(code);
   expect(String(result.stderr)).toMatch(message);
@@ -37,9 +41,21 @@ describe("npm run repro: bad files", () => {
       run("repro", [file("broken.json", "{ half")]),
       run("repro", [path.join(repoRoot, "package.json")]),
     ]);
-    expectCleanError(results[0]!, 2, /^repro: cannot read failure artifact .*nope\.json: no such file/);
-    expectCleanError(results[1]!, 2, /^repro: .*broken\.json is not a failure artifact: not JSON/);
-    expectCleanError(results[2]!, 2, /^repro: .*package\.json is not a Bulkhead failure artifact/);
+    expectCleanError(
+      results[0] ?? missing(),
+      2,
+      /^repro: cannot read failure artifact .*nope\.json: no such file/,
+    );
+    expectCleanError(
+      results[1] ?? missing(),
+      2,
+      /^repro: .*broken\.json is not a failure artifact: not JSON/,
+    );
+    expectCleanError(
+      results[2] ?? missing(),
+      2,
+      /^repro: .*package\.json is not a Bulkhead failure artifact/,
+    );
   }, 60_000);
 
   it("npm run fuzz exits 2 on a bad flag, with the usage", async () => {
@@ -77,7 +93,7 @@ describe("npm run fuzz, then npm run repro (toy-cap harness)", () => {
     );
     const artifact = /^artifact: (.+)$/m.exec(stdout)?.[1];
     expect(artifact).toBeDefined();
-    expect(JSON.parse(readFileSync(artifact!, "utf8"))).toMatchObject({
+    expect(JSON.parse(readFileSync(artifact ?? missing(), "utf8"))).toMatchObject({
       format: "bulkhead-failure",
       seed: 42,
     });
@@ -85,7 +101,7 @@ describe("npm run fuzz, then npm run repro (toy-cap harness)", () => {
     expect(replay).toBe(`${artifact} --harness ${toyHarness}`);
     expectGone(Number(/^fuzz: anvil pid (\d+)/m.exec(stdout)?.[1]));
 
-    const repro = await run("repro", replay!.split(" "));
+    const repro = await run("repro", (replay ?? missing()).split(" "));
     expect(repro.exitCode, String(repro.stdout) + String(repro.stderr)).toBe(1);
     expect(String(repro.stdout)).toMatch(
       /REPRODUCED: the failure is still there\.\ntoy-margin-cap violated at step 1/,

@@ -10,8 +10,25 @@ export type StepFacts = {
   expectInvariantTrip: boolean;
   /** The timelock executed a setMode in this step (the one sanctioned way to loosen besides the breaker). */
   governanceSetMode: boolean;
-  /** After a governance step: the timelock's delay and the market's exit window (halt + settlement). */
-  governance?: { timelockDelay: bigint; exitWindow: bigint } | undefined;
+  /** A market call the owner timelock executed in this step, with the delay and exit window it ran under. */
+  governance?: GovernanceCall | undefined;
+};
+
+export type GovernanceCall = {
+  /** The market call (e.g. "setMode(Cautious)"). */
+  call: string;
+  /** Whether the timelock's execute (and so the market call) succeeded. */
+  ok: boolean;
+  error?: string | undefined;
+  /** The timelock's getMinDelay when it executed. */
+  timelockDelay: bigint;
+  /** The market's exit window then: maxHaltDuration + settlementWindow. */
+  exitWindow: bigint;
+  /**
+   * The call needs no owner rights: settle() on a market Halted past maxHaltDuration is open to anyone (the
+   * exit itself), so a short delay does not bar it.
+   */
+  openToAnyone: boolean;
 };
 
 export type ExitAttempt = {

@@ -105,6 +105,24 @@ describe("user promises", () => {
     const facts = { ...emptyFacts(), anomalies: [{ action: "open", oracleClass: 5 }] };
     expect(violated(promises(snapshot, ghosts, facts))).toBe("safe-mode-after-anomaly");
   });
+
+  test("no owner call on the market succeeds while the timelock's delay is below the exit window", () => {
+    const { snapshot, ghosts } = session();
+    const call = {
+      call: "setMode(Normal)",
+      ok: true,
+      timelockDelay: 86_400n,
+      exitWindow: 4n * 86_400n,
+      openToAnyone: false,
+    };
+    const judged = (governance: typeof call) =>
+      violated(promises(snapshot, ghosts, { ...emptyFacts(), governance }));
+    expect(judged(call)).toBe("exit-window-covered");
+    // Refused (MarketTimelockTooShort), run under a delay that covers the window, or open to anyone: kept.
+    expect(judged({ ...call, ok: false })).toBeNull();
+    expect(judged({ ...call, timelockDelay: 4n * 86_400n })).toBeNull();
+    expect(judged({ ...call, call: "settle()", openToAnyone: true })).toBeNull();
+  });
 });
 
 describe("model equality", () => {

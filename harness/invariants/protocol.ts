@@ -16,7 +16,14 @@ export type CheckedSnapshot = {
   market: Pick<
     MarketView,
     "agg" | "collateralBalance" | "poolShareSupply" | "initialMargin" | "maintenanceMargin"
-  > & { mode: number; haltFlags: number; settlement: Pick<MarketView["settlement"], "assets"> };
+  > & {
+    mode: number;
+    haltFlags: number;
+    settlement: Pick<
+      MarketView["settlement"],
+      "assets" | "finalised" | "price" | "fundingIndex" | "traderRatio" | "poolShareSupply" | "lpAssets"
+    >;
+  };
   accounts: readonly (Pick<AccountView, "state" | "lpShares"> & { account: `0x${string}` })[];
 };
 

@@ -13,6 +13,7 @@ import { sendAndWait } from "../chain/sendAndWait.js";
 import { emptyFacts } from "../invariants/facts.js";
 import { checkUserPromises } from "../invariants/promises.js";
 import { checkProtocolInvariants } from "../invariants/protocol.js";
+import { InvariantViolation } from "../scenario/contract.js";
 import { addTo, emptyGhosts } from "../scenario/world/ghosts.js";
 import { decodeRevert, readSnapshot, receiptEvents } from "./chainState.js";
 import { defaultRiskParams as defaultRisk } from "./defaults.js";
@@ -66,6 +67,12 @@ class Harness {
   /** What users did, for the promises (an account that never traded loses nothing). */
   readonly ghosts = emptyGhosts();
   steps = 0;
+  /**
+   * A known limitation the session demonstrates on purpose: violations of this user promise are recorded in
+   * `knownViolations` instead of failing the step (every other check still runs).
+   */
+  knownLimitation: string | undefined;
+  readonly knownViolations: number[] = [];
 
   constructor(system: DeployedSystem, accounts: readonly Address[]) {
     this.system = system;
@@ -140,7 +147,13 @@ class Harness {
     if (predicted?.ok && !predicted.tripped) this.record(p, args, predicted.effects);
     const settlementPaid = this.model.settlementPaid();
     checkProtocolInvariants({ snapshot: chain, step: this.steps, settlementPaid });
-    checkUserPromises({ snapshot: chain, ghosts: this.ghosts, facts: emptyFacts(), step: this.steps });
+    try {
+      checkUserPromises({ snapshot: chain, ghosts: this.ghosts, facts: emptyFacts(), step: this.steps });
+    } catch (error) {
+      if (!(error instanceof InvariantViolation) || error.info.invariant !== this.knownLimitation)
+        throw error;
+      this.knownViolations.push(this.steps);
+    }
     return predicted;
   }
 
@@ -652,12 +665,10 @@ describe("model vs contracts", () => {
     await h.close(alice);
   }, 60_000);
 
-  // A contract edge the model predicts and the chain confirms: the breaker's streak counter is a uint8 that
-  // counts every new Valid round refreshed inside the cooldown; the 256th panics, and from then on every
-  // refresh (and every LP action, which refreshes first) that sees a new Valid round panics too, so the
-  // breaker cannot reset while the feed is healthy: only a non-Valid reading or the timelock's setMode
-  // clears the counter.
-  test("the breaker's uint8 streak overflows after 255 new rounds inside the cooldown", async () => {
+  // The breaker's streak counter is a uint8 that counts every new Valid round refreshed inside the cooldown;
+  // it saturates at 255 (it once overflowed into a Panic that kept the breaker from ever resetting while the
+  // feed stayed healthy). Model and chain agree the 256th round is harmless and the breaker resets after.
+  test("the breaker's uint8 streak saturates after 255 new rounds inside the cooldown", async () => {
     const system = await deploySystem({ clients });
     const [owner, lp, alice] = clients.accounts as Address[];
     if (!owner || !lp || !alice) throw new Error("need 3 dev accounts");
@@ -685,33 +696,11 @@ describe("model vs contracts", () => {
     }
     expect(m.state.market.validStreak).toBe(255);
     await h.feedRound("primary", 2002, undefined, 1n);
-    await h.step("refresh panics", {
-      from: owner,
-      target: "market",
-      functionName: "refresh",
-      args: [],
-      dt: 1n,
-      model: () => m.refresh(),
-      expect: "Panic",
-    });
-    // Another action accepting the round does not help: the streak compares the guard's round with its own.
-    await h.deposit(alice, 1n, "ok", 1n);
-    await h.step("refresh still panics", {
-      from: owner,
-      target: "market",
-      functionName: "refresh",
-      args: [],
-      dt: 1n,
-      model: () => m.refresh(),
-      expect: "Panic",
-    });
-    // Only a non-Valid reading (here: the feed going stale) restarts the streak; then the breaker resets.
-    await h.refresh(owner, 3_601n);
-    expect([m.mode, m.state.market.validStreak]).toEqual([Mode.Halted, 0]);
-    for (const price of [2000, 2001, 2000]) {
-      await h.setPrice(price);
-      await h.refresh(owner);
-    }
+    await h.refresh(owner, 1n); // the 256th new round: no overflow
+    expect([m.mode, m.state.market.validStreak]).toEqual([Mode.Halted, 255]);
+    // Past the cooldown, a refresh of a fresh Valid round resets the breaker.
+    await h.setPrice(2001, 900n);
+    await h.refresh(owner);
     expect([m.mode, m.haltFlags]).toEqual([Mode.Normal, 0]);
   }, 120_000);
 
@@ -750,6 +739,7 @@ describe("model vs contracts", () => {
     const [owner, lp, bob, dave] = clients.accounts as Address[];
     if (!owner || !lp || !bob || !dave) throw new Error("need 4 dev accounts");
     const h = new Harness(system, [owner, lp, bob, dave]);
+    h.knownLimitation = "claims-within-assets"; // README, Known limitations
     const m = h.model;
     await h.mint(lp, 100n * USD);
     await h.approve(lp, "pool");
@@ -788,6 +778,8 @@ describe("model vs contracts", () => {
     expect(m.collateralBalanceOf(lp)).toBeGreaterThan(100n * USD);
     await h.call(bob, "claim", [], () => m.claim({ account: bob }), "MarketSettlementExhausted");
     await h.call(dave, "claim", [], () => m.claim({ account: dave }));
+    // The scenario layer's promise names it from finalisation on.
+    expect(h.knownViolations.length).toBeGreaterThan(0);
   }, 60_000);
 
   test("settlement: the snapshot, realisation, claims, the LPs' claim; the outflow limiter before it", async () => {

@@ -587,9 +587,10 @@ function advanceBreakerReset(s: SystemState, r: PriceReading, events: ModelEvent
     return;
   }
   const round = s.oracle.lastRoundId;
-  if (round > m.streakRound) {
+  // The streak saturates: refreshes during the cooldown must never overflow it into a revert.
+  if (round > m.streakRound && m.validStreak < UINT8_MAX) {
     m.streakRound = round;
-    m.validStreak = uint8(m.validStreak + 1);
+    m.validStreak += 1;
   }
   if (
     m.validStreak < m.safety.breakerValidReadings ||
@@ -603,11 +604,8 @@ function advanceBreakerReset(s: SystemState, r: PriceReading, events: ModelEvent
   if (m.haltFlags === 0) setMode(s, m.resumeMode, Cause.BreakerReset, events);
 }
 
-/** Checked uint8 arithmetic (the breaker's streak counter). */
-function uint8(x: number): number {
-  if (x < 0 || x > 255) throw new EvmRevert("Panic", [0x11n]);
-  return x;
-}
+/** The breaker's streak counter is a uint8. */
+const UINT8_MAX = 255;
 
 /* INSURANCE */
 
@@ -1402,6 +1400,15 @@ export class MarketModel {
     const feed = this.feed(this.state, parameters.feed);
     feed.minAnswer = parameters.minAnswer;
     feed.maxAnswer = parameters.maxAnswer;
+  }
+
+  /**
+   * The owner TimelockController's `updateDelay` (the timelock administers itself; the market is not told):
+   * from now on the market's `getMinDelay()` staticcall answers `delay`. Ignored for an owner that is not a
+   * timelock.
+   */
+  setOwnerMinDelay(parameters: { delay: bigint }): void {
+    if (this.state.ownerMinDelay !== null) this.state.ownerMinDelay = parameters.delay;
   }
 
   /** Makes a feed's calls revert (or stop reverting). Not a MockAggregator feature; for non-mock feeds. */

@@ -265,7 +265,16 @@ describe("round order and time", () => {
     expect(() => validateParamsStep(p, { ...p, maxAge: p.maxAge / 2 - 1 })).toThrow(
       /OracleGuardStepTooLarge/,
     );
-    expect(() => validateParamsStep(p, { ...p, ewmaLambda: 1n })).not.toThrow(); // not a stepped field
+    for (const key of ["secondaryMaxAge", "sequencerGracePeriod", "jumpResetAfter", "ewmaLambda"] as const) {
+      const doubled = typeof p[key] === "bigint" ? 2n * p[key] : 2 * Number(p[key]);
+      expect(() => validateParamsStep(p, { ...p, [key]: doubled }), key).not.toThrow();
+      if (p[key] !== 0 && p[key] !== 0n) {
+        const quartered = typeof p[key] === "bigint" ? p[key] / 4n : Math.floor(Number(p[key]) / 4);
+        expect(() => validateParamsStep(p, { ...p, [key]: quartered }), key).toThrow(
+          /OracleGuardStepTooLarge/,
+        );
+      }
+    }
   });
 });
 

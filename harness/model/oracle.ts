@@ -107,7 +107,7 @@ export function createOracle(parameters: CreateOracleParameters): OracleState {
   return state;
 }
 
-/** `setParams`'s step rule: each of these parameters moves by at most a factor of two per change. */
+/** `setParams`'s step rule: every parameter moves by at most a factor of two per change. */
 export function validateParamsStep(o: OracleParams, p: OracleParams): void {
   const stepped = [
     "maxAge",
@@ -119,6 +119,10 @@ export function validateParamsStep(o: OracleParams, p: OracleParams): void {
     "kMM",
     "mmMaxStep",
     "liquidationHorizon",
+    "secondaryMaxAge",
+    "sequencerGracePeriod",
+    "jumpResetAfter",
+    "ewmaLambda",
   ] as const;
   if (stepped.some((key) => !step(BigInt(o[key]), BigInt(p[key])))) {
     throw new EvmRevert("OracleGuardStepTooLarge");

@@ -126,7 +126,8 @@ describe("failure artifacts", () => {
     await bad(
       edited((a) => {
         (a.commands as unknown[])[1] = { args: {} };
-        (a.steps as { block: string }[])[0]!.block = "0x10";
+        const step = (a.steps as { block: string }[])[0];
+        if (step) step.block = "0x10";
       }),
       "invalid",
       /commands\[1\]\.name \(a string\), steps\[0\]/,

@@ -52,8 +52,8 @@ export const brokenVariants = [
     name: "maintenance-uses-initial-margin",
     bug: "liquidation tests equity against the initial margin ratio instead of the maintenance ratio",
     file: "src/Market.sol",
-    find: "uint256 notional = _notional(size, price);\n        (, uint256 mm) = oracle.marginRatios();",
-    replace: "uint256 notional = _notional(size, price);\n        (uint256 mm,) = oracle.marginRatios();",
+    find: "(, uint256 mm) = oracle.marginRatios();\n            int256 equity = _equity(a, price) - owed;",
+    replace: "(uint256 mm,) = oracle.marginRatios();\n            int256 equity = _equity(a, price) - owed;",
   },
 ] as const satisfies readonly BrokenVariant[];
 

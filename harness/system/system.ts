@@ -1,14 +1,14 @@
 import { type Address, getContract } from "viem";
 import type { ChainClients } from "../chain/clients.js";
 import {
-  liquidityPoolAbi,
   lensAbi,
+  liquidityPoolAbi,
   marketAbi,
   mockAggregatorAbi,
   mockErc20Abi,
   oracleGuardAbi,
 } from "../generated/abis.js";
-import { type SystemAddresses, deploySystem } from "./deploySystem.js";
+import { deploySystem, type SystemAddresses } from "./deploySystem.js";
 
 /** Typed handles on a deployed system: read with `.read`, build calldata with `encodeFunctionData`. */
 export type System = ReturnType<typeof bindSystem>;

@@ -91,7 +91,7 @@ class Deposit extends StandInCommand {
   }
   protected async act(model: StandInModel, real: StandInReal, step: number) {
     const amount = BigInt(this.amount) * unit;
-    const receipt = await send(real, traderAccounts[this.trader]!, {
+    const receipt = await send(real, nth(traderAccounts, this.trader), {
       to: real.world.system.addresses.market,
       data: encodeFunctionData({ abi: marketAbi, functionName: "deposit", args: [amount] }),
       label: this.toString(),
@@ -121,7 +121,7 @@ class Withdraw extends StandInCommand {
   }
   protected async act(model: StandInModel, real: StandInReal, step: number) {
     const amount = this.amount(model);
-    const receipt = await send(real, traderAccounts[this.trader]!, {
+    const receipt = await send(real, nth(traderAccounts, this.trader), {
       to: real.world.system.addresses.market,
       data: encodeFunctionData({ abi: marketAbi, functionName: "withdraw", args: [amount] }),
       label: this.toString(),
@@ -153,12 +153,12 @@ class Open extends StandInCommand {
     const notional = (margin * BigInt(this.leverageTenths)) / 10n;
     const size = ((notional * 10n ** 20n) / model.answer) * (this.side === "long" ? 1n : -1n);
     if (size === 0n) return;
-    await send(real, traderAccounts[this.trader]!, {
+    await send(real, nth(traderAccounts, this.trader), {
       to: real.world.system.addresses.market,
       data: encodeFunctionData({ abi: marketAbi, functionName: "modifyPosition", args: [size, 0n] }),
       label: this.toString(),
     });
-    const account = await real.world.system.market.read.accountOf([real.traders[this.trader]!]);
+    const account = await real.world.system.market.read.accountOf([nth(real.traders, this.trader)]);
     if (account.size !== 0n) {
       model.idle.delete(this.trader);
       model.open.add(this.trader);
@@ -178,7 +178,7 @@ class Close extends StandInCommand {
     return model.open.has(this.trader);
   }
   protected async act(model: StandInModel, real: StandInReal) {
-    await send(real, traderAccounts[this.trader]!, {
+    await send(real, nth(traderAccounts, this.trader), {
       to: real.world.system.addresses.market,
       data: encodeFunctionData({ abi: marketAbi, functionName: "closePosition", args: [0n] }),
       label: this.toString(),
@@ -234,8 +234,8 @@ class Liquidate extends StandInCommand {
     return model.open.has(this.trader);
   }
   protected async act(model: StandInModel, real: StandInReal, step: number) {
-    const account = real.traders[this.trader]!;
-    const before = (await readSnapshot(real.world.system, [account])).accounts[0]!;
+    const account = nth(real.traders, this.trader);
+    const before = nth((await readSnapshot(real.world.system, [account])).accounts, 0);
     await send(real, keeperAccount, {
       to: real.world.system.addresses.market,
       data: encodeFunctionData({ abi: marketAbi, functionName: "liquidate", args: [account] }),
@@ -258,7 +258,7 @@ class Liquidate extends StandInCommand {
 }
 
 async function resyncIfFlat(model: StandInModel, real: StandInReal, trader: number) {
-  const account = await real.world.system.market.read.accountOf([real.traders[trader]!]);
+  const account = await real.world.system.market.read.accountOf([nth(real.traders, trader)]);
   if (account.size !== 0n) return;
   model.open.delete(trader);
   model.idle.set(trader, account.margin > 0n ? account.margin : 0n);
@@ -281,7 +281,7 @@ type SendParameters = { to: Address; data: Hex; label: string; strict?: boolean 
 
 /** Sends from a dev account with explicit gas (so a reverting call is mined, not refused) and waits. */
 async function send(real: StandInReal, from: number, p: SendParameters): Promise<"success" | "reverted"> {
-  const wallet = real.world.clients.walletClients[from]!;
+  const wallet = nth(real.world.clients.walletClients, from);
   const receipt = await sendAndWait(real.world.clients, {
     label: p.label,
     allowRevert: !p.strict,
@@ -349,7 +349,7 @@ async function afterStep(command: StandInCommand, model: StandInModel, real: Sta
   }
   const diff: FailureInfo["diff"] = [];
   for (const [i, margin] of model.idle) {
-    const chain = snap.accounts[i]!.state;
+    const chain = nth(snap.accounts, i).state;
     if (chain.margin !== margin) {
       diff.push({
         path: `accounts.${i}.margin`,
@@ -475,17 +475,17 @@ export async function createStandInHarness(
       strict: true,
     });
   for (const i of [...traderAccounts, keeperAccount]) {
-    await tx(0, addresses.collateral, mockErc20Abi, "mint", [clients.accounts[i]!, 1_000_000n * unit]);
+    await tx(0, addresses.collateral, mockErc20Abi, "mint", [nth(clients.accounts, i), 1_000_000n * unit]);
     await tx(i, addresses.collateral, mockErc20Abi, "approve", [addresses.market, maxUint256]);
   }
-  const lp = clients.accounts[lpAccount]!;
+  const lp = nth(clients.accounts, lpAccount);
   await tx(0, addresses.collateral, mockErc20Abi, "mint", [lp, 2_000_000n * unit]);
   await tx(lpAccount, addresses.collateral, mockErc20Abi, "approve", [addresses.pool, maxUint256]);
   await tx(lpAccount, addresses.collateral, mockErc20Abi, "approve", [addresses.market, maxUint256]);
   await tx(lpAccount, addresses.pool, liquidityPoolAbi, "deposit", [1_000_000n * unit, lp]);
   await tx(lpAccount, addresses.market, marketAbi, "fundInsurance", [10_000n * unit]);
   const baseline = await takeBaseline(clients, { label: "stand-in baseline" });
-  const traders = traderAccounts.map((i) => clients.accounts[i]!);
+  const traders = traderAccounts.map((i) => nth(clients.accounts, i));
 
   return {
     baseline,
@@ -514,4 +514,11 @@ export async function createStandInHarness(
     trace: (real) => real.steps,
     stats: (real) => ({ modes: [...real.modes], worstHealth: real.worstHealth }),
   };
+}
+
+/** `xs[i]`, which the stand-in's fixed tables always have. */
+function nth<T>(xs: readonly T[], i: number): T {
+  const x = xs[i];
+  if (x === undefined) throw new Error(`stand-in: no element ${i}`);
+  return x;
 }

@@ -35,10 +35,11 @@ export class TimelockActionCommand extends Command<Args> {
     let data: `0x${string}`;
     let action: ModelAction;
     if (this.a.op === "updateDelay") {
-      // The timelock administers itself: a scheduled call to its own updateDelay (the market is not told).
+      // The timelock administers itself: a scheduled call to its own updateDelay (the market is not told, but
+      // its getMinDelay staticcall reads the new delay from then on).
       target = w.timelock;
       data = encodeFunctionData({ abi: timelockAbi, functionName: "updateDelay", args: [this.newDelay()] });
-      action = { kind: "noop" };
+      action = { kind: "timelockDelay", delay: this.newDelay() };
     } else if (this.a.op === "setMode") {
       data = governanceData.setMode(this.a.to as Mode);
       action = { kind: "setMode", from: w.timelock, to: this.a.to as Mode };
@@ -54,17 +55,29 @@ export class TimelockActionCommand extends Command<Args> {
     const { planned, delay } = await scheduleThroughSafe(w, op, this.a.signers, this.describeOp());
     for (const p of planned) await step.act(p);
     await warp(w, delay);
-    await step.act(
+    const timelockDelay = await w.clients.publicClient.readContract({
+      address: w.timelock,
+      abi: timelockAbi,
+      functionName: "getMinDelay",
+    });
+    // What the market sees when the timelock executes (the block after the warp).
+    const mode = m.port.mode();
+    const haltedAt = m.port.haltedAt();
+    const safety = m.port.safety();
+    const { actual } = await step.act(
       executeOnTimelock(w, resolve(m.actors, this.a.executor) as Address, op, action, this.describeOp()),
     );
-    const safety = m.port.safety();
+    if (this.a.op === "updateDelay") return;
     step.facts.governance = {
-      timelockDelay: await w.clients.publicClient.readContract({
-        address: w.timelock,
-        abi: timelockAbi,
-        functionName: "getMinDelay",
-      }),
-      exitWindow: safety.maxHaltDuration + safety.settlementWindow,
+      call: this.describeOp(),
+      ok: actual.status === "ok",
+      error: actual.status === "reverted" ? actual.error : undefined,
+      timelockDelay,
+      exitWindow: BigInt(safety.maxHaltDuration + safety.settlementWindow),
+      openToAnyone:
+        this.a.op === "settle" &&
+        mode === Modes.Halted &&
+        w.clock.latest >= haltedAt + BigInt(safety.maxHaltDuration),
     };
   }
   /** updateDelay: the current default delay (4 days) scaled by scaleBps (x0.25 = 1 day). */

@@ -139,6 +139,9 @@ function dispatch(m: MarketModel, action: ModelAction): ActionResult<unknown> | 
     case "feedBounds":
       m.setBounds({ feed: action.feed, minAnswer: action.minAnswer, maxAnswer: action.maxAnswer });
       return undefined;
+    case "timelockDelay":
+      m.setOwnerMinDelay({ delay: action.delay });
+      return undefined;
     case "noop":
       return undefined;
   }

@@ -82,6 +82,8 @@ export type ModelAction =
   | { kind: "feedBounds"; feed: FeedName; minAnswer: bigint; maxAnswer: bigint }
   | { kind: "mint"; to: Address; amount: bigint }
   | { kind: "approve"; owner: Address; spender: Address; amount: bigint }
+  /** The owner timelock's updateDelay (executed by the timelock on itself): what the market's getMinDelay reads. */
+  | { kind: "timelockDelay"; delay: bigint }
   /** A mined transaction that touches nothing modelled (a Safe approval, a timelock schedule). */
   | { kind: "noop" };
 
