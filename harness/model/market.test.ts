@@ -550,8 +550,12 @@ describe("every error path", () => {
       m.setOracleParams({ caller: addresses.owner, params: { ...params, maxAge: 3 * params.maxAge } }),
       "OracleGuardStepTooLarge",
     );
-    // Parameters outside the step rule move freely (within their own bounds).
-    ok(m.setOracleParams({ caller: addresses.owner, params: { ...params, jumpResetAfter: 10 * 3600 } }));
+    // Every parameter is stepped, the timing ones included.
+    reverted(
+      m.setOracleParams({ caller: addresses.owner, params: { ...params, jumpResetAfter: 10 * 3600 } }),
+      "OracleGuardStepTooLarge",
+    );
+    ok(m.setOracleParams({ caller: addresses.owner, params: { ...params, jumpResetAfter: 2 * 3600 } }));
   });
 });
 
