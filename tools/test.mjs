@@ -33,7 +33,7 @@ async function stage(title, cmd, args, { parse } = {}) {
 }
 
 if (!existsSync(bin("forge"))) {
-  console.error("forge is not installed: run `npm ci` first");
+  console.error("forge is not installed: run `npm install` first");
   process.exit(1);
 }
 

@@ -9,7 +9,7 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 export class AnvilBinaryNotFoundError extends Error {
   override name = "AnvilBinaryNotFoundError";
   constructor(detail: string) {
-    super(`anvil binary not found (${detail}). Run \`npm ci\` to install @foundry-rs/anvil.`);
+    super(`anvil binary not found (${detail}). Run \`npm install\` to install @foundry-rs/anvil.`);
   }
 }
 

@@ -78,7 +78,7 @@ export async function deploySystem(parameters: DeploySystemParameters): Promise<
     );
     if (result.exitCode !== 0) {
       const why = `${result.stderr}\n${result.stdout}`.trim().split("\n").slice(-15).join("\n");
-      const hint = /No such file|ENOENT/.test(String(result.message)) ? " (run `npm ci`)" : "";
+      const hint = /No such file|ENOENT/.test(String(result.message)) ? " (run `npm install`)" : "";
       throw new SystemDeployError(
         `forge script script/Deploy.s.sol failed on ${clients.node.label}${hint}:\n${why}`,
       );
