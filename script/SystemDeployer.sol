@@ -1,17 +1,18 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {TimelockController} from "@openzeppelin/contracts/governance/TimelockController.sol";
-import {Safe} from "@safe-global/safe-smart-account/Safe.sol";
-import {SafeProxyFactory} from "@safe-global/safe-smart-account/proxies/SafeProxyFactory.sol";
 import {Lens} from "../src/Lens.sol";
 import {LiquidityPool} from "../src/LiquidityPool.sol";
 import {Market} from "../src/Market.sol";
 import {OracleGuard} from "../src/OracleGuard.sol";
 import {AggregatorV3Interface} from "../src/interfaces/AggregatorV3Interface.sol";
+import {RiskParams} from "../src/interfaces/IMarket.sol";
 import {MockAggregator} from "../test/mocks/MockAggregator.sol";
 import {MockERC20} from "../test/mocks/MockERC20.sol";
 import {Defaults} from "./Defaults.sol";
+import {TimelockController} from "@openzeppelin/contracts/governance/TimelockController.sol";
+import {Safe} from "@safe-global/safe-smart-account/Safe.sol";
+import {SafeProxyFactory} from "@safe-global/safe-smart-account/proxies/SafeProxyFactory.sol";
 
 /// @notice Everything one market needs, deployed.
 struct System {
@@ -66,6 +67,22 @@ abstract contract SystemDeployer {
         int256 maxAnswer,
         address admin
     ) internal returns (OracleGuard oracle, Market market, LiquidityPool pool) {
+        return _deployMarket(
+            collateral, primary, secondary, sequencer, minAnswer, maxAnswer, Defaults.riskParams(), admin
+        );
+    }
+
+    /// @notice The same with other risk parameters (the constructor takes any valid set; setRiskParams only steps).
+    function _deployMarket(
+        address collateral,
+        AggregatorV3Interface primary,
+        AggregatorV3Interface secondary,
+        AggregatorV3Interface sequencer,
+        int256 minAnswer,
+        int256 maxAnswer,
+        RiskParams memory risk,
+        address admin
+    ) internal returns (OracleGuard oracle, Market market, LiquidityPool pool) {
         oracle = new OracleGuard(
             primary,
             secondary,
@@ -76,7 +93,7 @@ abstract contract SystemDeployer {
             Defaults.INITIAL_VARIANCE,
             admin
         );
-        market = new Market(collateral, oracle, Defaults.riskParams(), admin);
+        market = new Market(collateral, oracle, risk, admin);
         market.setSafetyParams(Defaults.safetyParams());
         pool = new LiquidityPool(market, "Bulkhead LP", "bhLP", Defaults.OUTFLOW_WINDOW, Defaults.MAX_OUTFLOW);
         market.setPool(address(pool));

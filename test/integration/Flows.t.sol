@@ -3,7 +3,15 @@ pragma solidity 0.8.30;
 
 import {Defaults} from "../../script/Defaults.sol";
 import {AccountView} from "../../src/Lens.sol";
-import {Aggregates, IMarket, MarginAccount, Mode} from "../../src/interfaces/IMarket.sol";
+import {
+    Action,
+    Aggregates,
+    Cause,
+    IMarket,
+    MarginAccount,
+    Mode,
+    RiskParams
+} from "../../src/interfaces/IMarket.sol";
 import {IntegrationBase} from "./IntegrationBase.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
@@ -115,7 +123,9 @@ contract FlowsTest is IntegrationBase {
 
     /// @notice A liquidation with bad debt: the deficit is covered by the insurance sub-fund first and
     ///         socialised to this market's LPs for the rest, in the same call; the LPs' equity drops by exactly
-    ///         the socialised part.
+    ///         the socialised part. The market corrects itself in the same call: the insurance left (0) is below
+    ///         its floor (1,000) → Cautious, and a loss reached the LPs → ReduceOnly, where no new risk is taken
+    ///         but everyone can still leave.
     function test_liquidation_badDebt_insuranceThenLps() public {
         _noFunding();
         _lpDeposit(lp, 1_000_000e6);
@@ -141,8 +151,14 @@ contract FlowsTest is IntegrationBase {
 
         vm.expectEmit(address(market));
         emit IMarket.BadDebt(alice, 880e6, 516e6, 364e6);
+        vm.expectEmit(address(market));
+        emit IMarket.ModeChanged(Mode.Normal, Mode.Cautious, Cause.InsuranceBelowFloor);
+        vm.expectEmit(address(market));
+        emit IMarket.ModeChanged(Mode.Cautious, Mode.ReduceOnly, Cause.LossSocialised);
+        vm.recordLogs();
         vm.prank(keeper);
         uint256 reward = market.liquidate(alice);
+        assertEq(_invariantTrips(vm.getRecordedLogs()), 0, "no InvariantViolated");
 
         assertEq(reward, 0, "nothing left for the keeper");
         assertEq(market.accountOf(alice).margin, 0, "the account ends at zero, in the same call");
@@ -156,8 +172,75 @@ contract FlowsTest is IntegrationBase {
             1,
             "share price drop is the socialised loss pro rata"
         );
-        _assertConserved(_list(alice));
-        assertEq(uint8(market.mode()), uint8(Mode.Normal));
+        _assertAccounting(_list(alice));
+        assertEq(
+            uint8(market.mode()), uint8(Mode.ReduceOnly), "a socialised loss leaves the market ReduceOnly"
+        );
+        assertEq(market.haltFlags(), 0, "tightened, not halted");
+
+        // ReduceOnly: no new risk ...
+        vm.expectRevert(
+            abi.encodeWithSelector(IMarket.MarketNotAllowed.selector, Action.Increase, Mode.ReduceOnly)
+        );
+        _open(bob, 1e18);
+        assertEq(pool.maxDeposit(lp2), 0, "no new LP capital into a pool that just took a loss");
+        // ... but the exits stay open. The book is flat, so no backing holds the LP's 1,010,500 of equity (pool cash
+        // 1,000,064 + Alice's realised 10,800 - the 364 socialised); the outflow limiter does: within the day of its
+        // own deposit an LP may take out what it put in, 1,000,000 (less a unit of share rounding).
+        assertEq(pool.totalAssets(), 1_010_500e6);
+        assertEq(pool.outflowAvailable(), 1_000_000e6);
+        uint256 redeemable = pool.maxRedeem(lp);
+        vm.prank(lp);
+        uint256 out = pool.redeem(redeemable, lp, lp);
+        assertApproxEqAbs(out, 1_000_000e6, 1, "the LP leaves with what the limiter allows");
+        assertLe(out, 1_000_000e6);
+        _assertAccounting(_list(alice));
+    }
+
+    /// @notice Governance tightens the backing rule the only way it can — a factor of two per call — and the market
+    ///         corrects itself to the new rule: the pool no longer backs the book, so refresh() moves it to
+    ///         ReduceOnly; LPs cannot leave, traders can only reduce, and once the book is flat LPs leave again.
+    function test_governanceRaisesBackingInSteps_marketReducesItself() public {
+        _lpDeposit(lp, 100_000e6);
+        _depositMargin(alice, 10_000e6);
+        _open(alice, 40e18); // notional 80,000; fee 80: 64 to the pool (cash 100,064), 16 to insurance
+        // minBacking 50%: 40,000 must stay; LPs may take the other 60,064 (cash and equity agree, the book is at par).
+        assertEq(market.poolWithdrawable(), 60_064e6);
+
+        RiskParams memory r = market.riskParams();
+        r.minBacking = 2e18; // 200% of the net notional: 160,000
+        vm.expectRevert(IMarket.MarketStepTooLarge.selector);
+        market.setRiskParams(r);
+        assertEq(_setRiskParamsInSteps(r), 2, "0.5 -> 1 -> 2");
+        assertEq(market.riskParams().minBacking, 2e18);
+        assertEq(market.poolWithdrawable(), 0, "nothing spare above 160,000");
+
+        vm.expectEmit(address(market));
+        emit IMarket.ModeChanged(Mode.Normal, Mode.ReduceOnly, Cause.PoolBelowBacking);
+        market.refresh();
+        assertEq(uint8(market.mode()), uint8(Mode.ReduceOnly));
+        vm.expectRevert(
+            abi.encodeWithSelector(IMarket.MarketNotAllowed.selector, Action.Increase, Mode.ReduceOnly)
+        );
+        _open(alice, 1e18);
+        assertEq(pool.maxRedeem(lp), 0, "LPs hold the backing");
+
+        // Reducing is what ReduceOnly is for: Alice halves, then closes; the flat book needs no backing.
+        _open(alice, -20e18);
+        vm.prank(alice);
+        market.closePosition(0);
+        assertEq(market.aggregates().netSize, 0);
+        assertEq(
+            market.poolWithdrawable(), uint256(market.aggregates().poolCash), "a flat book frees all the cash"
+        );
+        uint256 shares = pool.maxRedeem(lp);
+        assertGt(shares, 0);
+        vm.prank(lp);
+        pool.redeem(shares, lp, lp);
+        _assertAccounting(_list(alice));
+        assertEq(
+            uint8(market.mode()), uint8(Mode.ReduceOnly), "loosening is the timelock's, not the market's"
+        );
     }
 
     /// @notice An LP who enters while a trader sits on an unrealised loss pays the pool's fair price: the pool

@@ -4,12 +4,15 @@ pragma solidity 0.8.30;
 import {Aggregates, MarginAccount, Mode} from "../../src/interfaces/IMarket.sol";
 import {BaseTest} from "../utils/BaseTest.sol";
 import {MarketHandler} from "./handlers/MarketHandler.sol";
+import {MarketModel} from "./handlers/MarketModel.sol";
 import {console2} from "forge-std/console2.sol";
 
 /// @title MarketInvariantsTest
 /// @notice The market's invariants under MarketHandler (traders, a never-trading actor, LPs, a keeper, an insurer,
-///         a donor; prices inside the jump band and a fixed envelope; time warps for funding). Each invariant is
-///         its own `invariant_` function; the handler itself asserts every action's predicted outcome.
+///         a donor; prices inside the jump band and a fixed envelope, Diverged glitches and stale feeds; time warps
+///         for funding), with the self-correcting layer live: the oracle breaker, automatic tightening, the LP cash
+///         reserve and outflow limiter. Each invariant is its own `invariant_` function; the handler itself asserts
+///         every action's predicted outcome, mode transitions included.
 contract MarketInvariantsTest is BaseTest {
     MarketHandler internal handler;
     address[] internal accounts;
@@ -24,8 +27,10 @@ contract MarketInvariantsTest is BaseTest {
         for (uint256 i; i < ts.length; ++i) {
             _depositMargin(ts[i], 50_000e6);
         }
+        vm.prank(market.owner());
+        market.setGuardian(handler.guardian());
 
-        bytes4[] memory selectors = new bytes4[](15);
+        bytes4[] memory selectors = new bytes4[](16);
         selectors[0] = MarketHandler.deposit.selector;
         selectors[1] = MarketHandler.withdraw.selector;
         selectors[2] = MarketHandler.modifyPosition.selector;
@@ -41,6 +46,7 @@ contract MarketInvariantsTest is BaseTest {
         selectors[12] = MarketHandler.donate.selector;
         selectors[13] = MarketHandler.openLeveraged.selector;
         selectors[14] = MarketHandler.movePriceAgainst.selector;
+        selectors[15] = MarketHandler.guardianTighten.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
     }
@@ -107,6 +113,16 @@ contract MarketInvariantsTest is BaseTest {
         assertEq(sum, int256(market.aggregates().totalMargin), "sum of margins != totalMargin");
     }
 
+    /// @notice idleMargin is the sum of the margins of the accounts with no position (paid in full at settlement).
+    function invariant_idleMarginIsSumOfFlatMargins() public view {
+        uint256 sum;
+        for (uint256 i; i < accounts.length; ++i) {
+            MarginAccount memory a = market.accountOf(accounts[i]);
+            if (a.size == 0) sum += MarketModel.pos(a.margin);
+        }
+        assertEq(sum, market.aggregates().idleMargin, "sum of flat accounts' margins != idleMargin");
+    }
+
     /// @notice No account is ever left with a negative margin (bad debt is recognised in the same call).
     function invariant_noNegativeMargin() public view {
         for (uint256 i; i < accounts.length; ++i) {
@@ -116,12 +132,11 @@ contract MarketInvariantsTest is BaseTest {
 
     /// @notice Pool solvency, reformulated to what the design guarantees (see test/invariant/README.md):
     ///         nothing is created or destroyed — pool equity + insurance + the sum of every account's equity
-    ///         (unrealised PnL and unsettled funding included) equals the tokens the market holds for them, up to
-    ///         the directed rounding, which only ever favours the protocol (at most 2 units per account).
-    ///         "pool equity + insurance >= 0" itself is NOT guaranteed: backing is only enforced on increases and
-    ///         LP exits, so a minority-side reduce, a run of in-band price moves or a socialised loss can take the
-    ///         pool below zero equity; pool equity + insurance then equals minus the traders' net winnings, which
-    ///         is exactly what this identity pins down.
+    ///         (unrealised PnL and unsettled or deferred funding included) equals the tokens the market holds for them,
+    ///         up to the directed rounding, which only ever favours the protocol (at most 2 units per account).
+    ///         "pool equity + insurance >= 0" itself is not an invariant of honest operation: a run of price moves
+    ///         against the pool can take it below zero; the design's answer is self-correction (Halted by
+    ///         PoolCannotPay, then Settlement), which the handler predicts and checks on every refresh and trade.
     function invariant_valueConservation() public view {
         int256 value = int256(usd.balanceOf(address(market)) - handler.ghostDonatedToMarket());
         int256 total = market.poolEquity() + int256(market.aggregates().insurance);
@@ -133,20 +148,37 @@ contract MarketInvariantsTest is BaseTest {
         assertGe(total, value - int256(2 * (accounts.length + 1)), "value destroyed beyond rounding");
     }
 
-    /// @notice The actor that never trades has exactly what it deposited, and can take all of it out now.
-    function invariant_neverTraderCanWithdrawDeposits() public {
+    /// @notice Exits stay open in every mode but Settlement: the actor that never trades has exactly what it
+    ///         deposited and can take all of it out now, and so can every account without a position (tried on a
+    ///         snapshot, whatever the mode: Normal, Cautious, ReduceOnly or Halted).
+    function invariant_exitsStayOpen() public {
+        assertTrue(market.mode() != Mode.Settlement, "Settlement is not reachable in honest operation here");
         address who = handler.passive();
         MarginAccount memory a = market.accountOf(who);
         assertEq(a.size, 0, "the never-trading actor has a position");
         uint256 owed = handler.ghostPassiveDeposited() - handler.ghostPassiveWithdrawn();
         assertEq(a.margin, int256(owed), "never-trader margin != deposits - withdrawals");
-        if (owed == 0) return;
-        uint256 snapshot = vm.snapshotState();
-        uint256 before = usd.balanceOf(who);
-        vm.prank(who);
-        market.withdraw(owed);
-        assertEq(usd.balanceOf(who) - before, owed, "never-trader could not withdraw its deposits");
-        vm.revertToState(snapshot);
+        for (uint256 i; i < accounts.length; ++i) {
+            a = market.accountOf(accounts[i]);
+            if (a.size != 0 || a.margin == 0) continue;
+            uint256 snapshot = vm.snapshotState();
+            uint256 before = usd.balanceOf(accounts[i]);
+            vm.prank(accounts[i]);
+            (bool ok, bytes memory ret) =
+                address(market).call(abi.encodeCall(market.withdraw, (uint256(a.margin))));
+            if (!ok) {
+                emit log_named_bytes("revert", ret);
+                emit log_named_uint("mode", uint8(market.mode()));
+                assertTrue(false, "a flat account's exit reverted");
+            }
+            assertEq(
+                usd.balanceOf(accounts[i]) - before,
+                uint256(a.margin),
+                "a flat account could not take its margin out"
+            );
+            assertEq(market.accountOf(accounts[i]).margin, 0, "margin left after a full exit");
+            vm.revertToState(snapshot);
+        }
     }
 
     /// @notice Donations to the market or the pool never move totalAssets or the share price; the pool holds no
@@ -158,11 +190,35 @@ contract MarketInvariantsTest is BaseTest {
         );
     }
 
-    /// @notice The market never trips in honest operation: mode stays Normal and no InvariantViolated was emitted.
-    function invariant_modeStaysNormal() public view {
+    /// @notice The mode only tightens, except a breaker reset back to the mode it tripped from: every ModeChanged
+    ///         event of the run was a tightening for a cause honest operation has (oracle breaker, insurance below
+    ///         its floor, a socialised loss, the pool below its backing or unable to pay) or such a reset (checked
+    ///         from the logs, independently of the handler's model). Nothing is ever halted by an invariant: no
+    ///         InvariantViolated, haltFlags & 2 == 0, and the model never predicted a trip. A market is Halted exactly
+    ///         when it has a halt cause, and its mode is the one its events announced.
+    function invariant_modeOnlyTightensExceptBreakerReset() public view {
+        assertEq(
+            handler.ghostIllegalModeChanges(),
+            0,
+            "the mode loosened (not by a breaker reset) or tightened for no honest cause"
+        );
         assertEq(handler.ghostInvariantViolatedEvents(), 0, "InvariantViolated emitted");
-        assertEq(handler.ghostPredictedTrips(), 0, "the model predicted a trip (an unknown src bug)");
-        assertEq(uint8(market.mode()), uint8(Mode.Normal), "mode left Normal");
+        assertEq(handler.ghostPredictedTrips(), 0, "the model predicted an invariant trip (a src bug)");
+        uint8 flags = market.haltFlags();
+        assertEq(flags & MarketModel.HALT_INVARIANT, 0, "halted by an invariant");
+        assertEq(
+            flags & MarketModel.HALT_GUARDIAN, 0, "halted by the guardian (this suite's guardian never halts)"
+        );
+        Mode mode = market.mode();
+        assertEq(mode == Mode.Halted, flags != 0, "Halted without a cause, or a cause without Halted");
+        assertEq(uint8(mode), uint8(handler.ghostModeFromLogs()), "mode changed without a ModeChanged event");
+    }
+
+    /// @notice The LP outflow limiter: in the current window, the net assets LPs took out never exceed maxOutflow of
+    ///         the pool's equity at the window's start.
+    function invariant_lpOutflowWithinLimit() public view {
+        (, uint256 cap, int256 net) = handler.limiterState();
+        assertLe(net, int256(cap), "net LP outflow in the window above its cap");
     }
 
     /// @notice ERC-4626: the shares can never claim more than totalAssets; totalAssets is the pool equity floored
@@ -185,3 +241,4 @@ contract MarketInvariantsTest is BaseTest {
         }
     }
 }
+

@@ -1,31 +1,24 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {IMarket, Invariant, MarginAccount, Mode} from "../../src/interfaces/IMarket.sol";
-import {IntegrationBase} from "./IntegrationBase.sol";
-import {Vm} from "forge-std/Vm.sol";
+import {Cause, IMarket, MarginAccount, Mode} from "../../src/interfaces/IMarket.sol";
+import {IntegrationBase} from "../integration/IntegrationBase.sol";
 
-/// @notice KNOWN BUGS in src/Market.sol — every test here FAILS ON PURPOSE until the bug is fixed (then it passes
-///         and stays as the regression). Each one is an honest sequence of calls after which the market trips its
-///         own invariant check and halts itself for good (Halted is sticky: nothing in src/ ever leaves it), which
-///         the design forbids: "the market must never trip in honest operation". The invariant handler
-///         (test/invariant/handlers/MarketHandler.sol, AVOID_KNOWN_BUGS) skips exactly these trips so that the
-///         suite keeps exploring.
-contract KnownBugsTest is IntegrationBase {
-    /// @dev The InvariantViolated events in `logs` (emitted by the market).
-    function _trips(Vm.Log[] memory logs) internal view returns (uint256 n, Invariant inv) {
-        for (uint256 i; i < logs.length; ++i) {
-            if (logs[i].emitter == address(market) && logs[i].topics[0] == IMarket.InvariantViolated.selector)
-            {
-                ++n;
-                inv = Invariant(uint8(uint256(logs[i].topics[1])));
-            }
-        }
-    }
-
+/// @notice Regressions for the two bugs once listed in test/integration/KnownBugs.t.sol. Each was an honest
+///         sequence of calls after which the market tripped its own invariant check and halted itself for good.
+///         Both are fixed (b9c0ab8); each scenario now ends the way the design wants:
+///         - funding owed beyond a solvent account's margin (was BUG-1): no call may leave the margin negative, so
+///           a top-up smaller than the debt, or an increase, reverts with MarketAccountInsolvent(marginAfter) — the
+///           user's own error, with the figure — and the account can still cover the debt or close;
+///         - a funding receivable the pool's cash cannot pay (was BUG-2): a deposit or withdrawal defers it (the
+///           account keeps its funding index, so nothing is lost), a trade is refused with MarketPoolCannotPay, and
+///           the receivable is paid in full once the payers settle. The market corrects itself to ReduceOnly on
+///           the way (its pool no longer backs the book), which is what should happen, and is never halted.
+///         Figures: funding 1e-7 per second at a net size of 1,000 units, linear in the skew; 6-decimal collateral.
+contract FundingDebtTest is IntegrationBase {
     /// @dev Alice is long 10 from 2,000 and the price is 2,400: her unrealised +4,000 alone covers the initial
     ///      margin (10% of 24,000), so she may withdraw every unit of margin. Her margin is then exactly 0 while
-    ///      her position is open and pays funding (the market is net long).
+    ///      her position is open and pays funding (the market is net long 10).
     function _aliceWithAllMarginOut() internal {
         _lpDeposit(lp, 1_000_000e6);
         _depositMargin(alice, 10_000e6);
@@ -37,61 +30,87 @@ contract KnownBugsTest is IntegrationBase {
         vm.prank(alice);
         market.withdraw(uint256(margin));
         assertEq(market.accountOf(alice).margin, 0, "precondition: margin 0, position open");
-        (int256 equity, uint256 initialRequired, uint256 maintenanceRequired,) = market.accountHealth(alice);
+        (int256 equity, uint256 initialRequired,,) = market.accountHealth(alice);
         assertGe(equity, int256(initialRequired), "precondition: healthy, above even the initial margin");
-        assertGe(equity, int256(maintenanceRequired));
     }
 
-    /// @notice BUG-1 (src/Market.sol, `_settleFunding` + `_creditMargin` + `_checkInvariants`):
-    ///         funding settled on touch can take a *solvent* account's margin below zero (margin excludes the
-    ///         unrealised PnL that keeps the account healthy). The next deposit smaller than that deficit then
-    ///         trips the market: `_creditMargin` drops the negative part from totalMargin while `_settleFunding`
-    ///         has already credited the full amount to pool cash, so credits exceed the balance by the deficit
-    ///         (TokenConservation; NoNegativeMargin would trip next). Scenario: withdraw all margin against an
-    ///         unrealised profit (allowed: the IM check counts PnL), wait one minute, deposit 1 unit.
-    ///         Expected: the deposit commits (the account is solvent) or reverts with a user error; the market
-    ///         stays Normal. Actual: InvariantViolated(TokenConservation), mode Halted, permanently — any trader
-    ///         in profit can halt the whole market for the price of one minute of funding.
-    function test_BUG1_solventAccountMarginNegativeFromFunding_depositHaltsMarket() public {
+    /// @dev A minute of funding at 2,400 with 10 units net long: the index grows by 10 / 1,000 * 1e-7 * 2,400 = 2.4e-6
+    ///      per unit per second; Alice's 10 units owe 60 * 2.4e-5 = 0.00144, i.e. 1,440 units of collateral.
+    uint256 internal constant ALICE_OWES_AFTER_A_MINUTE = 1440;
+
+    /// @notice Was BUG-1 (a deposit halted the market): a top-up smaller than the funding owed reverts with the
+    ///         account's margin after it; the market stays Normal and nothing moves.
+    function test_fundingBeyondMargin_smallDeposit_revertsAccountInsolvent() public {
         _aliceWithAllMarginOut();
-        vm.warp(block.timestamp + 60); // one minute of funding: ~0.0014 owed, more than her margin of 0
+        vm.warp(block.timestamp + 60);
+        (int256 equityBefore,,,) = market.accountHealth(alice);
         _fund(alice, 1);
-        vm.recordLogs();
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IMarket.MarketAccountInsolvent.selector, 1 - int256(ALICE_OWES_AFTER_A_MINUTE)
+            )
+        );
         vm.prank(alice);
-        try market.deposit(1) {} catch {} // a user error would be fine; a trip is not
-        (uint256 trips, Invariant inv) = _trips(vm.getRecordedLogs());
-        emit log_named_uint("InvariantViolated events", trips);
-        emit log_named_uint("tripped invariant (0 = TokenConservation)", uint8(inv));
-        assertEq(trips, 0, "BUG-1: an honest deposit tripped the market's invariant check");
-        assertEq(uint8(market.mode()), uint8(Mode.Normal), "BUG-1: the market halted itself");
+        market.deposit(1);
+
+        assertEq(uint8(market.mode()), uint8(Mode.Normal), "the market is not halted");
+        assertEq(market.haltFlags(), 0);
+        assertEq(market.accountOf(alice).margin, 0, "nothing moved");
+        (int256 equityAfter,,,) = market.accountHealth(alice);
+        assertEq(equityAfter, equityBefore, "the debt is still counted against her equity");
+        _assertConserved(_list(alice));
     }
 
-    /// @notice BUG-1, the same root cause through an increase: the account's equity covers the initial margin
-    ///         of the larger position, so every user-error check passes, and the self-check trips instead.
-    function test_BUG1_solventAccountMarginNegativeFromFunding_increaseHaltsMarket() public {
+    /// @notice Was BUG-1 through an increase: the equity covers the larger position's initial margin, but the
+    ///         margin after the funding and the fee would be negative: MarketAccountInsolvent, not a trip.
+    function test_fundingBeyondMargin_increase_revertsAccountInsolvent() public {
         _aliceWithAllMarginOut();
         vm.warp(block.timestamp + 60);
         _setPrice(2400e8); // a fresh heartbeat, so the increase has a Valid reading
-        vm.recordLogs();
+        // Funding 1,440 and the fee on 0.01 * 2,400 = 24: 0.024, i.e. 24,000 units.
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IMarket.MarketAccountInsolvent.selector, -int256(ALICE_OWES_AFTER_A_MINUTE) - 24_000
+            )
+        );
         vm.prank(alice);
-        try market.modifyPosition(0.01e18, 0) {} catch {}
-        (uint256 trips,) = _trips(vm.getRecordedLogs());
-        assertEq(trips, 0, "BUG-1: an honest increase tripped the market's invariant check");
-        assertEq(uint8(market.mode()), uint8(Mode.Normal), "BUG-1: the market halted itself");
+        market.modifyPosition(0.01e18, 0);
+        assertEq(uint8(market.mode()), uint8(Mode.Normal), "the market is not halted");
+        assertEq(market.accountOf(alice).size, 10e18, "nothing moved");
+        _assertConserved(_list(alice));
     }
 
-    /// @notice BUG-2 (src/Market.sol, `_settleFunding` pays the minority side from pool cash; `poolWithdrawable`
-    ///         and `_requireBacked` reserve no cash for it): the pool pays funding to the minority side at once,
-    ///         in cash, but collects from the majority only when they are touched; LPs may withdraw cash down to
-    ///         the backing rule, which counts the uncollected funding and the losers' unrealised PnL as equity.
-    ///         When the cash is short, the next touch of a funding receiver takes pool cash below zero and trips
-    ///         the market. Scenario: a balanced book (long 500 / short 250 + 250) needs no backing, so the LP
-    ///         may take out all the cash; one short closes (a reduce: no backing check), the market is net long,
-    ///         the remaining short receives funding; 48 hours later it deposits 1 unit.
-    ///         Expected: the deposit commits (or a user error), the market stays Normal. Actual:
-    ///         InvariantViolated(TokenConservation) — the receiver's margin is credited with cash the pool does
-    ///         not have — and mode Halted, permanently.
-    function test_BUG2_poolCashCannotPayFunding_depositHaltsMarket() public {
+    /// @notice The ways out of such a debt: a top-up that covers it commits (the debt is paid first), and so does a
+    ///         close, whose realised profit pays it.
+    function test_fundingBeyondMargin_coverOrClose() public {
+        _aliceWithAllMarginOut();
+        vm.warp(block.timestamp + 60);
+        _depositMargin(alice, 100e6);
+        assertEq(
+            market.accountOf(alice).margin, 100e6 - int256(ALICE_OWES_AFTER_A_MINUTE), "the debt paid first"
+        );
+
+        vm.warp(block.timestamp + 60);
+        _setPrice(2400e8);
+        vm.prank(alice);
+        market.closePosition(0);
+        MarginAccount memory a = market.accountOf(alice);
+        assertEq(a.size, 0);
+        // +4,000 realised, another minute of funding, the fee of 24.
+        assertEq(
+            a.margin,
+            100e6 - 2 * int256(ALICE_OWES_AFTER_A_MINUTE) + 4000e6 - 24e6,
+            "closed: profit less debt and fee"
+        );
+        _assertConserved(_list(alice));
+    }
+
+    /// @dev A balanced book (Alice long 500, Bob and Carol short 250 each) needs no backing, so the LP may take out
+    ///      all the cash the limiter lets it (the 1,000,000 it put in, this day: the 1,600 of fees stay). Carol then
+    ///      closes (a reduce: no backing check), leaving the pool net long 250 with 2,000 of cash, and Bob, the
+    ///      remaining short, receiving funding: 250 / 1,000 * 1e-7 * 2,000 = 5e-5 per unit per second, 2,160 over 48
+    ///      hours (Alice owes 4,320), more than the pool's cash.
+    function _receivableThePoolCannotPay() internal {
         _lpDeposit(lp, 1_000_000e6);
         _depositMargin(alice, 200_000e6);
         _depositMargin(bob, 100_000e6);
@@ -102,19 +121,126 @@ contract KnownBugsTest is IntegrationBase {
         uint256 shares = pool.maxRedeem(lp);
         vm.prank(lp);
         pool.redeem(shares, lp, lp);
-        assertLe(market.aggregates().poolCash, 1, "precondition: the LP took all the cash the rules allow");
+        assertEq(
+            market.aggregates().poolCash,
+            1600e6 + 1,
+            "the LP took what the limiter allows; fees and dust stay"
+        );
+
+        // The pool now backs a net long 250 (500,000 of notional: 250,000 required) with 2,000: the market
+        // corrects itself to ReduceOnly in the same call.
+        vm.expectEmit(address(market));
+        emit IMarket.ModeChanged(Mode.Normal, Mode.ReduceOnly, Cause.PoolBelowBacking);
         vm.prank(carol);
         market.closePosition(0); // the pool keeps carol's fee: 400 of cash
-        vm.warp(block.timestamp + 48 hours); // bob is owed 2,160 of funding, alice owes 4,320, unsettled
+        assertEq(market.aggregates().poolCash, 2000e6 + 1);
+        vm.warp(block.timestamp + 48 hours);
+    }
 
+    function _all() internal view returns (address[] memory l) {
+        l = new address[](3);
+        (l[0], l[1], l[2]) = (alice, bob, carol);
+    }
+
+    /// @notice Was BUG-2 (the receiver's deposit halted the market): the deposit commits and the receivable the
+    ///         pool cannot pay yet is deferred — Bob keeps his funding index, his margin grows by his deposit only,
+    ///         the pool's cash does not go negative — and the market is not halted.
+    function test_receivableThePoolCannotPay_depositDefersIt() public {
+        _receivableThePoolCannotPay();
+        MarginAccount memory before = market.accountOf(bob);
         _fund(bob, 1);
         vm.recordLogs();
         vm.prank(bob);
-        try market.deposit(1) {} catch {}
-        (uint256 trips, Invariant inv) = _trips(vm.getRecordedLogs());
-        emit log_named_uint("InvariantViolated events", trips);
-        emit log_named_uint("tripped invariant (0 = TokenConservation)", uint8(inv));
-        assertEq(trips, 0, "BUG-2: a funding receiver's deposit tripped the market's invariant check");
-        assertEq(uint8(market.mode()), uint8(Mode.Normal), "BUG-2: the market halted itself");
+        market.deposit(1);
+        assertEq(_invariantTrips(vm.getRecordedLogs()), 0, "no InvariantViolated");
+
+        MarginAccount memory a = market.accountOf(bob);
+        assertEq(a.margin, before.margin + 1, "only the deposit is credited");
+        assertEq(a.fundingIndex, before.fundingIndex, "the receivable is deferred: his index stays");
+        assertEq(market.aggregates().poolCash, 2000e6 + 1, "the pool paid nothing it does not have");
+        assertEq(uint8(market.mode()), uint8(Mode.ReduceOnly), "ReduceOnly (self-corrected), not Halted");
+        assertEq(market.haltFlags(), 0);
+        (int256 equity,,,) = market.accountHealth(bob);
+        assertEq(equity, a.margin + 2160e6, "the receivable still counts in his equity (at par: no PnL)");
+        _assertAccounting(_all());
+    }
+
+    /// @notice The same receivable on a trade: a trade must settle funding first, and the pool cannot pay, so
+    ///         Bob's close is refused with MarketPoolCannotPay(owed, poolCash) — a clear error, no trip. A
+    ///         withdrawal defers it like a deposit.
+    function test_receivableThePoolCannotPay_tradeRefused_withdrawDefers() public {
+        _receivableThePoolCannotPay();
+        _setPrice(2000e8); // a fresh round after 48 hours
+        market.refresh();
+        vm.expectRevert(
+            abi.encodeWithSelector(IMarket.MarketPoolCannotPay.selector, 2160e6, int256(2000e6 + 1))
+        );
+        vm.prank(bob);
+        market.closePosition(0);
+
+        int256 indexBefore = market.accountOf(bob).fundingIndex;
+        vm.prank(bob);
+        market.withdraw(1000e6);
+        assertEq(market.accountOf(bob).fundingIndex, indexBefore, "deferred again");
+        assertEq(uint8(market.mode()), uint8(Mode.ReduceOnly));
+        _assertAccounting(_all());
+    }
+
+    /// @notice Deferred, not lost: once Alice (the payer) settles, the pool has the cash and Bob's next touch
+    ///         collects all 2,160; then he can close.
+    function test_receivableThePoolCannotPay_paidInFullOnceThePayerSettles() public {
+        _receivableThePoolCannotPay();
+        int256 bobMargin = market.accountOf(bob).margin;
+        _depositMargin(alice, 1); // Alice pays her 4,320
+        assertEq(market.aggregates().poolCash, 2000e6 + 1 + 4320e6);
+
+        _fund(bob, 1);
+        vm.expectEmit(address(market));
+        emit IMarket.FundingSettled(bob, -2160e6);
+        vm.prank(bob);
+        market.deposit(1);
+        assertEq(
+            market.accountOf(bob).margin, bobMargin + 2160e6 + 1, "the whole receivable, late but in full"
+        );
+        assertEq(market.accountOf(bob).fundingIndex, market.aggregates().fundingIndex);
+
+        _setPrice(2000e8);
+        vm.prank(bob);
+        market.closePosition(0);
+        assertEq(market.accountOf(bob).size, 0);
+        assertEq(market.haltFlags(), 0, "never halted");
+        _assertAccounting(_all());
+    }
+
+    /// @notice Liquidation settles funding after the close, so the loss the close realises pays the account's own
+    ///         receivable: the pool's cash cannot pay Bob's 2,160 before the close, but the close of a losing short
+    ///         brings it in, and the liquidation goes through instead of reverting MarketPoolCannotPay.
+    function test_liquidation_receivablePaidFromTheLossTheCloseRealises() public {
+        _receivableThePoolCannotPay();
+        // The rally that ruins Bob makes Alice (long 500) win more than Bob loses: an insurance fund keeps the
+        // pool's equity + insurance above zero, so the market stays ReduceOnly (liquidations run), not Halted.
+        _fundInsurance(makeAddr("insurer"), 200_000e6);
+        // Bob is short 250 from 2,000 with 99,500 of margin: at 2,400 he is down 100,000 and liquidatable.
+        _walkPrice(2400e8);
+        assertEq(uint8(market.mode()), uint8(Mode.ReduceOnly));
+        (int256 equity,, uint256 maintenance,) = market.accountHealth(bob);
+        assertLt(equity, int256(maintenance), "precondition: liquidatable");
+        assertLt(
+            market.aggregates().poolCash, 2160e6, "precondition: the pool's cash cannot pay his receivable"
+        );
+
+        vm.recordLogs();
+        vm.prank(keeper);
+        market.liquidate(bob);
+        assertEq(_invariantTrips(vm.getRecordedLogs()), 0, "no InvariantViolated");
+        assertEq(market.accountOf(bob).size, 0, "liquidated");
+        assertEq(market.accountOf(bob).fundingIndex, market.aggregates().fundingIndex, "his funding settled");
+        assertGt(
+            market.aggregates().poolCash,
+            90_000e6,
+            "his realised loss is in the pool's cash, less his receivable"
+        );
+        assertEq(market.haltFlags(), 0, "never halted");
+        _assertAccounting(_all());
     }
 }

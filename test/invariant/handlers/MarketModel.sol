@@ -1,18 +1,48 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {Invariant} from "../../../src/interfaces/IMarket.sol";
+import {Action, Cause, Invariant, Mode, RiskParams, SafetyParams} from "../../../src/interfaces/IMarket.sol";
 import {SignedMath as S} from "../../../src/libraries/SignedMath.sol";
 import {FixedPointMathLib as M} from "solady/utils/FixedPointMathLib.sol";
 
-/// @notice The handler's reference model of one market call: the touched account, every aggregate and the
-///         market's token balance, advanced by the same rules (and the same directed rounding) the market
-///         promises. The handler loads it from chain before a call, applies the call's rules in order to
-///         predict the outcome (the first error, a trip, or the exact state after success), then compares.
+/// @notice The handler's reference model of one market call: the touched account, every aggregate, the market's
+///         token balance and its safety state (mode, halt causes, the breaker's reset bookkeeping), advanced by the
+///         same rules (and the same directed rounding) the market promises. The handler loads it from chain before
+///         a call, applies the call's rules in order to predict the outcome (the first error, a breaker trip, an
+///         invariant trip, or the exact state after success, mode transitions included), then compares.
 /// @dev Every function mirrors one documented rule of IMarket/DESIGN §2; the primitives (floorDiv, ceilDiv,
 ///      mulWad*) are shared with the market on purpose: the model checks the rules, not the arithmetic library.
 library MarketModel {
     int256 internal constant WAD = 1e18;
+    uint8 internal constant HALT_BREAKER = 1;
+    uint8 internal constant HALT_INVARIANT = 2;
+    uint8 internal constant HALT_INSOLVENT = 4;
+    uint8 internal constant HALT_GUARDIAN = 8;
+
+    /// @notice What the market does not expose but the model must know to predict the breaker's reset.
+    struct Breaker {
+        Mode resumeMode; // the mode the breaker tripped from
+        uint8 validStreak; // consecutive Valid new rounds seen by refresh() since the trip
+        uint80 streakRound; // the last round counted
+        uint256 trippedAt;
+    }
+
+    /// @notice One ModeChanged event.
+    struct Transition {
+        Mode from;
+        Mode to;
+        Cause cause;
+    }
+
+    /// @notice Parameters that hold for the whole call.
+    struct Params {
+        RiskParams risk;
+        SafetyParams safety;
+        uint256 im; // the guard's current margin ratios
+        uint256 mm;
+        uint256 now_;
+        int256 divisor; // size (WAD) * price (WAD) / divisor = collateral units
+    }
 
     struct State {
         // the touched account
@@ -31,13 +61,17 @@ library MarketModel {
         uint256 insurance;
         int256 fundingIndex;
         uint256 lastFundingTime;
+        uint256 idleMargin;
         // tokens the market holds
         uint256 balance;
-        // what the call's funding settlement alone did (used to classify known bugs)
-        int256 marginAfterFunding;
-        int256 poolCashAfterFunding;
-        // the value divisor: size (WAD) * price (WAD) / divisor = collateral units
-        int256 divisor;
+        // safety
+        Mode mode;
+        uint8 haltFlags;
+        uint256 haltedAt;
+        Breaker breaker;
+        Transition[4] changes; // the ModeChanged events the call emits, in order
+        uint256 nChanges;
+        Params p;
     }
 
     /// @notice The first invariant the market's own check would find broken, if any.
@@ -51,56 +85,64 @@ library MarketModel {
     /* FUNDING */
 
     /// @dev The funding rate per second implied by the skew, capped at maxFundingRate (IMarket.fundingRate).
-    function rate(int256 netSize, uint256 maxFundingRate, uint256 skewScale)
-        internal
-        pure
-        returns (int256 r)
-    {
-        int256 cap = int256(maxFundingRate);
-        r = netSize * cap / int256(skewScale);
+    function rate(State memory s) internal pure returns (int256 r) {
+        int256 cap = int256(uint256(s.p.risk.maxFundingRate));
+        r = s.netSize * cap / int256(uint256(s.p.risk.skewScale));
         if (r > cap) r = cap;
         if (r < -cap) r = -cap;
     }
 
-    /// @dev Accrues the index to `now` at `price` (a no-op within the same second).
-    function accrue(State memory s, uint256 price, uint256 now_, uint256 maxFundingRate, uint256 skewScale)
-        internal
-        pure
-    {
-        if (now_ == s.lastFundingTime) return;
-        s.fundingIndex += rate(s.netSize, maxFundingRate, skewScale) * int256(price) / WAD
-        * int256(now_ - s.lastFundingTime);
-        s.lastFundingTime = now_;
+    /// @dev Accrues the index to now at `price` (a no-op within the same second).
+    function accrue(State memory s, uint256 price) internal pure {
+        if (s.p.now_ == s.lastFundingTime) return;
+        s.fundingIndex += rate(s) * int256(price) / WAD * int256(s.p.now_ - s.lastFundingTime);
+        s.lastFundingTime = s.p.now_;
     }
 
-    /// @dev Moves the funding the account owes since its last settlement between its margin and pool cash;
-    ///      the account's share rounds up (against the trader).
-    function settleFunding(State memory s) internal pure {
+    /// @dev The funding the touched account owes since its last settlement (rounded up: against the trader).
+    function owed(State memory s) internal pure returns (int256) {
+        return S.ceilDiv(s.size * (s.fundingIndex - s.accountIndex), s.p.divisor);
+    }
+
+    /// @dev Moves the funding the account owes between its margin and pool cash. A receivable the pool cannot pay in
+    ///      cash is deferred (`deferred`: the account keeps its index) unless the size changes (`mustSettle`), in which
+    ///      case it is refused (`cannotPay`, with the amount owed to the account).
+    function settleFunding(State memory s, bool mustSettle)
+        internal
+        pure
+        returns (bool deferred, uint256 cannotPay)
+    {
         if (s.size != 0) {
-            int256 owed = S.ceilDiv(s.size * (s.fundingIndex - s.accountIndex), s.divisor);
-            credit(s, -owed);
-            s.poolCash += owed;
+            int256 o = owed(s);
+            if (o < 0 && -o > s.poolCash) {
+                if (mustSettle) return (false, uint256(-o));
+                return (true, 0);
+            }
+            if (o != 0) {
+                credit(s, -o);
+                s.poolCash += o;
+            }
             s.sizeTimesIndex += s.size * (s.fundingIndex - s.accountIndex);
         }
         s.accountIndex = s.fundingIndex;
-        s.marginAfterFunding = s.margin;
-        s.poolCashAfterFunding = s.poolCash;
     }
 
     /* MARGIN */
 
-    /// @dev totalMargin counts positive margins only.
+    /// @dev totalMargin counts positive margins only; idleMargin those of accounts with no position.
     function credit(State memory s, int256 amount) internal pure {
         int256 before = s.margin;
         int256 after_ = before + amount;
         s.margin = after_;
         s.totalMargin = s.totalMargin - pos(before) + pos(after_);
+        if (s.size == 0) s.idleMargin = s.idleMargin - pos(before) + pos(after_);
     }
 
     /* POSITIONS */
 
     /// @dev A size change at `price`: PnL on the closed part realised between margin and pool cash (proceeds
-    ///      round down), basis on the opened part rounds up, every aggregate in step.
+    ///      round down), basis on the opened part rounds up, every aggregate in step. Uses the account's index as
+    ///      it stands (settled for trades; the old one for a liquidation, which settles after the close).
     /// @return realised The PnL realised on the closed part.
     /// @return cashShort Whether the pool cash went negative paying it (MarketPoolCannotPay).
     function trade(State memory s, int256 delta, uint256 price)
@@ -110,17 +152,18 @@ library MarketModel {
     {
         int256 size = s.size;
         int256 basis = s.openNotional;
+        if (size == 0 && s.margin > 0) s.idleMargin -= uint256(s.margin);
         int256 closing;
         if (size != 0 && (size > 0) != (delta > 0)) closing = S.abs(delta) >= S.abs(size) ? -size : delta;
         int256 opening = delta - closing;
         int256 basisRemoved;
         if (closing != 0) {
             basisRemoved = closing == -size ? basis : basis * -closing / size;
-            realised = S.floorDiv(-closing * int256(price), s.divisor) - basisRemoved;
+            realised = S.floorDiv(-closing * int256(price), s.p.divisor) - basisRemoved;
             credit(s, realised);
             s.poolCash -= realised;
         }
-        int256 basisAdded = opening == 0 ? int256(0) : S.ceilDiv(opening * int256(price), s.divisor);
+        int256 basisAdded = opening == 0 ? int256(0) : S.ceilDiv(opening * int256(price), s.p.divisor);
         s.openNotional = basis - basisRemoved + basisAdded;
         s.netOpenNotional += basisAdded - basisRemoved;
         int256 newSize = size + delta;
@@ -131,20 +174,15 @@ library MarketModel {
         s.netSize += delta;
         s.sizeTimesIndex += delta * s.accountIndex;
         s.size = newSize;
+        if (newSize == 0 && s.margin > 0) s.idleMargin += uint256(s.margin);
         cashShort = s.poolCash < 0;
     }
 
     /// @dev The trading fee on |delta|'s notional, rounded up; its insurance share rounds down.
-    function chargeFee(
-        State memory s,
-        uint256 absDelta,
-        uint256 price,
-        uint256 feeRate,
-        uint256 insuranceShare
-    ) internal pure returns (uint256 fee, uint256 toInsurance) {
-        fee = M.mulWadUp(notional(s, int256(absDelta), price), feeRate);
-        if (fee == 0) return (0, 0);
-        toInsurance = M.mulWad(fee, insuranceShare);
+    function chargeFee(State memory s, uint256 absDelta, uint256 price) internal pure returns (uint256 fee) {
+        fee = M.mulWadUp(notional(s, int256(absDelta), price), s.p.risk.tradingFee);
+        if (fee == 0) return 0;
+        uint256 toInsurance = M.mulWad(fee, s.p.risk.insuranceFeeShare);
         credit(s, -int256(fee));
         s.insurance += toInsurance;
         s.poolCash += int256(fee - toInsurance);
@@ -153,40 +191,129 @@ library MarketModel {
     /* VALUATION */
 
     function notional(State memory s, int256 size, uint256 price) internal pure returns (uint256) {
-        return uint256(S.ceilDiv(int256(S.abs(size)) * int256(price), s.divisor));
+        return uint256(S.ceilDiv(int256(S.abs(size)) * int256(price), s.p.divisor));
     }
 
     /// @dev The touched account's equity with funding settled: margin + unrealised PnL rounded down.
     function equity(State memory s, uint256 price) internal pure returns (int256) {
-        return s.margin + S.floorDiv(s.size * int256(price), s.divisor) - s.openNotional;
+        return s.margin + S.floorDiv(s.size * int256(price), s.p.divisor) - s.openNotional;
+    }
+
+    /// @dev The initial margin the touched account's position needs: raised from Cautious on.
+    function initialRequired(State memory s, uint256 price) internal pure returns (uint256) {
+        uint256 im = s.p.im;
+        if (s.mode >= Mode.Cautious) im = M.mulWad(im, s.p.safety.cautiousImMultiplier);
+        return M.mulWadUp(notional(s, s.size, price), im);
     }
 
     /// @dev Pool equity: cash + funding owed to it (rounded down) - traders' net PnL (rounded up).
     function poolEquity(State memory s, uint256 price) internal pure returns (int256) {
-        int256 owed = S.floorDiv(s.netSize * s.fundingIndex - s.sizeTimesIndex, s.divisor);
-        int256 traderPnl = S.ceilDiv(s.netSize * int256(price), s.divisor) - s.netOpenNotional;
-        return s.poolCash + owed - traderPnl;
+        int256 fundingOwed = S.floorDiv(s.netSize * s.fundingIndex - s.sizeTimesIndex, s.p.divisor);
+        int256 traderPnl = S.ceilDiv(s.netSize * int256(price), s.p.divisor) - s.netOpenNotional;
+        return s.poolCash + fundingOwed - traderPnl;
     }
 
     /// @dev The backing the pool must keep: minBacking times the net notional it is exposed to.
-    function requiredBacking(State memory s, uint256 price, uint256 minBacking)
-        internal
-        pure
-        returns (uint256)
-    {
-        return M.mulWadUp(notional(s, s.netSize, price), minBacking);
+    function requiredBacking(State memory s, uint256 price) internal pure returns (uint256) {
+        return M.mulWadUp(notional(s, s.netSize, price), s.p.risk.minBacking);
+    }
+
+    /// @dev The open-interest cap an increase must respect: halved (by cautiousOiFactor) in Cautious.
+    function oiCap(State memory s) internal pure returns (uint256) {
+        return s.mode == Mode.Cautious
+            ? M.mulWad(s.p.risk.maxOpenInterest, s.p.safety.cautiousOiFactor)
+            : uint256(s.p.risk.maxOpenInterest);
+    }
+
+    /* MODES */
+
+    /// @dev The permission table (DESIGN §2.2, Market.allows).
+    function allows(Mode m, Action action) internal pure returns (bool) {
+        if (m <= Mode.Cautious) return true;
+        if (m == Mode.ReduceOnly) return action != Action.Increase && action != Action.LpDeposit;
+        if (m == Mode.Halted) return action == Action.Deposit;
+        return false;
+    }
+
+    function setMode(State memory s, Mode to, Cause cause) internal pure {
+        Mode from = s.mode;
+        if (from == to) return;
+        s.changes[s.nChanges++] = Transition(from, to, cause);
+        s.mode = to;
+        if (to == Mode.Halted) s.haltedAt = s.p.now_;
+    }
+
+    /// @dev The market's own tightening: the cause is recorded even when the mode is already stricter.
+    function tighten(State memory s, Mode to, uint8 flag, Cause cause) internal pure {
+        s.haltFlags |= flag;
+        if (to > s.mode) setMode(s, to, cause);
+    }
+
+    /// @dev After a price-trusting action or a refresh: a pool that cannot pay halts, one below backing reduces.
+    function selfCorrect(State memory s, uint256 price) internal pure {
+        int256 e = poolEquity(s, price);
+        if (e + int256(s.insurance) < 0) tighten(s, Mode.Halted, HALT_INSOLVENT, Cause.PoolCannotPay);
+        else if (e < int256(requiredBacking(s, price))) tighten(s, Mode.ReduceOnly, 0, Cause.PoolBelowBacking);
+    }
+
+    /// @dev A risk-adding action saw a non-Valid reading: only the trip commits. `round` is the guard's last round.
+    function tripBreaker(State memory s, uint80 round) internal pure {
+        s.breaker = Breaker(s.mode, 0, round, s.p.now_);
+        tighten(s, Mode.Halted, HALT_BREAKER, Cause.OracleBreaker);
+    }
+
+    /// @dev refresh() while the breaker holds: counts Valid new rounds (`round`: the guard's last round after the
+    ///      reading), resets after breakerValidReadings of them and the cooldown, back to the mode it tripped from
+    ///      when no other halt cause holds.
+    function advanceBreaker(State memory s, bool valid, uint80 round) internal pure {
+        if (!valid) {
+            s.breaker.validStreak = 0;
+            return;
+        }
+        // The streak saturates (refreshes during a long cooldown never overflow it).
+        if (round > s.breaker.streakRound && s.breaker.validStreak < type(uint8).max) {
+            (s.breaker.streakRound, s.breaker.validStreak) = (round, s.breaker.validStreak + 1);
+        }
+        if (
+            s.breaker.validStreak < s.p.safety.breakerValidReadings
+                || s.p.now_ < s.breaker.trippedAt + s.p.safety.breakerCooldown
+        ) return;
+        s.haltFlags &= ~HALT_BREAKER;
+        s.breaker.validStreak = 0;
+        if (s.haltFlags == 0) setMode(s, s.breaker.resumeMode, Cause.BreakerReset);
+    }
+
+    /// @dev refresh(): funding at the last good price after the reading, the breaker's reset, self-correction.
+    function refresh(State memory s, bool valid, uint256 lastGood, uint80 round) internal pure {
+        if (s.mode == Mode.Settlement) return;
+        accrue(s, lastGood);
+        if (s.haltFlags & HALT_BREAKER != 0) advanceBreaker(s, valid, round);
+        selfCorrect(s, lastGood);
     }
 
     /* THE MARKET'S OWN CHECK */
 
-    /// @dev What `_checkInvariants(touchedMargin)` would report, in its order.
-    function check(State memory s, int256 touchedMargin) internal pure returns (Trip memory t) {
-        uint256 credits = s.totalMargin + s.insurance + pos(s.poolCash);
-        if (s.balance < credits) {
-            return Trip(true, Invariant.TokenConservation, int256(credits), int256(s.balance));
+    function credits(State memory s) internal pure returns (int256) {
+        return int256(s.totalMargin + s.insurance) + s.poolCash;
+    }
+
+    /// @dev What `_checkInvariants(creditsBefore, tokensIn, positions, touchedMargin)` would report, in its order.
+    function check(
+        State memory s,
+        int256 creditsBefore,
+        int256 tokensIn,
+        bool positions,
+        int256 touchedMargin
+    ) internal pure returns (Trip memory t) {
+        int256 c = credits(s);
+        if (c != creditsBefore + tokensIn) {
+            return Trip(true, Invariant.TokenConservation, creditsBefore + tokensIn, c);
+        }
+        if (tokensIn != 0 && c > 0 && s.balance < uint256(c)) {
+            return Trip(true, Invariant.TokenConservation, c, int256(s.balance));
         }
         int256 oi = int256(s.longOI) - int256(s.shortOI);
-        if (oi != s.netSize) return Trip(true, Invariant.OpenInterest, s.netSize, oi);
+        if (positions && oi != s.netSize) return Trip(true, Invariant.OpenInterest, s.netSize, oi);
         if (s.poolCash < 0) return Trip(true, Invariant.PoolCash, 0, s.poolCash);
         if (touchedMargin < 0) return Trip(true, Invariant.NoNegativeMargin, 0, touchedMargin);
     }
