@@ -1,12 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
-import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
-import {FixedPointMathLib as M} from "solady/utils/FixedPointMathLib.sol";
-import {ReentrancyGuardTransient} from "solady/utils/ReentrancyGuardTransient.sol";
-import {SafeTransferLib} from "solady/utils/SafeTransferLib.sol";
 import {
     Action,
     Aggregates,
@@ -19,9 +13,15 @@ import {
     SafetyParams,
     SettlementSnapshot
 } from "./interfaces/IMarket.sol";
-import {TimelockController} from "@openzeppelin/contracts/governance/TimelockController.sol";
 import {IOracleGuard, OracleClass, PriceReading} from "./interfaces/IOracleGuard.sol";
 import {SignedMath as S} from "./libraries/SignedMath.sol";
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {TimelockController} from "@openzeppelin/contracts/governance/TimelockController.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {FixedPointMathLib as M} from "solady/utils/FixedPointMathLib.sol";
+import {ReentrancyGuardTransient} from "solady/utils/ReentrancyGuardTransient.sol";
+import {SafeTransferLib} from "solady/utils/SafeTransferLib.sol";
 
 /// @title Market
 /// @notice One isolated perpetual market. See IMarket for the specification.
@@ -75,7 +75,9 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
     uint256 public settlementPaid;
     mapping(address account => bool) public claimed;
 
-    constructor(address collateral_, IOracleGuard oracle_, RiskParams memory risk_, address owner_) Ownable(owner_) {
+    constructor(address collateral_, IOracleGuard oracle_, RiskParams memory risk_, address owner_)
+        Ownable(owner_)
+    {
         uint8 decimals = IERC20Metadata(collateral_).decimals();
         if (decimals > 18) revert MarketBadParams();
         collateral = collateral_;
@@ -114,7 +116,8 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
     function _guard(bool success, bytes memory ret, bytes4 action) internal returns (bool) {
         if (success) return true;
         if (ret.length == 100 && bytes4(ret) == MarketInvariantBroken.selector) {
-            (Invariant inv, int256 expected, int256 actual) = abi.decode(_slice4(ret), (Invariant, int256, int256));
+            (Invariant inv, int256 expected, int256 actual) =
+                abi.decode(_slice4(ret), (Invariant, int256, int256));
             emit InvariantViolated(inv, expected, actual, action);
             _tighten(Mode.Halted, HALT_INVARIANT, Cause.InvariantViolated);
             return false;
@@ -195,7 +198,9 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         if (a.size != 0 || mode != Mode.Halted) _requireAllowed(Action.Withdraw);
         uint256 price = a.size == 0 ? _syncFunding() : _price(Action.Withdraw, 0);
         _settleFunding(account, a, false);
-        if (int256(amount) > a.margin) revert MarketInsufficientFreeMargin(amount, a.margin > 0 ? uint256(a.margin) : 0);
+        if (int256(amount) > a.margin) {
+            revert MarketInsufficientFreeMargin(amount, a.margin > 0 ? uint256(a.margin) : 0);
+        }
         _creditMargin(a, -int256(amount));
         if (a.size != 0) {
             _requireInitialMargin(a, price);
@@ -273,7 +278,11 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
     }
 
     /// @dev Loss waterfall: the account's margin, then the insurance sub-fund, then this market's LP pool.
-    function executeLiquidate(address account, address liquidator) external onlySelf returns (uint256 reward) {
+    function executeLiquidate(address account, address liquidator)
+        external
+        onlySelf
+        returns (uint256 reward)
+    {
         int256 credits = _credits();
         int256 margin;
         (reward, margin) = _liquidate(account, liquidator);
@@ -428,8 +437,13 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         }
         uint80 round = oracle.lastRoundId();
         // The streak saturates: refreshes during the cooldown must never overflow it into a revert.
-        if (round > _streakRound && _validStreak < type(uint8).max) (_streakRound, _validStreak) = (round, _validStreak + 1);
-        if (_validStreak < _safety.breakerValidReadings || block.timestamp < _breakerAt + _safety.breakerCooldown) {
+        if (round > _streakRound && _validStreak < type(uint8).max) {
+            (_streakRound, _validStreak) = (round, _validStreak + 1);
+        }
+        if (
+            _validStreak < _safety.breakerValidReadings
+                || block.timestamp < _breakerAt + _safety.breakerCooldown
+        ) {
             return;
         }
         haltFlags &= ~HALT_BREAKER;
@@ -475,14 +489,15 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         // Each change moves a parameter by at most a factor of two, so no single proposal can swing the market.
         if (
             !_step(o.tradingFee, r.tradingFee) || !_step(o.insuranceFeeShare, r.insuranceFeeShare)
-                || !_step(o.liquidationPenalty, r.liquidationPenalty) || !_step(o.keeperRewardShare, r.keeperRewardShare)
+                || !_step(o.liquidationPenalty, r.liquidationPenalty)
+                || !_step(o.keeperRewardShare, r.keeperRewardShare)
                 || !_step(o.maxFundingRate, r.maxFundingRate) || !_step(o.minBacking, r.minBacking)
                 || !_step(o.skewScale, r.skewScale) || !_step(o.maxOpenInterest, r.maxOpenInterest)
         ) revert MarketStepTooLarge();
         if (
             r.tradingFee > 0.05e18 || r.insuranceFeeShare > WAD || r.liquidationPenalty > 0.2e18
-                || r.keeperRewardShare > WAD || r.maxFundingRate > 1e14 || r.minBacking > 10 * WAD || r.skewScale == 0
-                || r.maxOpenInterest == 0
+                || r.keeperRewardShare > WAD || r.maxFundingRate > 1e14 || r.minBacking > 10 * WAD
+                || r.skewScale == 0 || r.maxOpenInterest == 0
         ) revert MarketBadParams();
         _risk = r;
         emit RiskParamsUpdated(r);
@@ -559,7 +574,9 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
 
     /// @dev Handing the market to a timelock checks the exit window too.
     function _transferOwnership(address newOwner) internal override {
-        if (newOwner != address(0)) _requireExitWindow(newOwner, _safety.maxHaltDuration + _safety.settlementWindow);
+        if (newOwner != address(0)) {
+            _requireExitWindow(newOwner, _safety.maxHaltDuration + _safety.settlementWindow);
+        }
         super._transferOwnership(newOwner);
     }
 
@@ -580,8 +597,9 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         int256 equity = _poolEquity(price, _agg.fundingIndex);
         uint256 assets = _agg.totalMargin + _agg.insurance + (_agg.poolCash > 0 ? uint256(_agg.poolCash) : 0);
         (s.price, s.fundingIndex, s.longOpenInterest, s.shortOpenInterest) =
-            (price, _agg.fundingIndex, _agg.longOpenInterest, _agg.shortOpenInterest);
-        (s.insurance, s.poolEquity, s.assets, s.idleMargin) = (_agg.insurance, equity, assets, _agg.idleMargin);
+        (price, _agg.fundingIndex, _agg.longOpenInterest, _agg.shortOpenInterest);
+        (s.insurance, s.poolEquity, s.assets, s.idleMargin) =
+        (_agg.insurance, equity, assets, _agg.idleMargin);
         // assets = (traders' equity + idle margin) + pool equity + insurance; traders' figure is the remainder,
         // which rounds up against the per-account sum, so the ratio below is conservative.
         s.traderEquity = int256(assets) - int256(_agg.idleMargin) - equity - int256(_agg.insurance);
@@ -625,7 +643,12 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IMarket
-    function onPoolClaim(address receiver, uint256 shares) external onlyPool nonReentrant returns (uint256 assets) {
+    function onPoolClaim(address receiver, uint256 shares)
+        external
+        onlyPool
+        nonReentrant
+        returns (uint256 assets)
+    {
         if (mode != Mode.Settlement) revert MarketNotAllowed(Action.LpWithdraw, mode);
         SettlementSnapshot storage s = _finalised();
         assets = M.mulDiv(s.lpAssets, shares, s.poolShareSupply);
@@ -719,7 +742,8 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
     /// @inheritdoc IMarket
     function allows(Action action) public view returns (bool) {
         Mode m = mode;
-        return m <= Mode.Cautious || (m == Mode.ReduceOnly && action != Action.Increase && action != Action.LpDeposit)
+        return m <= Mode.Cautious
+            || (m == Mode.ReduceOnly && action != Action.Increase && action != Action.LpDeposit)
             || (m == Mode.Halted && action == Action.Deposit);
     }
 
@@ -848,7 +872,10 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         if (_agg.poolCash < 0) revert MarketPoolCannotPay(uint256(realised), _agg.poolCash + realised);
     }
 
-    function _chargeFee(MarginAccount storage a, uint256 absDelta, uint256 price) internal returns (uint256 fee) {
+    function _chargeFee(MarginAccount storage a, uint256 absDelta, uint256 price)
+        internal
+        returns (uint256 fee)
+    {
         fee = M.mulWadUp(_notional(int256(absDelta), price), _risk.tradingFee);
         if (fee == 0) return 0;
         uint256 toInsurance = M.mulWad(fee, _risk.insuranceFeeShare);
@@ -884,7 +911,9 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         uint256 required = M.mulWadUp(_notional(_agg.netSize, price), _risk.minBacking);
         int256 equity = _poolEquity(price, _agg.fundingIndex);
         if (equity < int256(required)) revert MarketInsufficientBacking(equity, required);
-        if (cashToo && _agg.poolCash < int256(required)) revert MarketInsufficientBacking(_agg.poolCash, required);
+        if (cashToo && _agg.poolCash < int256(required)) {
+            revert MarketInsufficientBacking(_agg.poolCash, required);
+        }
     }
 
     /// @dev State-based tightening after a price-trusting action or a refresh: a pool that cannot pay winners
@@ -956,7 +985,9 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         virtual
     {
         int256 credits = _credits();
-        if (credits != creditsBefore + tokensIn) _broken(Invariant.TokenConservation, creditsBefore + tokensIn, credits);
+        if (credits != creditsBefore + tokensIn) {
+            _broken(Invariant.TokenConservation, creditsBefore + tokensIn, credits);
+        }
         if (tokensIn != 0) {
             uint256 balance = _collateralBalance();
             if (credits > 0 && balance < uint256(credits)) {
@@ -965,7 +996,9 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         }
         if (positions && int256(_agg.longOpenInterest) - int256(_agg.shortOpenInterest) != _agg.netSize) {
             _broken(
-                Invariant.OpenInterest, _agg.netSize, int256(_agg.longOpenInterest) - int256(_agg.shortOpenInterest)
+                Invariant.OpenInterest,
+                _agg.netSize,
+                int256(_agg.longOpenInterest) - int256(_agg.shortOpenInterest)
             );
         }
         if (_agg.poolCash < 0) _broken(Invariant.PoolCash, 0, _agg.poolCash);
@@ -979,8 +1012,7 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
     /// @dev A failed or short balance read reverts with its own error, never as a broken invariant, so that
     ///      starving this call of gas cannot forge a trip.
     function _collateralBalance() internal view returns (uint256 balance) {
-        (bool ok, bytes memory ret) =
-            collateral.staticcall(abi.encodeCall(IERC20.balanceOf, (address(this))));
+        (bool ok, bytes memory ret) = collateral.staticcall(abi.encodeCall(IERC20.balanceOf, (address(this))));
         if (!ok || ret.length < 32) revert MarketBalanceUnreadable();
         return abi.decode(ret, (uint256));
     }

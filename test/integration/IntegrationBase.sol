@@ -75,7 +75,9 @@ abstract contract IntegrationBase is BaseTest {
     function _invariantTrips(Vm.Log[] memory logs) internal view returns (uint256 n) {
         for (uint256 i; i < logs.length; ++i) {
             if (logs[i].emitter == address(market) && logs[i].topics[0] == IMarket.InvariantViolated.selector)
-            ++n;
+            {
+                ++n;
+            }
         }
     }
 
