@@ -22,15 +22,7 @@ contract ForgedTripFeedTest is SafetyBaseTest {
     function setUp() public override {
         super.setUp();
         hostile = new HostileAggregator(8, Defaults.INITIAL_ANSWER);
-        (guard, market, pool) = _deployMarket(
-            address(usd),
-            hostile,
-            feed2,
-            AggregatorV3Interface(address(0)),
-            Defaults.MIN_ANSWER,
-            Defaults.MAX_ANSWER,
-            address(this)
-        );
+        _redeploy(address(usd), hostile, feed2);
         market.setGuardian(guardianEoa);
         _lpDeposit(lp, 1_000_000e6);
         _depositMargin(alice, 10_000e6);
@@ -113,15 +105,7 @@ contract ForgedTripFeedTest is SafetyBaseTest {
     /// @dev The secondary only cross-checks: a secondary that reverts, with any data, is ignored.
     function test_forgedErrorsFromSecondaryFeed_areIgnored() public {
         HostileAggregator hostile2 = new HostileAggregator(8, Defaults.INITIAL_ANSWER);
-        (guard, market, pool) = _deployMarket(
-            address(usd),
-            feed,
-            hostile2,
-            AggregatorV3Interface(address(0)),
-            Defaults.MIN_ANSWER,
-            Defaults.MAX_ANSWER,
-            address(this)
-        );
+        _redeploy(address(usd), feed, hostile2);
         _lpDeposit(lp, 1_000_000e6);
         _depositMargin(alice, 10_000e6);
         hostile2.revertWith(_forgedInvariant());
@@ -143,15 +127,7 @@ contract ForgedTripTokenTest is SafetyBaseTest {
         super.setUp();
         hook = new HookERC20("Hook USD", "hUSD", Defaults.COLLATERAL_DECIMALS);
         usd = hook;
-        (guard, market, pool) = _deployMarket(
-            address(hook),
-            feed,
-            feed2,
-            AggregatorV3Interface(address(0)),
-            Defaults.MIN_ANSWER,
-            Defaults.MAX_ANSWER,
-            address(this)
-        );
+        _redeploy(address(hook), feed, feed2);
         _lpDeposit(lp, 1_000_000e6);
         _depositMargin(alice, 10_000e6);
         _open(alice, 10e18);

@@ -34,15 +34,7 @@ contract GasStarvationTest is SafetyBaseTest {
         super.setUp();
         primary = new HostileAggregator(8, Defaults.INITIAL_ANSWER);
         secondary = new HostileAggregator(8, Defaults.INITIAL_ANSWER);
-        (guard, market, pool) = _deployMarket(
-            address(usd),
-            primary,
-            secondary,
-            AggregatorV3Interface(address(0)),
-            Defaults.MIN_ANSWER,
-            Defaults.MAX_ANSWER,
-            address(this)
-        );
+        _redeploy(address(usd), primary, secondary);
         _lpDeposit(lp, 1_000_000e6);
         _depositMargin(alice, 10_000e6);
         _open(alice, 10e18);

@@ -20,15 +20,7 @@ contract ReentrancyTest is SafetyBaseTest {
         super.setUp();
         hook = new HookERC20("Hook USD", "hUSD", Defaults.COLLATERAL_DECIMALS);
         usd = hook;
-        (guard, market, pool) = _deployMarket(
-            address(hook),
-            feed,
-            feed2,
-            AggregatorV3Interface(address(0)),
-            Defaults.MIN_ANSWER,
-            Defaults.MAX_ANSWER,
-            address(this)
-        );
+        _redeploy(address(hook), feed, feed2);
         market.setGuardian(guardianEoa);
         _lpDeposit(lp, 1_000_000e6);
         _depositMargin(alice, 10_000e6);

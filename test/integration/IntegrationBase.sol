@@ -27,50 +27,6 @@ abstract contract IntegrationBase is BaseTest {
     uint8 internal constant HALT_BREAKER = 1;
     uint8 internal constant HALT_INVARIANT = 2;
 
-    /// @dev A market without funding, for flows whose expected figures are exact without it. setRiskParams moves a
-    ///      field by at most a factor of two per call, so no number of steps reaches zero from the default: the
-    ///      flow gets a fresh market (guard, market, pool) deployed with a funding rate of 0 instead. Call it first.
-    function _noFunding() internal {
-        RiskParams memory r = Defaults.riskParams();
-        r.maxFundingRate = 0;
-        (guard, market, pool) = _deployMarket(
-            address(usd),
-            feed,
-            feed2,
-            AggregatorV3Interface(address(0)),
-            Defaults.MIN_ANSWER,
-            Defaults.MAX_ANSWER,
-            r,
-            address(this)
-        );
-        assertEq(market.riskParams().maxFundingRate, 0);
-    }
-
-    /// @dev Governance moves the risk parameters to `target` the only way it can: a factor of two per field per
-    ///      call. Returns the number of calls it took.
-    function _setRiskParamsInSteps(RiskParams memory target) internal returns (uint256 calls) {
-        RiskParams memory r = market.riskParams();
-        while (keccak256(abi.encode(r)) != keccak256(abi.encode(target))) {
-            r.tradingFee = uint64(_towards(r.tradingFee, target.tradingFee));
-            r.insuranceFeeShare = uint64(_towards(r.insuranceFeeShare, target.insuranceFeeShare));
-            r.liquidationPenalty = uint64(_towards(r.liquidationPenalty, target.liquidationPenalty));
-            r.keeperRewardShare = uint64(_towards(r.keeperRewardShare, target.keeperRewardShare));
-            r.maxFundingRate = uint64(_towards(r.maxFundingRate, target.maxFundingRate));
-            r.minBacking = uint64(_towards(r.minBacking, target.minBacking));
-            r.skewScale = uint128(_towards(r.skewScale, target.skewScale));
-            r.maxOpenInterest = uint128(_towards(r.maxOpenInterest, target.maxOpenInterest));
-            market.setRiskParams(r);
-            ++calls;
-        }
-    }
-
-    /// @dev One factor-two step from `from` towards `to` (0 is never reached from above).
-    function _towards(uint256 from, uint256 to) internal pure returns (uint256) {
-        if (to > 2 * from) return 2 * from;
-        if (2 * to < from) return (from + 1) / 2;
-        return to;
-    }
-
     /// @dev The InvariantViolated events in `logs`: none may ever appear in honest operation.
     function _invariantTrips(Vm.Log[] memory logs) internal view returns (uint256 n) {
         for (uint256 i; i < logs.length; ++i) {

@@ -40,65 +40,6 @@ abstract contract UnitTest is BaseTest {
 
     /* PARAMETERS */
 
-    /// @dev Funding off, so PnL tests can assert exact figures over time. Governance cannot switch funding off once
-    ///      it is on (every change moves a field by at most a factor of two, and no positive rate is within a
-    ///      factor of two of zero), so this replaces the default market and pool with a market deployed with
-    ///      maxFundingRate = 0, over the same token and guard and with the default safety parameters. Call it
-    ///      before anything touches the market.
-    function _noFunding() internal {
-        RiskParams memory r = Defaults.riskParams();
-        r.maxFundingRate = 0;
-        _replaceMarket(r);
-    }
-
-    /// @dev Replaces `market` and `pool` (and sys.market, sys.pool) with a fresh pair deployed the way the
-    ///      SystemDeployer deploys them, but with the risk parameters `r` from the constructor.
-    function _replaceMarket(RiskParams memory r) internal {
-        market = new Market(address(usd), guard, r, address(this));
-        market.setSafetyParams(Defaults.safetyParams());
-        pool = new LiquidityPool(market, "Bulkhead LP", "bhLP", Defaults.OUTFLOW_WINDOW, Defaults.MAX_OUTFLOW);
-        market.setPool(address(pool));
-        (sys.market, sys.pool) = (market, pool);
-    }
-
-    /// @dev Moves the market's risk parameters to `target` the way governance must: by calls that each move every
-    ///      field by at most a factor of two. Returns the number of calls. A field cannot be walked from a
-    ///      positive value to zero.
-    function _setRiskParamsInSteps(RiskParams memory target) internal returns (uint256 calls) {
-        RiskParams memory current = market.riskParams();
-        while (keccak256(abi.encode(current)) != keccak256(abi.encode(target))) {
-            current = _riskStep(current, target);
-            market.setRiskParams(current);
-            ++calls;
-        }
-    }
-
-    /// @dev The next parameters on the way from `from` to `to`: each field moves as far as one legal step allows.
-    function _riskStep(RiskParams memory from, RiskParams memory to)
-        internal
-        pure
-        returns (RiskParams memory next)
-    {
-        next.tradingFee = uint64(_towards(from.tradingFee, to.tradingFee));
-        next.insuranceFeeShare = uint64(_towards(from.insuranceFeeShare, to.insuranceFeeShare));
-        next.liquidationPenalty = uint64(_towards(from.liquidationPenalty, to.liquidationPenalty));
-        next.keeperRewardShare = uint64(_towards(from.keeperRewardShare, to.keeperRewardShare));
-        next.maxFundingRate = uint64(_towards(from.maxFundingRate, to.maxFundingRate));
-        next.minBacking = uint64(_towards(from.minBacking, to.minBacking));
-        next.skewScale = uint128(_towards(from.skewScale, to.skewScale));
-        next.maxOpenInterest = uint128(_towards(from.maxOpenInterest, to.maxOpenInterest));
-    }
-
-    /// @dev One factor-two step from `from` towards `to` (Market._step: to <= 2 from and 2 to >= from; any value
-    ///      from zero).
-    function _towards(uint256 from, uint256 to) internal pure returns (uint256) {
-        if (from == 0 || to == from) return to;
-        require(to != 0, "UnitTest: no factor-two step reaches zero");
-        if (to > 2 * from) return 2 * from;
-        if (2 * to < from) return (from + 1) / 2;
-        return to;
-    }
-
     /* STATE */
 
     /// @dev Everything a rejected call could have touched: market aggregates, risk, mode, pool, the named
