@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {Script, console2} from "forge-std/Script.sol";
 import {Defaults} from "./Defaults.sol";
 import {Governance, System, SystemDeployer} from "./SystemDeployer.sol";
+import {Script, console2} from "forge-std/Script.sol";
 
 /// @notice Deploys the whole system on a node and wires every role: collateral token and feeds (mocks on a
 ///         local node), oracle guard, market, LP pool, lens, the Safe guardian and the timelock that owns it all.

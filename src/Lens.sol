@@ -1,10 +1,17 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {MarginAccount, Aggregates, IMarket, Mode, RiskParams, SettlementSnapshot} from "./interfaces/IMarket.sol";
-import {OracleClass} from "./interfaces/IOracleGuard.sol";
 import {ILiquidityPool} from "./interfaces/ILiquidityPool.sol";
+import {
+    Aggregates,
+    IMarket,
+    MarginAccount,
+    Mode,
+    RiskParams,
+    SettlementSnapshot
+} from "./interfaces/IMarket.sol";
+import {OracleClass} from "./interfaces/IOracleGuard.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 /// @notice A market's whole aggregate state in one struct.
@@ -81,7 +88,8 @@ contract Lens {
         m.fundingIndexNow = market.currentFundingIndex();
         m.poolEquity = market.poolEquity();
         m.poolOutflowAvailable = m.pool == address(0) ? 0 : ILiquidityPool(m.pool).outflowAvailable();
-        m.poolWithdrawable = Math.min(market.poolWithdrawable(), m.pool == address(0) ? 0 : m.poolOutflowAvailable);
+        m.poolWithdrawable =
+            Math.min(market.poolWithdrawable(), m.pool == address(0) ? 0 : m.poolOutflowAvailable);
         m.collateralBalance = IERC20(m.collateral).balanceOf(address(market));
         m.poolShareSupply = m.pool == address(0) ? 0 : IERC20(m.pool).totalSupply();
         m.risk = market.riskParams();

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {ILiquidityPool} from "./interfaces/ILiquidityPool.sol";
+import {Action, IMarket} from "./interfaces/IMarket.sol";
 import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
-import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ReentrancyGuardTransient} from "solady/utils/ReentrancyGuardTransient.sol";
-import {Action, IMarket} from "./interfaces/IMarket.sol";
-import {ILiquidityPool} from "./interfaces/ILiquidityPool.sol";
 
 /// @title LiquidityPool
 /// @notice ERC-4626 LP shares of one market. See ILiquidityPool.
@@ -36,7 +36,9 @@ contract LiquidityPool is ILiquidityPool, ERC4626, ReentrancyGuardTransient {
         uint256 outflowWindow_,
         uint256 maxOutflow_
     ) ERC20(name_, symbol_) ERC4626(IERC20(market_.collateral())) {
-        if (outflowWindow_ == 0 || maxOutflow_ == 0 || maxOutflow_ > 1e18) revert PoolBadParams();
+        if (outflowWindow_ == 0 || maxOutflow_ == 0 || maxOutflow_ > 1e18) {
+            revert PoolBadParams();
+        }
         market = market_;
         (outflowWindow, maxOutflow) = (outflowWindow_, maxOutflow_);
         // The market pulls deposited assets from the pool inside its guarded frame.
@@ -75,7 +77,11 @@ contract LiquidityPool is ILiquidityPool, ERC4626, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc ILiquidityPool
-    function claimSettlement(uint256 shares, address receiver) external nonReentrant returns (uint256 assets) {
+    function claimSettlement(uint256 shares, address receiver)
+        external
+        nonReentrant
+        returns (uint256 assets)
+    {
         if (shares == 0) revert PoolZeroShares();
         _burn(_msgSender(), shares);
         assets = market.onPoolClaim(receiver, shares);
@@ -151,7 +157,10 @@ contract LiquidityPool is ILiquidityPool, ERC4626, ReentrancyGuardTransient {
         return 6;
     }
 
-    function _enter(address caller, address receiver, uint256 assets, uint256 shares) internal returns (bool) {
+    function _enter(address caller, address receiver, uint256 assets, uint256 shares)
+        internal
+        returns (bool)
+    {
         if (shares == 0) revert PoolZeroShares();
         int256 equity = market.poolEquity();
         // With shares outstanding and no equity behind them, a new deposit would be diluted into the deficit.

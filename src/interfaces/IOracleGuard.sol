@@ -45,7 +45,13 @@ struct PriceReading {
 ///      the volatility estimate.
 interface IOracleGuard {
     /// @notice A Valid reading of a new round was accepted.
-    event PriceAccepted(uint80 indexed roundId, uint256 price, uint256 variance, uint256 initialMargin, uint256 maintenanceMargin);
+    event PriceAccepted(
+        uint80 indexed roundId,
+        uint256 price,
+        uint256 variance,
+        uint256 initialMargin,
+        uint256 maintenanceMargin
+    );
     /// @notice A reading was not Valid; nothing changed but this record.
     event ReadingRejected(OracleClass indexed class, uint80 roundId, uint256 price);
     /// @notice Governance changed the parameters.
