@@ -20,7 +20,7 @@ for (const [name, target] of Object.entries(links)) {
   const abs = path.join(root, target);
   const link = path.join(root, "lib", name);
   if (!existsSync(abs)) {
-    console.error(`setup-lib: ${target} is missing; run npm install first`);
+    console.error(`setup-lib: ${target} is missing; run npm ci first`);
     failed = true;
     continue;
   }

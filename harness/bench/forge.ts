@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
-import { repoRoot } from "../chain/anvilBinary.js";
+import { foundryBinary, repoRoot } from "../chain/foundryBinary.js";
 
 /** One invariant function's campaign, as forge prints it. */
 export type ForgeInvariantTest = {
@@ -30,7 +30,6 @@ export class ForgeBenchError extends Error {
   override name = "ForgeBenchError";
 }
 
-const forgeBin = path.join(repoRoot, "node_modules", ".bin", "forge");
 export const defaultForgeSeed = "0xb01d";
 
 /**
@@ -83,7 +82,7 @@ export async function runForgeInvariants(
   const suite = hasInvariantSuite(root);
   const cwd = suite ? root : referenceProject();
   const args = ["test", "--match-path", "test/invariant/**", "--fuzz-seed", seed];
-  const result = await execa(forgeBin, args, {
+  const result = await execa(foundryBinary("forge"), args, {
     cwd,
     reject: false,
     all: true,

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { afterAll, describe, expect, test } from "vitest";
 import { type AnvilNode, AnvilStartError, defaultGenesisTimestamp, startAnvil } from "./anvil.js";
-import { AnvilBinaryNotFoundError, repoRoot, resolveAnvilBinary } from "./anvilBinary.js";
+import { FoundryBinaryNotFoundError, foundryBinary, repoRoot } from "./foundryBinary.js";
 import { liveNodePids } from "./liveNodes.js";
 import { isProcessRunning, readFirstLine, waitUntilGone } from "./testdata/processes.js";
 
@@ -61,11 +61,11 @@ describe("startAnvil", () => {
     expect(BigInt(block.timestamp)).toBe(BigInt(defaultGenesisTimestamp + 24));
   });
 
-  test("a missing binary says to run npm install", async () => {
+  test("a missing binary says to run npm ci", async () => {
     const emptyRoot = mkdtempSync(path.join(tmpdir(), "bulkhead-no-modules-"));
-    expect(() => resolveAnvilBinary(emptyRoot)).toThrow(AnvilBinaryNotFoundError);
-    expect(() => resolveAnvilBinary(emptyRoot)).toThrow(/npm install/);
-    await expect(startAnvil({ anvilBinary: path.join(emptyRoot, "anvil") })).rejects.toThrow(/npm install/);
+    expect(() => foundryBinary("anvil", emptyRoot)).toThrow(FoundryBinaryNotFoundError);
+    expect(() => foundryBinary("anvil", emptyRoot)).toThrow(/npm ci/);
+    await expect(startAnvil({ anvilBinary: path.join(emptyRoot, "anvil") })).rejects.toThrow(/npm ci/);
   });
 
   test("a port already taken fails with anvil's own reason", async () => {

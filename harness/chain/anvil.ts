@@ -1,6 +1,6 @@
 import { accessSync, constants } from "node:fs";
 import { type AnvilOptions, type CreateAnvilOptions, createAnvil } from "@viem/anvil";
-import { AnvilBinaryNotFoundError, resolveAnvilBinary } from "./anvilBinary.js";
+import { FoundryBinaryNotFoundError, foundryBinary } from "./foundryBinary.js";
 import { getFreePort } from "./freePort.js";
 import { trackNode } from "./liveNodes.js";
 
@@ -79,7 +79,7 @@ let nodeCounter = 0;
 /** Starts an anvil node on a free port and registers it so it cannot outlive this process. */
 export async function startAnvil(parameters: StartAnvilParameters = {}): Promise<StartAnvilReturnType> {
   const label = parameters.label ?? `anvil#${++nodeCounter}`;
-  const binary = parameters.anvilBinary ?? resolveAnvilBinary();
+  const binary = parameters.anvilBinary ?? foundryBinary("anvil");
   if (parameters.anvilBinary !== undefined) assertExecutable(binary);
 
   for (let attempt = 1; ; attempt++) {
@@ -239,7 +239,7 @@ function assertExecutable(binary: string): void {
   try {
     accessSync(binary, constants.X_OK);
   } catch {
-    throw new AnvilBinaryNotFoundError(`${binary} does not exist or is not executable`);
+    throw new FoundryBinaryNotFoundError("anvil", `${binary} does not exist or is not executable`);
   }
 }
 

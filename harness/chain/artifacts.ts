@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Abi, Hex } from "viem";
-import { repoRoot } from "./anvilBinary.js";
+import { repoRoot } from "./foundryBinary.js";
 
 export type ArtifactErrorKind = "missing-build" | "missing-contract" | "ambiguous-contract" | "malformed";
 

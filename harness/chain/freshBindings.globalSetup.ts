@@ -1,8 +1,8 @@
 import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
-import { repoRoot } from "./anvilBinary.js";
 import { defaultOutDir } from "./artifacts.js";
+import { repoRoot } from "./foundryBinary.js";
 
 const bindingsFile = path.join(repoRoot, "harness/generated/abis.ts");
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
-import { repoRoot } from "../chain/anvilBinary.js";
+import { repoRoot } from "../chain/foundryBinary.js";
 
 const tsx = path.join(repoRoot, "node_modules", ".bin", "tsx");
 const run = (cli: "fuzz" | "repro", args: string[]) =>

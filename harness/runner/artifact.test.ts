@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { repoRoot } from "../chain/anvilBinary.js";
+import { repoRoot } from "../chain/foundryBinary.js";
 import {
   ArtifactError,
   type ArtifactErrorKind,

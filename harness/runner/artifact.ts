@@ -9,7 +9,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { execa } from "execa";
 import * as fc from "fast-check";
-import { repoRoot, resolveAnvilBinary } from "../chain/anvilBinary.js";
+import { foundryBinary, repoRoot } from "../chain/foundryBinary.js";
 import type { FailureInfo, ScenarioKind, StepRecord } from "../scenario/contract.js";
 import type { CommandRecord } from "./failure.js";
 import type { Counterexample } from "./run.js";
@@ -91,15 +91,16 @@ export function toolVersions(): Promise<ToolVersions> {
       const line = String(result.stdout).split("\n")[0]?.trim();
       return result.exitCode === 0 && line ? line : `unknown (${file} --version failed)`;
     };
-    let anvil: string;
-    try {
-      anvil = await firstLine(resolveAnvilBinary());
-    } catch (error) {
-      anvil = `unknown (${(error as Error).message})`;
-    }
+    const version = async (tool: "forge" | "anvil") => {
+      try {
+        return await firstLine(foundryBinary(tool));
+      } catch (error) {
+        return `unknown (${(error as Error).message})`;
+      }
+    };
     return {
-      forge: await firstLine(path.join(repoRoot, "node_modules", ".bin", "forge")),
-      anvil,
+      forge: await version("forge"),
+      anvil: await version("anvil"),
       node: process.version,
       viem: packageVersion("viem"),
       fastCheck: fc.__version,

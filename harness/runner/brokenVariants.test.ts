@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { repoRoot } from "../chain/anvilBinary.js";
+import { repoRoot } from "../chain/foundryBinary.js";
 import { formatFailure } from "../cli/report.js";
 import { createArtifact, readArtifact, writeArtifact } from "./artifact.js";
 import {

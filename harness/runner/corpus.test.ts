@@ -3,7 +3,7 @@
 import { readdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { repoRoot } from "../chain/anvilBinary.js";
+import { repoRoot } from "../chain/foundryBinary.js";
 import { formatFailure } from "../cli/report.js";
 import { readArtifact } from "./artifact.js";
 import { type AnyHarness, defaultHarnessModule, loadHarnessModule } from "./loadHarness.js";

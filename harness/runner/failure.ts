@@ -15,7 +15,7 @@ const infrastructureErrors = new Set([
   "AnvilStartError",
   "SnapshotConsumedError",
   "ReceiptTimeoutError",
-  "AnvilBinaryNotFoundError",
+  "FoundryBinaryNotFoundError",
 ]);
 
 export function isInfrastructureError(error: unknown): boolean {

@@ -3,7 +3,7 @@
 // with random seeds and long budgets use `npm run fuzz` instead.
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { repoRoot } from "../chain/anvilBinary.js";
+import { repoRoot } from "../chain/foundryBinary.js";
 import { parseFuzzArgs } from "../cli/options.js";
 import { formatFailure } from "../cli/report.js";
 import type { ScenarioKind } from "../scenario/contract.js";

@@ -13,7 +13,7 @@ import { cp, mkdir, readdir, readFile, rename, rm, stat, symlink, writeFile } fr
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
-import { repoRoot } from "../chain/anvilBinary.js";
+import { foundryBinary, repoRoot } from "../chain/foundryBinary.js";
 
 export type BrokenVariant = {
   /** Names the copy and its artifacts. */
@@ -106,7 +106,7 @@ export async function buildVariant(parameters: BuildVariantParameters): Promise<
     }
     for (const entry of linked) await symlink(path.join(source, entry), path.join(work, entry));
     await writeFile(path.join(work, variant.file), original.replace(variant.find, variant.replace));
-    const forge = path.join(source, "node_modules", ".bin", "forge");
+    const forge = foundryBinary("forge", source);
     // Seeded with the project's own build, forge recompiles only what the patch touches (its cache keys
     // files by content hash, with paths relative to the root). Should that build be unusable (mid-write
     // by a concurrent `forge build`), a clean build follows.

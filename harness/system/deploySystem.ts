@@ -1,13 +1,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { type Address, getAddress } from "viem";
 import type { ChainClients } from "../chain/clients.js";
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const forgeBin = path.join(repoRoot, "node_modules", ".bin", "forge");
+import { foundryBinary, repoRoot } from "../chain/foundryBinary.js";
 
 /** Every address the deploy script wires together. */
 export type SystemAddresses = {
@@ -50,7 +47,7 @@ export async function deploySystem(parameters: DeploySystemParameters): Promise<
   const broadcastDir = mkdtempSync(path.join(tmpdir(), "bulkhead-broadcast-"));
   try {
     const result = await execa(
-      forgeBin,
+      foundryBinary("forge"),
       [
         "script",
         "script/Deploy.s.sol",
@@ -78,7 +75,7 @@ export async function deploySystem(parameters: DeploySystemParameters): Promise<
     );
     if (result.exitCode !== 0) {
       const why = `${result.stderr}\n${result.stdout}`.trim().split("\n").slice(-15).join("\n");
-      const hint = /No such file|ENOENT/.test(String(result.message)) ? " (run `npm install`)" : "";
+      const hint = /No such file|ENOENT/.test(String(result.message)) ? " (run `npm ci`)" : "";
       throw new SystemDeployError(
         `forge script script/Deploy.s.sol failed on ${clients.node.label}${hint}:\n${why}`,
       );

@@ -1,6 +1,6 @@
 import { defineConfig } from "vitest/config";
 import projectConfig from "../../../vitest.config.js";
-import { repoRoot } from "../anvilBinary.js";
+import { repoRoot } from "../foundryBinary.js";
 
 // The project's test settings (pool, setup files), pointed at the fixture only; no global setup (the
 // parent run already did it).
