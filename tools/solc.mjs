@@ -18,7 +18,9 @@ if (args.includes("--version") || args.includes("-v")) {
 }
 
 if (!args.includes("--standard-json")) {
-  process.stderr.write(`tools/solc.mjs: only --version and --standard-json are supported (got: ${args.join(" ")})\n`);
+  process.stderr.write(
+    `tools/solc.mjs: only --version and --standard-json are supported (got: ${args.join(" ")})\n`,
+  );
   process.exit(2);
 }
 

@@ -4,7 +4,7 @@ pragma solidity 0.8.30;
 import {BaseTest} from "../utils/BaseTest.sol";
 
 /// @notice Gas of the market's main entry points, one call per test, written to snapshots/market.json
-///         (`vm.snapshotGasLastCall`) and to .gas-snapshot (`forge snapshot --match-path 'test/gas/**'`).
+///         and snapshots/pool.json (`vm.snapshotGasLastCall`), the figures the gate checks.
 /// @dev Isolated: every top-level call is its own transaction, so the measured call pays cold storage and cold
 ///      accounts as it would on chain, not the warm slots the fixture left behind. Each test starts from the same
 ///      state: a pool with 1,000,000, Alice with 10,000 of margin, five minutes after the last price update.
