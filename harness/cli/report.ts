@@ -24,7 +24,8 @@ export function formatSummary(stats: ProgressStats, context: { scenario: string;
     `${stats.runs} runs (${stats.shrinkRuns} while shrinking), ${stats.actions} actions in ${seconds(stats.elapsedMs)} ` +
       `(${stats.actionsPerSecond} actions/s); scenario ${context.scenario}, seed ${context.seed}`,
     `modes reached: ${stats.modes.join(", ") || "-"}; worst health: ${health(stats.worstHealth)}; ` +
-      `failing runs: ${stats.failures}${stats.otherFailures ? ` (+${stats.otherFailures} with another invariant, ignored while shrinking)` : ""}`,
+      `failing runs: ${stats.failures}${stats.otherFailures ? ` (+${stats.otherFailures} with another invariant, ignored while shrinking)` : ""}` +
+      (stats.foundAfterMs === null ? "" : `; first failure after ${seconds(stats.foundAfterMs)}`),
   ].join("\n");
 }
 

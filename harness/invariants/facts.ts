@@ -38,6 +38,8 @@ export type ObservedTx = {
   market: ObservedEvent[];
   guard: ObservedEvent[];
   pool: ObservedEvent[];
+  /** The sender's account read from the chain right after a margin withdrawal mined alone in its block. */
+  after?: { margin: bigint; size: bigint; equity: bigint; initialRequired: bigint } | undefined;
 };
 
 export type GovernanceCall = {

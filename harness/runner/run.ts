@@ -22,6 +22,8 @@ export type ProgressStats = {
   otherFailures: number;
   /** The invariant of the first failure, once there is one. */
   invariant: string | null;
+  /** How long the campaign ran before that first failure (ms), null before it. */
+  foundAfterMs: number | null;
 };
 
 export type Counterexample = {
@@ -118,6 +120,7 @@ export async function runCampaign<M extends object, R>(
     failures: 0,
     otherFailures: 0,
     invariant: null,
+    foundAfterMs: null,
   };
   const snapshotStats = (): ProgressStats => {
     const elapsedMs = Date.now() - started;
@@ -192,6 +195,7 @@ export async function runCampaign<M extends object, R>(
       if (target === undefined) {
         target = failure.invariant;
         stats.invariant = target;
+        stats.foundAfterMs = Date.now() - started;
         if (parameters.shrinkBudgetMs !== undefined) shrinkDeadline = Date.now() + parameters.shrinkBudgetMs;
       } else if (failure.invariant !== target) {
         // Another bug: passing, as far as this shrink is concerned.

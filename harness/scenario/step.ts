@@ -88,7 +88,22 @@ export class Step {
   async act(planned: Planned): Promise<Acted> {
     const prediction = this.predict(planned, this.w.clock.next());
     const actual = await send(this.w, planned.request);
-    return this.settle(planned, prediction, actual);
+    const acted = this.settle(planned, prediction, actual);
+    if (planned.action.kind === "withdraw" && actual.status === "ok") {
+      await this.readAfter(planned.action.from, actual.receipt.blockNumber);
+    }
+    return acted;
+  }
+
+  /** The account as the chain has it right after the step's last transaction (a read at its block). */
+  private async readAfter(account: Address, blockNumber: bigint): Promise<void> {
+    const { market } = this.w.system;
+    const [[equity, initialRequired], state] = await Promise.all([
+      market.read.accountHealth([account], { blockNumber }),
+      market.read.accountOf([account], { blockNumber }),
+    ]);
+    const tx = this.facts.txs[this.facts.txs.length - 1];
+    if (tx) tx.after = { margin: state.margin, size: state.size, equity, initialRequired };
   }
 
   /** Several transactions in one block, in order. */

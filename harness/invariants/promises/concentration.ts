@@ -1,24 +1,27 @@
 import type { Address } from "viem";
+import { min } from "../../model/math.js";
 import type { ObservedTx } from "../facts.js";
 import { arg, type Breach, key, type PromiseContext } from "./context.js";
 import { add } from "./history.js";
-import type { Exposure } from "./scratch.js";
 
 /** Collateral each actor put into the market and the pool, and took out (margin, LP, claims). */
-export function followTakes(ctx: PromiseContext, tx: ObservedTx, exposure: Exposure): void {
+export function followTakes(ctx: PromiseContext, tx: ObservedTx): void {
   const h = ctx.history;
   for (const e of tx.market) {
     const account = e.args.account as Address | undefined;
     if (e.eventName === "Deposited" && account) add(h.putIn, account, arg<bigint>(e, "amount"));
     if (e.eventName === "Claimed" && account) add(h.takenOut, account, arg<bigint>(e, "amount"));
     if (e.eventName === "Withdrawn" && account) {
-      add(h.takenOut, account, arg<bigint>(e, "amount"));
-      const take = taken(ctx, account);
-      if (exposure.size(account) !== 0n && take > 0n) {
+      const amount = arg<bigint>(e, "amount");
+      add(h.takenOut, account, amount);
+      // Withdrawn while open, leaving a margin below the initial requirement: the rest is unrealised profit.
+      const after = tx.after;
+      if (after && after.size !== 0n && after.margin < after.initialRequired) {
+        const gap = after.initialRequired - after.margin;
         h.withdrewProfitAt.set(key(account), {
           price: h.rounds[h.rounds.length - 1]?.price ?? 0n,
           at: tx.timestamp,
-          amount: take,
+          amount: min(amount, gap),
         });
       }
     }
@@ -60,9 +63,9 @@ export function judgeTake(ctx: PromiseContext): Breach[] {
 }
 
 /**
- * Nobody withdraws profit that exists only at a price the market later abandons: an account that took
- * profit out while its position was open must not be left with negative equity (bad debt for the LPs) at
- * the prices accepted since.
+ * Nobody withdraws profit that exists only at a price the market later abandons: an account that withdrew
+ * margin while open down to below its initial requirement (the position then stands on unrealised profit)
+ * must not be left with negative equity (bad debt for the LPs) at the prices accepted since.
  */
 export function judgeWithdrawnProfit(ctx: PromiseContext, tx: ObservedTx): Breach[] {
   const breaches: Breach[] = [];

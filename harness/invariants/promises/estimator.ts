@@ -59,8 +59,9 @@ export function judgeEstimatorLiquidation(ctx: PromiseContext, tx: ObservedTx): 
         liquidatedAt: tx.timestamp,
         price,
         equityBefore: before.equity,
-        maintenanceMarginNow: ctx.history.last?.market.maintenanceMargin,
-        maintenanceRequiredNow: before.maintenanceRequired,
+        maintenanceMarginNow:
+          ctx.history.rounds[ctx.history.rounds.length - 1]?.maintenanceMargin ??
+          ctx.history.last?.market.maintenanceMargin,
       },
       actors: [account, tx.from],
     });

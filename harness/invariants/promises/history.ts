@@ -2,7 +2,7 @@ import type { Address } from "viem";
 import type { ChainSnapshot } from "../../system/system.js";
 
 /** One accepted oracle round (the guard's PriceAccepted), at the block time it was accepted. */
-export type AcceptedRound = { roundId: bigint; price: bigint; at: bigint };
+export type AcceptedRound = { roundId: bigint; price: bigint; at: bigint; maintenanceMargin?: bigint };
 /** A round a feed published (a successful setAnswer on the feed), with its updatedAt. */
 export type PublishedRound = { answer: bigint; updatedAt: bigint; at: bigint };
 /** An LP deposit the round-trip promises may pair with a later redeem. */

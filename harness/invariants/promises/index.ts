@@ -46,7 +46,7 @@ export function judgeCampaignPromises(ctx: PromiseContext): Breach[] {
       trips.push(trip);
       breaches.push(...judgeLpRoundTrip(ctx, trip));
     }
-    followTakes(ctx, tx, exposure);
+    followTakes(ctx, tx);
     exposure.apply(tx);
   }
   breaches.push(...judgeBreakerEnds(ctx, breakerDue));
@@ -65,7 +65,12 @@ function acceptRounds(ctx: PromiseContext, tx: ObservedTx): void {
   for (const e of tx.guard) {
     if (e.eventName !== "PriceAccepted") continue;
     const roundId = arg<bigint>(e, "roundId");
-    ctx.history.rounds.push({ roundId, price: arg<bigint>(e, "price"), at: tx.timestamp });
+    ctx.history.rounds.push({
+      roundId,
+      price: arg<bigint>(e, "price"),
+      at: tx.timestamp,
+      maintenanceMargin: arg<bigint>(e, "maintenanceMargin"),
+    });
     ctx.history.lastAcceptedRound = roundId;
   }
 }

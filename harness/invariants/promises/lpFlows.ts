@@ -105,16 +105,17 @@ export function judgeOutflowRoom(ctx: PromiseContext, trip: RoundTrip): Breach[]
   const m = ctx.snapshot.market;
   const extra = trip.assets > entry.assets ? trip.assets - entry.assets : 0n;
   const fall = entry.equityBefore > m.poolEquity ? entry.equityBefore - m.poolEquity : 0n;
-  const expected =
-    entry.roomBefore -
-    extra -
-    (entry.othersNet > 0n ? entry.othersNet : 0n) -
-    (ctx.bounds.maxOutflow * fall) / WAD;
+  const othersOut = entry.othersNet > 0n ? entry.othersNet : 0n;
+  // What everyone else had before the capital came in — or, if the limiter's window has turned over since,
+  // what a fresh window over the equity without that capital gives: whichever is less.
+  const before = entry.roomBefore - extra - othersOut - (ctx.bounds.maxOutflow * fall) / WAD;
+  const fresh = (ctx.bounds.maxOutflow * (m.poolEquity > 0n ? m.poolEquity : 0n)) / WAD - othersOut - extra;
+  const expected = min(before, fresh);
   if (m.poolOutflowAvailable + UNIT >= expected) return [];
   return [
     {
       promise: "outflow-room-not-consumed",
-      expected: { roomForOthers: expected, roomBeforeDeposit: entry.roomBefore },
+      expected: { roomForOthers: expected, roomBeforeDeposit: entry.roomBefore, freshWindowRoom: fresh },
       actual: {
         roomForOthers: m.poolOutflowAvailable,
         roundTrip: { lp: ctx.role(trip.lp), deposited: entry.assets, redeemed: trip.assets },
