@@ -2,7 +2,7 @@ import * as fc from "fast-check";
 import { min } from "../../model/math.js";
 import { calls } from "../calls.js";
 import type { ScenarioModel, Step } from "../step.js";
-import { fundMargin, keeper, roundBlock } from "./adversary.js";
+import { fundMargin, keeper, roundBlock, warpTo } from "./adversary.js";
 import { int, oneOf } from "./args.js";
 import { Command, type CommandSpec } from "./base.js";
 import { sizeForLeverage } from "./sizing.js";
@@ -13,6 +13,8 @@ type Args = {
   leverageBps: number;
   steps: number;
   stepBps: number;
+  /** Seconds between pump rounds (slow enough, the volatility estimate barely moves). */
+  stepSeconds: number;
   withdrawBps: number;
   ending: (typeof endings)[number];
 };
@@ -36,6 +38,7 @@ export class MangoPumpCommand extends Command<Args> {
     const start = m.port.feed("primary").latestAnswer;
     await step.act(calls.modify(w, attacker, sizeForLeverage(m.port, attacker, 1, this.a.leverageBps), 0n));
     for (let i = 0; i < this.a.steps; i++) {
+      await warpTo(step, step.w.clock.latest + BigInt(this.a.stepSeconds));
       await step.block(roundBlock(step, { moveBps: this.a.stepBps, secondary: true, refresher: k }));
     }
     const h = m.port.health(attacker);
@@ -48,12 +51,13 @@ export class MangoPumpCommand extends Command<Args> {
       await step.act(calls.close(w, attacker, 0n));
     } else if (this.a.ending === "dump") {
       for (let i = 0; i < this.a.steps && m.port.feed("primary").latestAnswer > start; i++) {
+        await warpTo(step, step.w.clock.latest + BigInt(this.a.stepSeconds));
         await step.block(roundBlock(step, { moveBps: -this.a.stepBps, secondary: true, refresher: k }));
       }
     }
   }
   toString() {
-    return `mangoPump(attacker borrows ${this.a.units}, long ${this.a.leverageBps / 10_000}x, ${this.a.steps} x +${this.a.stepBps / 100}%, withdraws ${this.a.withdrawBps / 100}% of free margin while open, then ${this.a.ending})`;
+    return `mangoPump(attacker borrows ${this.a.units}, long ${this.a.leverageBps / 10_000}x, ${this.a.steps} x +${this.a.stepBps / 100}% every ${this.a.stepSeconds}s, withdraws ${this.a.withdrawBps / 100}% of free margin while open, then ${this.a.ending})`;
   }
 }
 
@@ -65,6 +69,7 @@ export const mangoPump: CommandSpec = {
       leverageBps: int(args, "leverageBps", 1, 100_000),
       steps: int(args, "steps", 1, 16),
       stepBps: int(args, "stepBps", 1, 990),
+      stepSeconds: int(args, "stepSeconds", 12, 3_600),
       withdrawBps: int(args, "withdrawBps", 0, 10_000),
       ending: oneOf(args, "ending", endings),
     }),
@@ -74,7 +79,8 @@ export const mangoPump: CommandSpec = {
       leverageBps: fc.integer({ min: 20_000, max: 95_000 }),
       steps: fc.integer({ min: 1, max: 10 }),
       stepBps: fc.integer({ min: 300, max: 990 }),
-      withdrawBps: fc.integer({ min: 1_000, max: 10_000 }),
+      stepSeconds: fc.oneof(fc.integer({ min: 600, max: 3_600 }), fc.integer({ min: 12, max: 600 })),
+      withdrawBps: fc.oneof(fc.integer({ min: 9_000, max: 10_000 }), fc.integer({ min: 1_000, max: 10_000 })),
       ending: fc.constantFrom(...endings),
     })
     .map((a) => new MangoPumpCommand(a)),
