@@ -89,13 +89,16 @@ export function judgeHaltedLiquidation(ctx: PromiseContext): Breach[] {
     const since = h.unhealthySince.get(k) ?? now;
     h.unhealthySince.set(k, since);
     const m = snapshot.market;
-    if (m.mode !== HALTED || (m.haltFlags & HALT_BREAKER) === 0 || m.haltFlags !== HALT_BREAKER) continue;
-    if (now - since <= bounds.unliquidatableSeconds) continue;
+    if (m.mode !== HALTED || m.haltFlags !== HALT_BREAKER) continue;
+    // Only the time the halt has kept it from the liquidators counts.
+    const blocked = h.halt && h.halt.at > since ? h.halt.at : since;
+    if (now - blocked <= bounds.unliquidatableSeconds) continue;
     breaches.push({
       promise: "halt-liquidation-bounded",
       expected: { liquidatableWithin: `${bounds.unliquidatableSeconds}s`, account: ctx.role(a.account) },
       actual: {
         unhealthyFor: `${now - since}s`,
+        unliquidatableUnderTheHaltFor: `${now - blocked}s`,
         equity: a.equity,
         maintenanceRequired: a.maintenanceRequired,
         mode: m.mode,
