@@ -19,7 +19,7 @@ const options = parseFuzzArgs(["--max-commands", process.env.FUZZ_MAX_COMMANDS ?
   FUZZ_RUNS: process.env.FUZZ_RUNS ?? "30",
 });
 if (options.help) throw new Error("unreachable");
-const scenarios: ScenarioKind[] = ["oracle", "cascade", "mixed"];
+const scenarios: ScenarioKind[] = ["oracle", "cascade", "mixed", "adversarial"];
 
 describe(`fuzz suite (seed ${options.seed}, ${options.runs} runs of up to ${options.maxCommands} commands)`, () => {
   let world: ChainWorld;
