@@ -1,7 +1,7 @@
 import type { Address } from "viem";
 import { min } from "../../model/math.js";
 import type { ObservedTx } from "../facts.js";
-import { arg, type Breach, events, key, type PromiseContext, WAD } from "./context.js";
+import { arg, type Breach, key, type PromiseContext, WAD } from "./context.js";
 import type { LpEntry } from "./history.js";
 
 const UNIT = 1_000_000n; // one collateral unit (6 decimals): rounding slack
@@ -125,5 +125,3 @@ export function judgeOutflowRoom(ctx: PromiseContext, trip: RoundTrip): Breach[]
     },
   ];
 }
-
-export const poolDeposits = (tx: ObservedTx) => events(tx, "pool", "Deposit");
