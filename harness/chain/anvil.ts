@@ -43,7 +43,7 @@ export type StartAnvilParameters = {
   host?: string | undefined;
   /** Fixed port; by default the OS picks a free one (retried if someone takes it first). */
   port?: number | undefined;
-  /** Path of the anvil executable; by default the one installed by npm (see anvilBinary.ts). */
+  /** Path of the anvil executable; by default the one installed by npm (see tools/foundryBinary.mjs). */
   anvilBinary?: string | undefined;
   /** Any other anvil flag, as @viem/anvil spells it (chainId, accounts, mnemonic, gasLimit, ...). */
   options?: Omit<AnvilOptions, "host" | "port" | "timestamp"> | undefined;

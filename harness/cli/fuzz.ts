@@ -1,6 +1,7 @@
 // npm run fuzz -- [--runs N] [--seed S] [--scenario oracle|cascade|mixed] [--time 10m] [--max-commands N] ...
 import path from "node:path";
 import { createArtifact, writeArtifact } from "../runner/artifact.js";
+import { knownOpen } from "../runner/knownOpen.js";
 import { defaultHarnessModule, HarnessModuleError, loadHarnessModule } from "../runner/loadHarness.js";
 import { runCampaign } from "../runner/run.js";
 import { type ChainWorld, startChainWorld } from "../runner/world.js";
@@ -38,7 +39,9 @@ export async function fuzzMain(argv: readonly string[]): Promise<number> {
   console.log(
     `fuzz: scenario ${options.scenario}, seed ${options.seed}${options.randomSeed ? " (random)" : ""}, ` +
       `${budget.join(" or ")}, up to ${options.maxCommands} commands per run` +
-      (options.path ? `, replaying path ${options.path}` : ""),
+      (options.path ? `, replaying path ${options.path}` : "") +
+      (options.target ? `, target ${options.target}` : "") +
+      (options.skipKnown ? ", skipping the corpus's open bugs" : ""),
   );
 
   let world: ChainWorld | undefined;
@@ -56,6 +59,8 @@ export async function fuzzMain(argv: readonly string[]): Promise<number> {
       maxCommands: options.maxCommands,
       timeBudgetMs: options.timeBudgetMs,
       shrinkBudgetMs: options.shrinkBudgetMs,
+      target: options.target,
+      tolerate: options.skipKnown ? knownOpen() : undefined,
       onProgress: (stats) => console.log(formatProgress(stats)),
     });
     console.log(`\n${formatSummary(result.stats, options)}`);
@@ -86,6 +91,8 @@ export async function fuzzMain(argv: readonly string[]): Promise<number> {
       options.scenario,
       "--max-commands",
       String(options.maxCommands),
+      ...(options.target ? ["--target", options.target] : []),
+      ...(options.skipKnown ? ["--skip-known"] : []),
       ...extraFlags(options),
     ];
     console.log(`re-run:   ${env.join(" ")} npm run fuzz -- ${again.map(shellQuote).join(" ")}`);

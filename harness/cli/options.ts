@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { defaultHarnessModule } from "../runner/loadHarness.js";
-import type { ScenarioKind } from "../scenario/contract.js";
+import { type ScenarioKind, scenarioKinds as scenarios } from "../scenario/contract.js";
 
 /** A bad command line: printed with the usage, exit code 2. */
 export class UsageError extends Error {
@@ -9,7 +9,8 @@ export class UsageError extends Error {
 
 export const fuzzUsage = `usage: npm run fuzz -- [options]
 
-  --scenario <kind>     oracle | cascade | mixed (default mixed)
+  --scenario <kind>     oracle | cascade | mixed | adversarial | griefer | feeds | lp | netting |
+                        volatility | governance | drain | manipulation (default mixed)
   --runs <n>            number of runs (default FUZZ_RUNS or 100; unlimited with --time alone)
   --time <duration>     stop starting runs after this long: 90s, 10m, 1h (shrinking always finishes)
   --seed <int>          fast-check seed (default FUZZ_SEED, else random and printed)
@@ -17,6 +18,9 @@ export const fuzzUsage = `usage: npm run fuzz -- [options]
   --path <path>         replay one case: a counterexample's path (default FUZZ_PATH)
   --replay-path <rp>    the counterexample's replayPath, needed with --path (default FUZZ_REPLAY_PATH)
   --shrink-time <dur>   stop shrinking after this long, keeping the smallest case so far
+  --target <invariant>  look for this one failure only (e.g. breaker-halt-ends): other broken promises
+                        are recorded and the run goes on; other failures count as passing
+  --skip-known          let the open bugs recorded in test/corpus (expectFailure) pass, and go on
   --out <dir>           where failure artifacts go (default .fuzz/failures)
   --harness <module>    harness module exporting createHarness(world) (default ${defaultHarnessModule})
   --root <dir>          deploy from this Foundry project instead of the repository (a patched copy)
@@ -44,6 +48,8 @@ export type FuzzOptions = {
   path: string | undefined;
   replayPath: string | undefined;
   shrinkBudgetMs: number | undefined;
+  target: string | undefined;
+  skipKnown: boolean;
   out: string | undefined;
   harness: string;
   root: string | undefined;
@@ -51,7 +57,6 @@ export type FuzzOptions = {
 
 export type ParseFuzzArgsReturnType = { help: true } | ({ help: false } & FuzzOptions);
 
-const scenarios: readonly ScenarioKind[] = ["oracle", "cascade", "mixed"];
 const unlimitedRuns = 2 ** 31 - 1;
 
 /** Parses `npm run fuzz` arguments (flags win over FUZZ_* environment variables). */
@@ -69,6 +74,8 @@ export function parseFuzzArgs(
     path: { type: "string" },
     "replay-path": { type: "string" },
     "shrink-time": { type: "string" },
+    target: { type: "string" },
+    "skip-known": { type: "boolean" },
     out: { type: "string" },
     harness: { type: "string" },
     root: { type: "string" },
@@ -105,6 +112,8 @@ export function parseFuzzArgs(
     replayPath: values["replay-path"] ?? env.FUZZ_REPLAY_PATH,
     shrinkBudgetMs:
       values["shrink-time"] === undefined ? undefined : parseDuration("--shrink-time", values["shrink-time"]),
+    target: values.target,
+    skipKnown: values["skip-known"] ?? false,
     out: values.out,
     harness: values.harness ?? defaultHarnessModule,
     root: values.root,

@@ -1,3 +1,4 @@
+import { kindOf } from "../invariants/violation.js";
 import type { ProgressStats } from "../runner/run.js";
 import type { FailureInfo, JsonValue, StepRecord } from "../scenario/contract.js";
 
@@ -23,15 +24,28 @@ export function formatSummary(stats: ProgressStats, context: { scenario: string;
     `${stats.runs} runs (${stats.shrinkRuns} while shrinking), ${stats.actions} actions in ${seconds(stats.elapsedMs)} ` +
       `(${stats.actionsPerSecond} actions/s); scenario ${context.scenario}, seed ${context.seed}`,
     `modes reached: ${stats.modes.join(", ") || "-"}; worst health: ${health(stats.worstHealth)}; ` +
-      `failing runs: ${stats.failures}${stats.otherFailures ? ` (+${stats.otherFailures} with another invariant, ignored while shrinking)` : ""}`,
+      `failing runs: ${stats.failures}${stats.otherFailures ? ` (+${stats.otherFailures} with another invariant, ignored while shrinking)` : ""}` +
+      (stats.foundAfterMs === null ? "" : `; first failure after ${seconds(stats.foundAfterMs)}`),
   ].join("\n");
 }
 
 const json = (v: JsonValue) => (typeof v === "string" ? v : JSON.stringify(v));
 
-/** The failure in full: invariant, the steps with block and timestamp, expected vs actual, the diff. */
+/** How each kind of failure is announced: a broken promise first and loudest, a model disagreement as such. */
+const headings = {
+  promise: "PROMISE BROKEN (a user-level promise, judged from the chain and what actors did)",
+  protocol: "PROTOCOL INVARIANT BROKEN (read from the chain)",
+  model:
+    "MODEL DISAGREES WITH THE CHAIN (the reference model or the contract is wrong; no promise was broken)",
+  unexpected: "UNEXPECTED ERROR in a command",
+} as const;
+
+/** The failure in full: its kind, invariant, the steps with block and timestamp, expected vs actual, the diff. */
 export function formatFailure(failure: FailureInfo, steps: readonly StepRecord[]): string {
-  const lines = [`${failure.invariant} violated at step ${failure.step}`, "steps:"];
+  const kind = failure.kind ?? kindOf(failure.invariant);
+  const lines = [headings[kind], `${failure.invariant} violated at step ${failure.step}`];
+  if (failure.actors && failure.actors.length > 0) lines.push(`actors: ${failure.actors.join(", ")}`);
+  lines.push("steps:");
   for (const s of steps) {
     const mark = s.index === failure.step ? ">" : " ";
     lines.push(

@@ -12,6 +12,34 @@ export type StepFacts = {
   governanceSetMode: boolean;
   /** A market call the owner timelock executed in this step, with the delay and exit window it ran under. */
   governance?: GovernanceCall | undefined;
+  /**
+   * Every transaction the step mined, in block order, with what the chain said it did (receipt status, the
+   * decoded revert, and the market's, guard's and pool's events): what the campaign promises judge.
+   */
+  txs: ObservedTx[];
+};
+
+/** An event as decoded from a receipt: its name and named arguments. */
+export type ObservedEvent = { eventName: string; args: Record<string, unknown> };
+
+/** One mined transaction as the chain reports it (never the model's prediction). */
+export type ObservedTx = {
+  from: Address;
+  to: Address;
+  label: string;
+  /** The protocol call it makes (the step's action kind: "modify", "refresh", "lpRedeem", "feedAnswer", ...). */
+  call: string;
+  /** Call arguments the promises need (the size delta of a trade, the feed and answer of a round, ...). */
+  input: Record<string, unknown>;
+  status: "ok" | "reverted" | "tripped" | "invariant";
+  error?: string | undefined;
+  block: bigint;
+  timestamp: bigint;
+  market: ObservedEvent[];
+  guard: ObservedEvent[];
+  pool: ObservedEvent[];
+  /** The sender's account read from the chain right after a margin withdrawal mined alone in its block. */
+  after?: { margin: bigint; size: bigint; equity: bigint; initialRequired: bigint } | undefined;
 };
 
 export type GovernanceCall = {
@@ -50,4 +78,5 @@ export const emptyFacts = (): StepFacts => ({
   exits: [],
   expectInvariantTrip: false,
   governanceSetMode: false,
+  txs: [],
 });

@@ -7,6 +7,8 @@ import { violate } from "./violation.js";
 
 const HALTED = 3;
 const SETTLEMENT = 4;
+const GOVERNANCE = 0;
+const BREAKER_RESET = 4;
 
 export type PromiseCheckParameters = {
   snapshot: CheckedSnapshot;
@@ -86,9 +88,22 @@ function checkExitsOpen({ facts, step }: PromiseCheckParameters): void {
   }
 }
 
-/** A risk-adding action that met a breaker-class reading leaves the market Halted (or stricter). */
+/**
+ * A risk-adding action that met a breaker-class reading leaves the market Halted (or stricter) — unless a
+ * later transaction of the same step loosened it the sanctioned way (the breaker's own reset after valid
+ * rounds, or the timelock), which a long command may reach; mode-only-tightens judges those loosenings.
+ */
 function checkSafeModeAfterAnomaly({ snapshot, facts, step }: PromiseCheckParameters): void {
   if (facts.anomalies.length === 0 || snapshot.market.mode >= HALTED) return;
+  const sanctioned = facts.txs.some((tx) =>
+    tx.market.some(
+      (e) =>
+        e.eventName === "ModeChanged" &&
+        Number(e.args.to) < Number(e.args.from) &&
+        (Number(e.args.cause) === BREAKER_RESET || Number(e.args.cause) === GOVERNANCE),
+    ),
+  );
+  if (sanctioned) return;
   violate({
     invariant: "safe-mode-after-anomaly",
     expected: { mode: ">= Halted", after: facts.anomalies },

@@ -1,4 +1,9 @@
-import { type FailureInfo, InvariantViolation, type JsonValue } from "../scenario/contract.js";
+import {
+  type FailureInfo,
+  type FailureKind,
+  InvariantViolation,
+  type JsonValue,
+} from "../scenario/contract.js";
 
 export type DiffEntry = FailureInfo["diff"][number];
 
@@ -9,9 +14,13 @@ export function violate(parameters: {
   actual: unknown;
   diff?: DiffEntry[] | undefined;
   step: number;
+  kind?: FailureKind | undefined;
+  actors?: string[] | undefined;
 }): never {
   throw new InvariantViolation({
     invariant: parameters.invariant,
+    kind: parameters.kind ?? kindOf(parameters.invariant),
+    ...(parameters.actors === undefined ? {} : { actors: parameters.actors }),
     expected: toJson(parameters.expected),
     actual: toJson(parameters.actual),
     diff: parameters.diff ?? [],
@@ -33,4 +42,25 @@ export function toJson(value: unknown): JsonValue {
     );
   }
   return String(value);
+}
+
+/** The model-equality checks; everything else named here is a protocol invariant read from the chain. */
+const modelChecks = new Set(["model-equality", "model-outcome", "clock"]);
+const protocolChecks = new Set([
+  "token-conservation",
+  "open-interest",
+  "pool-cash-nonnegative",
+  "margin-ratios",
+  "no-negative-margin",
+  "accounts-sum-to-aggregates",
+  "lp-shares-sum-to-supply",
+  "no-invariant-trip",
+]);
+
+/** How a failure is reported, from its name (artifacts written before FailureInfo.kind existed have none). */
+export function kindOf(invariant: string): FailureKind {
+  if (modelChecks.has(invariant)) return "model";
+  if (protocolChecks.has(invariant)) return "protocol";
+  if (invariant.startsWith("unexpected-error:")) return "unexpected";
+  return "promise";
 }

@@ -121,7 +121,7 @@ describe("failure artifacts", () => {
         a.scenario = "lunar";
       }),
       "invalid",
-      /bad fields scenario \(oracle \| cascade \| mixed\), seed \(an integer\), .*failure \(an object\)/,
+      /bad fields scenario \(oracle \| cascade \| mixed[^)]*\), seed \(an integer\), .*failure \(an object\)/,
     );
     await bad(
       edited((a) => {

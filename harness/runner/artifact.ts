@@ -10,14 +10,13 @@ import path from "node:path";
 import { execa } from "execa";
 import * as fc from "fast-check";
 import { foundryBinary, repoRoot } from "../chain/foundryBinary.js";
-import type { FailureInfo, ScenarioKind, StepRecord } from "../scenario/contract.js";
+import { type FailureInfo, type ScenarioKind, type StepRecord, scenarioKinds } from "../scenario/contract.js";
 import type { CommandRecord } from "./failure.js";
 import type { Counterexample } from "./run.js";
 
 export const artifactFormat = "bulkhead-failure";
 export const artifactFormatVersion = 1;
 export const defaultFailuresDir = path.join(repoRoot, ".fuzz", "failures");
-const scenarioKinds: readonly ScenarioKind[] = ["oracle", "cascade", "mixed"];
 
 export type ToolVersions = { forge: string; anvil: string; node: string; viem: string; fastCheck: string };
 

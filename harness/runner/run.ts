@@ -22,6 +22,8 @@ export type ProgressStats = {
   otherFailures: number;
   /** The invariant of the first failure, once there is one. */
   invariant: string | null;
+  /** How long the campaign ran before that first failure (ms), null before it. */
+  foundAfterMs: number | null;
 };
 
 export type Counterexample = {
@@ -62,6 +64,13 @@ export type RunCampaignParameters<M extends object, R> = {
   /** Stop shrinking after this long and keep the smallest counterexample found so far. */
   shrinkBudgetMs?: number | undefined;
   onProgress?: ((stats: ProgressStats) => void) | undefined;
+  /**
+   * Look for this invariant only: every other promise the harness can let pass is let pass (the run goes
+   * on), and any other failure counts as passing. Undefined: the first failure of any kind is the target.
+   */
+  target?: string | undefined;
+  /** Failures to let pass in every run (known open bugs already in the corpus): the run goes on. */
+  tolerate?: ((failure: FailureInfo) => boolean) | undefined;
   /** Called after every run (shrinking runs included) with what it executed. */
   onRun?: ((run: RunRecord) => void) | undefined;
   /** Minimum time between two progress reports (default 2 s); a last report always follows the campaign. */
@@ -111,6 +120,7 @@ export async function runCampaign<M extends object, R>(
     failures: 0,
     otherFailures: 0,
     invariant: null,
+    foundAfterMs: null,
   };
   const snapshotStats = (): ProgressStats => {
     const elapsedMs = Date.now() - started;
@@ -121,6 +131,13 @@ export async function runCampaign<M extends object, R>(
 
   let target: string | undefined;
   let shrinkDeadline = Infinity;
+  const aim = parameters.target;
+  const known = parameters.tolerate;
+  if (aim !== undefined || known !== undefined) {
+    harness.tolerate?.(
+      (f) => (known?.(f) ?? false) || (aim !== undefined && f.invariant !== aim && f.kind === "promise"),
+    );
+  }
   let best: { commands: CommandRecord[]; trace: StepRecord[]; failure: FailureInfo } | undefined;
   let infrastructure: { error: unknown } | undefined;
 
@@ -171,9 +188,14 @@ export async function runCampaign<M extends object, R>(
       };
 
       if (!failure) return report();
+      if (aim !== undefined && failure.invariant !== aim) {
+        stats.otherFailures++;
+        return report();
+      }
       if (target === undefined) {
         target = failure.invariant;
         stats.invariant = target;
+        stats.foundAfterMs = Date.now() - started;
         if (parameters.shrinkBudgetMs !== undefined) shrinkDeadline = Date.now() + parameters.shrinkBudgetMs;
       } else if (failure.invariant !== target) {
         // Another bug: passing, as far as this shrink is concerned.

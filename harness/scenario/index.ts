@@ -49,6 +49,9 @@ export async function createScenarioHarness(
     },
     trace: (real: World) => real.steps,
     stats: (real: World) => ({ modes: [...real.modesSeen], worstHealth: real.worstHealth }),
+    tolerate(predicate) {
+      world.tolerate = predicate;
+    },
   };
 }
 

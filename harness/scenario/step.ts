@@ -1,13 +1,15 @@
-import type { Address } from "viem";
-import { type ExitAttempt, emptyFacts, type StepFacts } from "../invariants/facts.js";
+import { type Address, parseEventLogs } from "viem";
+import { liquidityPoolAbi, oracleGuardAbi } from "../generated/abis.js";
+import { type ExitAttempt, emptyFacts, type ObservedEvent, type StepFacts } from "../invariants/facts.js";
 import { checkModelEquality } from "../invariants/modelEquality.js";
+import { judgeCampaignPromises } from "../invariants/promises/index.js";
 import { checkUserPromises } from "../invariants/promises.js";
 import { checkProtocolInvariants } from "../invariants/protocol.js";
 import { checkTransitions } from "../invariants/transitions.js";
 import { violate } from "../invariants/violation.js";
 import { enumName, Mode, OracleClass } from "../model/types.js";
 import { type ChainSnapshot, readSnapshot } from "../system/system.js";
-import type { JsonValue, NamedCommand } from "./contract.js";
+import { InvariantViolation, type JsonValue, type NamedCommand } from "./contract.js";
 import type { ModelAction, ModelPort, Outcome } from "./model/port.js";
 import type { Actors } from "./world/actors.js";
 import { type ChainResult, send, sendBlock, type TxRequest } from "./world/exec.js";
@@ -86,7 +88,22 @@ export class Step {
   async act(planned: Planned): Promise<Acted> {
     const prediction = this.predict(planned, this.w.clock.next());
     const actual = await send(this.w, planned.request);
-    return this.settle(planned, prediction, actual);
+    const acted = this.settle(planned, prediction, actual);
+    if (planned.action.kind === "withdraw" && actual.status === "ok") {
+      await this.readAfter(planned.action.from, actual.receipt.blockNumber);
+    }
+    return acted;
+  }
+
+  /** The account as the chain has it right after the step's last transaction (a read at its block). */
+  private async readAfter(account: Address, blockNumber: bigint): Promise<void> {
+    const { market } = this.w.system;
+    const [[equity, initialRequired], state] = await Promise.all([
+      market.read.accountHealth([account], { blockNumber }),
+      market.read.accountOf([account], { blockNumber }),
+    ]);
+    const tx = this.facts.txs[this.facts.txs.length - 1];
+    if (tx) tx.after = { margin: state.margin, size: state.size, equity, initialRequired };
   }
 
   /** Several transactions in one block, in order. */
@@ -120,6 +137,7 @@ export class Step {
       this.mismatches.push({ label: planned.request.label, expected, actual });
     this.w.log?.(`  [${this.index}] ${planned.request.label}: ${JSON.stringify(describe(actual))}`);
     if (planned.action.kind === "setMode" && actual.status === "ok") this.facts.governanceSetMode = true;
+    this.facts.txs.push(observe(this.w, planned, actual));
     const paid = paidOut(actual);
     recordGhosts(this.w.ghosts, planned.action, actual, paid);
     if (exit) {
@@ -161,24 +179,56 @@ export class Step {
       block: snapshot.market.blockNumber.toString(),
       timestamp: snapshot.market.timestamp.toString(),
     });
-    observe(w, snapshot);
+    observeProgress(w, snapshot);
 
     const step = this.index;
     const settlementPaid = snapshot.market.mode === 4 ? await w.system.market.read.settlementPaid() : 0n;
-    checkProtocolInvariants({
+    // Order is precedence: protocol invariants, then the promises (the independent oracle), then the model.
+    const judge = (check: () => void) => {
+      try {
+        check();
+      } catch (error) {
+        if (!(error instanceof InvariantViolation) || !w.tolerate(error.info)) throw error;
+        w.toleratedSeen.push(error.info);
+      }
+    };
+    judge(() =>
+      checkProtocolInvariants({
+        snapshot,
+        step,
+        settlementPaid,
+        allowInvariantTrip: this.facts.expectInvariantTrip,
+      }),
+    );
+    judge(() => checkUserPromises({ snapshot, ghosts: w.ghosts, facts: this.facts, step }));
+    const breaches = judgeCampaignPromises({
+      txs: this.facts.txs,
       snapshot,
+      history: w.history,
+      bounds: w.bounds,
       step,
-      settlementPaid,
-      allowInvariantTrip: this.facts.expectInvariantTrip,
+      addresses: { market: w.system.addresses.market, timelock: w.timelock, guardian: w.safe },
+      role: (account) => roleOf(m.actors, account),
     });
-    checkUserPromises({ snapshot, ghosts: w.ghosts, facts: this.facts, step });
+    for (const b of breaches) {
+      judge(() =>
+        violate({
+          invariant: b.promise,
+          kind: "promise",
+          expected: b.expected,
+          actual: b.actual,
+          actors: [...new Set(b.actors.map((a) => roleOf(m.actors, a)))],
+          step,
+        }),
+      );
+    }
     const previous = w.previous;
     w.previous = {
       mode: snapshot.market.mode,
       haltFlags: snapshot.market.haltFlags,
       price: snapshot.market.price,
     };
-    checkTransitions({ previous, snapshot, facts: this.facts, step });
+    judge(() => checkTransitions({ previous, snapshot, facts: this.facts, step, timelock: w.timelock }));
     const mismatch = this.mismatches[0];
     if (mismatch) {
       violate({
@@ -224,13 +274,59 @@ function describe(o: Outcome | ChainResult): Record<string, JsonValue> {
   }
 }
 
-function observe(w: World, snapshot: ChainSnapshot): void {
+/** What the chain says a mined transaction did, for the campaign promises (independent of the model). */
+function observe(w: World, planned: Planned, actual: ChainResult): StepFacts["txs"][number] {
+  const { action, request: r } = planned;
+  const only = (address: Address) => (log: { address: Address }) =>
+    log.address.toLowerCase() === address.toLowerCase();
+  const logs = actual.receipt.logs;
+  const named = (events: readonly { eventName: string; args: unknown }[]): ObservedEvent[] =>
+    events.map((e) => ({ eventName: e.eventName, args: e.args as Record<string, unknown> }));
+  const { kind, ...input } = action;
+  return {
+    from: r.from,
+    to: r.to,
+    label: r.label,
+    call: kind,
+    input,
+    status: actual.status,
+    error: actual.status === "reverted" ? actual.error : undefined,
+    block: actual.receipt.blockNumber,
+    timestamp: w.clock.latest,
+    market: named(actual.events),
+    guard: named(parseEventLogs({ abi: oracleGuardAbi, logs }).filter(only(w.system.addresses.oracle))),
+    pool: named(parseEventLogs({ abi: liquidityPoolAbi, logs }).filter(only(w.system.addresses.pool))),
+  };
+}
+
+function observeProgress(w: World, snapshot: ChainSnapshot): void {
   w.modesSeen.add(enumName(Mode, snapshot.market.mode));
   for (const a of snapshot.accounts) {
     if (a.state.size === 0n || a.maintenanceRequired === 0n) continue;
     const health = Number((a.equity * 10_000n) / a.maintenanceRequired) / 10_000;
     if (w.worstHealth === null || health < w.worstHealth) w.worstHealth = health;
   }
+}
+
+/** An address's role in the scenario ("t3", "lp0", "griefer"), or the address itself. */
+export function roleOf(actors: Actors, account: Address): string {
+  const a = account.toLowerCase();
+  const is = (x: Address | undefined) => x !== undefined && x.toLowerCase() === a;
+  if (is(actors.griefer)) return "griefer";
+  if (is(actors.attacker)) return "attacker";
+  if (is(actors.neverTrader)) return "never";
+  if (is(actors.operator)) return "operator";
+  const index = (list: readonly Address[], prefix: string) => {
+    const i = list.findIndex(is);
+    return i < 0 ? undefined : `${prefix}${i}`;
+  };
+  return (
+    index(actors.traders, "t") ??
+    index(actors.lps, "lp") ??
+    index(actors.keepers, "k") ??
+    index(actors.safeOwners, "safeOwner") ??
+    account
+  );
 }
 
 /** Shorthand for the common request shape. */

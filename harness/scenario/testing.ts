@@ -2,11 +2,17 @@ import * as fc from "fast-check";
 import { startAnvil } from "../chain/anvil.js";
 import { type ChainClients, createChainClients } from "../chain/clients.js";
 import { deployAndBind } from "../system/system.js";
-import type { JsonValue, ScenarioKind } from "./contract.js";
+import type { FailureInfo, JsonValue, ScenarioKind } from "./contract.js";
 import { createScenarioHarness, type ScenarioHarnessReturnType } from "./index.js";
 
-/** A node with the system deployed and the scenario harness on it: one per test file. */
-export async function startScenarioHarness(label: string): Promise<{
+/**
+ * A node with the system deployed and the scenario harness on it: one per test file. `tolerate`: failures
+ * to let pass (the corpus's open bugs, runner/knownOpen.ts), as the fuzz suite does.
+ */
+export async function startScenarioHarness(
+  label: string,
+  tolerate?: (failure: FailureInfo) => boolean,
+): Promise<{
   harness: ScenarioHarnessReturnType;
   clients: ChainClients;
   stop(): Promise<void>;
@@ -20,7 +26,9 @@ export async function startScenarioHarness(label: string): Promise<{
   try {
     clients = await createChainClients({ node });
     const system = await deployAndBind({ clients });
-    return { harness: await createScenarioHarness({ clients, system }), clients, stop };
+    const harness = await createScenarioHarness({ clients, system });
+    if (tolerate) harness.tolerate?.(tolerate);
+    return { harness, clients, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -4,7 +4,9 @@ import type { ScenarioKind } from "./contract.js";
 /**
  * How often each command is drawn per scenario kind (relative weights; 0 or absent: never).
  * oracle: manipulation of the feeds around ordinary trading; cascade: leveraged populations, crashes,
- * keepers and LP runs; mixed: everything, governance included.
+ * keepers and LP runs; mixed: everything, governance included. The adversary kinds aim one family of
+ * adversaries (with the ordinary users and feeds they prey on) at the promises it attacks; `adversarial`
+ * draws every adversary at once.
  */
 export const weights: Record<ScenarioKind, Partial<Record<CommandName, number>>> = {
   oracle: {
@@ -73,4 +75,35 @@ export const weights: Record<ScenarioKind, Partial<Record<CommandName, number>>>
     crash: 1,
     cascade: 1,
   },
+  adversarial: {
+    griefer: 2,
+    heartbeat: 3,
+    jitLp: 1,
+    windowEdgeLp: 1,
+    netting: 1,
+    volSpike: 1,
+    flatRounds: 1,
+    frontRun: 1,
+    govRace: 1,
+    drainThenClose: 1,
+    mangoPump: 1,
+    open: 3,
+    close: 1,
+    withdraw: 1,
+    lpRedeem: 1,
+    lpDeposit: 1,
+    keeperTick: 2,
+    timePasses: 1,
+    pricePath: 2,
+    guardianEscalate: 1,
+    emergencyExit: 1,
+  },
+  griefer: { griefer: 4, heartbeat: 3, open: 2, keeperTick: 1, timePasses: 1, emergencyExit: 1 },
+  feeds: { heartbeat: 4, open: 3, keeperTick: 2, liquidate: 1, pricePath: 1 },
+  lp: { jitLp: 3, windowEdgeLp: 3, open: 3, lpRedeem: 1, lpDeposit: 1, pricePath: 1, timePasses: 1 },
+  netting: { netting: 3, drainThenClose: 1, lpRedeem: 2, pricePath: 1, open: 1, keeperTick: 1 },
+  volatility: { volSpike: 3, flatRounds: 3, open: 3, keeperTick: 1, frontRun: 1 },
+  governance: { govRace: 3, guardianEscalate: 1, timelockAction: 1, open: 2, emergencyExit: 1, claim: 1 },
+  drain: { drainThenClose: 3, open: 1, lpRedeem: 1, timePasses: 1 },
+  manipulation: { mangoPump: 3, underBand: 1, open: 1, keeperTick: 1, withdraw: 1 },
 };

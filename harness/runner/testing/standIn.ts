@@ -410,7 +410,7 @@ const arbitraries = {
 };
 
 // Weights per scenario kind (an arbitrary listed twice is drawn twice as often).
-const mixes: Record<ScenarioKind, (keyof typeof arbitraries)[]> = {
+const mixes: Partial<Record<ScenarioKind, (keyof typeof arbitraries)[]>> = {
   oracle: ["deposit", "open", "movePrice", "movePrice", "advance", "advance", "close", "liquidate"],
   cascade: ["deposit", "deposit", "open", "open", "movePrice", "advance", "liquidate", "liquidate", "close"],
   mixed: ["deposit", "withdraw", "open", "close", "movePrice", "advance", "liquidate"],
@@ -491,7 +491,9 @@ export async function createStandInHarness(
     baseline,
     commands(kind, maxCommands, replayPath) {
       return fc.commands(
-        mixes[kind].map((k) => arbitraries[k] as fc.Arbitrary<Cmd>),
+        (mixes[kind] ?? (mixes.mixed as (keyof typeof arbitraries)[])).map(
+          (k) => arbitraries[k] as fc.Arbitrary<Cmd>,
+        ),
         // size "max": use the whole length budget from the first run (fuzzing, not unit testing).
         { maxCommands, replayPath, size: "max" },
       );

@@ -27,6 +27,7 @@ export function resolve(actors: Actors, ref: ActorRef): Address {
 function lookup(actors: Actors, ref: ActorRef): Address | undefined {
   if (ref === "never") return actors.neverTrader;
   if (ref === "attacker") return actors.attacker;
+  if (ref === "griefer") return actors.griefer;
   const match = /^(t|lp|k)(\d+)$/.exec(ref);
   if (!match) return undefined;
   const list = match[1] === "t" ? actors.traders : match[1] === "lp" ? actors.lps : actors.keepers;

@@ -9,14 +9,23 @@ import { close } from "./close.js";
 import { crash } from "./crash.js";
 import { addMargin, deposit } from "./deposit.js";
 import { divergence } from "./divergence.js";
+import { drainThenClose } from "./drainThenClose.js";
 import { emergencyExit } from "./emergencyExit.js";
+import { flatRounds } from "./flatRounds.js";
+import { frontRun } from "./frontRun.js";
+import { govRace } from "./govRace.js";
+import { griefer } from "./griefer.js";
 import { guardianEscalate } from "./guardianEscalate.js";
+import { heartbeat } from "./heartbeat.js";
+import { jitLp } from "./jitLp.js";
 import { keeperTick } from "./keeperTick.js";
 import { liquidate } from "./liquidate.js";
 import { lpClaim } from "./lpClaim.js";
 import { lpDeposit } from "./lpDeposit.js";
 import { lpRedeem } from "./lpRedeem.js";
+import { mangoPump } from "./mangoPump.js";
 import { modify } from "./modify.js";
+import { netting } from "./netting.js";
 import { open } from "./open.js";
 import { pinned } from "./pinned.js";
 import { pricePath } from "./pricePath.js";
@@ -27,6 +36,8 @@ import { staleFeed } from "./staleFeed.js";
 import { timelockAction } from "./timelockAction.js";
 import { timePasses } from "./timePasses.js";
 import { underBand } from "./underBand.js";
+import { volSpike } from "./volSpike.js";
+import { windowEdgeLp } from "./windowEdgeLp.js";
 import { withdraw } from "./withdraw.js";
 
 /** Every command kind, by its stable name (the name artifacts record). */
@@ -58,6 +69,17 @@ export const commandSpecs = {
   buildPopulation,
   crash,
   cascade,
+  griefer,
+  heartbeat,
+  jitLp,
+  windowEdgeLp,
+  netting,
+  volSpike,
+  flatRounds,
+  frontRun,
+  govRace,
+  drainThenClose,
+  mangoPump,
 } satisfies Record<string, CommandSpec>;
 
 export type CommandName = keyof typeof commandSpecs;

@@ -85,6 +85,22 @@ export class ModelAdapter implements ModelPort {
   claimed(account: Address) {
     return this.model.claimed(account);
   }
+  lastGoodAt() {
+    return this.model.lastGoodPrice().updatedAt;
+  }
+  oracleParams() {
+    return this.model.state.oracle.params;
+  }
+  maxRedeem(owner: Address, timestamp?: bigint) {
+    return this.model.maxRedeem(owner, timestamp);
+  }
+  totalAssets() {
+    return this.model.totalAssets();
+  }
+  outflowWindow() {
+    const p = this.model.state.pool;
+    return { start: p.windowStart, length: p.outflowWindow };
+  }
 }
 
 /** The model's call for an action; undefined for the feed setters and no-ops, which cannot revert. */

@@ -4,6 +4,7 @@ import type {
   MarginAccount,
   Mode,
   OracleClass,
+  OracleParams,
   RiskParams,
   SafetyParams,
   Snapshot,
@@ -38,6 +39,16 @@ export interface ModelPort {
   risk(): RiskParams;
   safety(): SafetyParams;
   claimed(account: Address): boolean;
+  // Queries adversary generators use to aim (never the promises: they judge from the chain).
+  /** The last good price's feed time (the guard's lastGoodAt). */
+  lastGoodAt(): bigint;
+  /** The guard's parameters. */
+  oracleParams(): OracleParams;
+  /** ERC-4626 maxRedeem for this owner at `timestamp` (default now). */
+  maxRedeem(owner: Address, timestamp?: bigint): bigint;
+  totalAssets(): bigint;
+  /** The LP outflow limiter's current window: start and length (seconds). */
+  outflowWindow(): { start: bigint; length: bigint };
 }
 
 export type FeedView = {

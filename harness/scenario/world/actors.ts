@@ -13,6 +13,8 @@ export type Actors = {
   keepers: readonly Address[];
   /** Runs same-block manipulation (spike, act, restore). */
   attacker: Address;
+  /** Holds nothing and is never funded: calls every entry point anyway (the zero-capital griefer). */
+  griefer: Address;
   /** Every account the invariants sum over (all market-facing actors). */
   accounts: readonly Address[];
   /** The ones that are not anvil dev accounts (impersonated; funded with ether by the world). */
@@ -49,6 +51,7 @@ export function assignActors(devAccounts: readonly Address[]): Actors {
   const lps = [lp0, take()];
   const keepers = [keeper0, take()];
   while (traders.length < actorCounts.traders) traders.push(take());
+  const griefer = take();
   return {
     operator,
     safeOwners,
@@ -57,7 +60,8 @@ export function assignActors(devAccounts: readonly Address[]): Actors {
     lps,
     keepers,
     attacker,
-    accounts: [neverTrader, ...traders, ...lps, ...keepers, attacker],
+    griefer,
+    accounts: [neverTrader, ...traders, ...lps, ...keepers, attacker, griefer],
     impersonated,
   };
 }

@@ -2,10 +2,17 @@ import { type Address, encodeFunctionData, getAddress, maxUint256 } from "viem";
 import type { ChainClients } from "../../chain/clients.js";
 import { type Baseline, takeBaseline } from "../../chain/snapshots.js";
 import { liquidityPoolAbi, marketAbi, mockErc20Abi } from "../../generated/abis.js";
+import {
+  type CampaignHistory,
+  copyHistory,
+  emptyHistory,
+  type PromiseBounds,
+  statedBounds,
+} from "../../invariants/promises/index.js";
 import type { PreviousView } from "../../invariants/transitions.js";
 import type { SystemState } from "../../model/state.js";
 import { readSnapshot, type System } from "../../system/system.js";
-import type { StepRecord } from "../contract.js";
+import type { FailureInfo, StepRecord } from "../contract.js";
 import { ModelAdapter } from "../model/adapter.js";
 import { modelFromChain } from "../model/fromChain.js";
 import type { ModelAction, Outcome } from "../model/port.js";
@@ -13,6 +20,7 @@ import { type Actors, assignActors } from "./actors.js";
 import { Clock } from "./clock.js";
 import { type ChainResult, send, sendBlock, type TxRequest } from "./exec.js";
 import { addTo, copyGhosts, emptyGhosts, type Ghosts } from "./ghosts.js";
+import { timelockAbi } from "./governanceAbis.js";
 import { createScenarioKeepers, type ScenarioKeepers } from "./keepers.js";
 
 export const unit = 1_000_000n; // the collateral has 6 decimals
@@ -48,6 +56,16 @@ export type World = {
   keepers: ScenarioKeepers;
   /** Mode, halt causes and price after the previous step (transition checks compare against it). */
   previous: PreviousView;
+  /** What the campaign promises remember (from the chain only), and the bounds they hold the protocol to. */
+  history: CampaignHistory;
+  readonly bounds: PromiseBounds;
+  /**
+   * Failures to let pass (known open bugs, or everything but the one a campaign targets): recorded in
+   * `toleratedSeen` and the run goes on, so a campaign looking for other bugs is not cut short by one already
+   * in the corpus. Nothing by default.
+   */
+  tolerate: (failure: FailureInfo) => boolean;
+  toleratedSeen: FailureInfo[];
   /** Optional transaction log (label, predicted and actual outcome), for debugging a scenario. */
   log?: ((line: string) => void) | undefined;
 };
@@ -90,6 +108,10 @@ export async function createWorld(parameters: {
     operations: 0,
     keepers: undefined as unknown as ScenarioKeepers,
     previous: { mode: 0, haltFlags: 0, price: 0n },
+    history: emptyHistory(),
+    bounds: await readBounds(clients, system),
+    tolerate: () => false,
+    toleratedSeen: [],
   };
   world.keepers = createScenarioKeepers(world);
   const model = new ModelAdapter(
@@ -101,9 +123,12 @@ export async function createWorld(parameters: {
   );
   await fund(world, model);
 
-  const view = (await readSnapshot(system, [])).market;
+  const baselineSnapshot = await readSnapshot(system, actors.accounts);
+  const view = baselineSnapshot.market;
   const previous: PreviousView = { mode: view.mode, haltFlags: view.haltFlags, price: view.price };
   world.previous = previous;
+  const history = baselineHistory(baselineSnapshot);
+  world.history = copyHistory(history);
   const baseline: Baseline = await takeBaseline(clients, { label: "scenario baseline" });
   const modelState = structuredClone(model.model.state);
   const clock = world.clock.copy();
@@ -121,6 +146,8 @@ export async function createWorld(parameters: {
       world.operations = 0;
       world.keepers = createScenarioKeepers(world);
       world.previous = { ...previous };
+      world.history = copyHistory(history);
+      world.toleratedSeen = [];
     },
   };
 }
@@ -147,7 +174,8 @@ async function fund(w: World, model: ModelAdapter): Promise<void> {
       ),
     });
   }
-  for (const account of [actors.operator, ...actors.accounts]) {
+  // The griefer holds nothing and approves nothing.
+  for (const account of [actors.operator, ...actors.accounts.filter((x) => x !== actors.griefer)]) {
     for (const spender of [a.market, a.pool]) {
       block.push({
         action: { kind: "approve", owner: account, spender, amount: maxUint256 },
@@ -223,4 +251,48 @@ async function expectAll(w: World, model: ModelAdapter, planned: Planned[]): Pro
       );
     }
   });
+}
+
+/** The protocol's own parameters the promises use, read from the deployed system, plus the stated bounds. */
+async function readBounds(clients: ChainClients, system: System): Promise<PromiseBounds> {
+  const [safety, oracle, maxOutflow, delay] = await Promise.all([
+    system.market.read.safetyParams(),
+    system.oracle.read.params(),
+    system.pool.read.maxOutflow(),
+    clients.publicClient.readContract({
+      address: system.addresses.timelock,
+      abi: timelockAbi,
+      functionName: "getMinDelay",
+    }),
+  ]);
+  return {
+    ...statedBounds,
+    breakerValidReadings: Number(safety.breakerValidReadings),
+    breakerCooldown: BigInt(safety.breakerCooldown),
+    timelockDelay: delay,
+    maxOutflow,
+    jumpBand: oracle.jumpBand,
+    divergenceBand: oracle.divergenceBand,
+    secondaryMaxAge: BigInt(oracle.secondaryMaxAge),
+    jumpResetAfter: BigInt(oracle.jumpResetAfter),
+    persistSeconds: BigInt(oracle.jumpResetAfter),
+  };
+}
+
+/**
+ * The promises' memory at the baseline: its snapshot, the pool's equity, the accepted price, and what each
+ * actor put in during funding (margin, and the LP seed at its share of equity).
+ */
+function baselineHistory(snapshot: Awaited<ReturnType<typeof readSnapshot>>): CampaignHistory {
+  const h = emptyHistory();
+  const m = snapshot.market;
+  h.last = snapshot;
+  h.baselinePoolEquity = m.poolEquity;
+  h.rounds.push({ roundId: 0n, price: m.price, at: m.priceUpdatedAt });
+  for (const a of snapshot.accounts) {
+    const lp = m.poolShareSupply === 0n ? 0n : (a.lpShares * m.poolEquity) / m.poolShareSupply;
+    const put = (a.state.margin > 0n ? a.state.margin : 0n) + lp;
+    if (put > 0n) h.putIn.set(a.account.toLowerCase() as Address, put);
+  }
+  return h;
 }

@@ -1,0 +1,111 @@
+import type { ObservedTx } from "../facts.js";
+import { arg, type Breach, events, type PromiseContext } from "./context.js";
+
+const HALTED = 3;
+const HALT_BREAKER = 1;
+const BREAKER_RESET = 4;
+const GOVERNANCE = 0;
+
+/**
+ * Follows a breaker halt through one transaction: a trip starts it; each valid new round the guard accepts
+ * counts; a new round the guard rejects (a bad round) starts the count again; a stale reading of a round
+ * already accepted (time passing, nobody publishing) counts for nothing either way. Returns whether this
+ * transaction was a refresh that came after enough valid new rounds and the cooldown (so the halt must end).
+ */
+export function followBreaker(ctx: PromiseContext, tx: ObservedTx): boolean {
+  const h = ctx.history;
+  const tripped = events(tx, "market", "BreakerTripped")[0];
+  if (tripped) {
+    h.trip = { at: tx.timestamp, resume: Number(tripped.args.resumeMode), accepted: 0, by: tx.from };
+  }
+  let lastAccepted = h.lastAcceptedRound;
+  for (const e of tx.guard) {
+    if (e.eventName === "PriceAccepted") {
+      lastAccepted = arg<bigint>(e, "roundId");
+      if (h.trip) h.trip.accepted++;
+    } else if (e.eventName === "ReadingRejected" && arg<bigint>(e, "roundId") > lastAccepted && h.trip) {
+      h.trip.accepted = 0;
+    }
+  }
+  const modeChanges = events(tx, "market", "ModeChanged");
+  const ended = modeChanges.some((e) => {
+    const cause = Number(e.args.cause);
+    return cause === BREAKER_RESET || cause === GOVERNANCE || Number(e.args.to) === 4;
+  });
+  const due =
+    h.trip !== undefined &&
+    tx.call === "refresh" &&
+    tx.status === "ok" &&
+    !ended &&
+    h.trip.accepted >= ctx.bounds.breakerValidReadings &&
+    tx.timestamp >= h.trip.at + ctx.bounds.breakerCooldown;
+  if (ended) h.trip = undefined;
+  return due;
+}
+
+/**
+ * A breaker halt ends within `breakerValidReadings` valid new rounds plus the cooldown, whatever anyone
+ * else calls: once that many valid new rounds were accepted since the trip and the cooldown has passed, a
+ * refresh must leave the market out of the breaker's halt (other halt causes keep it Halted: not judged).
+ */
+export function judgeBreakerEnds(ctx: PromiseContext, due: ObservedTx | undefined): Breach[] {
+  const m = ctx.snapshot.market;
+  const trip = ctx.history.trip;
+  if (!due || !trip || m.mode !== HALTED || m.haltFlags !== HALT_BREAKER) return [];
+  return [
+    {
+      promise: "breaker-halt-ends",
+      expected: {
+        mode: `resumes ${trip.resume}`,
+        after: `${ctx.bounds.breakerValidReadings} valid new rounds and ${ctx.bounds.breakerCooldown}s cooldown`,
+      },
+      actual: {
+        mode: m.mode,
+        haltFlags: m.haltFlags,
+        validNewRoundsSinceTrip: trip.accepted,
+        trippedAt: trip.at,
+        refreshAt: due.timestamp,
+        refresh: due.label,
+      },
+      actors: [trip.by, due.from],
+    },
+  ];
+}
+
+/**
+ * A halt anyone can cause (the breaker's) never keeps an account that is unhealthy at the price the guard
+ * trusts from being liquidated for longer than a stated time: bad debt must not grow behind it.
+ */
+export function judgeHaltedLiquidation(ctx: PromiseContext): Breach[] {
+  const { snapshot, history: h, bounds } = ctx;
+  const now = snapshot.market.timestamp;
+  const breaches: Breach[] = [];
+  for (const a of snapshot.accounts) {
+    const k = a.account.toLowerCase() as `0x${string}`;
+    if (a.state.size === 0n || !a.liquidatable) {
+      h.unhealthySince.delete(k);
+      continue;
+    }
+    const since = h.unhealthySince.get(k) ?? now;
+    h.unhealthySince.set(k, since);
+    const m = snapshot.market;
+    if (m.mode !== HALTED || m.haltFlags !== HALT_BREAKER) continue;
+    // Only the time the halt has kept it from the liquidators counts.
+    const blocked = h.halt && h.halt.at > since ? h.halt.at : since;
+    if (now - blocked <= bounds.unliquidatableSeconds) continue;
+    breaches.push({
+      promise: "halt-liquidation-bounded",
+      expected: { liquidatableWithin: `${bounds.unliquidatableSeconds}s`, account: ctx.role(a.account) },
+      actual: {
+        unhealthyFor: `${now - since}s`,
+        unliquidatableUnderTheHaltFor: `${now - blocked}s`,
+        equity: a.equity,
+        maintenanceRequired: a.maintenanceRequired,
+        mode: m.mode,
+        haltFlags: m.haltFlags,
+      },
+      actors: [a.account, ...(h.trip ? [h.trip.by] : [])],
+    });
+  }
+  return breaches;
+}

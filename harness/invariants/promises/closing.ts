@@ -1,0 +1,40 @@
+import type { ObservedTx } from "../facts.js";
+import type { Breach, PromiseContext } from "./context.js";
+import { accountIn } from "./context.js";
+
+const REDUCE_ONLY = 2;
+/** Refusals a winner's close may meet: the mode, an untrusted reading, the trader's own price limit. */
+const legitimate = new Set(["MarketNotAllowed", "MarketOracleNotValid", "MarketPriceLimit"]);
+
+/**
+ * Whoever is in profit (at the trusted price) can reduce or close whenever the mode allows it: a close or a
+ * reduce by an account with unrealised profit is refused only by the mode, an untrusted reading or its own
+ * price limit — never because the pool cannot pay it.
+ */
+export function judgeWinnerCloses(ctx: PromiseContext, tx: ObservedTx): Breach[] {
+  if (tx.status !== "reverted" || (tx.call !== "close" && tx.call !== "modify")) return [];
+  if (legitimate.has(tx.error ?? "")) return [];
+  const before = accountIn(ctx.history.last, tx.from);
+  const mode = ctx.history.last?.market.mode ?? 0;
+  if (!before || before.state.size === 0n || mode > REDUCE_ONLY) return [];
+  if (tx.call === "modify") {
+    const delta = tx.input.sizeDelta as bigint;
+    const size = before.state.size;
+    const reduces = delta > 0n !== size > 0n && (delta < 0n ? -delta : delta) <= (size < 0n ? -size : size);
+    if (!reduces) return [];
+  }
+  const pnl = before.equity - before.state.margin;
+  if (pnl <= 0n) return [];
+  return [
+    {
+      promise: "profit-can-close",
+      expected: { trader: ctx.role(tx.from), call: tx.label, result: "ok", mode },
+      actual: {
+        result: tx.error ?? tx.status,
+        unrealisedPnl: pnl,
+        poolCash: ctx.history.last?.market.agg.poolCash,
+      },
+      actors: [tx.from],
+    },
+  ];
+}

@@ -1,0 +1,85 @@
+import type { Address } from "viem";
+import type { ChainSnapshot } from "../../system/system.js";
+import type { ObservedEvent, ObservedTx } from "../facts.js";
+import type { CampaignHistory } from "./history.js";
+
+/**
+ * The stated bounds the campaign promises hold the protocol to. The protocol's own parameters are read
+ * from the chain when the world is built; the others are parameters until the protocol issues on sustained
+ * manipulation and LP economics set them (then they move here from the defaults below).
+ */
+export type PromiseBounds = {
+  /** From the chain: the breaker's hysteresis (safetyParams). */
+  breakerValidReadings: number;
+  breakerCooldown: bigint;
+  /** From the chain: the owner timelock's delay at the baseline (a later updateDelay is followed). */
+  timelockDelay: bigint;
+  /** From the chain: the pool's outflow limiter (WAD fraction per window). */
+  maxOutflow: bigint;
+  /** From the chain: the guard's bands and ages. */
+  jumpBand: bigint;
+  divergenceBand: bigint;
+  secondaryMaxAge: bigint;
+  jumpResetAfter: bigint;
+  /** "Within a few blocks": a deposit or an open followed by its redeem or close this close is a round trip. */
+  roundTripBlocks: bigint;
+  /** What a round trip around one event may earn beyond its holding-time share, in bps of its capital. */
+  roundTripToleranceBps: bigint;
+  /** What a trader's open→close around one oracle round may earn beyond its fees, in bps of notional. */
+  frontRunEdgeBps: bigint;
+  /** How long an account unhealthy at the trusted price may stay unliquidatable under a halt anyone can cause. */
+  unliquidatableSeconds: bigint;
+  /** Prices within this many bps of each other are "no further price move". */
+  samePriceBps: bigint;
+  /** The most one actor may take out of the pool over a campaign, in bps of the pool's baseline equity. */
+  maxTakeBps: bigint;
+  /** A jump beyond the band is a level once the primary has published it for this long (or a feed confirms). */
+  persistSeconds: bigint;
+};
+
+export const statedBounds = {
+  roundTripBlocks: 10n,
+  roundTripToleranceBps: 1n,
+  frontRunEdgeBps: 0n,
+  unliquidatableSeconds: 6n * 3_600n,
+  samePriceBps: 50n,
+  maxTakeBps: 2_000n,
+} as const;
+
+/** What every campaign promise sees after a step. */
+export type PromiseContext = {
+  txs: readonly ObservedTx[];
+  snapshot: ChainSnapshot;
+  history: CampaignHistory;
+  bounds: PromiseBounds;
+  step: number;
+  addresses: { market: Address; timelock: Address; guardian: Address };
+  /** An address's role ("t3", "griefer", "keeper k0"), for artifacts people read. */
+  role: (account: Address) => string;
+};
+
+/** A broken promise: its name, expected vs actual, and the actors involved. */
+export type Breach = {
+  promise: string;
+  expected: unknown;
+  actual: unknown;
+  actors: Address[];
+};
+
+export const WAD = 10n ** 18n;
+export const same = (a: Address, b: Address) => a.toLowerCase() === b.toLowerCase();
+export const abs = (x: bigint) => (x < 0n ? -x : x);
+export const key = (a: Address): Address => a.toLowerCase() as Address;
+
+export function events(tx: ObservedTx, source: "market" | "guard" | "pool", name: string): ObservedEvent[] {
+  return tx[source].filter((e) => e.eventName === name);
+}
+
+export const arg = <T>(e: ObservedEvent, name: string): T => e.args[name] as T;
+
+/** |a - b| / b in bps (b > 0). */
+export const moveBps = (a: bigint, b: bigint): bigint => (b === 0n ? 0n : (abs(a - b) * 10_000n) / b);
+
+export function accountIn(snapshot: ChainSnapshot | undefined, account: Address) {
+  return snapshot?.accounts.find((a) => same(a.account, account));
+}

@@ -1,0 +1,70 @@
+import type { Address } from "viem";
+import type { ObservedTx } from "../facts.js";
+import { accountIn, arg, type Breach, events, key, moveBps, type PromiseContext } from "./context.js";
+
+/**
+ * Keeps, per account, the earliest snapshot since its last trade and since the price last moved (by more
+ * than `samePriceBps`) at which it was healthy: the move it survived.
+ */
+export function followHealth(ctx: PromiseContext): void {
+  const h = ctx.history;
+  const m = ctx.snapshot.market;
+  for (const a of ctx.snapshot.accounts) {
+    const k = key(a.account);
+    if (a.state.size === 0n) {
+      h.healthyMark.delete(k);
+      continue;
+    }
+    const mark = h.healthyMark.get(k);
+    if (mark && mark.size === a.state.size && moveBps(m.price, mark.price) <= ctx.bounds.samePriceBps)
+      continue;
+    if (a.equity >= BigInt(a.maintenanceRequired) && a.maintenanceRequired > 0n) {
+      h.healthyMark.set(k, {
+        at: m.timestamp,
+        price: m.price,
+        size: a.state.size,
+        equity: a.equity,
+        maintenance: a.maintenanceRequired,
+        mm: m.maintenanceMargin,
+      });
+    } else h.healthyMark.delete(k);
+  }
+}
+
+/**
+ * Margins move with volatility measured over time: an account that survived a move is not liquidated later
+ * by the volatility estimator alone — at the same price, with its position unchanged and its equity still
+ * above the maintenance requirement it survived the move with.
+ */
+export function judgeEstimatorLiquidation(ctx: PromiseContext, tx: ObservedTx): Breach[] {
+  const breaches: Breach[] = [];
+  for (const e of events(tx, "market", "Liquidated")) {
+    const account = arg<Address>(e, "account");
+    const mark = ctx.history.healthyMark.get(key(account));
+    const before = accountIn(ctx.history.last, account);
+    const price = arg<bigint>(e, "price");
+    if (!mark || !before || mark.size !== arg<bigint>(e, "size")) continue;
+    if (moveBps(price, mark.price) > ctx.bounds.samePriceBps || before.equity < mark.maintenance) continue;
+    breaches.push({
+      promise: "no-estimator-liquidation",
+      expected: {
+        account: ctx.role(account),
+        liquidatable: false,
+        healthySince: mark.at,
+        priceThen: mark.price,
+        maintenanceMarginThen: mark.mm,
+        maintenanceRequiredThen: mark.maintenance,
+      },
+      actual: {
+        liquidatedAt: tx.timestamp,
+        price,
+        equityBefore: before.equity,
+        maintenanceMarginNow:
+          ctx.history.rounds[ctx.history.rounds.length - 1]?.maintenanceMargin ??
+          ctx.history.last?.market.maintenanceMargin,
+      },
+      actors: [account, tx.from],
+    });
+  }
+  return breaches;
+}

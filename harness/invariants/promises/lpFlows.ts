@@ -1,0 +1,127 @@
+import type { Address } from "viem";
+import { min } from "../../model/math.js";
+import type { ObservedTx } from "../facts.js";
+import { arg, type Breach, key, type PromiseContext, WAD } from "./context.js";
+import type { LpEntry } from "./history.js";
+
+const UNIT = 1_000_000n; // one collateral unit (6 decimals): rounding slack
+
+export type RoundTrip = { lp: Address; entry: LpEntry; assets: bigint; shares: bigint; tx: ObservedTx };
+
+/**
+ * Follows the pool's deposits and redeems: a redeem within `roundTripBlocks` of the same LP's deposit is a
+ * round trip of that capital. Returns the round trips completed in this transaction.
+ */
+export function followLpFlows(ctx: PromiseContext, tx: ObservedTx, roundsSoFar: number): RoundTrip[] {
+  const h = ctx.history;
+  const trips: RoundTrip[] = [];
+  const others = (lp: Address, amount: bigint) => {
+    for (const [owner, entries] of h.lpEntries) {
+      if (owner !== key(lp)) for (const e of entries) e.othersNet += amount;
+    }
+  };
+  for (const e of tx.pool) {
+    if (e.eventName === "Deposit") {
+      const owner = arg<Address>(e, "owner");
+      const assets = arg<bigint>(e, "assets");
+      others(owner, -assets);
+      const list = h.lpEntries.get(key(owner)) ?? [];
+      list.push({
+        block: tx.block,
+        at: tx.timestamp,
+        assets,
+        shares: arg<bigint>(e, "shares"),
+        roomBefore: h.last?.market.poolOutflowAvailable ?? 0n,
+        equityBefore: h.last?.market.poolEquity ?? 0n,
+        othersNet: 0n,
+        roundsBefore: roundsSoFar,
+      });
+      h.lpEntries.set(key(owner), list);
+    } else if (e.eventName === "Withdraw") {
+      const owner = arg<Address>(e, "owner");
+      const assets = arg<bigint>(e, "assets");
+      others(owner, assets);
+      const list = (h.lpEntries.get(key(owner)) ?? []).filter(
+        (entry) => tx.block - entry.block <= ctx.bounds.roundTripBlocks,
+      );
+      const entry = list.shift();
+      h.lpEntries.set(key(owner), list);
+      if (entry) trips.push({ lp: owner, entry, assets, shares: arg<bigint>(e, "shares"), tx });
+    }
+  }
+  for (const [owner, entries] of h.lpEntries) {
+    h.lpEntries.set(
+      owner,
+      entries.filter((entry) => tx.block - entry.block <= ctx.bounds.roundTripBlocks),
+    );
+  }
+  return trips;
+}
+
+/**
+ * No LP round trip around one event earns more than its holding-time share of what the event paid the pool:
+ * capital held for h seconds of a round that accrued over T seconds may keep h/T of its pro-rata gain, plus
+ * `roundTripToleranceBps` of the capital. Judged when a round was accepted while the capital was in.
+ */
+export function judgeLpRoundTrip(ctx: PromiseContext, trip: RoundTrip): Breach[] {
+  const { entry } = trip;
+  const rounds = ctx.history.rounds;
+  const during = rounds.slice(entry.roundsBefore);
+  if (during.length === 0) return [];
+  const part = min(trip.shares, entry.shares);
+  const out = (trip.assets * part) / trip.shares;
+  const inn = (entry.assets * part) / entry.shares;
+  const profit = out - inn;
+  const last = during[during.length - 1] as (typeof during)[number];
+  const previous = rounds[rounds.length - during.length - 1];
+  const interval = previous ? last.at - previous.at : last.at;
+  const held = trip.tx.timestamp - entry.at;
+  const share = interval <= 0n ? 0n : profit > 0n ? (profit * min(held, interval)) / interval : 0n;
+  const bound = (inn * ctx.bounds.roundTripToleranceBps) / 10_000n + UNIT + share;
+  if (profit <= bound) return [];
+  return [
+    {
+      promise: "round-trip-bounded",
+      expected: {
+        lp: ctx.role(trip.lp),
+        earnsAtMost: bound,
+        heldSeconds: held,
+        roundIntervalSeconds: interval,
+        rule: "holding-time share of the round + tolerance",
+      },
+      actual: { deposited: inn, redeemed: out, profit, roundsDuringHold: during.length },
+      actors: [trip.lp],
+    },
+  ];
+}
+
+/**
+ * Honest LPs' outflow room is not consumed by capital that comes back within a few blocks: after a round
+ * trip, the limiter must leave everyone else at least the room they had before the deposit (less their own
+ * outflows since, and the limiter's share of any fall in equity).
+ */
+export function judgeOutflowRoom(ctx: PromiseContext, trip: RoundTrip): Breach[] {
+  const { entry } = trip;
+  const m = ctx.snapshot.market;
+  const extra = trip.assets > entry.assets ? trip.assets - entry.assets : 0n;
+  const fall = entry.equityBefore > m.poolEquity ? entry.equityBefore - m.poolEquity : 0n;
+  const othersOut = entry.othersNet > 0n ? entry.othersNet : 0n;
+  // What everyone else had before the capital came in — or, if the limiter's window has turned over since,
+  // what a fresh window over the equity without that capital gives: whichever is less.
+  const before = entry.roomBefore - extra - othersOut - (ctx.bounds.maxOutflow * fall) / WAD;
+  const fresh = (ctx.bounds.maxOutflow * (m.poolEquity > 0n ? m.poolEquity : 0n)) / WAD - othersOut - extra;
+  const expected = min(before, fresh);
+  if (m.poolOutflowAvailable + UNIT >= expected) return [];
+  return [
+    {
+      promise: "outflow-room-not-consumed",
+      expected: { roomForOthers: expected, roomBeforeDeposit: entry.roomBefore, freshWindowRoom: fresh },
+      actual: {
+        roomForOthers: m.poolOutflowAvailable,
+        roundTrip: { lp: ctx.role(trip.lp), deposited: entry.assets, redeemed: trip.assets },
+        blocksApart: trip.tx.block - entry.block,
+      },
+      actors: [trip.lp],
+    },
+  ];
+}

@@ -1,0 +1,201 @@
+/**
+ * The campaign promises on synthetic transaction streams (the shape the step pipeline records from receipts):
+ * each holds on the behaviour it allows and fails by name on the behaviour it forbids.
+ */
+import type { Address } from "viem";
+import { describe, expect, test } from "vitest";
+import { testModel } from "../../model/fixtures.js";
+import { InvariantViolation } from "../../scenario/contract.js";
+import type { ChainSnapshot } from "../../system/system.js";
+import { emptyFacts, type ObservedEvent, type ObservedTx } from "../facts.js";
+import { checkTransitions } from "../transitions.js";
+import { type Breach, type PromiseBounds, statedBounds } from "./context.js";
+import { emptyHistory } from "./history.js";
+import { judgeCampaignPromises } from "./index.js";
+
+const griefer = "0x00000000000000000000000000000000000000aa" as Address;
+const keeper = "0x00000000000000000000000000000000000000bb" as Address;
+const timelock = "0x00000000000000000000000000000000000000cc" as Address;
+
+const bounds: PromiseBounds = {
+  ...statedBounds,
+  breakerValidReadings: 3,
+  breakerCooldown: 900n,
+  timelockDelay: 4n * 86_400n,
+  maxOutflow: 25n * 10n ** 16n,
+  jumpBand: 10n ** 17n,
+  divergenceBand: 2n * 10n ** 16n,
+  secondaryMaxAge: 3_600n,
+  jumpResetAfter: 3_600n,
+  persistSeconds: 3_600n,
+};
+
+/** A Lens snapshot from the model (the chain's shape), with the market's mode and flags overridden. */
+function snapshot(at: bigint, mode = 0, haltFlags = 0): ChainSnapshot {
+  const s = structuredClone(testModel().snapshot({ accounts: [] })) as unknown as ChainSnapshot;
+  const m = s.market as { mode: number; haltFlags: number; timestamp: bigint };
+  m.mode = mode;
+  m.haltFlags = haltFlags;
+  m.timestamp = at;
+  return s;
+}
+
+const ev = (eventName: string, args: Record<string, unknown>): ObservedEvent => ({ eventName, args });
+function tx(parts: Partial<ObservedTx> & { at: bigint }): ObservedTx {
+  return {
+    from: keeper,
+    to: keeper,
+    label: parts.call ?? "refresh()",
+    call: "refresh",
+    input: {},
+    status: "ok",
+    block: parts.at / 12n,
+    timestamp: parts.at,
+    market: [],
+    guard: [],
+    pool: [],
+    ...parts,
+  };
+}
+
+const tripAt = (at: bigint) =>
+  tx({
+    at,
+    from: griefer,
+    call: "modify",
+    status: "tripped",
+    market: [
+      ev("BreakerTripped", { class: 1, resumeMode: 0 }),
+      ev("ModeChanged", { from: 0, to: 3, cause: 3 }),
+    ],
+  });
+const round = (at: bigint, roundId: bigint) =>
+  tx({ at, guard: [ev("PriceAccepted", { roundId, price: 2_000n * 10n ** 18n })] });
+const staleRead = (at: bigint, roundId: bigint) =>
+  tx({ at, from: griefer, guard: [ev("ReadingRejected", { class: 1, roundId, price: 0n })] });
+
+function judge(txs: ObservedTx[], history = emptyHistory(), snap = snapshot(0n)): Breach[] {
+  return judgeCampaignPromises({
+    txs,
+    snapshot: snap,
+    history,
+    bounds,
+    step: 0,
+    addresses: { market: keeper, timelock, guardian: keeper },
+    role: (a) => a,
+  });
+}
+
+describe("campaign promises", () => {
+  test("a trip by a caller with nothing at stake on a stale-by-time reading breaks two promises", () => {
+    const names = judge([tripAt(100n)], emptyHistory(), snapshot(100n, 3, 1)).map((b) => b.promise);
+    expect(names).toEqual(["no-exposure-no-mode-change", "stale-by-time-no-trip"]);
+  });
+
+  test("a stale trip after a new primary round the guard has not accepted is the breaker doing its job", () => {
+    const h = emptyHistory();
+    const published = tx({
+      at: 90n,
+      call: "feedAnswer",
+      input: { feed: "primary", answer: 2_000n * 10n ** 8n },
+    });
+    const trip = { ...tripAt(100n), from: keeper };
+    // keeper has nothing at stake either: only the no-exposure promise applies, not stale-by-time.
+    expect(judge([published, trip], h, snapshot(100n, 3, 1)).map((b) => b.promise)).toEqual([
+      "no-exposure-no-mode-change",
+    ]);
+  });
+
+  test("breaker-halt-ends: enough valid new rounds and the cooldown, yet a refresh leaves it halted", () => {
+    const h = emptyHistory();
+    h.lastAcceptedRound = 5n;
+    judge([tripAt(100n)], h, snapshot(100n, 3, 1));
+    // A stale re-read of round 5 (no new round) does not restart the count; three new rounds are accepted.
+    const txs = [
+      staleRead(200n, 5n),
+      round(300n, 6n),
+      round(400n, 7n),
+      staleRead(500n, 7n),
+      round(1_100n, 8n),
+    ];
+    const breaches = judge(txs, h, snapshot(1_100n, 3, 1));
+    expect(breaches.map((b) => b.promise)).toEqual(["breaker-halt-ends"]);
+    // Reopened by the reset: kept.
+    const h2 = emptyHistory();
+    h2.lastAcceptedRound = 5n;
+    judge([tripAt(100n)], h2, snapshot(100n, 3, 1));
+    const reset = round(1_100n, 8n);
+    reset.market.push(ev("ModeChanged", { from: 3, to: 0, cause: 4 }));
+    expect(judge([round(300n, 6n), round(400n, 7n), reset], h2, snapshot(1_100n, 0, 0))).toEqual([]);
+  });
+
+  test("breaker-halt-ends: a rejected new round restarts the count (a bad round may keep it halted)", () => {
+    const h = emptyHistory();
+    h.lastAcceptedRound = 5n;
+    judge([tripAt(100n)], h, snapshot(100n, 3, 1));
+    const badNewRound = tx({
+      at: 450n,
+      guard: [ev("ReadingRejected", { class: 5, roundId: 8n, price: 0n })],
+    });
+    const txs = [round(300n, 6n), round(400n, 7n), badNewRound, round(1_100n, 9n)];
+    expect(judge(txs, h, snapshot(1_100n, 3, 1))).toEqual([]);
+  });
+
+  test("governance-acts-before-exit: a permissionless settle before halt + timelock delay", () => {
+    const h = emptyHistory();
+    const halt = tx({
+      at: 1_000n,
+      call: "escalate",
+      input: { to: 3 },
+      market: [ev("ModeChanged", { from: 0, to: 3, cause: 1 })],
+    });
+    judge([halt], h, snapshot(1_000n, 3, 8));
+    const settle = (at: bigint) =>
+      tx({ at, from: griefer, call: "settle", market: [ev("ModeChanged", { from: 3, to: 4, cause: 9 })] });
+    const early = { ...h, halt: h.halt ? { ...h.halt } : undefined };
+    expect(judge([settle(1_000n + 3n * 86_400n)], early, snapshot(0n, 4)).map((b) => b.promise)).toEqual([
+      "governance-acts-before-exit",
+    ]);
+    expect(judge([settle(1_000n + 4n * 86_400n)], h, snapshot(0n, 4))).toEqual([]);
+  });
+});
+
+describe("mode-only-tightens judges each loosening by its cause", () => {
+  const previous = { mode: 3, haltFlags: 1, price: 0n };
+  const violated = (txs: ObservedTx[], mode: number) => {
+    try {
+      checkTransitions({
+        previous,
+        snapshot: snapshot(0n, mode, 0),
+        facts: { ...emptyFacts(), txs },
+        step: 0,
+        timelock,
+      });
+      return null;
+    } catch (error) {
+      if (error instanceof InvariantViolation) return error.info.invariant;
+      throw error;
+    }
+  };
+  const reset = tx({ at: 10n, market: [ev("ModeChanged", { from: 3, to: 0, cause: 4 })] });
+
+  test("the breaker's reset of a breaker-only halt is a legitimate loosening", () => {
+    expect(violated([reset], 0)).toBeNull();
+  });
+
+  test("a guardian pin earlier in the step makes the same reset a violation (the pre-step flags said breaker-only)", () => {
+    const pin = tx({ at: 5n, call: "escalate", input: { to: 3 } });
+    expect(violated([pin, reset], 0)).toBe("mode-only-tightens");
+  });
+
+  test("a Governance loosening counts only through the timelock", () => {
+    const setMode = (to: Address) =>
+      tx({ at: 10n, to, call: "setMode", market: [ev("ModeChanged", { from: 3, to: 0, cause: 0 })] });
+    expect(violated([setMode(timelock)], 0)).toBeNull();
+    expect(violated([setMode(griefer)], 0)).toBe("mode-only-tightens");
+  });
+
+  test("a looser end mode with no loosening event is a violation", () => {
+    expect(violated([], 0)).toBe("mode-only-tightens");
+  });
+});
