@@ -43,7 +43,11 @@ export type RecordedStep = {
   txs: RecordedTx[];
   /** The Lens snapshot at the step's last block (undefined for a step that threw before it finished). */
   snapshot: ChainSnapshot | undefined;
+  /** The feeds' latest answers then. */
+  feeds: FeedAnswers | undefined;
 };
+
+export type FeedAnswers = { primary: bigint; secondary: bigint; decimals: bigint };
 
 export type Recording = {
   artifact: FailureArtifact;
@@ -64,6 +68,7 @@ export type Recording = {
   baseline: RecordedTx[];
   /** The Lens snapshot at the baseline (before the first step). */
   baselineSnapshot: ChainSnapshot;
+  baselineFeeds: FeedAnswers;
   steps: RecordedStep[];
 };
 
@@ -147,6 +152,7 @@ export async function recordReplay(parameters: RecordReplayParameters): Promise<
       timestamp: BigInt(record.timestamp),
       txs: all.filter((tx) => tx.block > from && tx.block <= to),
       snapshot: await readSnapshotAt(system, accounts, to),
+      feeds: await readFeedsAt(system, to),
     });
     from = to;
   }
@@ -161,6 +167,7 @@ export async function recordReplay(parameters: RecordReplayParameters): Promise<
       timestamp: last.timestamp,
       txs: rest,
       snapshot: undefined,
+      feeds: undefined,
     });
   }
   for (const step of steps) {
@@ -188,6 +195,7 @@ export async function recordReplay(parameters: RecordReplayParameters): Promise<
     deployment,
     baseline,
     baselineSnapshot: await readSnapshotAt(system, accounts, baselineAt),
+    baselineFeeds: await readFeedsAt(system, baselineAt),
     steps,
   };
 }
@@ -201,6 +209,13 @@ async function readSnapshotAt(
     blockNumber,
   });
   return { market, accounts: list };
+}
+
+async function readFeedsAt(system: System, blockNumber: bigint): Promise<FeedAnswers> {
+  const [, primary] = await system.primaryFeed.read.latestRoundData({ blockNumber });
+  const [, secondary] = await system.secondaryFeed.read.latestRoundData({ blockNumber });
+  const decimals = BigInt(await system.primaryFeed.read.decimals({ blockNumber }));
+  return { primary, secondary, decimals };
 }
 
 async function outcomeOf(clients: ChainClients, receipt: TransactionReceipt): Promise<TxOutcome> {
