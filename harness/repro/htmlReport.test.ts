@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 // The HTML report in a real headless browser (Debian's chromium through playwright-core): the charts are drawn
 // (SVG paths with points), the failing step is highlighted in the table and the charts, no request leaves the
 // page, and a full-page screenshot is not blank and shows the highlight colour, decoded pixel by pixel.
