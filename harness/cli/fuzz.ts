@@ -1,5 +1,8 @@
 // npm run fuzz -- [--runs N] [--seed S] [--scenario oracle|cascade|mixed] [--time 10m] [--max-commands N] ...
 import path from "node:path";
+import { writeHtmlReport } from "../repro/htmlReport.js";
+import { defaultReportsDir } from "../repro/outputs.js";
+import { recordReplay } from "../repro/recording.js";
 import { createArtifact, writeArtifact } from "../runner/artifact.js";
 import { defaultHarnessModule, HarnessModuleError, loadHarnessModule } from "../runner/loadHarness.js";
 import { runCampaign } from "../runner/run.js";
@@ -45,7 +48,9 @@ export async function fuzzMain(argv: readonly string[]): Promise<number> {
   try {
     world = await startChainWorld({ label: "fuzz", root: options.root });
     console.log(`fuzz: anvil pid ${world.clients.node.pid ?? "?"} at ${world.clients.node.httpUrl}`);
+    const deployedAt = await world.clients.publicClient.getBlockNumber();
     const harness = await module.createHarness(world);
+    const baselineAt = await world.clients.publicClient.getBlockNumber();
     const result = await runCampaign({
       harness,
       scenario: options.scenario,
@@ -78,6 +83,13 @@ export async function fuzzMain(argv: readonly string[]): Promise<number> {
         `${counterexample.commands.length} commands:\n${formatFailure(counterexample.failure, counterexample.trace)}`,
     );
     console.log(`\nartifact: ${shown}`);
+    try {
+      const { clients, system } = world;
+      const recording = await recordReplay({ artifact, harness, clients, system, deployedAt, baselineAt });
+      console.log(`report:   ${await writeHtmlReport(recording, { dir: defaultReportsDir })}`);
+    } catch (error) {
+      console.log(`report:   not written (${error instanceof Error ? error.message : String(error)})`);
+    }
     console.log(`replay:   npm run repro -- ${[shown, ...extraFlags(options)].map(shellQuote).join(" ")}`);
     const env = [`FUZZ_SEED=${counterexample.seed}`, `FUZZ_PATH=${counterexample.path}`];
     if (counterexample.replayPath) env.push(`FUZZ_REPLAY_PATH=${shellQuote(counterexample.replayPath)}`);

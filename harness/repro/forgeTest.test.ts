@@ -53,6 +53,7 @@ describe("artifact → Foundry test (forge)", () => {
       const recording = await recordOnce({ artifact, module, root, label: `${variant.name}-forge-record` });
       expect(recording.result.status).toBe("reproduced");
       tests.set(variant.name, writeForgeTest(recording));
+      console.log(`${variant.name}: artifact recorded after ${((Date.now() - started) / 1000).toFixed(1)} s`);
     }
     for (const file of corpus) {
       const artifact = await readArtifact(path.join(corpusDir, file));
@@ -67,6 +68,7 @@ describe("artifact → Foundry test (forge)", () => {
       ...brokenVariants.map((variant) => async () => {
         const test = tests.get(variant.name) as ForgeTest;
         onVariant.set(variant.name, await runForgeTests({ root: roots.get(variant.name), tests: [test] }));
+        console.log(`${variant.name}: forge done after ${((Date.now() - found) / 1000).toFixed(1)} s`);
       }),
     ];
     const worker = async () => {
@@ -77,7 +79,7 @@ describe("artifact → Foundry test (forge)", () => {
       `artifacts recorded and written as tests in ${((found - started) / 1000).toFixed(1)} s; ` +
         `forge runs (4 variants + real) in ${((Date.now() - found) / 1000).toFixed(1)} s`,
     );
-  }, 900_000);
+  }, 1_800_000);
 
   it.each(brokenVariants)(
     "$name: the generated test fails on the variant, naming the property",
