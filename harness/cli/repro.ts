@@ -102,8 +102,9 @@ async function keepNode(world: ChainWorld, recording: Recording): Promise<void> 
     console.log(`  ${name.padEnd(14)} ${address}`);
   const market = recording.addresses.market;
   console.log(
-    `try:  npx cast call ${market} "mode()(uint8)" --rpc-url ${url}\n` +
-      `      npx cast run <tx hash> --rpc-url ${url}\n` +
+    `try:  cast call ${market} "mode()(uint8)" --rpc-url ${url}\n` +
+      `      cast run <tx hash> --rpc-url ${url}\n` +
+      "      (cast is not a project dependency: npx -p @foundry-rs/cast@1.7.1 cast …)\n" +
       "Ctrl-C stops the node.",
   );
   await new Promise<void>((resolve) => {
