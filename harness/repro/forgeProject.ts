@@ -29,22 +29,30 @@ export type RunForgeTestsReturnType = {
   output: string;
 };
 
+/**
+ * A scratch copy of a Foundry project that builds and deploys like it (its build as a seed). The caller
+ * removes it (`rm -r`).
+ */
+export async function scratchProject(root: string = repoRoot): Promise<string> {
+  const work = await mkdtemp(path.join(tmpdir(), "bulkhead-forge-repro-"));
+  for (const entry of copied) {
+    await mkdir(path.dirname(path.join(work, entry)), { recursive: true });
+    await cp(path.join(root, entry), path.join(work, entry), { recursive: true });
+  }
+  for (const entry of linked) await symlink(path.join(root, entry), path.join(work, entry));
+  for (const seed of ["out", "cache"]) {
+    await cp(path.join(root, seed), path.join(work, seed), { recursive: true }).catch(() => undefined);
+  }
+  return work;
+}
+
 /** Writes the tests into a scratch copy of `root` and runs `forge test` on them (binary, real exit status). */
 export async function runForgeTests(parameters: {
   root?: string | undefined;
   tests: readonly ForgeTest[];
 }): Promise<RunForgeTestsReturnType> {
-  const root = parameters.root ?? repoRoot;
-  const work = await mkdtemp(path.join(tmpdir(), "bulkhead-forge-repro-"));
+  const work = await scratchProject(parameters.root ?? repoRoot);
   try {
-    for (const entry of copied) {
-      await mkdir(path.dirname(path.join(work, entry)), { recursive: true });
-      await cp(path.join(root, entry), path.join(work, entry), { recursive: true });
-    }
-    for (const entry of linked) await symlink(path.join(root, entry), path.join(work, entry));
-    for (const seed of ["out", "cache"]) {
-      await cp(path.join(root, seed), path.join(work, seed), { recursive: true }).catch(() => undefined);
-    }
     await mkdir(path.join(work, "test", "regressions"), { recursive: true });
     for (const test of parameters.tests) {
       await writeFile(path.join(work, "test", "regressions", test.fileName), test.source);
