@@ -1,8 +1,8 @@
 // npm run fuzz -- [--runs N] [--seed S] [--scenario oracle|cascade|mixed] [--time 10m] [--max-commands N] ...
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { formatTrips, onChainTrips } from "../repro/describe.js";
-import { writeHtmlReport } from "../repro/htmlReport.js";
-import { defaultReportsDir } from "../repro/outputs.js";
+import { renderHtmlReport } from "../repro/htmlReport.js";
 import { type Recording, recordReplay } from "../repro/recording.js";
 import { createArtifact, writeArtifact } from "../runner/artifact.js";
 import { defaultHarnessModule, HarnessModuleError, loadHarnessModule } from "../runner/loadHarness.js";
@@ -108,7 +108,13 @@ export async function fuzzMain(argv: readonly string[]): Promise<number> {
     );
     if (recording) for (const line of formatTrips(recording)) console.log(line);
     console.log(`\nartifact: ${shown}`);
-    if (recording) console.log(`report:   ${await writeHtmlReport(recording, { dir: defaultReportsDir })}`);
+    if (recording) {
+      // Beside the artifact, named after it.
+      const report = file.replace(/\.json$/, ".html");
+      await writeFile(report, renderHtmlReport(recording));
+      const relativeReport = path.relative(process.cwd(), report);
+      console.log(`report:   ${relativeReport.startsWith("..") ? report : relativeReport}`);
+    }
     console.log(`replay:   npm run repro -- ${[shown, ...extraFlags(options)].map(shellQuote).join(" ")}`);
     const env = [`FUZZ_SEED=${counterexample.seed}`, `FUZZ_PATH=${counterexample.path}`];
     if (counterexample.replayPath) env.push(`FUZZ_REPLAY_PATH=${shellQuote(counterexample.replayPath)}`);
