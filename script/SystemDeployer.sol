@@ -37,11 +37,18 @@ struct Governance {
 /// @dev `admin` must be the account whose calls this function's calls are: the broadcaster in a script, the test
 ///      contract in a test. It owns the market and the guard until `_deployGovernance` hands them over.
 abstract contract SystemDeployer {
+    /// @notice Called before each transaction the deployment broadcasts (one per creation or call). A test that
+    ///         replays a node's history overrides it to move to the block and time that transaction had there.
+    function _beforeDeployTx() internal virtual {}
+
     function _deploySystem(address admin) internal returns (System memory s) {
+        _beforeDeployTx();
         s.collateral = new MockERC20("Mock USD", "mUSD", Defaults.COLLATERAL_DECIMALS);
+        _beforeDeployTx();
         s.primaryFeed = new MockAggregator(
             Defaults.FEED_DECIMALS, Defaults.INITIAL_ANSWER, Defaults.MIN_ANSWER, Defaults.MAX_ANSWER
         );
+        _beforeDeployTx();
         s.secondaryFeed = new MockAggregator(
             Defaults.FEED_DECIMALS, Defaults.INITIAL_ANSWER, Defaults.MIN_ANSWER, Defaults.MAX_ANSWER
         );
@@ -54,6 +61,7 @@ abstract contract SystemDeployer {
             Defaults.MAX_ANSWER,
             admin
         );
+        _beforeDeployTx();
         s.lens = new Lens();
     }
 
@@ -83,6 +91,7 @@ abstract contract SystemDeployer {
         RiskParams memory risk,
         address admin
     ) internal returns (OracleGuard oracle, Market market, LiquidityPool pool) {
+        _beforeDeployTx();
         oracle = new OracleGuard(
             primary,
             secondary,
@@ -93,9 +102,13 @@ abstract contract SystemDeployer {
             Defaults.INITIAL_VARIANCE,
             admin
         );
+        _beforeDeployTx();
         market = new Market(collateral, oracle, risk, admin);
+        _beforeDeployTx();
         market.setSafetyParams(Defaults.safetyParams());
+        _beforeDeployTx();
         pool = new LiquidityPool(market, "Bulkhead LP", "bhLP", Defaults.OUTFLOW_WINDOW, Defaults.MAX_OUTFLOW);
+        _beforeDeployTx();
         market.setPool(address(pool));
     }
 
@@ -107,20 +120,27 @@ abstract contract SystemDeployer {
         internal
         returns (Governance memory g)
     {
+        _beforeDeployTx();
         Safe singleton = new Safe();
+        _beforeDeployTx();
         SafeProxyFactory factory = new SafeProxyFactory();
         bytes memory setup = abi.encodeCall(
             Safe.setup, (owners, threshold, address(0), "", address(0), address(0), 0, payable(address(0)))
         );
+        _beforeDeployTx();
         g.guardian = Safe(payable(address(factory.createProxyWithNonce(address(singleton), setup, 0))));
 
         address[] memory proposers = new address[](1);
         proposers[0] = proposer == address(0) ? address(g.guardian) : proposer;
         address[] memory executors = new address[](1); // address(0): anyone may execute a ready operation
+        _beforeDeployTx();
         g.timelock = new TimelockController(Defaults.timelockDelay(), proposers, executors, address(0));
 
+        _beforeDeployTx();
         s.market.setGuardian(address(g.guardian));
+        _beforeDeployTx();
         s.market.transferOwnership(address(g.timelock));
+        _beforeDeployTx();
         s.oracle.transferOwnership(address(g.timelock));
     }
 }

@@ -97,6 +97,12 @@ describe("npm run fuzz, then npm run repro (toy-cap harness)", () => {
       format: "bulkhead-failure",
       seed: 42,
     });
+    // The HTML report of the failure, beside the artifact.
+    const report = /^report: {3}(.+)$/m.exec(stdout)?.[1];
+    expect(report).toBe((artifact ?? missing()).replace(/\.json$/, ".html"));
+    expect(readFileSync(report ?? missing(), "utf8")).toMatch(
+      /^<!doctype html>[\s\S]*toy-margin-cap violated at step 1/,
+    );
     const replay = /^replay: {3}npm run repro -- (.+)$/m.exec(stdout)?.[1];
     expect(replay).toBe(`${artifact} --harness ${toyHarness}`);
     expectGone(Number(/^fuzz: anvil pid (\d+)/m.exec(stdout)?.[1]));

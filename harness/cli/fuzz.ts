@@ -1,5 +1,9 @@
 // npm run fuzz -- [--runs N] [--seed S] [--scenario oracle|cascade|mixed] [--time 10m] [--max-commands N] ...
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
+import { formatTrips, onChainTrips } from "../repro/describe.js";
+import { renderHtmlReport } from "../repro/htmlReport.js";
+import { type Recording, recordReplay } from "../repro/recording.js";
 import { createArtifact, writeArtifact } from "../runner/artifact.js";
 import { knownOpen } from "../runner/knownOpen.js";
 import { defaultHarnessModule, HarnessModuleError, loadHarnessModule } from "../runner/loadHarness.js";
@@ -48,7 +52,9 @@ export async function fuzzMain(argv: readonly string[]): Promise<number> {
   try {
     world = await startChainWorld({ label: "fuzz", root: options.root });
     console.log(`fuzz: anvil pid ${world.clients.node.pid ?? "?"} at ${world.clients.node.httpUrl}`);
+    const deployedAt = await world.clients.publicClient.getBlockNumber();
     const harness = await module.createHarness(world);
+    const baselineAt = await world.clients.publicClient.getBlockNumber();
     const result = await runCampaign({
       harness,
       scenario: options.scenario,
@@ -75,6 +81,29 @@ export async function fuzzMain(argv: readonly string[]): Promise<number> {
       scenario: options.scenario,
       maxCommands: options.maxCommands,
     });
+    // Replayed once more on this node and read back from the chain: the market's own trips go into the
+    // artifact (decoded, with the transaction's label) and the picture into an HTML report.
+    let recording: Recording | undefined;
+    try {
+      const { clients, system } = world;
+      recording = await recordReplay({ artifact, harness, clients, system, deployedAt, baselineAt });
+      const trips = onChainTrips(recording).flatMap(({ step, tx }) =>
+        tx.events.trips.map((t) => ({
+          step,
+          invariant: t.invariant,
+          expected: t.expected.toString(),
+          actual: t.actual.toString(),
+          action: t.actionName,
+          tx: tx.label ?? tx.call,
+          hash: tx.hash,
+        })),
+      );
+      if (trips.length > 0) artifact.onChain = trips;
+    } catch (error) {
+      console.log(
+        `fuzz: could not record the replay (${error instanceof Error ? error.message : String(error)})`,
+      );
+    }
     const file = await writeArtifact(artifact, { dir: options.out });
     const relative = path.relative(process.cwd(), file);
     const shown = relative.startsWith("..") || path.isAbsolute(relative) ? file : relative;
@@ -82,7 +111,15 @@ export async function fuzzMain(argv: readonly string[]): Promise<number> {
       `\nFAILED after ${counterexample.numRuns} runs, shrunk in ${counterexample.numShrinks} steps to ` +
         `${counterexample.commands.length} commands:\n${formatFailure(counterexample.failure, counterexample.trace)}`,
     );
+    if (recording) for (const line of formatTrips(recording)) console.log(line);
     console.log(`\nartifact: ${shown}`);
+    if (recording) {
+      // Beside the artifact, named after it.
+      const report = file.replace(/\.json$/, ".html");
+      await writeFile(report, renderHtmlReport(recording));
+      const relativeReport = path.relative(process.cwd(), report);
+      console.log(`report:   ${relativeReport.startsWith("..") ? report : relativeReport}`);
+    }
     console.log(`replay:   npm run repro -- ${[shown, ...extraFlags(options)].map(shellQuote).join(" ")}`);
     const env = [`FUZZ_SEED=${counterexample.seed}`, `FUZZ_PATH=${counterexample.path}`];
     if (counterexample.replayPath) env.push(`FUZZ_REPLAY_PATH=${shellQuote(counterexample.replayPath)}`);

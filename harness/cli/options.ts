@@ -32,9 +32,13 @@ export const reproUsage = `usage: npm run repro -- <artifact.json> [options]
 
   --harness <module>    harness module exporting createHarness(world) (default ${defaultHarnessModule})
   --root <dir>          deploy from this Foundry project instead of the repository (a patched copy)
+  --forge               write the replay as a Foundry test, test/regressions/<name>.t.sol (under --root if given)
+  --trace               print the failing transaction's call trace
+  --keep-node           leave the node running (its RPC URL and the system's addresses are printed) until Ctrl-C
+  --html                write a self-contained HTML report under .fuzz/reports/
   -h, --help            this text
 
-Replays the artifact's commands on a fresh node. Exit status: 0 fixed (every check passes), 1 the failure
+Replays the artifact's commands on a fresh node, printing every transaction's hash and outcome. Exit status: 0 fixed (every check passes), 1 the failure
 (or another one) still happens, 2 bad artifact file or usage, 3 harness error.`;
 
 export type FuzzOptions = {
@@ -120,13 +124,29 @@ export function parseFuzzArgs(
   };
 }
 
-export type ReproOptions = { artifact: string; harness: string; root: string | undefined };
+export type ReproOptions = {
+  artifact: string;
+  harness: string;
+  root: string | undefined;
+  forge: boolean;
+  trace: boolean;
+  keepNode: boolean;
+  html: boolean;
+};
 export type ParseReproArgsReturnType = { help: true } | ({ help: false } & ReproOptions);
 
 export function parseReproArgs(argv: readonly string[]): ParseReproArgsReturnType {
   const { values, positionals } = parse(
     argv,
-    { harness: { type: "string" }, root: { type: "string" }, help: { type: "boolean", short: "h" } },
+    {
+      harness: { type: "string" },
+      root: { type: "string" },
+      forge: { type: "boolean" },
+      trace: { type: "boolean" },
+      "keep-node": { type: "boolean" },
+      html: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
     true,
   );
   if (values.help) return { help: true };
@@ -142,6 +162,10 @@ export function parseReproArgs(argv: readonly string[]): ParseReproArgsReturnTyp
     artifact: positionals[0] as string,
     harness: values.harness ?? defaultHarnessModule,
     root: values.root,
+    forge: values.forge ?? false,
+    trace: values.trace ?? false,
+    keepNode: values["keep-node"] ?? false,
+    html: values.html ?? false,
   };
 }
 

@@ -1,9 +1,13 @@
 // npm run repro -- <artifact.json>: replays a failure artifact on a fresh node.
+
+import { formatTrips, formatTx } from "../repro/describe.js";
+import { reproOutputs } from "../repro/outputs.js";
+import type { Recording } from "../repro/recording.js";
+import { recordSession } from "../repro/session.js";
 import { ArtifactError, type FailureArtifact, readArtifact, toolVersions } from "../runner/artifact.js";
 import { knownOpen } from "../runner/knownOpen.js";
 import { HarnessModuleError, loadHarnessModule } from "../runner/loadHarness.js";
-import { replayArtifact } from "../runner/replay.js";
-import { type ChainWorld, startChainWorld } from "../runner/world.js";
+import type { ChainWorld } from "../runner/world.js";
 import { parseReproArgs, type ReproOptions, reproUsage, UsageError } from "./options.js";
 import { formatFailure } from "./report.js";
 
@@ -40,11 +44,21 @@ export async function reproMain(argv: readonly string[]): Promise<number> {
 
   let world: ChainWorld | undefined;
   try {
-    world = await startChainWorld({ label: "repro", root: options.root });
-    console.log(`repro: anvil pid ${world.clients.node.pid ?? "?"} at ${world.clients.node.httpUrl}`);
-    const harness = await module.createHarness(world);
-    // The corpus's other open bugs pass on the way, as in npm test: this artifact's own failure is what counts.
-    const result = await replayArtifact(artifact, harness, knownOpen());
+    const session = await recordSession({
+      artifact,
+      module,
+      root: options.root,
+      onNode: (w) => {
+        world = w;
+        console.log(`repro: anvil pid ${w.clients.node.pid ?? "?"} at ${w.clients.node.httpUrl}`);
+      },
+      onTx: (tx, step) => console.log(`  [${step}] ${formatTx(tx)}`),
+      // The corpus's other open bugs pass on the way, as in npm test: this artifact's own failure is what counts.
+      tolerate: knownOpen(),
+    });
+    const { recording } = session;
+    const result = recording.result;
+    let code: number;
     if (result.status === "fixed") {
       console.log(`\nFIXED: all ${result.ran.length} commands ran and every check passed.`);
       if (artifact.expectFailure) {
@@ -52,14 +66,21 @@ export async function reproMain(argv: readonly string[]): Promise<number> {
           `This artifact is marked expectFailure (${artifact.expectFailure.reason}): remove the mark.`,
         );
       }
-      return 0;
+      code = 0;
+    } else {
+      const headline =
+        result.status === "reproduced"
+          ? "REPRODUCED: the failure is still there."
+          : `DIFFERENT FAILURE: expected ${artifact.failure.invariant}, got ${result.failure.invariant}.`;
+      console.log(`\n${headline}\n${formatFailure(result.failure, result.trace)}`);
+      for (const line of formatTrips(recording)) console.log(line);
+      code = 1;
     }
-    const headline =
-      result.status === "reproduced"
-        ? "REPRODUCED: the failure is still there."
-        : `DIFFERENT FAILURE: expected ${artifact.failure.invariant}, got ${result.failure.invariant}.`;
-    console.log(`\n${headline}\n${formatFailure(result.failure, result.trace)}`);
-    return 1;
+    await reproOutputs({ options, recording, world: session.world, log: (line) => console.log(line) });
+    if (options.keepNode) {
+      await keepNode(session.world, recording);
+    }
+    return code;
   } catch (error) {
     if (error instanceof ArtifactError) {
       console.error(`repro: ${error.message}`);
@@ -72,6 +93,28 @@ export async function reproMain(argv: readonly string[]): Promise<number> {
   } finally {
     await world?.stop();
   }
+}
+
+/** Prints how to reach the node and waits for Ctrl-C (SIGINT) or SIGTERM; the caller stops the node. */
+async function keepNode(world: ChainWorld, recording: Recording): Promise<void> {
+  const url = world.clients.node.httpUrl;
+  console.log(
+    `\nnode kept running: ${url} (pid ${world.clients.node.pid ?? "?"}), chain id ${world.clients.chain.id}`,
+  );
+  for (const [name, address] of Object.entries(recording.addresses))
+    console.log(`  ${name.padEnd(14)} ${address}`);
+  const market = recording.addresses.market;
+  console.log(
+    `try:  cast call ${market} "mode()(uint8)" --rpc-url ${url}\n` +
+      `      cast run <tx hash> --rpc-url ${url}\n` +
+      "      (cast is not a project dependency: npx -p @foundry-rs/cast@1.7.1 cast …)\n" +
+      "Ctrl-C stops the node.",
+  );
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+  console.log("repro: stopping the node");
 }
 
 process.exit(await reproMain(process.argv.slice(2)));

@@ -42,7 +42,22 @@ export type FailureArtifact = {
    * than to be fixed) until someone fixes it and removes this field.
    */
   expectFailure?: { reason: string };
+  /** The market's own invariant trips in the replay (`InvariantViolated`, decoded), with the transaction. */
+  onChain?: OnChainTrip[];
   createdAt: string;
+};
+
+export type OnChainTrip = {
+  step: number;
+  /** The market's Invariant enum name, e.g. "TokenConservation". */
+  invariant: string;
+  expected: string;
+  actual: string;
+  /** The market function whose check fired, e.g. "executeModify". */
+  action: string;
+  /** The harness's label for the transaction. */
+  tx: string;
+  hash: string;
 };
 
 /** "incompatible": well-formed, but this harness cannot rebuild one of its commands. */
@@ -264,6 +279,16 @@ export function validateArtifact(value: unknown, source = "artifact"): FailureAr
       isObject(value.expectFailure) && str(value.expectFailure.reason),
       "expectFailure.reason",
       "a string",
+    );
+  }
+  if (value.onChain !== undefined) {
+    want(
+      Array.isArray(value.onChain) &&
+        value.onChain.every(
+          (t) => isObject(t) && str(t.invariant) && str(t.tx) && Number.isSafeInteger(t.step),
+        ),
+      "onChain",
+      "a list of {step, invariant, tx, …}",
     );
   }
   want(

@@ -1,0 +1,107 @@
+// Artifact → Foundry test, end to end: for each broken variant the fuzz suite's artifact becomes a test that
+// fails with forge on the variant and passes on the real protocol; every corpus artifact's test passes on the
+// real protocol. Variant builds are the cached ones brokenVariants.test.ts uses; forge runs on scratch copies
+// (about a minute each with solcjs), all real-protocol tests in one run.
+import { readdirSync } from "node:fs";
+import path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { repoRoot } from "../chain/foundryBinary.js";
+import { createArtifact, type FailureArtifact, readArtifact } from "../runner/artifact.js";
+import { defaultHarnessModule, type HarnessModule, loadHarnessModule } from "../runner/loadHarness.js";
+import { runCampaign } from "../runner/run.js";
+import { brokenVariants, buildVariant } from "../runner/variants.js";
+import { startChainWorld } from "../runner/world.js";
+import { type RunForgeTestsReturnType, runForgeTests } from "./forgeProject.js";
+import { type ForgeTest, writeForgeTest } from "./forgeTest.js";
+import { recordOnce } from "./session.js";
+
+const seed = Number(process.env.FUZZ_SEED ?? 42);
+const runs = Number(process.env.VARIANT_RUNS ?? 400);
+const maxCommands = 15;
+const corpusDir = path.join(repoRoot, "test", "corpus");
+const corpus = readdirSync(corpusDir)
+  .filter((f) => f.endsWith(".json"))
+  .sort();
+
+describe("artifact → Foundry test (forge)", () => {
+  let module: HarnessModule;
+  const roots = new Map<string, string>();
+  const tests = new Map<string, ForgeTest>();
+  const onVariant = new Map<string, RunForgeTestsReturnType>();
+  let onReal: RunForgeTestsReturnType;
+
+  beforeAll(async () => {
+    const started = Date.now();
+    module = await loadHarnessModule(path.join(repoRoot, defaultHarnessModule));
+    for (const variant of brokenVariants) roots.set(variant.name, await buildVariant({ variant }));
+    for (const variant of brokenVariants) {
+      const root = roots.get(variant.name) as string;
+      const world = await startChainWorld({ label: `${variant.name}-forge-find`, root });
+      let artifact: FailureArtifact;
+      try {
+        const harness = await module.createHarness(world);
+        const result = await runCampaign({ harness, scenario: "cascade", seed, runs, maxCommands });
+        if (result.status !== "failed") throw new Error(`${variant.name}: not caught in ${runs} runs`);
+        artifact = await createArtifact({
+          counterexample: result.counterexample,
+          scenario: "cascade",
+          maxCommands,
+        });
+      } finally {
+        await world.stop();
+      }
+      const recording = await recordOnce({ artifact, module, root, label: `${variant.name}-forge-record` });
+      expect(recording.result.status).toBe("reproduced");
+      tests.set(variant.name, writeForgeTest(recording));
+      console.log(`${variant.name}: artifact recorded after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    }
+    for (const file of corpus) {
+      const artifact = await readArtifact(path.join(corpusDir, file));
+      tests.set(file, writeForgeTest(await recordOnce({ artifact, module, label: "corpus-forge-record" })));
+    }
+    const found = Date.now();
+    // Two forge runs at a time (solc is single-threaded); every real-protocol test in one run.
+    const jobs: (() => Promise<void>)[] = [
+      async () => {
+        onReal = await runForgeTests({ tests: [...tests.values()] });
+      },
+      ...brokenVariants.map((variant) => async () => {
+        const test = tests.get(variant.name) as ForgeTest;
+        onVariant.set(variant.name, await runForgeTests({ root: roots.get(variant.name), tests: [test] }));
+        console.log(`${variant.name}: forge done after ${((Date.now() - found) / 1000).toFixed(1)} s`);
+      }),
+    ];
+    const worker = async () => {
+      for (let job = jobs.shift(); job; job = jobs.shift()) await job();
+    };
+    await Promise.all([worker(), worker()]);
+    console.log(
+      `artifacts recorded and written as tests in ${((found - started) / 1000).toFixed(1)} s; ` +
+        `forge runs (4 variants + real) in ${((Date.now() - found) / 1000).toFixed(1)} s`,
+    );
+  }, 1_800_000);
+
+  it.each(brokenVariants)(
+    "$name: the generated test fails on the variant, naming the property",
+    (variant) => {
+      const test = tests.get(variant.name) as ForgeTest;
+      const run = onVariant.get(variant.name) as RunForgeTestsReturnType;
+      const result = run.results.get(test.name);
+      expect(result, run.output.slice(-3000)).toBeDefined();
+      expect(result?.status).toBe("Failure");
+      expect(run.exitCode).not.toBe(0);
+      // The reason names the property the artifact names (e.g. "no-invariant-trip: … InvariantViolated(…)").
+      expect(result?.reason ?? "").toMatch(/^(no-invariant-trip|model-equality|model-outcome|[a-z-]+): /);
+      console.log(`${variant.name}: ${test.fileName}: ${result?.reason}`);
+    },
+  );
+
+  it("every generated test (variants and corpus) passes on the real protocol", () => {
+    for (const test of tests.values()) {
+      const result = onReal.results.get(test.name);
+      expect(result, onReal.output.slice(-3000)).toEqual({ status: "Success", reason: null });
+    }
+    expect(onReal.exitCode).toBe(0);
+    expect(onReal.results.size).toBe(brokenVariants.length + corpus.length);
+  });
+});
