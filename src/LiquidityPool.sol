@@ -3,6 +3,7 @@ pragma solidity 0.8.30;
 
 import {ILiquidityPool} from "./interfaces/ILiquidityPool.sol";
 import {Action, IMarket} from "./interfaces/IMarket.sol";
+import {OracleClass} from "./interfaces/IOracleGuard.sol";
 import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
@@ -24,10 +25,23 @@ contract LiquidityPool is ILiquidityPool, ERC4626, ReentrancyGuardTransient {
     /// @inheritdoc ILiquidityPool
     uint256 public immutable maxOutflow;
 
-    // Outflow limiter state: net assets out of the pool in the current window, and the equity it started with.
+    // Outflow limiter state: the window's start, the equity it is based on (without young capital), the assets
+    // that came in and went out in it, and the room carried in from the previous window's young net inflow.
     uint256 internal _windowStart;
     uint256 internal _windowBase;
-    int256 internal _windowNet;
+    uint256 internal _windowIn;
+    uint256 internal _windowOut;
+    uint256 internal _windowCarry;
+    // Sums of each inflow and each outflow times its offset into the window, in seconds.
+    uint256 internal _windowInAge;
+    uint256 internal _windowOutAge;
+
+    // The market's quote, read once per entry point right after its refresh (transient: cleared when the entry
+    // point ends), so that one action reads the feeds once for its previews, limits and window.
+    bool internal transient _quoted;
+    int256 internal transient _quotedEquity;
+    bool internal transient _quotedOpen;
+    uint256 internal transient _quotedWithdrawable;
 
     constructor(
         IMarket market_,
@@ -45,18 +59,45 @@ contract LiquidityPool is ILiquidityPool, ERC4626, ReentrancyGuardTransient {
         IERC20(market_.collateral()).forceApprove(address(market_), type(uint256).max);
     }
 
-    /// @dev The pool's equity, floored at zero (an insolvent pool's shares are worth nothing until settlement).
+    /// @dev The pool's equity, floored at zero (an insolvent pool's shares are worth nothing until settlement), as
+    ///      every entry point finds it after refreshing the market: so the previews, the conversions and the max*
+    ///      views describe what an action in the same transaction does, even with a round pending.
     function totalAssets() public view override(ERC4626, IERC4626) returns (uint256) {
-        int256 equity = market.poolEquity();
+        (int256 equity,,) = _quote();
         return equity > 0 ? uint256(equity) : 0;
     }
 
+    function _quote() internal view returns (int256, bool, uint256) {
+        if (_quoted) return (_quotedEquity, _quotedOpen, _quotedWithdrawable);
+        return market.poolQuote();
+    }
+
+    /// @dev Every entry point refreshes the market first (funding, a pending oracle round), so that the share price
+    ///      it quotes is current, then holds the market's quote for the rest of the call.
+    ///      Right after the refresh, the quote is the market's plain views plus the class of the reading it saw.
+    modifier refreshed() {
+        bool valid = market.refresh() == OracleClass.Valid;
+        _quotedEquity = market.poolEquity();
+        _quotedOpen = valid && market.allows(Action.LpDeposit);
+        _quotedWithdrawable = valid ? market.poolWithdrawable() : 0;
+        _quoted = true;
+        _;
+        _quoted = false;
+    }
+
     function maxDeposit(address) public view override(ERC4626, IERC4626) returns (uint256) {
-        return market.allows(Action.LpDeposit) ? type(uint256).max : 0;
+        return _depositOpen() ? type(uint256).max : 0;
     }
 
     function maxMint(address) public view override(ERC4626, IERC4626) returns (uint256) {
-        return market.allows(Action.LpDeposit) ? type(uint256).max : 0;
+        return _depositOpen() ? type(uint256).max : 0;
+    }
+
+    /// @dev The market would take a deposit (mode, a Valid reading) and the shares outstanding have equity behind
+    ///      them (see _enter).
+    function _depositOpen() internal view returns (bool) {
+        (int256 equity, bool open,) = _quote();
+        return open && (equity > 0 || totalSupply() == 0);
     }
 
     function maxWithdraw(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
@@ -69,11 +110,24 @@ contract LiquidityPool is ILiquidityPool, ERC4626, ReentrancyGuardTransient {
 
     /// @inheritdoc ILiquidityPool
     function outflowAvailable() public view returns (uint256) {
-        (uint256 base, int256 net) = block.timestamp >= _windowStart + outflowWindow
-            ? (totalAssets(), int256(0))
-            : (_windowBase, _windowNet);
-        int256 room = int256(Math.mulDiv(base, maxOutflow, 1e18)) - net;
-        return room > 0 ? uint256(room) : 0;
+        (uint256 base, uint256 carry, uint256 inflow, uint256 outflow) = block.timestamp
+            >= _windowStart + outflowWindow
+            ? _nextWindow()
+            : (_windowBase, _windowCarry, _windowIn, _windowOut);
+        uint256 room = Math.mulDiv(base, maxOutflow, 1e18) + carry + inflow;
+        return room > outflow ? room - outflow : 0;
+    }
+
+    /// @dev The window that starts now. A flow of the window just ended is young in proportion to how late in the
+    ///      window it came (the last block: wholly; the first second: not at all), aging further for every second
+    ///      the new window starts late. Young inflows net of young outflows (capital that came in late and stayed)
+    ///      are left out of the new base and carried as room of their own, so that capital can leave again without
+    ///      consuming the room the older capital's share earns, and a late flash deposit-and-exit carries nothing.
+    function _nextWindow() internal view returns (uint256 base, uint256 carry, uint256, uint256) {
+        uint256 equity = totalAssets();
+        uint256 aged = (block.timestamp - _windowStart - outflowWindow) * _windowIn + _windowOutAge;
+        carry = Math.min(_windowInAge > aged ? (_windowInAge - aged) / outflowWindow : 0, equity);
+        return (equity - carry, carry, 0, 0);
     }
 
     /// @inheritdoc ILiquidityPool
@@ -89,25 +143,26 @@ contract LiquidityPool is ILiquidityPool, ERC4626, ReentrancyGuardTransient {
     }
 
     function _withdrawable() internal view returns (uint256) {
-        return Math.min(market.poolWithdrawable(), outflowAvailable());
+        (,, uint256 withdrawable) = _quote();
+        return Math.min(withdrawable, outflowAvailable());
     }
 
-    /// @dev Starts a new limiter window when the last one has run out, based on the equity at its start.
+    /// @dev Starts a new limiter window when the last one has run out (see _nextWindow).
     function _rollWindow() internal {
         if (block.timestamp < _windowStart + outflowWindow) return;
-        (_windowStart, _windowBase, _windowNet) = (block.timestamp, totalAssets(), 0);
+        (_windowBase, _windowCarry, _windowIn, _windowOut) = _nextWindow();
+        (_windowStart, _windowInAge, _windowOutAge) = (block.timestamp, 0, 0);
     }
 
-    // Each entry point refreshes the market first (funding, oracle round) so that the share price it
-    // quotes is current, then follows ERC-4626's checks and rounding.
+    // Each entry point is `refreshed`, then follows ERC-4626's checks and rounding.
 
     function deposit(uint256 assets, address receiver)
         public
         override(ERC4626, IERC4626)
         nonReentrant
+        refreshed
         returns (uint256 shares)
     {
-        market.refresh();
         uint256 maxAssets = maxDeposit(receiver);
         if (assets > maxAssets) revert ERC4626ExceededMaxDeposit(receiver, assets, maxAssets);
         shares = previewDeposit(assets);
@@ -118,9 +173,9 @@ contract LiquidityPool is ILiquidityPool, ERC4626, ReentrancyGuardTransient {
         public
         override(ERC4626, IERC4626)
         nonReentrant
+        refreshed
         returns (uint256 assets)
     {
-        market.refresh();
         uint256 maxShares = maxMint(receiver);
         if (shares > maxShares) revert ERC4626ExceededMaxMint(receiver, shares, maxShares);
         assets = previewMint(shares);
@@ -131,9 +186,9 @@ contract LiquidityPool is ILiquidityPool, ERC4626, ReentrancyGuardTransient {
         public
         override(ERC4626, IERC4626)
         nonReentrant
+        refreshed
         returns (uint256 shares)
     {
-        market.refresh();
         uint256 maxAssets = maxWithdraw(owner);
         if (assets > maxAssets) revert ERC4626ExceededMaxWithdraw(owner, assets, maxAssets);
         shares = previewWithdraw(assets);
@@ -144,9 +199,9 @@ contract LiquidityPool is ILiquidityPool, ERC4626, ReentrancyGuardTransient {
         public
         override(ERC4626, IERC4626)
         nonReentrant
+        refreshed
         returns (uint256 assets)
     {
-        market.refresh();
         uint256 maxShares = maxRedeem(owner);
         if (shares > maxShares) revert ERC4626ExceededMaxRedeem(owner, shares, maxShares);
         assets = previewRedeem(shares);
@@ -162,7 +217,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, ReentrancyGuardTransient {
         returns (bool)
     {
         if (shares == 0) revert PoolZeroShares();
-        int256 equity = market.poolEquity();
+        (int256 equity,,) = _quote();
         // With shares outstanding and no equity behind them, a new deposit would be diluted into the deficit.
         if (totalSupply() != 0 && equity <= 0) revert PoolInsolvent(equity);
         _rollWindow(); // fix: a new window's base is the equity before this deposit, not double-counting it
@@ -172,9 +227,10 @@ contract LiquidityPool is ILiquidityPool, ERC4626, ReentrancyGuardTransient {
             emit ActionRefusedByMarket(caller, assets, shares);
             return false;
         }
-        // Inflows make room for outflows in the same window, so a flash deposit-then-withdraw nets to zero and
-        // cannot use up the honest LPs' allowance.
-        _windowNet -= int256(assets);
+        // Inflows make room for outflows in the same window (and the next, see _nextWindow), so a deposit that
+        // leaves again soon nets to zero and cannot use up the honest LPs' allowance.
+        _windowIn += assets;
+        _windowInAge += assets * (block.timestamp - _windowStart);
         _mint(receiver, shares);
         emit Deposit(caller, receiver, assets, shares);
         return true;
@@ -197,7 +253,8 @@ contract LiquidityPool is ILiquidityPool, ERC4626, ReentrancyGuardTransient {
             return false;
         }
         if (caller != owner) _spendAllowance(owner, caller, shares);
-        _windowNet += int256(assets);
+        _windowOut += assets;
+        _windowOutAge += assets * (block.timestamp - _windowStart);
         _burn(owner, shares);
         emit Withdraw(caller, receiver, owner, assets, shares);
         return true;

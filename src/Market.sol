@@ -422,12 +422,13 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
     /// @inheritdoc IMarket
     /// @dev Also the breaker's reset path (N consecutive Valid new rounds plus a cooldown) and the place where a
     ///      price move alone tightens the mode (pool below backing, pool unable to pay).
-    function refresh() external nonReentrant {
-        if (mode == Mode.Settlement) return; // funding and prices are frozen at the snapshot
+    function refresh() external nonReentrant returns (OracleClass) {
+        if (mode == Mode.Settlement) return OracleClass.Stale; // funding and prices are frozen at the snapshot
         PriceReading memory r = oracle.update();
         _accrueFunding(r.lastGoodPrice);
         if (haltFlags & HALT_BREAKER != 0) _advanceBreakerReset(r);
         _selfCorrect(r.lastGoodPrice);
+        return r.class;
     }
 
     function _advanceBreakerReset(PriceReading memory r) internal {
@@ -756,6 +757,25 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         int256 cash = _agg.poolCash - required;
         int256 out = spare < cash ? spare : cash;
         return out > 0 ? uint256(out) : 0;
+    }
+
+    /// @inheritdoc IMarket
+    function poolQuote() external view returns (int256 equity, bool depositOpen, uint256 withdrawable) {
+        Mode m = mode;
+        if (m == Mode.Settlement) return (poolEquity(), false, 0); // refresh changes nothing in Settlement
+        PriceReading memory r = oracle.peek();
+        uint256 price = r.lastGoodPrice;
+        equity = _poolEquity(price, _fundingIndexAt(price));
+        int256 required = int256(M.mulWadUp(_notional(_agg.netSize, price), _risk.minBacking));
+        // refresh's _selfCorrect at that price.
+        if (equity + int256(_agg.insurance) < 0) m = Mode.Halted;
+        else if (equity < required && m < Mode.ReduceOnly) m = Mode.ReduceOnly;
+        if (r.class != OracleClass.Valid || m > Mode.ReduceOnly) return (equity, false, 0);
+        depositOpen = m <= Mode.Cautious;
+        int256 spare = equity - required;
+        int256 cash = _agg.poolCash - required;
+        int256 out = spare < cash ? spare : cash;
+        withdrawable = out > 0 ? uint256(out) : 0;
     }
 
     /// @inheritdoc IMarket

@@ -211,7 +211,10 @@ contract OracleGuard is IOracleGuard, Ownable {
         if (gasleft() <= gasBefore / 64) revert OracleGuardOutOfGas();
     }
 
-    /// @dev EWMA of squared log-returns per second, then margins: IM moves at once, MM rises by a capped step.
+    /// @dev EWMA of squared log-returns per second, weighted by elapsed time: the old variance keeps
+    ///      w = lambda^(dt / horizon) and the interval's rate r^2/dt the rest, so one move adds at most
+    ///      r^2 |ln lambda| / horizon however short its interval. Then margins: IM moves at once; MM rises by a capped
+    ///      step, and only on a round that raised the variance (flat rounds never ratchet it up).
     function _accept(uint256 price, uint80 roundId, uint256 updatedAt) internal {
         OracleParams memory p = _params;
         if (updatedAt == _lastGoodAt) {
@@ -224,18 +227,30 @@ contract OracleGuard is IOracleGuard, Ownable {
         int256 r = M.lnWad(int256(M.divWad(price, _lastGoodPrice)));
         uint256 dt = updatedAt - _lastGoodAt;
         uint256 sample = uint256(r * r) / WAD / dt;
-        uint256 v = (p.ewmaLambda * variance + (WAD - p.ewmaLambda) * sample) / WAD;
+        uint256 w = _decay(p, dt);
+        uint256 previous = variance;
+        uint256 v = (w * previous + (WAD - w) * sample) / WAD;
         variance = v;
 
         uint256 sigma = _sigma(v);
         uint256 im = _initialFor(sigma);
         uint256 target = M.max(p.mmFloor, M.mulWad(p.kMM, sigma));
         uint256 mm = _maintenanceMargin;
-        mm = target > mm ? M.min(target, mm + p.mmMaxStep) : target;
+        if (target <= mm) mm = target;
+        else if (v > previous) mm = M.min(target, mm + p.mmMaxStep);
         mm = M.min(mm, im);
         (_initialMargin, _maintenanceMargin) = (im, mm);
         (_lastGoodPrice, _lastGoodAt, lastRoundId) = (price, updatedAt, roundId);
         emit PriceAccepted(roundId, price, v, im, mm);
+    }
+
+    /// @dev lambda^(dt / horizon) = exp(ln(lambda) * dt / horizon); 0 once the old variance is forgotten entirely.
+    function _decay(OracleParams memory p, uint256 dt) internal pure returns (uint256) {
+        return uint256(
+            M.expWad(
+                M.lnWad(int256(uint256(p.ewmaLambda))) * int256(dt) / int256(uint256(p.liquidationHorizon))
+            )
+        );
     }
 
     function _sigma(uint256 v) internal view returns (uint256) {

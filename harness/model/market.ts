@@ -540,8 +540,7 @@ function poolMarket(s: SystemState, events: ModelEvent[], tripped: { trip?: Trip
   return {
     refresh: () => refresh(s, events),
     poolEquity: () => poolEquity(s),
-    allows: (action) => allows(s.market.mode, action),
-    poolWithdrawable: () => poolWithdrawable(s),
+    poolQuote: () => poolQuote(s),
     onPoolDeposit: (assets) => {
       requirePool();
       const g = guarded(s, events, executeSelectors.poolDeposit, (inner, ev) => {
@@ -871,6 +870,31 @@ export function poolWithdrawable(s: SystemState): bigint {
   const spare = ssub(poolEquityAt(m, price, currentFundingIndex(s)), required);
   const cash = ssub(m.agg.poolCash, required);
   return max(min(spare, cash), 0n);
+}
+
+export type PoolQuote = { equity: bigint; depositOpen: boolean; withdrawable: bigint };
+
+/**
+ * `poolQuote()`: the pool's figures as an LP action now finds them after its `refresh()` — equity at the price
+ * the guard would accept now (peek) with funding accrued at it; deposit and exit only on a Valid reading and in
+ * the mode refresh's self-correction would leave (a breaker reset is not foreseen).
+ */
+export function poolQuote(s: SystemState): PoolQuote {
+  const m = s.market;
+  let mode = m.mode;
+  if (mode === Mode.Settlement) return { equity: poolEquity(s), depositOpen: false, withdrawable: 0n };
+  const r = oraclePeek(s.oracle, s.feeds, s.now);
+  const price = r.lastGoodPrice;
+  const eq = poolEquityAt(m, price, fundingIndexAt(s, price));
+  const required = toInt256Wrapping(mulWadUp(notional(m, m.agg.netSize, price), m.risk.minBacking));
+  if (sadd(eq, toInt256Wrapping(m.agg.insurance)) < 0n) mode = Mode.Halted;
+  else if (eq < required && mode < Mode.ReduceOnly) mode = Mode.ReduceOnly;
+  if (r.class !== OracleClass.Valid || mode > Mode.ReduceOnly) {
+    return { equity: eq, depositOpen: false, withdrawable: 0n };
+  }
+  const spare = ssub(eq, required);
+  const cash = ssub(m.agg.poolCash, required);
+  return { equity: eq, depositOpen: mode <= Mode.Cautious, withdrawable: max(min(spare, cash), 0n) };
 }
 
 /* INTERNAL: PRICES AND FUNDING */
@@ -1276,7 +1300,7 @@ export class MarketModel {
         claimed: new Set(),
       },
       oracle,
-      pool: { outflowWindow, maxOutflow, windowStart: 0n, windowBase: 0n, windowNet: 0n },
+      pool: { ...pool.emptyWindow(), outflowWindow, maxOutflow },
       feeds,
       collateral,
       shares: createLedger(),
@@ -1755,6 +1779,10 @@ export class MarketModel {
     return poolWithdrawable(this.at(timestamp));
   }
 
+  poolQuote(timestamp?: bigint): PoolQuote {
+    return poolQuote(this.at(timestamp));
+  }
+
   outflowAvailable(timestamp?: bigint): bigint {
     return pool.outflowAvailable(this.at(timestamp), this.viewMarket(timestamp));
   }
@@ -1820,7 +1848,7 @@ export class MarketModel {
   }
 
   maxDeposit(): bigint {
-    return pool.maxDeposit(this.viewMarket());
+    return pool.maxDeposit(this.state, this.viewMarket());
   }
 
   maxWithdraw(owner: Address, timestamp?: bigint): bigint {

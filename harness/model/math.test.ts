@@ -7,6 +7,7 @@ import {
   divWad,
   divWadUp,
   EvmRevert,
+  expWad,
   floorDiv,
   INT256_MAX,
   INT256_MIN,
@@ -165,6 +166,44 @@ describe("solady FixedPointMathLib", () => {
   test.prop([fc.bigInt({ min: 10n ** 15n, max: 10n ** 21n })], fuzz)("lnWad agrees with Math.log", (x) => {
     const exact = Math.log(Number(x) / 1e18) * 1e18;
     expect(Math.abs(Number(lnWad(x)) - exact)).toBeLessThanOrEqual(Math.max(1e3, Math.abs(exact) * 1e-13));
+  });
+});
+
+describe("solady expWad", () => {
+  // solady test/FixedPointMathLib.t.sol: testExpWad.
+  test("expWad matches solady's test vectors bit for bit", () => {
+    const vectors: [bigint, bigint][] = [
+      [-42139678854452767551n, 0n],
+      [-3n * WAD, 49787068367863942n],
+      [-2n * WAD, 135335283236612691n],
+      [-WAD, 367879441171442321n],
+      [-5n * 10n ** 17n, 606530659712633423n],
+      [-3n * 10n ** 17n, 740818220681717866n],
+      [0n, WAD],
+      [3n * 10n ** 17n, 1349858807576003103n],
+      [5n * 10n ** 17n, 1648721270700128146n],
+      [WAD, 2718281828459045235n],
+      [2n * WAD, 7389056098930650227n],
+      [3n * WAD, 20085536923187667741n],
+      [10n * WAD, 22026465794806716516980n],
+      [50n * WAD, 5184705528587072464148529318587763226117n],
+      [100n * WAD, 26881171418161354484134666106240937146178367581647816351662017n],
+    ];
+    for (const [x, r] of vectors) expect(expWad(x), `expWad(${x})`).toBe(r);
+    expect(revertOf(() => expWad(135305999368893231589n))?.name).toBe("ExpOverflow");
+    expect(expWad(135305999368893231588n)).toBeGreaterThan(0n);
+  });
+
+  test.prop([fc.bigInt({ min: -40n * WAD, max: 40n * WAD })], fuzz)("expWad agrees with Math.exp", (x) => {
+    const exact = Math.exp(Number(x) / 1e18) * 1e18;
+    expect(Math.abs(Number(expWad(x)) - exact)).toBeLessThanOrEqual(Math.max(1e3, exact * 1e-13));
+  });
+
+  test("expWad(lnWad(x)) returns x to within a few wei", () => {
+    for (const x of [94n * 10n ** 16n, 5n * 10n ** 17n, WAD, 3n * WAD]) {
+      const back = expWad(lnWad(x));
+      expect(back > x ? back - x : x - back).toBeLessThanOrEqual(10n);
+    }
   });
 });
 

@@ -5,10 +5,10 @@
  *   throw `Panic(0x11)` when the exact result leaves the type's range; division by zero is `Panic(0x12)`.
  * - Division: Solidity's `/` truncates toward zero (`truncDiv`); `floorDiv`/`ceilDiv` mirror
  *   src/libraries/SignedMath.sol.
- * - Fixed point: `mulWad`, `mulWadUp`, `divWad`, `divWadUp`, `dist`, `sqrt`, `sqrtWad`, `lnWad`, `soladyMulDiv` as in solady's
+ * - Fixed point: `mulWad`, `mulWadUp`, `divWad`, `divWadUp`, `dist`, `sqrt`, `sqrtWad`, `lnWad`, `expWad`, `soladyMulDiv` as in solady's
  *   FixedPointMathLib (same rounding, same custom errors); `mulDiv` as in OpenZeppelin's Math (ERC-4626).
  *
- * `lnWad` is a bit-exact emulation of solady's assembly (256-bit wrapping words, `sar`, `sdiv`), checked
+ * `lnWad` and `expWad` are bit-exact emulations of solady's assembly (256-bit wrapping words, `sar`, `sdiv`), checked
  * against solady's own test vectors; see math.test.ts.
  */
 
@@ -230,6 +230,32 @@ export function lnWad(xIn: bigint): bigint {
   p = add(mul(16597577552685614221487285958193947469193820559219878177908093499208371n, sub(159n, r)), p);
   p = add(600920179829731861736702779321621459595472258049074101567377883020018308n, p);
   return signed(sar(174n, p));
+}
+
+/**
+ * solady `expWad`: exp(x / 1e18) * 1e18; 0 at or below about -41.4e18, `ExpOverflow()` at or above about 135.3e18.
+ * The same signed 256-bit steps as solady's unchecked block (`/` truncates, `>>` on int256 is arithmetic).
+ */
+export function expWad(xIn: bigint): bigint {
+  if (xIn <= -41446531673892822313n) return 0n;
+  if (xIn >= 135305999368893231589n) throw new EvmRevert("ExpOverflow");
+  const i = (v: bigint): bigint => signed(wrap256(v));
+  let x = i(i(xIn << 78n) / 5n ** 18n);
+  const k = i(i(i(x << 96n) / 54916777467707473351141471128n) + 2n ** 95n) >> 96n;
+  x = i(x - i(k * 54916777467707473351141471128n));
+  let y = i(x + 1346386616545796478920950773328n);
+  y = i((i(y * x) >> 96n) + 57155421227552351082224309758442n);
+  let p = i(i(y + x) - 94201549194550492254356042504812n);
+  p = i((i(p * y) >> 96n) + 28719021644029726153956944680412240n);
+  p = i(i(p * x) + (4385272521454847904659076985693276n << 96n));
+  let q = i(x - 2855989394907223263936484059900n);
+  q = i((i(q * x) >> 96n) + 50020603652535783019961831881945n);
+  q = i((i(q * x) >> 96n) - 533845033583426703283633433725380n);
+  q = i((i(q * x) >> 96n) + 3604857256930695427073651918091429n);
+  q = i((i(q * x) >> 96n) - 14423608567350463180887372962807573n);
+  q = i((i(q * x) >> 96n) + 26449188498355588339934803723976023n);
+  const r = signed(sdiv(wrap256(p), wrap256(q)));
+  return signed(shr(195n - k, wrap256(wrap256(r) * 3822833074963236453042738258902158003155416615667n)));
 }
 
 /* OPENZEPPELIN Math */

@@ -178,17 +178,44 @@ describe("update", () => {
     expect(peek(oracle, feeds, T0 + 62n).lastGoodPrice).toBe(2100n * 10n ** 18n);
   });
 
-  test("maintenance rises by at most mmMaxStep per reading, never above IM; IM moves at once", () => {
+  test("maintenance rises by at most mmMaxStep per reading, never above IM, never on a flat reading", () => {
     const { feeds, oracle } = setup({ secondary: false });
-    // A +10% move one second after the last: a huge per-second variance.
-    pushRound(feeds.primary, a8(2200), T0 + 1n);
-    update(oracle, feeds, T0 + 1n, []);
-    expect(oracle.initialMargin).toBe(10n ** 18n); // capped at 100%
-    expect(oracle.maintenanceMargin).toBe(6n * 10n ** 16n); // 5% + 1%
-    pushRound(feeds.primary, a8(2200), T0 + 2n);
-    update(oracle, feeds, T0 + 2n, []);
-    expect(oracle.maintenanceMargin).toBe(7n * 10n ** 16n);
+    // +9% / back every second: each move adds about r² |ln 0.94| = 0.046% to σ² over the horizon.
+    let now = T0;
+    let mm = oracle.maintenanceMargin;
+    for (let i = 0; i < 12; i++) {
+      now += 1n;
+      pushRound(feeds.primary, a8(i % 2 === 0 ? 2180 : 2000), now);
+      update(oracle, feeds, now, []);
+      expect(oracle.maintenanceMargin <= mm + oracle.params.mmMaxStep).toBe(true);
+      expect(oracle.maintenanceMargin <= oracle.initialMargin).toBe(true);
+      mm = oracle.maintenanceMargin;
+    }
+    expect(oracle.initialMargin > 2n * 10n ** 17n).toBe(true); // IM moved at once, far above its 10% floor
+    expect(oracle.maintenanceMargin > 5n * 10n ** 16n).toBe(true);
+    // Flat hourly readings: the variance decays, so neither ratio rises.
+    for (let i = 0; i < 5; i++) {
+      const { initialMargin, maintenanceMargin } = oracle;
+      now += 3600n;
+      pushRound(feeds.primary, a8(2000), now);
+      update(oracle, feeds, now, []);
+      expect(oracle.initialMargin <= initialMargin).toBe(true);
+      expect(oracle.maintenanceMargin <= maintenanceMargin).toBe(true);
+    }
   });
+
+  test.prop([fc.integer({ min: -1000, max: 1000 }), fc.integer({ min: 1, max: 3600 })], fuzz)(
+    "one move adds at most r² |ln λ| / horizon to the variance, however short its interval",
+    (bps, dt) => {
+      const { feeds, oracle } = setup({ secondary: false });
+      const before = oracle.variance;
+      pushRound(feeds.primary, a8(2000 * (1 + bps / 10_000)), T0 + BigInt(dt));
+      expect(update(oracle, feeds, T0 + BigInt(dt), []).class).toBe(OracleClass.Valid);
+      const r = Math.log(1 + bps / 10_000);
+      const bound = (r * r * -Math.log(0.94)) / 3600;
+      expect(Number(oracle.variance - before) / 1e18).toBeLessThanOrEqual(bound * (1 + 1e-9) + 1e-17);
+    },
+  );
 
   test.prop(
     [

@@ -15,6 +15,7 @@ import {
   dist,
   divWad,
   EvmRevert,
+  expWad,
   lnWad,
   max,
   min,
@@ -236,8 +237,9 @@ export function peek(o: OracleState, feeds: OracleFeeds, now: bigint): PriceRead
 }
 
 /**
- * `_accept`: EWMA of squared log-returns per second; IM at once, MM by a capped step, MM ≤ IM. A second
- * round with the same `updatedAt` moves the price only.
+ * `_accept`: EWMA of squared log-returns per second, weighted by elapsed time (the old variance keeps
+ * λ^(dt / horizon)); IM at once, MM by a capped step and only on a round that raised the variance, MM ≤ IM.
+ * A second round with the same `updatedAt` moves the price only.
  */
 export function accept(
   o: OracleState,
@@ -270,14 +272,17 @@ export function accept(
   const dt = usub(updatedAt, o.lastGoodAt);
   // uint256(r * r) / WAD / dt: r * r is non-negative and far below int256's range for any WAD ratio.
   const sample = truncDiv(truncDiv(toUint256Wrapping(r * r), WAD), dt);
-  const v = (p.ewmaLambda * o.variance + (WAD - p.ewmaLambda) * sample) / WAD;
+  const w = decay(p, dt);
+  const previous = o.variance;
+  const v = (w * previous + (WAD - w) * sample) / WAD;
   o.variance = v;
 
   const sigma = sigmaOf(o, v);
   const im = initialFor(o, sigma);
   const target = max(p.mmFloor, mulWad(p.kMM, sigma));
   let mm = o.maintenanceMargin;
-  mm = target > mm ? min(target, mm + p.mmMaxStep) : target;
+  if (target <= mm) mm = target;
+  else if (v > previous) mm = min(target, mm + p.mmMaxStep);
   mm = min(mm, im);
   o.initialMargin = im;
   o.maintenanceMargin = mm;
@@ -300,6 +305,11 @@ export function applyParamsToMargins(o: OracleState): void {
   const mm = o.maintenanceMargin;
   o.initialMargin = im;
   o.maintenanceMargin = min(target > mm ? min(target, mm + p.mmMaxStep) : target, im);
+}
+
+/** `_decay`: λ^(dt / horizon) = expWad(lnWad(λ) · dt / horizon), Solidity's truncating signed division. */
+export function decay(p: OracleParams, dt: bigint): bigint {
+  return expWad(truncDiv(lnWad(p.ewmaLambda) * dt, BigInt(p.liquidationHorizon)));
 }
 
 function sigmaOf(o: OracleState, v: bigint): bigint {
@@ -371,13 +381,15 @@ export function approximateAccept(
   const w = (x: bigint) => Number(x) / 1e18;
   const r = Math.log(Number(price) / Number(o.lastGoodPrice));
   const dt = Number(updatedAt - o.lastGoodAt);
-  const lambda = w(p.ewmaLambda);
-  const variance = lambda * w(o.variance) + (1 - lambda) * ((r * r) / dt);
+  const decayed = w(p.ewmaLambda) ** (dt / p.liquidationHorizon);
+  const variance = decayed * w(o.variance) + (1 - decayed) * ((r * r) / dt);
   const sigma = Math.sqrt(variance * p.liquidationHorizon);
   const im = Math.min(Math.max(w(p.imFloor), w(p.kIM) * sigma), 1);
   const target = Math.max(w(p.mmFloor), w(p.kMM) * sigma);
   const previous = w(o.maintenanceMargin);
-  let mm = target > previous ? Math.min(target, previous + w(p.mmMaxStep)) : target;
+  let mm = previous;
+  if (target <= previous) mm = target;
+  else if (variance > w(o.variance)) mm = Math.min(target, previous + w(p.mmMaxStep));
   mm = Math.min(mm, im);
   return { variance, sigma, initialMargin: im, maintenanceMargin: mm };
 }

@@ -2,12 +2,14 @@
  * src/LiquidityPool.sol as a model: OpenZeppelin ERC-4626 (v5) with `_decimalsOffset() = 6`, whose
  * `totalAssets` is the market's pool equity floored at zero, whose entry points refresh the market first,
  * whose exits are limited by the market's backing and by an outflow limiter (a window's net outflow at most
- * `maxOutflow` of the equity it started with, deposits making room), and which pays settlement claims.
+ * `maxOutflow` of the equity it started with, deposits making room; young capital carried into the next window
+ * as room of its own), and which pays settlement claims. Views quote the market as the action finds it after
+ * its refresh (`poolQuote`), so previews and max* agree with the actions in the same transaction.
  *
  *   shares = assets * (supply + 10^6) / (totalAssets + 1)    (floor on deposit/convert, ceil on withdraw)
  *   assets = shares * (totalAssets + 1) / (supply + 10^6)    (floor on redeem/convert, ceil on mint)
  *
- * The market's side (refresh, poolEquity, the hooks) is passed in as `PoolMarket`, so this module does not
+ * The market's side (refresh, poolEquity, poolQuote, the hooks) is passed in as `PoolMarket`, so this module does not
  * depend on market.ts. Every figure is read from `s` at the moment the contract reads it: a hook may replace
  * `s`'s ledgers (a committed inner frame), so never hold on to them across a hook call.
  */
@@ -21,20 +23,10 @@ import {
   transfer,
   transferFrom,
 } from "./ledger.js";
-import {
-  EvmRevert,
-  min,
-  mulDiv,
-  type Rounding,
-  sadd,
-  ssub,
-  toInt256Wrapping,
-  UINT256_MAX,
-  WAD,
-} from "./math.js";
+import { EvmRevert, min, mulDiv, type Rounding, UINT256_MAX, uadd, umul, usub, WAD } from "./math.js";
 import type { ModelEvent } from "./result.js";
 import type { SystemState } from "./state.js";
-import { Action, normalizeAddress } from "./types.js";
+import { normalizeAddress } from "./types.js";
 
 export const DECIMALS_OFFSET = 6;
 const VIRTUAL_SHARES = 10n ** BigInt(DECIMALS_OFFSET);
@@ -43,8 +35,8 @@ const VIRTUAL_SHARES = 10n ** BigInt(DECIMALS_OFFSET);
 export type PoolMarket = {
   refresh(): void;
   poolEquity(): bigint;
-  allows(action: Action): boolean;
-  poolWithdrawable(): bigint;
+  /** `poolQuote()`: the pool's figures as an action finds them after its refresh. */
+  poolQuote(): { equity: bigint; depositOpen: boolean; withdrawable: bigint };
   /** False when the market tripped (the action was rolled back inside the market). */
   onPoolDeposit(assets: bigint): boolean;
   onPoolWithdraw(receiver: Address, assets: bigint): boolean;
@@ -54,16 +46,29 @@ export type PoolMarket = {
 
 /* VIEWS */
 
-/** `totalAssets()`: the pool's equity, floored at zero. */
-export function totalAssets(market: Pick<PoolMarket, "poolEquity">): bigint {
-  const equity = market.poolEquity();
+/** `totalAssets()`: the pool's equity as an action finds it after its refresh, floored at zero. */
+export function totalAssets(market: Pick<PoolMarket, "poolQuote">): bigint {
+  const { equity } = market.poolQuote();
   return equity > 0n ? equity : 0n;
+}
+
+/** The limiter's storage before the first LP action. */
+export function emptyWindow(): Omit<SystemState["pool"], "outflowWindow" | "maxOutflow"> {
+  return {
+    windowStart: 0n,
+    windowBase: 0n,
+    windowIn: 0n,
+    windowOut: 0n,
+    windowCarry: 0n,
+    windowInAge: 0n,
+    windowOutAge: 0n,
+  };
 }
 
 /** ERC-4626 `_convertToShares(assets, rounding)`. */
 export function convertToShares(
   s: SystemState,
-  market: Pick<PoolMarket, "poolEquity">,
+  market: Pick<PoolMarket, "poolQuote">,
   assets: bigint,
   rounding: Rounding,
 ): bigint {
@@ -73,15 +78,17 @@ export function convertToShares(
 /** ERC-4626 `_convertToAssets(shares, rounding)`. */
 export function convertToAssets(
   s: SystemState,
-  market: Pick<PoolMarket, "poolEquity">,
+  market: Pick<PoolMarket, "poolQuote">,
   shares: bigint,
   rounding: Rounding,
 ): bigint {
   return mulDiv(shares, totalAssets(market) + 1n, s.shares.totalSupply + VIRTUAL_SHARES, rounding);
 }
 
-export function maxDeposit(market: Pick<PoolMarket, "allows">): bigint {
-  return market.allows(Action.LpDeposit) ? UINT256_MAX : 0n;
+/** `maxDeposit`/`maxMint`: open when the market would take it and the shares outstanding have equity behind them. */
+export function maxDeposit(s: SystemState, market: Pick<PoolMarket, "poolQuote">): bigint {
+  const { equity, depositOpen } = market.poolQuote();
+  return depositOpen && (equity > 0n || s.shares.totalSupply === 0n) ? UINT256_MAX : 0n;
 }
 
 export function maxWithdraw(s: SystemState, market: PoolMarket, owner: Address): bigint {
@@ -93,27 +100,42 @@ export function maxRedeem(s: SystemState, market: PoolMarket, owner: Address): b
 }
 
 /** `outflowAvailable()`: what LPs may still take out in the current window (a lapsed window counts as new). */
-export function outflowAvailable(s: SystemState, market: Pick<PoolMarket, "poolEquity">): bigint {
+export function outflowAvailable(s: SystemState, market: Pick<PoolMarket, "poolQuote">): bigint {
   const p = s.pool;
-  const fresh = s.now >= p.windowStart + p.outflowWindow;
-  const base = fresh ? totalAssets(market) : p.windowBase;
-  const net = fresh ? 0n : p.windowNet;
-  const room = ssub(toInt256Wrapping(mulDiv(base, p.maxOutflow, WAD, "floor")), net);
-  return room > 0n ? room : 0n;
+  const w = s.now >= p.windowStart + p.outflowWindow ? nextWindow(s, market) : p;
+  const room = uadd(uadd(mulDiv(w.windowBase, p.maxOutflow, WAD, "floor"), w.windowCarry), w.windowIn);
+  return room > w.windowOut ? room - w.windowOut : 0n;
+}
+
+/**
+ * `_nextWindow()`: the window that starts now. A flow of the window just ended is young in proportion to how late
+ * it came (aging further while the new window starts late); young inflows net of young outflows are carried as
+ * room of their own instead of joining the base.
+ */
+function nextWindow(
+  s: SystemState,
+  market: Pick<PoolMarket, "poolQuote">,
+): Pick<SystemState["pool"], "windowBase" | "windowCarry" | "windowIn" | "windowOut"> {
+  const p = s.pool;
+  const equity = totalAssets(market);
+  const aged = uadd(umul(usub(usub(s.now, p.windowStart), p.outflowWindow), p.windowIn), p.windowOutAge);
+  const carry = min(p.windowInAge > aged ? (p.windowInAge - aged) / p.outflowWindow : 0n, equity);
+  return { windowBase: equity - carry, windowCarry: carry, windowIn: 0n, windowOut: 0n };
 }
 
 /** `_withdrawable()`: the market's backing limit and the outflow limiter, whichever is lower. */
 function withdrawable(s: SystemState, market: PoolMarket): bigint {
-  return min(market.poolWithdrawable(), outflowAvailable(s, market));
+  return min(market.poolQuote().withdrawable, outflowAvailable(s, market));
 }
 
 /** `_rollWindow()`: starts a new limiter window when the last one has run out. */
-function rollWindow(s: SystemState, market: Pick<PoolMarket, "poolEquity">): void {
+function rollWindow(s: SystemState, market: Pick<PoolMarket, "poolQuote">): void {
   const p = s.pool;
   if (s.now < p.windowStart + p.outflowWindow) return;
+  Object.assign(p, nextWindow(s, market));
   p.windowStart = s.now;
-  p.windowBase = totalAssets(market);
-  p.windowNet = 0n;
+  p.windowInAge = 0n;
+  p.windowOutAge = 0n;
 }
 
 /* ENTRY POINTS (each runs inside one transaction: `s` is the transaction's working state) */
@@ -132,7 +154,7 @@ export function deposit(
 ): bigint {
   const { caller, receiver, assets } = parameters;
   market.refresh();
-  const maxAssets = maxDeposit(market);
+  const maxAssets = maxDeposit(s, market);
   if (assets > maxAssets) {
     throw new EvmRevert("ERC4626ExceededMaxDeposit", [normalizeAddress(receiver), assets, maxAssets]);
   }
@@ -149,7 +171,7 @@ export function mintShares(
 ): bigint {
   const { caller, receiver, shares } = parameters;
   market.refresh();
-  const maxShares = maxDeposit(market);
+  const maxShares = maxDeposit(s, market);
   if (shares > maxShares) {
     throw new EvmRevert("ERC4626ExceededMaxMint", [normalizeAddress(receiver), shares, maxShares]);
   }
@@ -213,8 +235,9 @@ function enter(
     events.push(refused(caller, assets, shares));
     return false;
   }
-  // Inflows make room for outflows in the same window.
-  s.pool.windowNet = ssub(s.pool.windowNet, toInt256Wrapping(assets));
+  // Inflows make room for outflows in the same window (and, while young, the next).
+  s.pool.windowIn = uadd(s.pool.windowIn, assets);
+  s.pool.windowInAge = uadd(s.pool.windowInAge, umul(assets, usub(s.now, s.pool.windowStart)));
   mint(s.shares, receiver, shares);
   events.push({
     contract: "pool",
@@ -249,7 +272,8 @@ function exit(
     return false;
   }
   if (!isOwner) spendAllowance(s.shares, owner, caller, shares);
-  s.pool.windowNet = sadd(s.pool.windowNet, toInt256Wrapping(assets));
+  s.pool.windowOut = uadd(s.pool.windowOut, assets);
+  s.pool.windowOutAge = uadd(s.pool.windowOutAge, umul(assets, usub(s.now, s.pool.windowStart)));
   burn(s.shares, owner, shares);
   events.push({
     contract: "pool",

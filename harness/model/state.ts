@@ -54,8 +54,16 @@ export type PoolStorage = {
   outflowWindow: bigint;
   maxOutflow: bigint;
   windowStart: bigint;
+  /** The equity the window is based on, without the young capital carried into it. */
   windowBase: bigint;
-  windowNet: bigint;
+  /** Assets in and out of the pool in the window. */
+  windowIn: bigint;
+  windowOut: bigint;
+  /** Room carried in from the previous window's young net inflow. */
+  windowCarry: bigint;
+  /** Σ inflow (outflow) × its offset into the window (seconds). */
+  windowInAge: bigint;
+  windowOutAge: bigint;
 };
 
 export type SystemState = {

@@ -220,8 +220,9 @@ interface IMarket {
     /// @notice Adds collateral to the market's insurance sub-fund. Permissionless.
     function fundInsurance(uint256 amount) external;
 
-    /// @notice Accrues funding and reads the oracle (accepting a new Valid round). Permissionless.
-    function refresh() external;
+    /// @notice Accrues funding and reads the oracle (accepting a new Valid round). Permissionless. Returns the class of
+    ///         the reading (Stale in Settlement, where prices are frozen and nothing is read).
+    function refresh() external returns (OracleClass class);
 
     /* POOL HOOKS (called by the market's LiquidityPool only) */
 
@@ -288,6 +289,13 @@ interface IMarket {
 
     /// @notice How much pool cash LPs could take out now and leave the pool backed (0 when the mode forbids it).
     function poolWithdrawable() external view returns (uint256);
+
+    /// @notice The pool's figures as an LP action in this block would find them after its `refresh()`: the equity at
+    ///         the price the guard would accept now (a pending Valid round included) with funding accrued at it,
+    ///         whether an LP deposit would be taken, and how much an LP exit could take (both conservatively in the
+    ///         mode that refresh would leave: a tightening is foreseen, a breaker reset is not; both need a Valid
+    ///         reading).
+    function poolQuote() external view returns (int256 equity, bool depositOpen, uint256 withdrawable);
 
     /// @notice The funding rate per second (WAD, positive when longs pay) implied by the current skew.
     function fundingRate() external view returns (int256);

@@ -22,7 +22,7 @@ struct OracleParams {
     uint32 liquidationHorizon; // seconds the volatility is scaled to (how long a liquidation may take)
     uint64 divergenceBand; // max |primary - secondary| / secondary
     uint64 jumpBand; // max |price - lastGood| / lastGood for one reading
-    uint64 ewmaLambda; // weight of the old variance in the EWMA, in (0, 1)
+    uint64 ewmaLambda; // weight the old variance keeps per liquidationHorizon of elapsed time, in (0, 1)
     uint64 imFloor; // initial margin ratio floor
     uint64 mmFloor; // maintenance margin ratio floor (below imFloor)
     uint64 kIM; // initial margin = max(imFloor, kIM * sigma)

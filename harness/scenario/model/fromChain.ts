@@ -117,7 +117,17 @@ export async function modelFromChain(parameters: ModelFromChainParameters): Prom
       initialMargin: im,
       maintenanceMargin: mm,
     },
-    pool: { outflowWindow, maxOutflow, windowStart: 0n, windowBase: 0n, windowNet: 0n },
+    pool: {
+      outflowWindow,
+      maxOutflow,
+      windowStart: 0n,
+      windowBase: 0n,
+      windowIn: 0n,
+      windowOut: 0n,
+      windowCarry: 0n,
+      windowInAge: 0n,
+      windowOutAge: 0n,
+    },
     feeds: { primary: primaryFeed, secondary: secondaryFeed, sequencer: null },
     collateral: {
       balances: new Map(tracked.map((account, i) => [account, balances[i] ?? 0n])),

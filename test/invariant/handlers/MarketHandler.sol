@@ -48,9 +48,7 @@ contract MarketHandler is Test {
     uint256 internal constant SHARE_UNIT = 1e12; // one LP share (6 + 6 decimals)
     uint256 internal constant VIRTUAL_SHARES = 1e6; // OpenZeppelin ERC-4626 with decimals offset 6
     // LiquidityPool's outflow limiter state (`forge inspect LiquidityPool storageLayout`); read, never written.
-    uint256 internal constant POOL_WINDOW_START_SLOT = 5;
-    uint256 internal constant POOL_WINDOW_BASE_SLOT = 6;
-    uint256 internal constant POOL_WINDOW_NET_SLOT = 7;
+    uint256 internal constant POOL_WINDOW_START_SLOT = 5; // then base, in, out, carry, inAge, outAge
 
     Market internal immutable market;
     LiquidityPool internal immutable pool;
@@ -102,11 +100,15 @@ contract MarketHandler is Test {
     string[] internal _outcomeKeys;
     mapping(bytes4 selector => string) internal _errorName;
 
-    /// @notice The pool's outflow limiter window (LiquidityPool's internal state).
+    /// @notice The pool's outflow limiter window (LiquidityPool's internal state, in its storage order).
     struct Limiter {
         uint256 start;
         uint256 base;
-        int256 net;
+        uint256 inflow;
+        uint256 outflow;
+        uint256 carry;
+        uint256 inAge;
+        uint256 outAge;
     }
 
     struct Prediction {
@@ -710,33 +712,32 @@ contract MarketHandler is Test {
         (p.reward, p.deficit, p.socialised) = (reward, deficit, deficit - covered);
     }
 
-    /// @dev LiquidityPool.deposit: refresh, maxDeposit (the mode), shares at the post-refresh price, the insolvency
-    ///      guard, the limiter's window, then the market (which refuses a non-Valid reading: a revert).
+    /// @dev LiquidityPool.deposit: refresh, maxDeposit (the mode, a Valid reading, equity behind the shares: the
+    ///      market's quote after the refresh), shares at the post-refresh price, the limiter's window, the market.
     function _predictLpDeposit(address who, uint256 assets) internal view returns (Prediction memory p) {
         MarketModel.State memory s = _load(address(0));
         (OracleClass cls,, uint256 lastGood, uint80 round) = _reading();
         s.refresh(cls == OracleClass.Valid, lastGood, round);
-        if (!MarketModel.allows(s.mode, Action.LpDeposit) && assets > 0) {
-            return _expect(abi.encodeWithSelector(ERC4626.ERC4626ExceededMaxDeposit.selector, who, assets, 0));
-        }
-        int256 equity = s.poolEquity(lastGood);
-        uint256 totalAssets = MarketModel.pos(equity);
-        uint256 supply = pool.totalSupply();
-        uint256 shares = Math.mulDiv(assets, supply + VIRTUAL_SHARES, totalAssets + 1, Math.Rounding.Floor);
+        uint256 totalAssets = MarketModel.pos(s.poolEquity(lastGood));
+        if (
+            assets > 0
+                && !(MarketModel.allows(s.mode, Action.LpDeposit)
+                    && cls == OracleClass.Valid
+                    && (totalAssets > 0 || pool.totalSupply() == 0))
+        ) return _expect(abi.encodeWithSelector(ERC4626.ERC4626ExceededMaxDeposit.selector, who, assets, 0));
+        uint256 shares =
+            Math.mulDiv(assets, pool.totalSupply() + VIRTUAL_SHARES, totalAssets + 1, Math.Rounding.Floor);
         if (shares == 0) return _expect(abi.encodeWithSelector(ILiquidityPool.PoolZeroShares.selector));
-        if (supply != 0 && equity <= 0) {
-            return _expect(abi.encodeWithSelector(ILiquidityPool.PoolInsolvent.selector, equity));
-        }
-        Limiter memory l = _loadLimiter();
-        _roll(l, totalAssets);
-        if (cls != OracleClass.Valid) return _expectOracle(cls);
         int256 before = s.credits();
         s.poolCash += int256(assets);
         s.balance += assets;
         s.selfCorrect(lastGood);
-        l.net -= int256(assets);
         p = _commit(s, before, int256(assets), false, 0);
-        (p.shares, p.assets, p.limiter) = (shares, assets, l);
+        p.limiter = _loadLimiter();
+        _roll(p.limiter, totalAssets);
+        p.limiter.inflow += assets;
+        p.limiter.inAge += assets * (block.timestamp - p.limiter.start);
+        (p.shares, p.assets) = (shares, assets);
     }
 
     /// @dev LiquidityPool.redeem: refresh, maxRedeem (backing, the cash reserve and the limiter), the assets, the
@@ -749,7 +750,7 @@ contract MarketHandler is Test {
         uint256 totalAssets = MarketModel.pos(s.poolEquity(lastGood));
         uint256 supply = pool.totalSupply();
         Limiter memory l = _loadLimiter();
-        (uint256 maxShares, string memory binding) = _maxRedeem(s, who, lastGood, _room(l, totalAssets));
+        (uint256 maxShares, string memory binding) = _maxRedeem(s, who, cls, lastGood, _room(l, totalAssets));
         if (shares > maxShares) {
             p = _expect(
                 abi.encodeWithSelector(ERC4626.ERC4626ExceededMaxRedeem.selector, who, shares, maxShares)
@@ -768,7 +769,9 @@ contract MarketHandler is Test {
         }
         p = _predictPoolWithdraw(s, cls, lastGood, assets);
         if (p.err.length == 0) {
-            if (!p.breaker) l.net += int256(assets);
+            if (!p.breaker) {
+                (l.outflow, l.outAge) = (l.outflow + assets, l.outAge + assets * (block.timestamp - l.start));
+            }
             (p.shares, p.limiter) = (shares, l); // a breaker trip commits the refresh and the window's roll
         }
     }
@@ -776,15 +779,17 @@ contract MarketHandler is Test {
     /// @dev LiquidityPool.maxRedeem: the owner's shares, capped by what the market lets LPs take (poolWithdrawable:
     ///      what leaves the pool backed in equity and in cash; 0 when the mode forbids it) and by the limiter's room.
     ///      `binding` names the rule that bounds it (coverage).
-    function _maxRedeem(MarketModel.State memory s, address who, uint256 lastGood, uint256 room)
-        internal
-        view
-        returns (uint256 maxShares, string memory binding)
-    {
+    function _maxRedeem(
+        MarketModel.State memory s,
+        address who,
+        OracleClass cls,
+        uint256 lastGood,
+        uint256 room
+    ) internal view returns (uint256 maxShares, string memory binding) {
         int256 equity = s.poolEquity(lastGood);
         uint256 withdrawable;
-        binding = "the mode";
-        if (MarketModel.allows(s.mode, Action.LpWithdraw)) {
+        binding = cls == OracleClass.Valid ? "the mode" : "the oracle";
+        if (MarketModel.allows(s.mode, Action.LpWithdraw) && cls == OracleClass.Valid) {
             int256 required = int256(s.requiredBacking(lastGood));
             int256 spare = equity - required;
             int256 cash = s.poolCash - required;
@@ -1028,9 +1033,7 @@ contract MarketHandler is Test {
     /// @dev The pool's limiter window after an LP action, as the model advanced it.
     function _assertLimiter(string memory label, Limiter memory expected) internal view {
         Limiter memory l = _loadLimiter();
-        assertEq(l.start, expected.start, string.concat(label, ": limiter window start"));
-        assertEq(l.base, expected.base, string.concat(label, ": limiter window base"));
-        assertEq(l.net, expected.net, string.concat(label, ": limiter window net outflow"));
+        assertEq(abi.encode(l), abi.encode(expected), string.concat(label, ": limiter window"));
     }
 
     /// @dev The backing rule, re-read from chain after an increase or an LP exit committed: the pool is backed,
@@ -1194,29 +1197,43 @@ contract MarketHandler is Test {
 
     /// @dev The pool's limiter window, read from its storage.
     function _loadLimiter() internal view returns (Limiter memory l) {
-        l.start = uint256(vm.load(address(pool), bytes32(POOL_WINDOW_START_SLOT)));
-        l.base = uint256(vm.load(address(pool), bytes32(POOL_WINDOW_BASE_SLOT)));
-        l.net = int256(uint256(vm.load(address(pool), bytes32(POOL_WINDOW_NET_SLOT))));
+        uint256[7] memory w;
+        for (uint256 i; i < 7; ++i) {
+            w[i] = uint256(vm.load(address(pool), bytes32(POOL_WINDOW_START_SLOT + i)));
+        }
+        l = Limiter(w[0], w[1], w[2], w[3], w[4], w[5], w[6]);
     }
 
-    /// @dev LiquidityPool._rollWindow: a window that has run out restarts at the current equity, with no outflow.
+    /// @dev LiquidityPool._rollWindow: a window that has run out restarts at the current equity; the inflows of the
+    ///      old one that came late and stayed (young, by their offset into it and how late the new one starts) are
+    ///      carried as room of their own instead of joining the base.
     function _roll(Limiter memory l, uint256 totalAssets) internal view {
-        if (block.timestamp < l.start + pool.outflowWindow()) return;
-        (l.start, l.base, l.net) = (block.timestamp, totalAssets, 0);
+        uint256 window = pool.outflowWindow();
+        if (block.timestamp < l.start + window) return;
+        uint256 aged = (block.timestamp - l.start - window) * l.inflow + l.outAge;
+        uint256 carry = M.min(l.inAge > aged ? (l.inAge - aged) / window : 0, totalAssets);
+        (l.start, l.base, l.carry) = (block.timestamp, totalAssets - carry, carry);
+        (l.inflow, l.outflow, l.inAge, l.outAge) = (0, 0, 0, 0);
     }
 
-    /// @dev LiquidityPool.outflowAvailable: maxOutflow of the window's base, less the window's net outflow.
+    /// @dev LiquidityPool.outflowAvailable: maxOutflow of the window's base plus the carried room and the window's
+    ///      inflows, less its outflows.
     function _room(Limiter memory l, uint256 totalAssets) internal view returns (uint256) {
-        (uint256 base, int256 net) =
-            block.timestamp >= l.start + pool.outflowWindow() ? (totalAssets, int256(0)) : (l.base, l.net);
-        int256 room = int256(Math.mulDiv(base, pool.maxOutflow(), 1e18)) - net;
-        return MarketModel.pos(room);
+        Limiter memory w = Limiter(l.start, l.base, l.inflow, l.outflow, l.carry, l.inAge, l.outAge);
+        _roll(w, totalAssets);
+        uint256 room = Math.mulDiv(w.base, pool.maxOutflow(), 1e18) + w.carry + w.inflow;
+        return room > w.outflow ? room - w.outflow : 0;
     }
 
-    /// @notice The limiter as the pool holds it (for the invariant): net outflow in the window and its cap.
+    /// @notice The limiter as the pool holds it (for the invariant): net outflow in the window and its cap
+    ///         (maxOutflow of the base plus the room carried in).
     function limiterState() external view returns (uint256 start, uint256 cap, int256 net) {
         Limiter memory l = _loadLimiter();
-        return (l.start, Math.mulDiv(l.base, pool.maxOutflow(), 1e18), l.net);
+        return (
+            l.start,
+            Math.mulDiv(l.base, pool.maxOutflow(), 1e18) + l.carry,
+            int256(l.outflow) - int256(l.inflow)
+        );
     }
 
     /// @dev A size change around what the account can afford at the initial margin: from -125% to +125% of

@@ -161,16 +161,20 @@ contract LiquidityPoolSharesTest is UnitTest {
     }
 
     /// @dev The pool's own check, behind the market's: with shares outstanding and no equity behind them, a deposit
-    ///      would be diluted into the deficit and is refused even if the market's mode allowed it (mocked here).
+    ///      would be diluted into the deficit, so maxDeposit is 0 even if the market's mode allowed it (mocked here).
     function test_RevertWhen_depositIntoInsolventPool_evenIfTheMarketAllowedIt() public {
         _lpDeposit(lp, 10_000e6);
         _depositMargin(alice, 20_000e6);
         _open(alice, 10e18);
         _walkPrice(3200e8);
-        vm.mockCall(address(market), abi.encodeCall(market.allows, (Action.LpDeposit)), abi.encode(true));
+        assertEq(market.poolEquity(), -1984e6);
+        vm.mockCall(
+            address(market), abi.encodeCall(market.poolQuote, ()), abi.encode(int256(-1984e6), true, 0)
+        );
+        assertEq(pool.maxDeposit(carol), 0);
         _fund(carol, 1000e6);
         vm.prank(carol);
-        vm.expectRevert(abi.encodeWithSelector(ILiquidityPool.PoolInsolvent.selector, int256(-1984e6)));
+        vm.expectRevert(abi.encodeWithSelector(ERC4626.ERC4626ExceededMaxDeposit.selector, carol, 1000e6, 0));
         pool.deposit(1000e6, carol);
     }
 }

@@ -6,25 +6,23 @@ import {IOracleGuard, OracleClass, OracleParams} from "../../../src/interfaces/I
 import {UnitTest} from "../../utils/UnitTest.sol";
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {Vm} from "forge-std/Vm.sol";
+import {FixedPointMathLib} from "solady/utils/FixedPointMathLib.sol";
 
 contract OracleGuardVolatilityTest is UnitTest {
     /// @dev 2000 -> 2100 after 60 s, from the default variance (computed offline with 80-digit decimals):
     ///      r = floor(ln(1.05) * 1e18) = 48_790_164_169_432_003
     ///      sample = r^2 / 1e18 / 60 = 39_674_668_661_335
-    ///      v = (0.94e18 * 20_294_266_869 + 0.06e18 * sample) / 1e18 = 2_399_556_730_536
-    ///      sigma = sqrt(v * 3600 * 1e18) = 92_943_016_036_330_561 (about 9.3% over the one-hour horizon)
-    uint256 internal constant V_AFTER_5PCT_IN_60S = 2_399_556_730_536;
-    uint256 internal constant IM_AFTER_5PCT_IN_60S = 278_829_048_108_991_683; // kIM (3) * sigma
+    ///      w = 0.94^(60 / 3600) = 0.998969274833843889 (the old variance's weight over 60 s of a one-hour horizon)
+    ///      v = w * 20_294_266_869 + (1 - w) * sample = 61_167_028_505.55
+    ///      sigma = sqrt(v * 3600) = 1.48% over the one-hour horizon: kIM * sigma = 4.45%, under the 10% floor
+    uint256 internal constant V_AFTER_5PCT_IN_60S = 61_167_028_505;
 
     function test_update_acceptedReading_ewmaMatchesIndependentComputation() public {
         _movePrice(2100e8, 60);
         guard.update();
-        // lnWad may differ from the exact logarithm by a wei; r^2 / 1e18 / 60 absorbs it to within 1.
-        assertApproxEqAbs(guard.variance(), V_AFTER_5PCT_IN_60S, 1);
-        (uint256 im, uint256 mm) = guard.marginRatios();
-        assertApproxEqAbs(im, IM_AFTER_5PCT_IN_60S, 1e6);
-        // The MM target is 1.5 * sigma = 13.9%, but it may rise only one 1% step from the 5% floor.
-        assertEq(mm, 0.06e18);
+        // lnWad and expWad may each differ from the exact value by a few wei; v absorbs it to within 2.
+        assertApproxEqAbs(guard.variance(), V_AFTER_5PCT_IN_60S, 2);
+        _assertMarginFloors();
     }
 
     function test_update_acceptedReading_emitsPriceAccepted() public {
@@ -34,11 +32,15 @@ contract OracleGuardVolatilityTest is UnitTest {
         guard.update();
     }
 
-    function test_update_zeroReturn_decaysVarianceByLambda() public {
+    function test_update_zeroReturn_decaysVarianceByLambdaPerHorizon() public {
         _movePrice(2000e8, 60);
         guard.update();
-        // A zero log-return: v = 0.94 * v0, truncated.
-        assertEq(guard.variance(), Defaults.INITIAL_VARIANCE * 94 / 100);
+        // A zero log-return over 60 s: v = 0.94^(60/3600) * v0 = 20_273_349_057.41 (offline, 80 digits).
+        assertApproxEqAbs(guard.variance(), 20_273_349_057, 1);
+        _movePrice(2000e8, 3600);
+        guard.update();
+        // Over a whole horizon the old variance keeps lambda itself.
+        assertApproxEqAbs(guard.variance(), uint256(20_273_349_057) * 94 / 100, 2);
     }
 
     function test_update_sameRoundTwice_acceptsOnce() public {
@@ -96,26 +98,35 @@ contract OracleGuardVolatilityTest is UnitTest {
         assertEq(mm, 0.05e18);
     }
 
+    /// @dev Alternating +9% / -8.3% rounds `dt` apart, `n` times: each adds about r^2 |ln 0.94| = 0.046% to sigma^2.
+    function _grind(uint256 n, uint256 dt) internal {
+        for (uint256 i; i < n; ++i) {
+            (, int256 answer,,,) = feed.latestRoundData();
+            _movePrice(answer == 2000e8 ? int256(2180e8) : int256(2000e8), dt);
+            assertEq(uint8(guard.update().class), uint8(OracleClass.Valid));
+        }
+    }
+
     function test_margins_initialMovesAtOnce_maintenanceByCappedSteps() public {
-        _movePrice(2100e8, 60);
-        guard.update();
+        // Four 9% moves a minute apart: sigma^2 = 4 * 0.046% + 0.007% = 0.19%, sigma = 4.4%, kIM * sigma = 13.1%.
+        _grind(4, 60);
         (uint256 im1, uint256 mm1) = guard.marginRatios();
-        assertGt(im1, 0.27e18); // 10% -> 27.9% in one reading
-        assertEq(mm1, 0.06e18); // 5% -> 6%
-        _movePrice(2205e8, 60);
-        guard.update();
+        assertGt(im1, 0.13e18, "IM moves at once");
+        assertGt(mm1, 0.05e18);
+        _grind(1, 60);
         (uint256 im2, uint256 mm2) = guard.marginRatios();
         assertGt(im2, im1);
-        assertEq(mm2, 0.07e18); // one more step
+        assertGt(mm2, mm1, "one more step");
+        assertLe(mm2, mm1 + Defaults.oracleParams().mmMaxStep);
     }
 
     function test_margins_maintenanceNeverExceedsInitial_andRisesAtMostOneStepPerReading() public {
         uint256 step = Defaults.oracleParams().mmMaxStep;
         (, uint256 mmBefore) = guard.marginRatios();
-        // Alternate +9% / back every second: sigma far above 1, so IM pins at 100% and MM climbs to it.
-        for (uint256 i; i < 120; ++i) {
-            _movePrice(i % 2 == 0 ? int256(2180e8) : int256(2000e8), 1);
-            assertEq(uint8(guard.update().class), uint8(OracleClass.Valid));
+        // Alternate +9% / back every second: each move adds sigma^2 of about 0.046%, so after some 250 moves sigma
+        // passes 1/3, IM pins at 100% and MM climbs to it one step per reading.
+        for (uint256 i; i < 300; ++i) {
+            _grind(1, 1);
             (uint256 im, uint256 mm) = guard.marginRatios();
             assertLe(mm, im, "MM above IM");
             assertLe(mm, mmBefore + step, "MM rose more than one step");
@@ -123,24 +134,28 @@ contract OracleGuardVolatilityTest is UnitTest {
         }
         (uint256 imEnd, uint256 mmEnd) = guard.marginRatios();
         assertEq(imEnd, 1e18); // IM is capped at 100%
-        assertEq(mmEnd, 1e18); // 5% + 95 steps, then held at IM
+        // MM caught up with its target kMM * sigma (about 56%) one step per reading.
+        assertEq(mmEnd, 1.5e18 * FixedPointMathLib.sqrtWad(guard.variance() * 3600) / 1e18);
+        assertGt(mmEnd, 0.5e18);
     }
 
     function test_margins_fallBackToFloorsAtOnceWhenVolatilityDecays() public {
-        _movePrice(2100e8, 60);
-        guard.update();
-        _movePrice(2205e8, 60);
-        guard.update();
-        (, uint256 mmHigh) = guard.marginRatios();
-        assertEq(mmHigh, 0.07e18);
-        // 60 flat readings: v shrinks by 0.94 each time, to 0.94^60 = 2.4% of itself, under both floors.
-        for (uint256 i; i < 60; ++i) {
-            _movePrice(2205e8, 60);
+        _grind(6, 60);
+        (uint256 imHigh, uint256 mmHigh) = guard.marginRatios();
+        assertGt(imHigh, 0.15e18);
+        assertGt(mmHigh, 0.05e18);
+        // Flat hourly readings: v shrinks by 0.94 per hour, to 0.94^24 = 23% of itself in a day, under both floors.
+        for (uint256 i; i < 24; ++i) {
+            (uint256 im0, uint256 mm0) = guard.marginRatios();
+            _movePrice(2000e8, 3600);
             guard.update();
+            (uint256 im, uint256 mm) = guard.marginRatios();
+            assertLe(im, im0, "IM rose on a flat reading");
+            assertLe(mm, mm0, "MM rose on a flat reading");
         }
-        (uint256 im, uint256 mm) = guard.marginRatios();
-        assertEq(im, 0.1e18);
-        assertEq(mm, 0.05e18);
+        (uint256 imEnd, uint256 mmEnd) = guard.marginRatios();
+        assertEq(imEnd, 0.1e18);
+        assertEq(mmEnd, 0.05e18);
     }
 
     /* GOVERNANCE */
