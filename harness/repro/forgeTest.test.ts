@@ -9,7 +9,7 @@ import { repoRoot } from "../chain/foundryBinary.js";
 import { createArtifact, type FailureArtifact, readArtifact } from "../runner/artifact.js";
 import { defaultHarnessModule, type HarnessModule, loadHarnessModule } from "../runner/loadHarness.js";
 import { runCampaign } from "../runner/run.js";
-import { brokenVariants, buildVariant } from "../runner/variants.js";
+import { type BrokenVariant, brokenVariants, buildVariant } from "../runner/variants.js";
 import { startChainWorld } from "../runner/world.js";
 import { type RunForgeTestsReturnType, runForgeTests } from "./forgeProject.js";
 import { type ForgeTest, writeForgeTest } from "./forgeTest.js";
@@ -22,6 +22,18 @@ const corpusDir = path.join(repoRoot, "test", "corpus");
 const corpus = readdirSync(corpusDir)
   .filter((f) => f.endsWith(".json"))
   .sort();
+// The corpus artifact's original bug, put back: the market stops refusing owner calls under a short delay
+// (the timelock's 2-day delay then passes a check meant for 4). Its generated test must fail there.
+const corpusBug = {
+  file: "timelock-delay-below-exit-window.json",
+  variant: {
+    name: "exit-window-not-rechecked",
+    bug: "the market accepts owner calls while the timelock's delay is below the exit window",
+    file: "src/Market.sol",
+    find: "if (delay < exitWindow) revert MarketTimelockTooShort(delay, exitWindow);",
+    replace: "if (delay < exitWindow / 4) revert MarketTimelockTooShort(delay, exitWindow);",
+  } satisfies BrokenVariant,
+};
 
 describe("artifact → Foundry test (forge)", () => {
   let module: HarnessModule;
@@ -33,7 +45,9 @@ describe("artifact → Foundry test (forge)", () => {
   beforeAll(async () => {
     const started = Date.now();
     module = await loadHarnessModule(path.join(repoRoot, defaultHarnessModule));
-    for (const variant of brokenVariants) roots.set(variant.name, await buildVariant({ variant }));
+    for (const variant of [...brokenVariants, corpusBug.variant]) {
+      roots.set(variant.name, await buildVariant({ variant }));
+    }
     for (const variant of brokenVariants) {
       const root = roots.get(variant.name) as string;
       const world = await startChainWorld({ label: `${variant.name}-forge-find`, root });
@@ -65,6 +79,11 @@ describe("artifact → Foundry test (forge)", () => {
       async () => {
         onReal = await runForgeTests({ tests: [...tests.values()] });
       },
+      async () => {
+        const test = tests.get(corpusBug.file) as ForgeTest;
+        const root = roots.get(corpusBug.variant.name);
+        onVariant.set(corpusBug.variant.name, await runForgeTests({ root, tests: [test] }));
+      },
       ...brokenVariants.map((variant) => async () => {
         const test = tests.get(variant.name) as ForgeTest;
         onVariant.set(variant.name, await runForgeTests({ root: roots.get(variant.name), tests: [test] }));
@@ -77,7 +96,7 @@ describe("artifact → Foundry test (forge)", () => {
     await Promise.all([worker(), worker()]);
     console.log(
       `artifacts recorded and written as tests in ${((found - started) / 1000).toFixed(1)} s; ` +
-        `forge runs (4 variants + real) in ${((Date.now() - found) / 1000).toFixed(1)} s`,
+        `forge runs (5 variants + real) in ${((Date.now() - found) / 1000).toFixed(1)} s`,
     );
   }, 1_800_000);
 
@@ -93,6 +112,20 @@ describe("artifact → Foundry test (forge)", () => {
       // The reason names the property the artifact names (e.g. "no-invariant-trip: … InvariantViolated(…)").
       expect(result?.reason ?? "").toMatch(/^(no-invariant-trip|model-equality|model-outcome|[a-z-]+): /);
       console.log(`${variant.name}: ${test.fileName}: ${result?.reason}`);
+    },
+  );
+
+  it.runIf(corpus.includes(corpusBug.file))(
+    "the corpus artifact's test fails once its bug is put back (exit window not re-checked)",
+    () => {
+      const test = tests.get(corpusBug.file) as ForgeTest;
+      const run = onVariant.get(corpusBug.variant.name) as RunForgeTestsReturnType;
+      const result = run.results.get(test.name);
+      expect(result, run.output.slice(-3000)).toMatchObject({ status: "Failure" });
+      expect(result?.reason ?? "").toMatch(
+        /^exit-window-covered: the timelock's setMode succeeded under a delay below the exit window/,
+      );
+      console.log(`${corpusBug.variant.name}: ${test.fileName}: ${result?.reason}`);
     },
   );
 

@@ -5,7 +5,7 @@ import { repoRoot } from "../chain/foundryBinary.js";
 import type { ChainWorld } from "../runner/world.js";
 import { formatCallTrace } from "./callTrace.js";
 import { failingTx, formatTx } from "./describe.js";
-import { writeForgeTest } from "./forgeTest.js";
+import { ForgeTestError, writeForgeTest } from "./forgeTest.js";
 import { writeHtmlReport } from "./htmlReport.js";
 import type { Recording } from "./recording.js";
 
@@ -37,14 +37,20 @@ export async function reproOutputs(parameters: {
     }
   }
   if (options.forge) {
-    const test = writeForgeTest(recording, { source: path.relative(process.cwd(), options.artifact) });
-    const dir = path.join(options.root ?? repoRoot, "test", "regressions");
-    await mkdir(dir, { recursive: true });
-    const file = path.join(dir, test.fileName);
-    await writeFile(file, test.source);
-    written.push(file);
-    log(`\nFoundry test: ${shown(file)}`);
-    log(`run it:       npx forge test --match-contract ${test.name} -vvvv`);
+    try {
+      const test = writeForgeTest(recording, { source: path.relative(process.cwd(), options.artifact) });
+      const dir = path.join(options.root ?? repoRoot, "test", "regressions");
+      await mkdir(dir, { recursive: true });
+      const file = path.join(dir, test.fileName);
+      await writeFile(file, test.source);
+      written.push(file);
+      log(`\nFoundry test: ${shown(file)}`);
+      log(`run it:       npx forge test --match-contract ${test.name} -vvvv`);
+    } catch (error) {
+      // A property without a Solidity translation is a gap in the writer, not a failed replay.
+      if (!(error instanceof ForgeTestError)) throw error;
+      log(`\nFoundry test: not written: ${error.message}`);
+    }
   }
   if (options.html) {
     const file = await writeHtmlReport(recording, { dir: defaultReportsDir });
