@@ -3,7 +3,8 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { formatTrips, onChainTrips } from "../repro/describe.js";
 import { renderHtmlReport } from "../repro/htmlReport.js";
-import { type Recording, recordReplay } from "../repro/recording.js";
+import type { Recording } from "../repro/recording.js";
+import { recordOnce } from "../repro/session.js";
 import { createArtifact, writeArtifact } from "../runner/artifact.js";
 import { knownOpen } from "../runner/knownOpen.js";
 import { defaultHarnessModule, HarnessModuleError, loadHarnessModule } from "../runner/loadHarness.js";
@@ -52,9 +53,7 @@ export async function fuzzMain(argv: readonly string[]): Promise<number> {
   try {
     world = await startChainWorld({ label: "fuzz", root: options.root });
     console.log(`fuzz: anvil pid ${world.clients.node.pid ?? "?"} at ${world.clients.node.httpUrl}`);
-    const deployedAt = await world.clients.publicClient.getBlockNumber();
     const harness = await module.createHarness(world);
-    const baselineAt = await world.clients.publicClient.getBlockNumber();
     const result = await runCampaign({
       harness,
       scenario: options.scenario,
@@ -81,12 +80,20 @@ export async function fuzzMain(argv: readonly string[]): Promise<number> {
       scenario: options.scenario,
       maxCommands: options.maxCommands,
     });
-    // Replayed once more on this node and read back from the chain: the market's own trips go into the
-    // artifact (decoded, with the transaction's label) and the picture into an HTML report.
+    // Replayed once more on a fresh node and read back from the chain (the campaign's node may no longer hold
+    // the state of its early blocks): the market's own trips go into the artifact (decoded, with the
+    // transaction's label) and the picture into an HTML report.
+    await world.stop();
+    world = undefined;
     let recording: Recording | undefined;
     try {
-      const { clients, system } = world;
-      recording = await recordReplay({ artifact, harness, clients, system, deployedAt, baselineAt });
+      recording = await recordOnce({
+        artifact,
+        module,
+        root: options.root,
+        label: "fuzz-record",
+        tolerate: options.skipKnown ? knownOpen() : undefined,
+      });
       const trips = onChainTrips(recording).flatMap(({ step, tx }) =>
         tx.events.trips.map((t) => ({
           step,
