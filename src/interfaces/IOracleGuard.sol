@@ -35,6 +35,7 @@ struct PriceReading {
     OracleClass class;
     uint256 price; // the reading normalised to WAD (0 when the answer is not positive)
     uint256 lastGoodPrice; // the last Valid price, WAD, after this reading
+    uint80 roundId; // the primary round read (0 when unreadable or the sequencer voids it)
 }
 
 /// @title IOracleGuard
@@ -45,7 +46,13 @@ struct PriceReading {
 ///      the volatility estimate.
 interface IOracleGuard {
     /// @notice A Valid reading of a new round was accepted.
-    event PriceAccepted(uint80 indexed roundId, uint256 price, uint256 variance, uint256 initialMargin, uint256 maintenanceMargin);
+    event PriceAccepted(
+        uint80 indexed roundId,
+        uint256 price,
+        uint256 variance,
+        uint256 initialMargin,
+        uint256 maintenanceMargin
+    );
     /// @notice A reading was not Valid; nothing changed but this record.
     event ReadingRejected(OracleClass indexed class, uint80 roundId, uint256 price);
     /// @notice Governance changed the parameters.
