@@ -466,12 +466,15 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         MarketSafety.requireExitWindow(owner(), _exitWindow());
     }
 
-    /// @dev Handing the market to a timelock checks the exit window too.
-    function _transferOwnership(address newOwner) internal override {
-        if (newOwner != address(0)) {
-            MarketSafety.requireExitWindow(newOwner, _exitWindow());
-        }
-        super._transferOwnership(newOwner);
+    /// @dev The market is handed only to a timelock whose delay covers the exit window (the deployer owns it only
+    ///      until then), and never renounced: a market without an owner could never be reopened.
+    function transferOwnership(address newOwner) public override onlyOwner {
+        MarketSafety.requireTimelock(newOwner, _exitWindow());
+        _transferOwnership(newOwner);
+    }
+
+    function renounceOwnership() public view override onlyOwner {
+        revert MarketOwnerNotTimelock(address(0));
     }
 
     /* SETTLEMENT */

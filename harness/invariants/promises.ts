@@ -1,12 +1,13 @@
 import type { Address } from "viem";
+import { solidityEnums } from "../generated/abis.js";
 import { settledEquity } from "../keeper/settledEquity.js";
 import type { Ghosts } from "../scenario/world/ghosts.js";
 import type { StepFacts } from "./facts.js";
 import type { CheckedSnapshot } from "./protocol.js";
 import { violate } from "./violation.js";
 
-const HALTED = 3;
-const SETTLEMENT = 4;
+const HALTED = solidityEnums.Mode.Halted;
+const SETTLEMENT = solidityEnums.Mode.Settlement;
 
 export type PromiseCheckParameters = {
   snapshot: CheckedSnapshot;

@@ -1,10 +1,10 @@
+import { haltFlags, solidityEnums } from "../generated/abis.js";
 import type { ChainSnapshot } from "../system/system.js";
 import type { StepFacts } from "./facts.js";
 import { violate } from "./violation.js";
 
-const REDUCE_ONLY = 2;
-const HALTED = 3;
-const HALT_BREAKER = 1;
+const HALTED = solidityEnums.Mode.Halted;
+const HALT_BREAKER = haltFlags.BREAKER;
 
 /** What the previous step left behind (the baseline before the first step). */
 export type PreviousView = { mode: number; haltFlags: number; price: bigint };
@@ -19,8 +19,9 @@ export type TransitionCheckParameters = {
 /**
  * Mode transitions between two steps: the market only tightens by itself; it loosens only through the
  * timelock (setMode) or the breaker's own reset (a halt whose only cause was the breaker). And a step
- * that moved the last good price must leave the mode matching the pool's health: under its backing at
- * least ReduceOnly, unable to pay (equity + insurance < 0) at least Halted.
+ * that moved the last good price must leave the mode matching the pool's health: unable to pay (equity +
+ * insurance < 0) at least Halted. (A pool under its backing is not a mode: it refuses increases and LP exits
+ * per action, so trades that net to nothing cannot force a tightening.)
  */
 export function checkTransitions({ previous, snapshot, facts, step }: TransitionCheckParameters): void {
   const m = snapshot.market;
@@ -36,17 +37,13 @@ export function checkTransitions({ previous, snapshot, facts, step }: Transition
     }
   }
   if (m.price === previous.price) return;
-  const netNotional = ceilDiv(abs(m.agg.netSize) * m.price, 10n ** 30n);
-  const required = (netNotional * m.risk.minBacking + 10n ** 18n - 1n) / 10n ** 18n;
   const insolvent = m.poolEquity + BigInt(m.agg.insurance) < 0n;
-  const needed = insolvent ? HALTED : m.poolEquity < BigInt(required) ? REDUCE_ONLY : 0;
-  if (m.mode < needed) {
+  if (insolvent && m.mode < HALTED) {
     violate({
       invariant: "self-correction-after-price",
       expected: {
-        mode: `>= ${needed}`,
+        mode: `>= ${HALTED}`,
         poolEquity: m.poolEquity,
-        requiredBacking: required,
         insurance: m.agg.insurance,
       },
       actual: { mode: m.mode, price: m.price, previousPrice: previous.price },
@@ -54,6 +51,3 @@ export function checkTransitions({ previous, snapshot, facts, step }: Transition
     });
   }
 }
-
-const abs = (x: bigint): bigint => (x < 0n ? -x : x);
-const ceilDiv = (x: bigint, d: bigint): bigint => (x % d !== 0n && x > 0n ? x / d + 1n : x / d);

@@ -681,7 +681,9 @@ export function validateSafetyParams(p: SafetyParams, ownerMinDelay: bigint | nu
     p.cautiousImMultiplier < WAD ||
     p.cautiousImMultiplier > 5n * WAD ||
     p.cautiousOiFactor > WAD ||
-    p.warningBand > WAD
+    p.warningBand > WAD ||
+    // The breaker must be able to reset well before the exit opens: no trip may become terminal by itself.
+    2 * p.breakerCooldown > p.maxHaltDuration
   ) {
     throw new EvmRevert("MarketBadParams");
   }

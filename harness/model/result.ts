@@ -34,6 +34,7 @@ export type RevertName =
   | "MarketRealiseWindowClosed"
   | "MarketAlreadyRealised"
   | "MarketChangeWhileHalted"
+  | "MarketOwnerNotTimelock"
   | "MarketSettlementPending"
   | "MarketAlreadyClaimed"
   | "MarketSettlementExhausted"

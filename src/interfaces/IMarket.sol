@@ -201,6 +201,8 @@ interface IMarket {
     /// @notice A claim would take the total paid in Settlement past what the market held at the snapshot.
     error MarketSettlementExhausted(uint256 paid, uint256 assets);
     error MarketTimelockTooShort(uint256 delay, uint256 exitWindow);
+    /// @notice Ownership goes only to a timelock (one answering getMinDelay), and is never renounced.
+    error MarketOwnerNotTimelock(address newOwner);
     /// @dev Like MarketInvariantBroken, raised only inside the self-call; the outer frame commits the breaker trip.
     error MarketBreakerTripped(OracleClass class);
     /// @dev Only ever raised by the market's own invariant check, inside the self-call; the outer frame turns it

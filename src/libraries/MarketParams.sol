@@ -46,6 +46,8 @@ library MarketParams {
             p.maxHaltDuration < 1 hours || p.maxHaltDuration > 30 days || p.settlementWindow < 1 hours
                 || p.settlementWindow > 30 days || p.breakerValidReadings == 0 || p.cautiousImMultiplier < WAD
                 || p.cautiousImMultiplier > 5 * WAD || p.cautiousOiFactor > WAD || p.warningBand > WAD
+                // The breaker must be able to reset well before the exit opens: no trip may become terminal by itself.
+                || 2 * uint256(p.breakerCooldown) > p.maxHaltDuration
         ) revert IMarket.MarketBadParams();
     }
 

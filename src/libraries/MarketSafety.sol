@@ -159,6 +159,13 @@ library MarketSafety {
         if (isTimelock && delay < exitWindow) revert IMarket.MarketTimelockTooShort(delay, exitWindow);
     }
 
+    /// @notice A new owner must be a timelock whose delay covers the exit window.
+    function requireTimelock(address owner, uint256 exitWindow) external view {
+        (bool isTimelock, uint256 delay) = ownerDelay(owner);
+        if (!isTimelock) revert IMarket.MarketOwnerNotTimelock(owner);
+        if (delay < exitWindow) revert IMarket.MarketTimelockTooShort(delay, exitWindow);
+    }
+
     /// @notice The owner's timelock delay (false, 0 when the owner is not a timelock).
     function ownerDelay(address owner) internal view returns (bool isTimelock, uint256 delay) {
         (bool ok, bytes memory ret) = owner.staticcall(abi.encodeCall(TimelockController.getMinDelay, ()));
