@@ -70,8 +70,13 @@ describe("keeper", () => {
     await market(who, "deposit", [margin]);
     await market(who, "modifyPosition", [size, 0n]);
   };
-  /** A Valid reading that jumps beyond the band, then a risk-adding trade: the breaker trips. */
+  /**
+   * A new round that jumps beyond the band, then a trade that passes its own checks at the last good price (bob
+   * has the margin): the breaker trips. (A caller without margin would be refused for that, and trip nothing.)
+   */
   const tripBreaker = async () => {
+    await fund(bob, usd(1_000), system.addresses.market);
+    await market(bob, "deposit", [usd(1_000)]);
     await setPrice(1500n * 10n ** 8n);
     await market(bob, "modifyPosition", [units(1), 0n]);
     expect(await system.market.read.mode()).toBe(3);
@@ -222,16 +227,35 @@ describe("keeper", () => {
     await tripBreaker();
     await increaseTime(clients, { seconds: 5 * 86_400 + 60, mine: true });
     await setPrice(1700n * 10n ** 8n); // accepted as the new level (the last good price is old): alice < 0
+    // A prompt keeper would liquidate alice first (a breaker-only halt allows it after the cooldown; see the
+    // test below); one with no liquidation budget settles and leaves her to the next tick's realisation.
+    const first = await newKeeper({ maxLiquidationsPerTick: 0 }).tick();
+    expect(first.errors).toEqual([]);
+    expect(first.actions.map((a) => [a.kind, a.account])).toEqual([
+      ["refresh", undefined],
+      ["settle", undefined],
+    ]);
+    const report = await newKeeper().tick();
+    expect(report.errors).toEqual([]);
+    expect(report.actions.map((a) => [a.kind, a.account])).toEqual([["realise", alice]]);
+    const equity = report.actions[0]?.equity ?? 0n;
+    expect(equity).toBeLessThan(0n);
+    expect(await system.market.read.claimed([alice])).toBe(true);
+    expect((await system.market.read.settlement()).deficit).toBe(-equity);
+  });
+
+  it("liquidates during a breaker-only halt once the cooldown has passed, before the exit", async () => {
+    await open(alice, usd(2_100), units(10));
+    await tripBreaker();
+    await increaseTime(clients, { seconds: 5 * 86_400 + 60, mine: true });
+    await setPrice(1700n * 10n ** 8n);
     const report = await newKeeper().tick();
     expect(report.errors).toEqual([]);
     expect(report.actions.map((a) => [a.kind, a.account])).toEqual([
       ["refresh", undefined],
+      ["liquidate", alice],
       ["settle", undefined],
-      ["realise", alice],
     ]);
-    const equity = report.actions[2]?.equity ?? 0n;
-    expect(equity).toBeLessThan(0n);
-    expect(await system.market.read.claimed([alice])).toBe(true);
-    expect((await system.market.read.settlement()).deficit).toBe(-equity);
+    expect((await system.market.read.accountOf([alice])).size).toBe(0n);
   });
 });
