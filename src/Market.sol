@@ -14,6 +14,11 @@ import {
     SettlementSnapshot
 } from "./interfaces/IMarket.sol";
 import {IOracleGuard, OracleClass, PriceReading} from "./interfaces/IOracleGuard.sol";
+import {HaltFlags as H} from "./libraries/HaltFlags.sol";
+import {MarketAccounting} from "./libraries/MarketAccounting.sol";
+import {MarketParams} from "./libraries/MarketParams.sol";
+import {MarketSafety, SafetyState} from "./libraries/MarketSafety.sol";
+import {MarketSettlement, SettlementState} from "./libraries/MarketSettlement.sol";
 import {SignedMath as S} from "./libraries/SignedMath.sol";
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {TimelockController} from "@openzeppelin/contracts/governance/TimelockController.sol";
@@ -35,11 +40,6 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
     using SafeTransferLib for address;
 
     uint256 internal constant WAD = 1e18;
-    // Why the market is Halted; the breaker resets itself, the others only through the timelock.
-    uint8 internal constant HALT_BREAKER = 1;
-    uint8 internal constant HALT_INVARIANT = 2;
-    uint8 internal constant HALT_INSOLVENT = 4;
-    uint8 internal constant HALT_GUARDIAN = 8;
 
     /* IMMUTABLES */
 
@@ -54,26 +54,12 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
 
     /// @inheritdoc IMarket
     address public pool;
-    /// @inheritdoc IMarket
-    Mode public mode;
     RiskParams internal _risk;
     Aggregates internal _agg;
     mapping(address account => MarginAccount) internal _accounts;
 
-    /// @inheritdoc IMarket
-    address public guardian;
-    SafetyParams internal _safety;
-    /// @inheritdoc IMarket
-    uint256 public haltedAt;
-    /// @notice Bit set of the causes of the current halt (breaker 1, invariant 2, insolvency 4, guardian 8).
-    uint8 public haltFlags;
-    Mode internal _resumeMode; // where the breaker returns to
-    uint8 internal _validStreak;
-    uint80 internal _streakRound;
-    uint256 internal _breakerAt;
-    SettlementSnapshot internal _settlement;
-    uint256 public settlementPaid;
-    mapping(address account => bool) public claimed;
+    SafetyState internal _safe;
+    SettlementState internal _settlement;
 
     constructor(address collateral_, IOracleGuard oracle_, RiskParams memory risk_, address owner_)
         Ownable(owner_)
@@ -115,34 +101,8 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
     ///      self-call of gas yields an empty revert, which bubbles.
     function _guard(bool success, bytes memory ret, bytes4 action) internal returns (bool) {
         if (success) return true;
-        if (ret.length == 100 && bytes4(ret) == MarketInvariantBroken.selector) {
-            (Invariant inv, int256 expected, int256 actual) =
-                abi.decode(_slice4(ret), (Invariant, int256, int256));
-            emit InvariantViolated(inv, expected, actual, action);
-            _tighten(Mode.Halted, HALT_INVARIANT, Cause.InvariantViolated);
-            return false;
-        }
-        if (ret.length == 36 && bytes4(ret) == MarketBreakerTripped.selector) {
-            OracleClass class = abi.decode(_slice4(ret), (OracleClass));
-            // Risk-adding actions are refused in Halted, so the breaker only ever trips from a looser mode.
-            _resumeMode = mode;
-            (_validStreak, _breakerAt) = (0, block.timestamp);
-            _streakRound = oracle.lastRoundId(); // fix: a round accepted before the trip is not new
-            emit BreakerTripped(class, mode);
-            _tighten(Mode.Halted, HALT_BREAKER, Cause.OracleBreaker);
-            return false;
-        }
-        assembly ("memory-safe") {
-            revert(add(ret, 0x20), mload(ret))
-        }
-    }
-
-    /// @dev The revert data past its selector, as a view over the same memory (the selector word is overwritten).
-    function _slice4(bytes memory b) private pure returns (bytes memory out) {
-        assembly ("memory-safe") {
-            out := add(b, 4)
-            mstore(out, sub(mload(b), 4))
-        }
+        MarketSafety.onSelfCallFailed(_safe, ret, action, oracle);
+        return false;
     }
 
     /// @dev The self-call of every guarded entry point.
@@ -167,7 +127,7 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
     function _deposit(address account, uint256 amount) internal returns (int256) {
         if (amount == 0) revert MarketZeroAmount();
         _requireAllowed(Action.Deposit);
-        uint256 price = _syncFunding();
+        _syncFunding();
         MarginAccount storage a = _accounts[account];
         _settleFunding(account, a, false);
         collateral.safeTransferFrom(account, address(this), amount);
@@ -175,8 +135,6 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         // Funding owed beyond the margin is not papered over by a small top-up: cover it, close, or be liquidated.
         if (a.margin < 0) revert MarketAccountInsolvent(a.margin);
         emit Deposited(account, amount);
-        // This call may have accepted a new price round: the mode must follow the pool's health at it.
-        _selfCorrect(price);
         return a.margin;
     }
 
@@ -195,20 +153,24 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         if (amount == 0) revert MarketZeroAmount();
         MarginAccount storage a = _accounts[account];
         // An account with no exposure can always take its margin out, even from a halted market.
-        if (a.size != 0 || mode != Mode.Halted) _requireAllowed(Action.Withdraw);
-        uint256 price = a.size == 0 ? _syncFunding() : _price(Action.Withdraw, 0);
+        if (a.size != 0 || _safe.mode != Mode.Halted) _requireAllowed(Action.Withdraw);
+        bool idle = a.size == 0;
+        (uint256 price, OracleClass trip) =
+            idle ? (_syncFunding(), OracleClass.Valid) : _price(Action.Withdraw, 0);
         _settleFunding(account, a, false);
         if (int256(amount) > a.margin) {
             revert MarketInsufficientFreeMargin(amount, a.margin > 0 ? uint256(a.margin) : 0);
         }
         _creditMargin(a, -int256(amount));
-        if (a.size != 0) {
+        if (!idle) {
             _requireInitialMargin(a, price);
+            _tripIf(trip);
             _warnIfNear(account, a, price);
         }
         collateral.safeTransfer(account, amount);
         emit Withdrawn(account, amount);
-        _selfCorrect(price);
+        // Margin without exposure needs no price: the mode is the business of calls that use one.
+        if (!idle) _selfCorrect(price);
         return a.margin;
     }
 
@@ -241,7 +203,7 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         // Increasing: opening, adding on the same side, or flipping through zero.
         bool increasing = size == 0 || (size > 0) == (sizeDelta > 0) || S.abs(sizeDelta) > S.abs(size);
         _requireAllowed(increasing ? Action.Increase : Action.Reduce);
-        uint256 price = _price(increasing ? Action.Increase : Action.Reduce, 0);
+        (uint256 price, OracleClass trip) = _price(increasing ? Action.Increase : Action.Reduce, 0);
         if (priceLimit != 0 && (sizeDelta > 0 ? price > priceLimit : price < priceLimit)) {
             revert MarketPriceLimit(price, priceLimit);
         }
@@ -252,8 +214,8 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
 
         if (increasing) {
             // Cautious lowers the open-interest cap.
-            uint256 cap = mode == Mode.Cautious
-                ? M.mulWad(_risk.maxOpenInterest, _safety.cautiousOiFactor)
+            uint256 cap = _safe.mode == Mode.Cautious
+                ? M.mulWad(_risk.maxOpenInterest, _safe.params.cautiousOiFactor)
                 : uint256(_risk.maxOpenInterest);
             uint256 oi = sizeDelta > 0 ? _agg.longOpenInterest : _agg.shortOpenInterest;
             if (oi > cap) revert MarketOpenInterestCap(oi, cap);
@@ -263,6 +225,7 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         // No trade may leave the margin negative (a reduce realising more loss than the margin holds, funding
         // owed beyond it): such an account is for the liquidators, who recognise the bad debt.
         if (a.margin < 0) revert MarketAccountInsolvent(a.margin);
+        _tripIf(trip);
         emit PositionModified(account, sizeDelta, price, realised, fee, a.size);
         if (a.size != 0) _warnIfNear(account, a, price);
         _selfCorrect(price);
@@ -294,7 +257,7 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         MarginAccount storage a = _accounts[account];
         int256 size = a.size;
         if (size == 0) revert MarketNoPosition();
-        uint256 price = _price(Action.Liquidate, size);
+        (uint256 price,) = _price(Action.Liquidate, size);
         int256 owed = S.ceilDiv(size * (_agg.fundingIndex - a.fundingIndex), _valueDivisor);
         uint256 notional = _notional(size, price);
         {
@@ -325,33 +288,19 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         if (_agg.poolCash < 0) revert MarketPoolCannotPay(uint256(-_agg.poolCash), 0);
     }
 
-    /// @dev The loss waterfall after a close: a positive margin pays the keeper and the penalty to insurance;
-    ///      a negative one is bad debt, covered by the insurance sub-fund and then socialised to this market's LPs.
+    /// @dev The loss waterfall after a close (MarketAccounting.absorb), then the tightening it calls for.
     function _absorb(address account, MarginAccount storage a, uint256 notional)
         internal
         returns (uint256 reward, uint256 toInsurance)
     {
-        int256 margin = a.margin;
-        if (margin > 0) {
-            uint256 penalty = M.mulWadUp(notional, _risk.liquidationPenalty);
-            uint256 keeperShare = M.mulWad(penalty, _risk.keeperRewardShare);
-            reward = M.min(keeperShare, uint256(margin));
-            toInsurance = M.min(penalty - keeperShare, uint256(margin) - reward);
-            _creditMargin(a, -int256(reward + toInsurance));
-            _agg.insurance += toInsurance;
-        } else if (margin < 0) {
-            // Bad debt is recognised here, in the same call: the account ends at zero margin.
-            uint256 deficit = uint256(-margin);
-            uint256 covered = M.min(deficit, _agg.insurance);
-            _agg.insurance -= covered;
-            _agg.poolCash -= int256(deficit - covered);
-            _creditMargin(a, int256(deficit));
-            emit BadDebt(account, deficit, covered, deficit - covered);
-            if (covered != 0 && _agg.insurance < _safety.insuranceFloor) {
-                _tighten(Mode.Cautious, 0, Cause.InsuranceBelowFloor);
-            }
-            if (deficit > covered) _tighten(Mode.ReduceOnly, 0, Cause.LossSocialised);
+        uint256 covered;
+        bool socialised;
+        (reward, toInsurance, covered, socialised) =
+            MarketAccounting.absorb(_agg, a, _risk, account, notional);
+        if (covered != 0 && _agg.insurance < _safe.params.insuranceFloor) {
+            _tighten(Mode.Cautious, 0, Cause.InsuranceBelowFloor);
         }
+        if (socialised) _tighten(Mode.ReduceOnly, 0, Cause.LossSocialised);
     }
 
     /* POOL */
@@ -383,7 +332,7 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
     function _poolDeposit(uint256 assets) internal {
         if (assets == 0) revert MarketZeroAmount();
         _requireAllowed(Action.LpDeposit);
-        uint256 price = _price(Action.LpDeposit, 0);
+        (uint256 price,) = _price(Action.LpDeposit, 0);
         collateral.safeTransferFrom(pool, address(this), assets);
         _agg.poolCash += int256(assets);
         emit PoolDeposited(assets);
@@ -410,10 +359,11 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
     function _poolWithdraw(address receiver, uint256 assets) internal {
         if (assets == 0) revert MarketZeroAmount();
         _requireAllowed(Action.LpWithdraw);
-        uint256 price = _price(Action.LpWithdraw, 0);
+        (uint256 price, OracleClass trip) = _price(Action.LpWithdraw, 0);
         if (int256(assets) > _agg.poolCash) revert MarketPoolCannotPay(assets, _agg.poolCash);
         _agg.poolCash -= int256(assets);
         _requireBacked(price, true);
+        _tripIf(trip);
         collateral.safeTransfer(receiver, assets);
         emit PoolWithdrawn(receiver, assets);
         _selfCorrect(price);
@@ -423,34 +373,14 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
     /// @dev Also the breaker's reset path (N consecutive Valid new rounds plus a cooldown) and the place where a
     ///      price move alone tightens the mode (pool below backing, pool unable to pay).
     function refresh() external nonReentrant returns (OracleClass) {
-        if (mode == Mode.Settlement) return OracleClass.Stale; // funding and prices are frozen at the snapshot
+        if (_safe.mode == Mode.Settlement) return OracleClass.Stale; // funding and prices are frozen at the snapshot
         PriceReading memory r = oracle.update();
         _accrueFunding(r.lastGoodPrice);
-        if (haltFlags & HALT_BREAKER != 0) _advanceBreakerReset(r);
+        if (_safe.haltFlags & H.BREAKER != 0) {
+            MarketSafety.advanceBreakerReset(_safe, r.class, r.roundId);
+        }
         _selfCorrect(r.lastGoodPrice);
         return r.class;
-    }
-
-    function _advanceBreakerReset(PriceReading memory r) internal {
-        if (r.class != OracleClass.Valid) {
-            _validStreak = 0;
-            return;
-        }
-        uint80 round = oracle.lastRoundId();
-        // The streak saturates: refreshes during the cooldown must never overflow it into a revert.
-        if (round > _streakRound && _validStreak < type(uint8).max) {
-            (_streakRound, _validStreak) = (round, _validStreak + 1);
-        }
-        if (
-            _validStreak < _safety.breakerValidReadings
-                || block.timestamp < _breakerAt + _safety.breakerCooldown
-        ) {
-            return;
-        }
-        haltFlags &= ~HALT_BREAKER;
-        _validStreak = 0;
-        // Only the breaker's own halt resets itself; any other cause keeps the market Halted.
-        if (haltFlags == 0) _setMode(_resumeMode, Cause.BreakerReset);
     }
 
     /* INSURANCE */
@@ -469,7 +399,7 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
     function _fundInsurance(address from, uint256 amount) internal {
         if (amount == 0) revert MarketZeroAmount();
         // After the snapshot nothing can reach the insurance sub-fund: the tokens would be stranded.
-        if (mode == Mode.Settlement) revert MarketNotAllowed(Action.Deposit, mode);
+        if (_safe.mode == Mode.Settlement) revert MarketNotAllowed(Action.Deposit, _safe.mode);
         collateral.safeTransferFrom(from, address(this), amount);
         _agg.insurance += amount;
         emit InsuranceFunded(from, amount);
@@ -479,6 +409,7 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
 
     /// @notice Replaces the risk parameters; only the owner (the timelock in a deployed system).
     function setRiskParams(RiskParams calldata risk_) external onlyOwner {
+        _requireOpen();
         // Funding up to now accrues at the old rate: a new rate never reaches back in time.
         (uint256 price,) = oracle.lastGoodPrice();
         _accrueFunding(price);
@@ -486,161 +417,91 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
     }
 
     function _setRiskParams(RiskParams memory r) internal {
-        RiskParams memory o = _risk;
-        // Each change moves a parameter by at most a factor of two, so no single proposal can swing the market.
-        if (
-            !_step(o.tradingFee, r.tradingFee) || !_step(o.insuranceFeeShare, r.insuranceFeeShare)
-                || !_step(o.liquidationPenalty, r.liquidationPenalty)
-                || !_step(o.keeperRewardShare, r.keeperRewardShare)
-                || !_step(o.maxFundingRate, r.maxFundingRate) || !_step(o.minBacking, r.minBacking)
-                || !_step(o.skewScale, r.skewScale) || !_step(o.maxOpenInterest, r.maxOpenInterest)
-        ) revert MarketStepTooLarge();
-        if (
-            r.tradingFee > 0.05e18 || r.insuranceFeeShare > WAD || r.liquidationPenalty > 0.2e18
-                || r.keeperRewardShare > WAD || r.maxFundingRate > 1e14 || r.minBacking > 10 * WAD
-                || r.skewScale == 0 || r.maxOpenInterest == 0
-        ) revert MarketBadParams();
-        _risk = r;
-        emit RiskParamsUpdated(r);
+        MarketParams.setRisk(_risk, r);
     }
 
-    function _setMode(Mode to, Cause cause) internal {
-        Mode from = mode;
-        if (from == to) return;
-        mode = to;
-        if (to == Mode.Halted) haltedAt = block.timestamp;
-        emit ModeChanged(from, to, cause);
-    }
-
-    /// @dev The only way the market changes its own mode: never looser.
     function _tighten(Mode to, uint8 haltFlag, Cause cause) internal {
-        haltFlags |= haltFlag;
-        if (to > mode) _setMode(to, cause);
+        MarketSafety.tighten(_safe, to, haltFlag, cause);
     }
 
     /// @inheritdoc IMarket
     function escalate(Mode to) external {
-        if (msg.sender != guardian) revert MarketOnlyGuardian();
-        // The guardian may halt but not settle: Settlement ends the market and is the timelock's (or the exit's).
-        // Escalating to Halted while already Halted pins the halt: the breaker's own reset no longer reopens it.
-        bool pin = to == Mode.Halted && mode == Mode.Halted && haltFlags & HALT_GUARDIAN == 0;
-        if ((to <= mode && !pin) || to > Mode.Halted) revert MarketNotTighter(mode, to);
-        _tighten(to, to == Mode.Halted ? HALT_GUARDIAN : 0, Cause.Guardian);
+        MarketSafety.escalate(_safe, to);
     }
 
     /// @inheritdoc IMarket
     function setMode(Mode to) external onlyOwner {
-        if (to == Mode.Settlement || mode == Mode.Settlement) revert MarketNotAllowed(Action.Deposit, mode);
-        (haltFlags, _validStreak) = (0, 0);
-        _setMode(to, Cause.Governance);
+        MarketSafety.setModeByOwner(_safe, to);
     }
 
     /// @notice Sets the guardian (a Safe multisig in a deployed system); only the timelock.
     function setGuardian(address guardian_) external onlyOwner {
-        guardian = guardian_;
+        _safe.guardian = guardian_;
         emit GuardianSet(guardian_);
     }
 
     /// @notice Replaces the safety parameters; only the timelock.
     function setSafetyParams(SafetyParams calldata safety_) external onlyOwner {
+        _requireOpen();
         _setSafetyParams(safety_);
     }
 
     function _setSafetyParams(SafetyParams memory p) internal {
-        if (
-            p.maxHaltDuration < 1 hours || p.maxHaltDuration > 30 days || p.settlementWindow < 1 hours
-                || p.settlementWindow > 30 days || p.breakerValidReadings == 0 || p.cautiousImMultiplier < WAD
-                || p.cautiousImMultiplier > 5 * WAD || p.cautiousOiFactor > WAD || p.warningBand > WAD
-        ) revert MarketBadParams();
-        _requireExitWindow(owner(), p.maxHaltDuration + p.settlementWindow);
-        _safety = p;
-        emit SafetyParamsUpdated(p);
+        MarketSafety.setParams(_safe, p, owner());
     }
 
-    /// @dev A timelock owner's delay must cover the exit window (halt, then settlement), so that users can always
-    ///      leave before a change lands. An owner that is not a timelock (a test, a deployer mid-setup) is skipped.
-    function _requireExitWindow(address owner_, uint256 exitWindow) internal view {
-        (bool ok, bytes memory ret) = owner_.staticcall(abi.encodeCall(TimelockController.getMinDelay, ()));
-        if (!ok || ret.length < 32) return;
-        uint256 delay = abi.decode(ret, (uint256));
-        if (delay < exitWindow) revert MarketTimelockTooShort(delay, exitWindow);
+    function _exitWindow() internal view returns (uint256) {
+        return uint256(_safe.params.maxHaltDuration) + _safe.params.settlementWindow;
+    }
+
+    /// @dev A parameter change never lands on users locked in a halt (they could not leave before it): governance
+    ///      reopens first, and users can leave in the open modes.
+    function _requireOpen() internal view {
+        if (_safe.mode >= Mode.Halted) revert MarketChangeWhileHalted(_safe.mode);
     }
 
     /// @dev Every owner call re-checks the exit window: a timelock that has since shortened its own delay cannot act
     ///      on the market until it restores a delay that lets users leave first.
     function _checkOwner() internal view override {
         super._checkOwner();
-        _requireExitWindow(owner(), _safety.maxHaltDuration + _safety.settlementWindow);
+        MarketSafety.requireExitWindow(owner(), _exitWindow());
     }
 
-    /// @dev Handing the market to a timelock checks the exit window too.
-    function _transferOwnership(address newOwner) internal override {
-        if (newOwner != address(0)) {
-            _requireExitWindow(newOwner, _safety.maxHaltDuration + _safety.settlementWindow);
-        }
-        super._transferOwnership(newOwner);
+    /// @dev The market is handed only to a timelock whose delay covers the exit window (the deployer owns it only
+    ///      until then), and never renounced: a market without an owner could never be reopened.
+    function transferOwnership(address newOwner) public override onlyOwner {
+        MarketSafety.requireTimelock(newOwner, _exitWindow());
+        _transferOwnership(newOwner);
+    }
+
+    function renounceOwnership() public view override onlyOwner {
+        revert MarketOwnerNotTimelock(address(0));
     }
 
     /* SETTLEMENT */
 
     /// @inheritdoc IMarket
     function settle() external nonReentrant {
-        Mode m = mode;
-        if (m == Mode.Settlement) revert MarketNotSettleable();
-        bool exit = m == Mode.Halted && block.timestamp >= haltedAt + _safety.maxHaltDuration;
-        if (!exit) {
-            // Governance may settle at any time, as long as its own delay still covers the exit window.
-            if (msg.sender != owner()) revert MarketNotSettleable();
-            _requireExitWindow(msg.sender, _safety.maxHaltDuration + _safety.settlementWindow);
-        }
+        Cause cause = MarketSafety.settleCause(_safe, owner());
         uint256 price = _syncFunding();
-        SettlementSnapshot storage s = _settlement;
         int256 equity = _poolEquity(price, _agg.fundingIndex);
-        uint256 assets = _agg.totalMargin + _agg.insurance + (_agg.poolCash > 0 ? uint256(_agg.poolCash) : 0);
-        (s.price, s.fundingIndex, s.longOpenInterest, s.shortOpenInterest) =
-        (price, _agg.fundingIndex, _agg.longOpenInterest, _agg.shortOpenInterest);
-        (s.insurance, s.poolEquity, s.assets, s.idleMargin) =
-        (_agg.insurance, equity, assets, _agg.idleMargin);
-        // assets = (traders' equity + idle margin) + pool equity + insurance; traders' figure is the remainder,
-        // which rounds up against the per-account sum, so the ratio below is conservative.
-        s.traderEquity = int256(assets) - int256(_agg.idleMargin) - equity - int256(_agg.insurance);
-        s.poolShareSupply = IERC20(pool).totalSupply();
-        s.settledAt = block.timestamp;
-        _setMode(Mode.Settlement, msg.sender == owner() ? Cause.Governance : Cause.HaltedTooLong);
-        emit Settled(price, assets, equity, s.traderEquity);
+        (uint256 assets, int256 traderEquity) = MarketSettlement.snapshot(
+            _settlement, _agg, price, equity, IERC20(pool).totalSupply(), _safe.params.settlementWindow
+        );
+        MarketSafety.setMode(_safe, Mode.Settlement, cause);
+        emit Settled(price, assets, equity, traderEquity);
     }
 
     /// @inheritdoc IMarket
     function realise(address account) external nonReentrant {
-        SettlementSnapshot storage s = _settlement;
-        if (mode != Mode.Settlement) revert MarketNotAllowed(Action.Reduce, mode);
-        if (block.timestamp >= s.settledAt + _safety.settlementWindow) revert MarketNotSettleable();
-        MarginAccount storage a = _accounts[account];
-        if (a.size == 0 || claimed[account]) revert MarketNoPosition();
-        int256 equity = _settledEquity(a);
-        if (equity >= 0) revert MarketNotLiquidatable(equity, 0);
-        s.deficit += uint256(-equity);
-        claimed[account] = true;
-        emit AccountRealised(account, equity);
+        _requireSettlement();
+        MarketSettlement.realise(_settlement, _accounts, account, _valueDivisor);
     }
 
     /// @inheritdoc IMarket
     function claim() external nonReentrant returns (uint256 amount) {
-        if (mode != Mode.Settlement) revert MarketNotAllowed(Action.Withdraw, mode);
-        if (claimed[msg.sender]) revert MarketAlreadyClaimed();
-        MarginAccount storage a = _accounts[msg.sender];
-        if (a.size == 0) {
-            // Margin without exposure is paid in full at once: it never shares a loss.
-            amount = a.margin > 0 ? uint256(a.margin) : 0;
-            _creditMargin(a, -a.margin);
-        } else {
-            SettlementSnapshot storage s = _finalised();
-            int256 equity = _settledEquity(a);
-            amount = equity > 0 ? M.mulWad(uint256(equity), s.traderRatio) : 0;
-        }
-        claimed[msg.sender] = true;
-        _paySettlement(msg.sender, amount);
-        emit Claimed(msg.sender, amount);
+        _requireSettlement();
+        return MarketSettlement.claim(_settlement, _accounts, _agg, collateral, msg.sender, _valueDivisor);
     }
 
     /// @inheritdoc IMarket
@@ -650,58 +511,59 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         nonReentrant
         returns (uint256 assets)
     {
-        if (mode != Mode.Settlement) revert MarketNotAllowed(Action.LpWithdraw, mode);
-        SettlementSnapshot storage s = _finalised();
-        assets = M.mulDiv(s.lpAssets, shares, s.poolShareSupply);
-        _paySettlement(receiver, assets);
-        emit PoolClaimed(receiver, shares, assets);
+        _requireSettlement();
+        return MarketSettlement.poolClaim(_settlement, _agg, collateral, receiver, shares);
     }
 
-    /// @dev Fixes the claim ratio once, after the realisation window: positive trader equity is senior to LPs;
-    ///      if the market cannot pay it in full, traders share what there is pro rata and LPs get nothing.
-    function _finalised() internal returns (SettlementSnapshot storage s) {
-        s = _settlement;
-        if (s.finalised) return s;
-        uint256 opensAt = s.settledAt + _safety.settlementWindow;
-        if (block.timestamp < opensAt) revert MarketSettlementPending(opensAt);
-        uint256 available = s.assets - s.idleMargin;
-        int256 owed = s.traderEquity + int256(s.deficit);
-        uint256 needed = owed > 0 ? uint256(owed) : 0;
-        if (available >= needed) (s.traderRatio, s.lpAssets) = (WAD, available - needed);
-        else (s.traderRatio, s.lpAssets) = (M.divWad(available, needed), 0);
-        s.finalised = true;
-        emit SettlementFinalised(s.deficit, s.traderRatio, s.lpAssets);
-    }
-
-    function _settledEquity(MarginAccount storage a) internal view returns (int256) {
-        int256 owed = S.ceilDiv(a.size * (_settlement.fundingIndex - a.fundingIndex), _valueDivisor);
-        return _equity(a, _settlement.price) - owed;
-    }
-
-    /// @dev Settlement's invariant: what was paid never exceeds what the market held at the snapshot.
-    function _paySettlement(address to, uint256 amount) internal {
-        uint256 paid = settlementPaid + amount;
-        // fix: unclaimed idle margin stays reserved; an unrealised deficit cannot push other claims into it
-        uint256 cap = _settlement.assets - _agg.idleMargin;
-        if (paid > cap) revert MarketSettlementExhausted(paid, cap);
-        settlementPaid = paid;
-        if (amount != 0) collateral.safeTransfer(to, amount);
-    }
-
-    function _step(uint256 from, uint256 to) internal pure returns (bool) {
-        return from == 0 || (to <= 2 * from && 2 * to >= from);
+    function _requireSettlement() internal view {
+        if (_safe.mode != Mode.Settlement) revert MarketNotInSettlement(_safe.mode);
     }
 
     /* VIEWS */
 
     /// @inheritdoc IMarket
     function safetyParams() external view returns (SafetyParams memory) {
-        return _safety;
+        return _safe.params;
+    }
+
+    /// @inheritdoc IMarket
+    function mode() public view returns (Mode) {
+        return _safe.mode;
+    }
+
+    /// @inheritdoc IMarket
+    function guardian() external view returns (address) {
+        return _safe.guardian;
+    }
+
+    /// @inheritdoc IMarket
+    function haltedAt() external view returns (uint256) {
+        return _safe.haltedAt;
+    }
+
+    /// @inheritdoc IMarket
+    function exitOpensAt() external view returns (uint256) {
+        return _safe.mode == Mode.Halted ? MarketSafety.exitOpensAt(_safe, owner()) : 0;
+    }
+
+    /// @inheritdoc IMarket
+    function haltFlags() external view returns (uint8) {
+        return _safe.haltFlags;
     }
 
     /// @inheritdoc IMarket
     function settlement() external view returns (SettlementSnapshot memory) {
-        return _settlement;
+        return _settlement.snapshot;
+    }
+
+    /// @inheritdoc IMarket
+    function settlementPaid() external view returns (uint256) {
+        return _settlement.paid;
+    }
+
+    /// @inheritdoc IMarket
+    function claimed(address account) external view returns (bool) {
+        return _settlement.claimed[account];
     }
 
     /// @inheritdoc IMarket
@@ -742,18 +604,31 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
 
     /// @inheritdoc IMarket
     function allows(Action action) public view returns (bool) {
-        Mode m = mode;
+        Mode m = _safe.mode;
         return m <= Mode.Cautious
             || (m == Mode.ReduceOnly && action != Action.Increase && action != Action.LpDeposit)
-            || (m == Mode.Halted && action == Action.Deposit);
+            || (m == Mode.Halted
+                && (action == Action.Deposit || (action == Action.Liquidate && _liquidatesInHalt())));
+    }
+
+    /// @dev A halt anyone can cause (the breaker's alone) cannot keep unhealthy accounts from liquidation for longer
+    ///      than the cooldown: after it, they are liquidated at the kinder side of (reading, last good price).
+    function _liquidatesInHalt() internal view returns (bool) {
+        return
+            _safe.haltFlags == H.BREAKER && block.timestamp >= _safe.breakerAt + _safe.params.breakerCooldown;
     }
 
     /// @inheritdoc IMarket
     function poolWithdrawable() external view returns (uint256) {
         if (!allows(Action.LpWithdraw)) return 0;
         (uint256 price,) = oracle.lastGoodPrice();
+        return _lpRoom(_poolEquity(price, currentFundingIndex()), price);
+    }
+
+    /// @dev What LPs can take out at `price` and leave the pool backed, in equity and in cash.
+    function _lpRoom(int256 equity, uint256 price) internal view returns (uint256) {
         int256 required = int256(M.mulWadUp(_notional(_agg.netSize, price), _risk.minBacking));
-        int256 spare = _poolEquity(price, currentFundingIndex()) - required;
+        int256 spare = equity - required;
         int256 cash = _agg.poolCash - required;
         int256 out = spare < cash ? spare : cash;
         return out > 0 ? uint256(out) : 0;
@@ -761,21 +636,16 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
 
     /// @inheritdoc IMarket
     function poolQuote() external view returns (int256 equity, bool depositOpen, uint256 withdrawable) {
-        Mode m = mode;
+        Mode m = _safe.mode;
         if (m == Mode.Settlement) return (poolEquity(), false, 0); // refresh changes nothing in Settlement
         PriceReading memory r = oracle.peek();
         uint256 price = r.lastGoodPrice;
         equity = _poolEquity(price, _fundingIndexAt(price));
-        int256 required = int256(M.mulWadUp(_notional(_agg.netSize, price), _risk.minBacking));
-        // refresh's _selfCorrect at that price.
+        // refresh's _selfCorrect at that price: a pool that cannot pay winners halts the market.
         if (equity + int256(_agg.insurance) < 0) m = Mode.Halted;
-        else if (equity < required && m < Mode.ReduceOnly) m = Mode.ReduceOnly;
         if (r.class != OracleClass.Valid || m > Mode.ReduceOnly) return (equity, false, 0);
         depositOpen = m <= Mode.Cautious;
-        int256 spare = equity - required;
-        int256 cash = _agg.poolCash - required;
-        int256 out = spare < cash ? spare : cash;
-        withdrawable = out > 0 ? uint256(out) : 0;
+        withdrawable = _lpRoom(equity, price);
     }
 
     /// @inheritdoc IMarket
@@ -794,28 +664,39 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
 
     /* INTERNAL: PRICES AND FUNDING */
 
-    /// @dev Reads the oracle for an action that trusts the price (the per-action matrix). A Valid reading is
-    ///      used as is. A non-Valid one trips the breaker when the action adds risk (increase, withdraw with a
-    ///      position, LP withdraw); a liquidation may proceed on a Stale, AtBounds or Diverged reading at the
-    ///      side of (reading, last good) that is kinder to the account; anything else is refused.
-    function _price(Action action, int256 side) internal returns (uint256) {
+    /// @dev Reads the oracle for an action that trusts the price (the per-action matrix). A Valid reading is used as
+    ///      is. A liquidation proceeds on any reading the sequencer does not void, at the side of (reading, last good
+    ///      price) kinder to the account (the last good price when the reading has none). A risk-adding action
+    ///      (increase, withdraw with a position, LP withdraw) that sees a bad new round — evidence of a bad price,
+    ///      not mere age — runs its own checks at the last good price and returns the class as `trip`: the caller
+    ///      trips the breaker only once those checks passed (`_tripIf`). Anything else is refused.
+    function _price(Action action, int256 side) internal returns (uint256 price, OracleClass trip) {
         PriceReading memory r = oracle.update();
         _accrueFunding(r.lastGoodPrice);
         OracleClass c = r.class;
-        if (c == OracleClass.Valid) return r.price;
-        if (action == Action.Increase || action == Action.Withdraw || action == Action.LpWithdraw) {
-            revert MarketBreakerTripped(c);
+        if (c == OracleClass.Valid) return (r.price, c);
+        if (action == Action.Liquidate && c != OracleClass.SequencerDown && c != OracleClass.GracePeriod) {
+            if (r.price == 0) return (r.lastGoodPrice, OracleClass.Valid);
+            price = side > 0 ? M.max(r.price, r.lastGoodPrice) : M.min(r.price, r.lastGoodPrice);
+            return (price, OracleClass.Valid);
         }
         if (
-            action == Action.Liquidate && r.price != 0
-                && (c == OracleClass.Stale || c == OracleClass.AtBounds || c == OracleClass.Diverged)
-        ) return side > 0 ? M.max(r.price, r.lastGoodPrice) : M.min(r.price, r.lastGoodPrice);
+            (action == Action.Increase || action == Action.Withdraw || action == Action.LpWithdraw)
+                && MarketSafety.isBadRound(c) && r.roundId > oracle.lastRoundId()
+        ) return (r.lastGoodPrice, c);
         revert MarketOracleNotValid(c);
     }
 
-    /// @dev For actions that do not trust the price: funding still accrues at the last good price.
+    /// @dev Trips the breaker (through the guarded frame, which commits it) for a bad new round seen by an action
+    ///      that passed every check of its own.
+    function _tripIf(OracleClass trip) internal pure {
+        if (trip != OracleClass.Valid) revert MarketBreakerTripped(trip);
+    }
+
+    /// @dev For actions that do not trust the price: funding accrues at the last good price, and no feed is read, so
+    ///      that no feed answer can make them revert.
     function _syncFunding() internal returns (uint256 price) {
-        price = oracle.update().lastGoodPrice;
+        (price,) = oracle.lastGoodPrice();
         _accrueFunding(price);
     }
 
@@ -830,66 +711,14 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         _agg.lastFundingTime = block.timestamp;
     }
 
-    /// @dev Moves the funding an account owes since its last settlement between its margin and the pool cash.
-    ///      A receivable the pool cannot pay in cash yet is deferred when the size does not change (the account
-    ///      keeps its index, so nothing is lost and the aggregates stay exact); a trade must settle first.
     function _settleFunding(address account, MarginAccount storage a, bool mustSettle) internal {
-        int256 index = _agg.fundingIndex;
-        int256 size = a.size;
-        if (size != 0) {
-            int256 owed = S.ceilDiv(size * (index - a.fundingIndex), _valueDivisor);
-            if (owed < 0 && -owed > _agg.poolCash) {
-                if (mustSettle) revert MarketPoolCannotPay(uint256(-owed), _agg.poolCash);
-                return;
-            }
-            if (owed != 0) {
-                _creditMargin(a, -owed);
-                _agg.poolCash += owed;
-                emit FundingSettled(account, owed);
-            }
-            _agg.sizeTimesIndex += size * (index - a.fundingIndex);
-        }
-        a.fundingIndex = index;
+        MarketAccounting.settleFunding(_agg, a, account, mustSettle, _valueDivisor);
     }
 
     /* INTERNAL: POSITIONS */
 
-    /// @dev Applies a size change at `price`: realises PnL on the closed part (between margin and pool cash),
-    ///      books cost basis on the opened part, and keeps every aggregate in step. Funding must be settled.
-    function _trade(MarginAccount storage a, int256 delta, uint256 price) internal returns (int256 realised) {
-        int256 size = a.size;
-        int256 openNotional = a.openNotional;
-        int256 newSize = size + delta;
-        if (size == 0 && a.margin > 0) _agg.idleMargin -= uint256(a.margin);
-        int256 closing; // the part of delta that reduces |size|, same sign as delta
-        if (size != 0 && (size > 0) != (delta > 0)) closing = S.abs(delta) >= S.abs(size) ? -size : delta;
-        int256 opening = delta - closing;
-
-        int256 basisRemoved;
-        if (closing != 0) {
-            // The basis leaves in proportion to the size closed; proceeds round against the trader.
-            basisRemoved = closing == -size ? openNotional : openNotional * -closing / size;
-            int256 proceeds = S.floorDiv(-closing * int256(price), _valueDivisor);
-            realised = proceeds - basisRemoved;
-            _creditMargin(a, realised);
-            _agg.poolCash -= realised;
-        }
-        // Cost basis rounds up: a long pays a little more, a short receives a little less.
-        int256 basisAdded = opening == 0 ? int256(0) : S.ceilDiv(opening * int256(price), _valueDivisor);
-        a.openNotional = openNotional - basisRemoved + basisAdded;
-        _agg.netOpenNotional += basisAdded - basisRemoved;
-
-        if (size > 0) _agg.longOpenInterest -= uint256(size);
-        else _agg.shortOpenInterest -= uint256(-size);
-        if (newSize > 0) _agg.longOpenInterest += uint256(newSize);
-        else _agg.shortOpenInterest += uint256(-newSize);
-        _agg.netSize += delta;
-        // sizeTimesIndex tracks sum(size * fundingIndex); the account's index is current after settlement.
-        _agg.sizeTimesIndex += delta * a.fundingIndex;
-        a.size = newSize;
-        if (newSize == 0 && a.margin > 0) _agg.idleMargin += uint256(a.margin);
-        // Only a realised profit can take the pool's cash below zero here (funding receivables are checked first).
-        if (_agg.poolCash < 0) revert MarketPoolCannotPay(uint256(realised), _agg.poolCash + realised);
+    function _trade(MarginAccount storage a, int256 delta, uint256 price) internal returns (int256) {
+        return MarketAccounting.trade(_agg, a, delta, price, _valueDivisor);
     }
 
     function _chargeFee(MarginAccount storage a, uint256 absDelta, uint256 price)
@@ -905,20 +734,13 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
     }
 
     function _creditMargin(MarginAccount storage a, int256 amount) internal {
-        int256 before = a.margin;
-        int256 after_ = before + amount;
-        a.margin = after_;
-        // totalMargin counts only positive margins; a negative margin exists only inside a call.
-        uint256 pb = before > 0 ? uint256(before) : 0;
-        uint256 pa = after_ > 0 ? uint256(after_) : 0;
-        _agg.totalMargin = _agg.totalMargin - pb + pa;
-        if (a.size == 0) _agg.idleMargin = _agg.idleMargin - pb + pa;
+        MarketAccounting.creditMargin(_agg, a, amount);
     }
 
     function _requireInitialMargin(MarginAccount storage a, uint256 price) internal view {
         (uint256 im,) = oracle.marginRatios();
         // From Cautious on, the initial margin (for opening and for withdrawing) is raised.
-        if (mode >= Mode.Cautious) im = M.mulWad(im, _safety.cautiousImMultiplier);
+        if (_safe.mode >= Mode.Cautious) im = M.mulWad(im, _safe.params.cautiousImMultiplier);
         uint256 required = M.mulWadUp(_notional(a.size, price), im);
         int256 equity = _equity(a, price);
         if (equity < int256(required)) revert MarketInsufficientMargin(equity, required);
@@ -936,16 +758,13 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         }
     }
 
-    /// @dev State-based tightening after a price-trusting action or a refresh: a pool that cannot pay winners
-    ///      halts the market; a pool below its required backing allows reductions only (halting there would
-    ///      freeze the very reductions and liquidations that restore the backing).
+    /// @dev State-based tightening after a price-trusting action or a refresh: a pool that cannot pay winners halts
+    ///      the market. A pool below its required backing is not a mode: it refuses, per action, what would leave it
+    ///      short (an increase, an LP withdrawal), so trades that net to nothing cannot force it and it lifts itself
+    ///      as soon as the backing is back.
     function _selfCorrect(uint256 price) internal {
         int256 equity = _poolEquity(price, _agg.fundingIndex);
-        if (equity + int256(_agg.insurance) < 0) {
-            _tighten(Mode.Halted, HALT_INSOLVENT, Cause.PoolCannotPay);
-        } else if (equity < int256(M.mulWadUp(_notional(_agg.netSize, price), _risk.minBacking))) {
-            _tighten(Mode.ReduceOnly, 0, Cause.PoolBelowBacking);
-        }
+        if (equity + int256(_agg.insurance) < 0) _tighten(Mode.Halted, H.INSOLVENT, Cause.PoolCannotPay);
     }
 
     /// @dev Staged intervention per account: a warning event before the account is liquidatable.
@@ -953,13 +772,13 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         (, uint256 mm) = oracle.marginRatios();
         uint256 maintenance = M.mulWadUp(_notional(a.size, price), mm);
         int256 equity = _equity(a, price);
-        if (equity < int256(M.mulWad(maintenance, WAD + _safety.warningBand))) {
+        if (equity < int256(M.mulWad(maintenance, WAD + _safe.params.warningBand))) {
             emit MarginWarning(account, equity, maintenance);
         }
     }
 
     function _requireAllowed(Action action) internal view {
-        if (!allows(action)) revert MarketNotAllowed(action, mode);
+        if (!allows(action)) revert MarketNotAllowed(action, _safe.mode);
     }
 
     /// @dev Equity at `price`, with funding already settled: margin + unrealised PnL (rounded against the trader).

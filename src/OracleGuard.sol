@@ -11,6 +11,9 @@ import {FixedPointMathLib as M} from "solady/utils/FixedPointMathLib.sol";
 ///         volatility and the margin ratios that follow it. One guard per market.
 contract OracleGuard is IOracleGuard, Ownable {
     uint256 internal constant WAD = 1e18;
+    /// @notice The largest price (WAD) the guard reads as a price: an answer beyond it is AtBounds from the primary and
+    ///         ignored from the secondary, so no answer, however huge, can make the guard's arithmetic revert.
+    uint256 public constant MAX_PRICE = 1e36;
 
     /* IMMUTABLES */
 
@@ -76,13 +79,13 @@ contract OracleGuard is IOracleGuard, Ownable {
         } else {
             emit ReadingRejected(class, roundId, price);
         }
-        return PriceReading(class, price, _lastGoodPrice);
+        return PriceReading(class, price, _lastGoodPrice, roundId);
     }
 
     /// @inheritdoc IOracleGuard
     function peek() external view returns (PriceReading memory reading) {
-        (OracleClass class, uint256 price,,) = _classify();
-        return PriceReading(class, price, class == OracleClass.Valid ? price : _lastGoodPrice);
+        (OracleClass class, uint256 price, uint80 roundId,) = _classify();
+        return PriceReading(class, price, class == OracleClass.Valid ? price : _lastGoodPrice, roundId);
     }
 
     /// @inheritdoc IOracleGuard
@@ -143,7 +146,8 @@ contract OracleGuard is IOracleGuard, Ownable {
         OracleParams memory p = _params;
         if (address(sequencerUptime) != address(0)) {
             (bool up,, int256 status, uint256 startedAt,) = _latest(sequencerUptime);
-            if (!up || status != 0) return (OracleClass.SequencerDown, 0, 0, 0);
+            // A feed that never reported a status change (startedAt 0) says nothing about the sequencer being up.
+            if (!up || status != 0 || startedAt == 0) return (OracleClass.SequencerDown, 0, 0, 0);
             if (startedAt > block.timestamp || block.timestamp - startedAt < p.sequencerGracePeriod) {
                 return (OracleClass.GracePeriod, 0, 0, 0);
             }
@@ -153,6 +157,9 @@ contract OracleGuard is IOracleGuard, Ownable {
         if (!ok) return (OracleClass.Stale, 0, 0, 0);
         (roundId, updatedAt) = (r, u);
         if (answer <= 0) return (OracleClass.NonPositive, 0, roundId, updatedAt);
+        if (uint256(answer) > MAX_PRICE / _primaryScale) {
+            return (OracleClass.AtBounds, 0, roundId, updatedAt);
+        }
         price = uint256(answer) * _primaryScale;
         if (updatedAt == 0 || updatedAt > block.timestamp || block.timestamp - updatedAt > p.maxAge) {
             return (OracleClass.Stale, price, roundId, updatedAt);
@@ -168,7 +175,10 @@ contract OracleGuard is IOracleGuard, Ownable {
         if (address(secondary) != address(0)) {
             // The secondary only cross-checks: a secondary that is unreadable or stale is ignored, not trusted.
             (bool ok2,, int256 a2,, uint256 u2) = _latest(secondary);
-            if (ok2 && a2 > 0 && u2 <= block.timestamp && block.timestamp - u2 <= p.secondaryMaxAge) {
+            if (
+                ok2 && a2 > 0 && uint256(a2) <= MAX_PRICE / _secondaryScale && u2 <= block.timestamp
+                    && block.timestamp - u2 <= p.secondaryMaxAge
+            ) {
                 uint256 price2 = uint256(a2) * _secondaryScale;
                 if (M.divWad(M.dist(price, price2), price2) > p.divergenceBand) {
                     return (OracleClass.Diverged, price, roundId, updatedAt);
@@ -224,7 +234,9 @@ contract OracleGuard is IOracleGuard, Ownable {
             emit PriceAccepted(roundId, price, variance, _initialMargin, _maintenanceMargin);
             return;
         }
-        int256 r = M.lnWad(int256(M.divWad(price, _lastGoodPrice)));
+        // Both prices are in (0, MAX_PRICE]: the ratio is positive unless it rounds to zero, which counts as the
+        // smallest ratio rather than reverting in lnWad.
+        int256 r = M.lnWad(int256(M.max(M.divWad(price, _lastGoodPrice), 1)));
         uint256 dt = updatedAt - _lastGoodAt;
         uint256 sample = uint256(r * r) / WAD / dt;
         uint256 w = _decay(p, dt);

@@ -62,7 +62,36 @@ export async function deployContract<const abi extends Abi>(
 }
 
 export type DeployArtifactParameters = LoadArtifactParameters &
-  Omit<DeployContractParameters<Abi>, "abi" | "bytecode" | "linkReferences">;
+  Omit<DeployContractParameters<Abi>, "abi" | "bytecode" | "linkReferences"> & {
+    /**
+     * Addresses of the external libraries the bytecode links against, by library name. A library that is not
+     * given is deployed from its own artifact (once per map: pass the same map to share deployments).
+     */
+    libraries?: Map<string, Address> | undefined;
+  };
+
+/** forge's `bytecode.linkReferences`: per source file, per library, the byte offsets of its address. */
+type LinkReferences = Record<string, Record<string, { start: number; length: number }[]>>;
+
+/** Writes each library's address into the creation bytecode at the offsets forge recorded. */
+export function linkBytecode(
+  bytecode: Hex,
+  references: LinkReferences,
+  libraries: Map<string, Address>,
+): Hex {
+  let code = bytecode.slice(2);
+  for (const byLibrary of Object.values(references)) {
+    for (const [name, offsets] of Object.entries(byLibrary)) {
+      const address = libraries.get(name);
+      if (!address) throw new DeployError(`link: no address for library ${name}`);
+      for (const { start, length } of offsets) {
+        if (length !== 20) throw new DeployError(`link: ${name}: a reference of ${length} bytes`);
+        code = code.slice(0, start * 2) + address.slice(2).toLowerCase() + code.slice((start + length) * 2);
+      }
+    }
+  }
+  return `0x${code}`;
+}
 
 export type DeployArtifactReturnType = DeployContractReturnType<Abi>;
 
@@ -72,12 +101,29 @@ export async function deployArtifact(
   parameters: DeployArtifactParameters,
 ): Promise<DeployArtifactReturnType> {
   const artifact = await loadArtifact(parameters);
+  const references = artifact.linkReferences as LinkReferences;
+  let bytecode = artifact.bytecode;
+  if (Object.keys(references).length > 0) {
+    const libraries = parameters.libraries ?? new Map<string, Address>();
+    for (const byLibrary of Object.values(references)) {
+      for (const name of Object.keys(byLibrary)) {
+        if (libraries.has(name)) continue;
+        const { address } = await deployArtifact(clients, {
+          contract: name,
+          outDir: parameters.outDir,
+          from: parameters.from,
+          libraries,
+        });
+        libraries.set(name, address);
+      }
+    }
+    bytecode = linkBytecode(bytecode, references, libraries);
+  }
   return deployContract(clients, {
     ...parameters,
     label: parameters.label ?? `deploy ${artifact.contractName}`,
     abi: artifact.abi,
-    bytecode: artifact.bytecode,
-    linkReferences: artifact.linkReferences,
+    bytecode,
   });
 }
 

@@ -1,14 +1,15 @@
 import type { Address } from "viem";
+import { solidityEnums } from "../generated/abis.js";
 import { settledEquity } from "../keeper/settledEquity.js";
 import type { Ghosts } from "../scenario/world/ghosts.js";
 import type { StepFacts } from "./facts.js";
 import type { CheckedSnapshot } from "./protocol.js";
 import { violate } from "./violation.js";
 
-const HALTED = 3;
-const SETTLEMENT = 4;
-const GOVERNANCE = 0;
-const BREAKER_RESET = 4;
+const HALTED = solidityEnums.Mode.Halted;
+const SETTLEMENT = solidityEnums.Mode.Settlement;
+const GOVERNANCE = solidityEnums.Cause.Governance;
+const BREAKER_RESET = solidityEnums.Cause.BreakerReset;
 
 export type PromiseCheckParameters = {
   snapshot: CheckedSnapshot;

@@ -1,8 +1,9 @@
+import { haltFlags, solidityEnums } from "../generated/abis.js";
 import type { Snapshot } from "../model/types.js";
 import { type DiffEntry, violate } from "./violation.js";
 
-const SETTLEMENT = 4;
-const HALT_INVARIANT = 2;
+const SETTLEMENT = solidityEnums.Mode.Settlement;
+const HALT_INVARIANT = haltFlags.INVARIANT;
 const WAD = 10n ** 18n;
 
 type MarketView = Snapshot["market"];

@@ -1,14 +1,15 @@
 import type { Address } from "viem";
+import { haltFlags, solidityEnums } from "../generated/abis.js";
 import type { ChainSnapshot } from "../system/system.js";
 import type { StepFacts } from "./facts.js";
 import { violate } from "./violation.js";
 
-const REDUCE_ONLY = 2;
-const HALTED = 3;
-const HALT_BREAKER = 1;
-const HALT_GUARDIAN = 8;
-const GOVERNANCE = 0;
-const BREAKER_RESET = 4;
+const HALTED = solidityEnums.Mode.Halted;
+const HALT_BREAKER = haltFlags.BREAKER;
+const HALT_GUARDIAN = haltFlags.GUARDIAN;
+const HALT_INVARIANT = haltFlags.INVARIANT;
+const GOVERNANCE = solidityEnums.Cause.Governance;
+const BREAKER_RESET = solidityEnums.Cause.BreakerReset;
 
 /** What the previous step left behind (the baseline before the first step). */
 export type PreviousView = { mode: number; haltFlags: number; price: bigint };
@@ -29,8 +30,9 @@ export type TransitionCheckParameters = {
  * transaction by transaction and in order inside each transaction (the ModeChanged events), with the halt
  * causes followed through the step (a guardian pin adds one without a mode change); and the step's end mode
  * may be looser than the previous step's only through such loosenings. A step that moved the last good price
- * must leave the mode matching the pool's health: under its backing at least ReduceOnly, unable to pay
- * (equity + insurance < 0) at least Halted.
+ * must leave the mode matching the pool's health: unable to pay (equity + insurance < 0) at least Halted. (A
+ * pool under its backing is not a mode: it refuses increases and LP exits per action, so trades that net to
+ * nothing cannot force a tightening.)
  */
 export function checkTransitions(parameters: TransitionCheckParameters): void {
   const { previous, snapshot, facts, step } = parameters;
@@ -46,7 +48,7 @@ export function checkTransitions(parameters: TransitionCheckParameters): void {
         flags |= HALT_BREAKER;
         resume = Number(e.args.resumeMode);
       }
-      if (e.eventName === "InvariantViolated") flags |= 2;
+      if (e.eventName === "InvariantViolated") flags |= HALT_INVARIANT;
       if (e.eventName !== "ModeChanged") continue;
       const from = Number(e.args.from);
       const to = Number(e.args.to);
@@ -87,17 +89,13 @@ export function checkTransitions(parameters: TransitionCheckParameters): void {
     });
   }
   if (m.price === previous.price) return;
-  const netNotional = ceilDiv(abs(m.agg.netSize) * m.price, 10n ** 30n);
-  const required = (netNotional * m.risk.minBacking + 10n ** 18n - 1n) / 10n ** 18n;
   const insolvent = m.poolEquity + BigInt(m.agg.insurance) < 0n;
-  const needed = insolvent ? HALTED : m.poolEquity < BigInt(required) ? REDUCE_ONLY : 0;
-  if (m.mode < needed) {
+  if (insolvent && m.mode < HALTED) {
     violate({
       invariant: "self-correction-after-price",
       expected: {
-        mode: `>= ${needed}`,
+        mode: `>= ${HALTED}`,
         poolEquity: m.poolEquity,
-        requiredBacking: required,
         insurance: m.agg.insurance,
       },
       actual: { mode: m.mode, price: m.price, previousPrice: previous.price },
@@ -105,6 +103,3 @@ export function checkTransitions(parameters: TransitionCheckParameters): void {
     });
   }
 }
-
-const abs = (x: bigint): bigint => (x < 0n ? -x : x);
-const ceilDiv = (x: bigint, d: bigint): bigint => (x % d !== 0n && x > 0n ? x / d + 1n : x / d);

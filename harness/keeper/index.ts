@@ -23,7 +23,7 @@
  *   Calls go one after another: anvil 1.7 stalls concurrent eth_calls by 30-45 ms (see harness/bench/).
  */
 import { type Address, erc20Abi, type PublicClient, parseEventLogs } from "viem";
-import { lensAbi, marketAbi, oracleGuardAbi } from "../generated/abis.js";
+import { haltFlags, lensAbi, marketAbi, oracleGuardAbi, solidityEnums } from "../generated/abis.js";
 import { createAccountDiscovery } from "./discovery.js";
 import {
   causeNames,
@@ -63,9 +63,9 @@ export type Keeper = {
 
 export type CreateKeeperReturnType = Keeper;
 
-const Mode = { Normal: 0, Cautious: 1, ReduceOnly: 2, Halted: 3, Settlement: 4 } as const;
-const haltBreaker = 1;
-const oracleValid = 0;
+const Mode = solidityEnums.Mode;
+const haltBreaker = haltFlags.BREAKER;
+const oracleValid = solidityEnums.OracleClass.Valid;
 /** Accounts per Lens call: each costs tens of thousands of gas inside one eth_call. */
 const lensChunk = 200;
 
@@ -201,9 +201,11 @@ export function createKeeper(parameters: CreateKeeperParameters): CreateKeeperRe
       await reread();
     }
 
-    // 2. Liquidations, worst shortfall first (ties: discovery order), at most `cap` per tick.
+    // 2. Liquidations, worst shortfall first (ties: discovery order), at most `cap` per tick. A halt the breaker
+    //    alone holds allows them after its cooldown (a refusal before then is expected).
     let budget = cap;
-    if (state.market.mode <= Mode.ReduceOnly) {
+    const breakerOnly = state.market.mode === Mode.Halted && state.market.haltFlags === haltBreaker;
+    if (state.market.mode <= Mode.ReduceOnly || breakerOnly) {
       const candidates = state.accounts
         .map((a, index) => ({ a, index, shortfall: a.maintenanceRequired - a.equity }))
         .filter(({ a }) => a.liquidatable)
@@ -225,14 +227,15 @@ export function createKeeper(parameters: CreateKeeperParameters): CreateKeeperRe
       await reread();
     }
 
-    // 3. The exit guarantee: a market Halted longer than maxHaltDuration may be settled by anyone.
+    // 3. The exit guarantee: a Halted market may be settled by anyone from exitOpensAt() (after maxHaltDuration
+    //    and after governance has had its delay to lift the halt).
     if (state.market.mode === Mode.Halted) {
-      const safety = await publicClient.readContract({
+      const opensAt = await publicClient.readContract({
         address: market,
         abi: marketAbi,
-        functionName: "safetyParams",
+        functionName: "exitOpensAt",
       });
-      if (state.market.timestamp >= state.market.haltedAt + BigInt(safety.maxHaltDuration)) {
+      if (state.market.timestamp >= opensAt) {
         await act("settle", undefined, { detail: `halted since ${state.market.haltedAt}` });
         await reread();
       }
@@ -241,12 +244,8 @@ export function createKeeper(parameters: CreateKeeperParameters): CreateKeeperRe
     // 4. Settlement window: record every underwater account's deficit before the claim ratio is fixed.
     if (state.market.mode === Mode.Settlement) {
       const s = state.market.settlement;
-      const safety = await publicClient.readContract({
-        address: market,
-        abi: marketAbi,
-        functionName: "safetyParams",
-      });
-      if (state.market.timestamp < s.settledAt + BigInt(safety.settlementWindow)) {
+      // The window is fixed in the snapshot.
+      if (state.market.timestamp < s.claimsOpenAt) {
         collateralDecimals ??= await publicClient.readContract({
           address: state.market.collateral,
           abi: erc20Abi,

@@ -860,7 +860,7 @@ describe("model vs contracts", () => {
       "realise",
       [alice],
       () => m.realise({ account: alice }),
-      "MarketNotSettleable",
+      "MarketRealiseWindowClosed",
       86_400n,
     );
     for (const account of [alice, bob]) await h.call(account, "claim", [], () => m.claim({ account }));

@@ -243,7 +243,7 @@ export function accountOf(s: SystemState, account: Address): MarginAccount {
 function depositInner(s: SystemState, account: Address, amount: bigint, events: ModelEvent[]): bigint {
   if (amount === 0n) throw new EvmRevert("MarketZeroAmount");
   requireAllowed(s, Action.Deposit);
-  const price = syncFunding(s, events);
+  syncFunding(s);
   const a = accountRef(s, account);
   settleFunding(s, account, a, false, events);
   soladySafeTransferFrom(s.collateral, s.addresses.market, account, s.addresses.market, amount);
@@ -255,8 +255,6 @@ function depositInner(s: SystemState, account: Address, amount: bigint, events: 
     name: "Deposited",
     args: { account: normalizeAddress(account), amount },
   });
-  // This call may have accepted a new price round: the mode must follow the pool's health at it.
-  selfCorrect(s, price, events);
   return a.margin;
 }
 
@@ -265,14 +263,18 @@ function withdrawInner(s: SystemState, account: Address, amount: bigint, events:
   const a = accountRef(s, account);
   // An account with no exposure can always take its margin out, even from a halted market.
   if (a.size !== 0n || s.market.mode !== Mode.Halted) requireAllowed(s, Action.Withdraw);
-  const price = a.size === 0n ? syncFunding(s, events) : readPrice(s, Action.Withdraw, 0n, events);
+  const idle = a.size === 0n;
+  const { price, trip } = idle
+    ? { price: syncFunding(s), trip: OracleClass.Valid as OracleClass }
+    : readPrice(s, Action.Withdraw, 0n, events);
   settleFunding(s, account, a, false, events);
   if (toInt256Wrapping(amount) > a.margin) {
     throw new EvmRevert("MarketInsufficientFreeMargin", [amount, a.margin > 0n ? a.margin : 0n]);
   }
   creditMargin(s, a, sneg(toInt256Wrapping(amount)));
-  if (a.size !== 0n) {
+  if (!idle) {
     requireInitialMargin(s, a, price);
+    tripIf(trip);
     warnIfNear(s, account, a, price, events);
   }
   soladySafeTransfer(s.collateral, s.addresses.market, account, amount);
@@ -281,7 +283,8 @@ function withdrawInner(s: SystemState, account: Address, amount: bigint, events:
     name: "Withdrawn",
     args: { account: normalizeAddress(account), amount },
   });
-  selfCorrect(s, price, events);
+  // Margin without exposure needs no price: the mode is the business of calls that use one.
+  if (!idle) selfCorrect(s, price, events);
   return a.margin;
 }
 
@@ -312,7 +315,7 @@ function modifyInner(
   const increasing = size === 0n || size > 0n === sizeDelta > 0n || abs(sizeDelta) > abs(size);
   const action = increasing ? Action.Increase : Action.Reduce;
   requireAllowed(s, action);
-  const price = readPrice(s, action, 0n, events);
+  const { price, trip } = readPrice(s, action, 0n, events);
   if (priceLimit !== 0n && (sizeDelta > 0n ? price > priceLimit : price < priceLimit)) {
     throw new EvmRevert("MarketPriceLimit", [price, priceLimit]);
   }
@@ -335,6 +338,7 @@ function modifyInner(
   }
   // No trade may leave the margin negative: such an account is for the liquidators.
   if (a.margin < 0n) throw new EvmRevert("MarketAccountInsolvent", [a.margin]);
+  tripIf(trip);
   events.push({
     contract: "market",
     name: "PositionModified",
@@ -386,7 +390,7 @@ function liquidateInner(
   const a = accountRef(s, account);
   const size = a.size;
   if (size === 0n) throw new EvmRevert("MarketNoPosition");
-  const price = readPrice(s, Action.Liquidate, size, events);
+  const { price } = readPrice(s, Action.Liquidate, size, events);
   const m = s.market;
   const owed = ceilDiv(smul(size, ssub(m.agg.fundingIndex, a.fundingIndex)), m.valueDivisor);
   const n = notional(m, size, price);
@@ -485,7 +489,7 @@ function absorb(
 function poolDepositInner(s: SystemState, assets: bigint, events: ModelEvent[]): void {
   if (assets === 0n) throw new EvmRevert("MarketZeroAmount");
   requireAllowed(s, Action.LpDeposit);
-  const price = readPrice(s, Action.LpDeposit, 0n, events);
+  const { price } = readPrice(s, Action.LpDeposit, 0n, events);
   soladySafeTransferFrom(s.collateral, s.addresses.market, s.addresses.pool, s.addresses.market, assets);
   s.market.agg.poolCash = sadd(s.market.agg.poolCash, toInt256Wrapping(assets));
   events.push({ contract: "market", name: "PoolDeposited", args: { assets } });
@@ -495,12 +499,13 @@ function poolDepositInner(s: SystemState, assets: bigint, events: ModelEvent[]):
 function poolWithdrawInner(s: SystemState, receiver: Address, assets: bigint, events: ModelEvent[]): void {
   if (assets === 0n) throw new EvmRevert("MarketZeroAmount");
   requireAllowed(s, Action.LpWithdraw);
-  const price = readPrice(s, Action.LpWithdraw, 0n, events);
+  const { price, trip } = readPrice(s, Action.LpWithdraw, 0n, events);
   const agg = s.market.agg;
   if (toInt256Wrapping(assets) > agg.poolCash)
     throw new EvmRevert("MarketPoolCannotPay", [assets, agg.poolCash]);
   agg.poolCash = ssub(agg.poolCash, toInt256Wrapping(assets));
   requireBacked(s, price, true);
+  tripIf(trip);
   soladySafeTransfer(s.collateral, s.addresses.market, receiver, assets);
   events.push({
     contract: "market",
@@ -512,9 +517,7 @@ function poolWithdrawInner(s: SystemState, receiver: Address, assets: bigint, ev
 
 /** `onPoolClaim`: the pool's settlement claim for `shares` of the snapshot supply. */
 function poolClaimInner(s: SystemState, receiver: Address, shares: bigint, events: ModelEvent[]): bigint {
-  if (s.market.mode !== Mode.Settlement) {
-    throw new EvmRevert("MarketNotAllowed", [Action.LpWithdraw, s.market.mode]);
-  }
+  if (s.market.mode !== Mode.Settlement) throw new EvmRevert("MarketNotInSettlement", [s.market.mode]);
   const st = finalised(s, events);
   const assets = soladyMulDiv(st.lpAssets, shares, st.poolShareSupply);
   paySettlement(s, receiver, assets);
@@ -575,17 +578,20 @@ function refresh(s: SystemState, events: ModelEvent[]): void {
   if (s.market.mode === Mode.Settlement) return; // funding and prices are frozen at the snapshot
   const r = oracleUpdate(s.oracle, s.feeds, s.now, events);
   accrueFunding(s, r.lastGoodPrice);
-  if ((s.market.haltFlags & HaltFlag.Breaker) !== 0) advanceBreakerReset(s, r, events);
+  if ((s.market.haltFlags & HaltFlag.Breaker) !== 0) advanceBreakerReset(s, r.class, r.roundId, events);
   selfCorrect(s, r.lastGoodPrice, events);
 }
 
-function advanceBreakerReset(s: SystemState, r: PriceReading, events: ModelEvent[]): void {
+/** `MarketSafety.advanceBreakerReset`: only a bad new round breaks the streak. */
+function advanceBreakerReset(s: SystemState, cls: OracleClass, round: bigint, events: ModelEvent[]): void {
   const m = s.market;
-  if (r.class !== OracleClass.Valid) {
-    m.validStreak = 0;
+  if (cls !== OracleClass.Valid) {
+    if (isBadRound(cls) && round > m.streakRound) {
+      m.validStreak = 0;
+      m.streakRound = round;
+    }
     return;
   }
-  const round = s.oracle.lastRoundId;
   // The streak saturates: refreshes during the cooldown must never overflow it into a revert.
   if (round > m.streakRound && m.validStreak < UINT8_MAX) {
     m.streakRound = round;
@@ -601,6 +607,16 @@ function advanceBreakerReset(s: SystemState, r: PriceReading, events: ModelEvent
   m.validStreak = 0;
   // Only the breaker's own halt resets itself; any other cause keeps the market Halted.
   if (m.haltFlags === 0) setMode(s, m.resumeMode, Cause.BreakerReset, events);
+}
+
+/** `MarketSafety.isBadRound`: evidence of a bad price, as opposed to a reading that is merely old or voided. */
+export function isBadRound(c: OracleClass): boolean {
+  return (
+    c === OracleClass.NonPositive ||
+    c === OracleClass.AtBounds ||
+    c === OracleClass.Diverged ||
+    c === OracleClass.TooVolatile
+  );
 }
 
 /** The breaker's streak counter is a uint8. */
@@ -664,7 +680,9 @@ export function validateSafetyParams(p: SafetyParams, ownerMinDelay: bigint | nu
     p.cautiousImMultiplier < WAD ||
     p.cautiousImMultiplier > 5n * WAD ||
     p.cautiousOiFactor > WAD ||
-    p.warningBand > WAD
+    p.warningBand > WAD ||
+    // The breaker must be able to reset well before the exit opens: no trip may become terminal by itself.
+    2 * p.breakerCooldown > p.maxHaltDuration
   ) {
     throw new EvmRevert("MarketBadParams");
   }
@@ -688,6 +706,11 @@ function requireMarketOwner(s: SystemState, caller: Address): void {
   requireExitWindow(s.ownerMinDelay, BigInt(p.maxHaltDuration + p.settlementWindow));
 }
 
+/** `_requireOpen`: a parameter change never lands on users locked in a halt. */
+function requireOpen(s: SystemState): void {
+  if (s.market.mode >= Mode.Halted) throw new EvmRevert("MarketChangeWhileHalted", [s.market.mode]);
+}
+
 function requireOwner(owner: Address, caller: Address): void {
   if (normalizeAddress(owner) !== normalizeAddress(caller)) {
     throw new EvmRevert("OwnableUnauthorizedAccount", [normalizeAddress(caller)]);
@@ -699,14 +722,14 @@ function requireOwner(owner: Address, caller: Address): void {
 function settleInner(s: SystemState, caller: Address, events: ModelEvent[]): SettlementSnapshot {
   const m = s.market;
   if (m.mode === Mode.Settlement) throw new EvmRevert("MarketNotSettleable");
-  const exit = m.mode === Mode.Halted && s.now >= m.haltedAt + BigInt(m.safety.maxHaltDuration);
+  const exit = m.mode === Mode.Halted && s.now >= exitOpensAt(s);
   const byOwner = normalizeAddress(caller) === normalizeAddress(s.addresses.owner);
   if (!exit) {
     // Governance may settle at any time, as long as its own delay still covers the exit window.
     if (!byOwner) throw new EvmRevert("MarketNotSettleable");
     requireExitWindow(s.ownerMinDelay, BigInt(m.safety.maxHaltDuration + m.safety.settlementWindow));
   }
-  const price = syncFunding(s, events);
+  const price = syncFunding(s);
   const agg = m.agg;
   const st = m.settlement;
   const eq = poolEquityAt(m, price, agg.fundingIndex);
@@ -726,6 +749,7 @@ function settleInner(s: SystemState, caller: Address, events: ModelEvent[]): Set
   );
   st.poolShareSupply = s.shares.totalSupply;
   st.settledAt = s.now;
+  st.claimsOpenAt = s.now + BigInt(m.safety.settlementWindow);
   setMode(s, Mode.Settlement, byOwner ? Cause.Governance : Cause.HaltedTooLong, events);
   events.push({
     contract: "market",
@@ -738,11 +762,12 @@ function settleInner(s: SystemState, caller: Address, events: ModelEvent[]): Set
 function realiseInner(s: SystemState, account: Address, events: ModelEvent[]): bigint {
   const m = s.market;
   const st = m.settlement;
-  if (m.mode !== Mode.Settlement) throw new EvmRevert("MarketNotAllowed", [Action.Reduce, m.mode]);
-  if (s.now >= st.settledAt + BigInt(m.safety.settlementWindow)) throw new EvmRevert("MarketNotSettleable");
+  if (m.mode !== Mode.Settlement) throw new EvmRevert("MarketNotInSettlement", [m.mode]);
+  if (s.now >= st.claimsOpenAt) throw new EvmRevert("MarketRealiseWindowClosed", [st.claimsOpenAt]);
   const a = accountRef(s, account);
   const key = normalizeAddress(account);
-  if (a.size === 0n || m.claimed.has(key)) throw new EvmRevert("MarketNoPosition");
+  if (a.size === 0n) throw new EvmRevert("MarketNoPosition");
+  if (m.claimed.has(key)) throw new EvmRevert("MarketAlreadyRealised");
   const eq = settledEquity(s, a);
   if (eq >= 0n) throw new EvmRevert("MarketNotLiquidatable", [eq, 0n]);
   st.deficit = uadd(st.deficit, -eq);
@@ -754,7 +779,7 @@ function realiseInner(s: SystemState, account: Address, events: ModelEvent[]): b
 function claimInner(s: SystemState, account: Address, events: ModelEvent[]): bigint {
   const m = s.market;
   const key = normalizeAddress(account);
-  if (m.mode !== Mode.Settlement) throw new EvmRevert("MarketNotAllowed", [Action.Withdraw, m.mode]);
+  if (m.mode !== Mode.Settlement) throw new EvmRevert("MarketNotInSettlement", [m.mode]);
   if (m.claimed.has(key)) throw new EvmRevert("MarketAlreadyClaimed");
   const a = accountRef(s, account);
   let amount: bigint;
@@ -777,7 +802,7 @@ function claimInner(s: SystemState, account: Address, events: ModelEvent[]): big
 function finalised(s: SystemState, events: ModelEvent[]): SettlementSnapshot {
   const st = s.market.settlement;
   if (st.finalised) return st;
-  const opensAt = st.settledAt + BigInt(s.market.safety.settlementWindow);
+  const opensAt = st.claimsOpenAt;
   if (s.now < opensAt) throw new EvmRevert("MarketSettlementPending", [opensAt]);
   const available = usub(st.assets, st.idleMargin);
   const owed = sadd(st.traderEquity, toInt256Wrapping(st.deficit));
@@ -816,13 +841,39 @@ function paySettlement(s: SystemState, to: Address, amount: bigint): void {
 
 /* VIEWS (all at block time `s.now`) */
 
-/** The permission table (`allows`). */
+/** The permission table by mode alone (`allows` outside a breaker-only halt). */
 export function allows(mode: Mode, action: Action): boolean {
   return (
     mode <= Mode.Cautious ||
     (mode === Mode.ReduceOnly && action !== Action.Increase && action !== Action.LpDeposit) ||
     (mode === Mode.Halted && action === Action.Deposit)
   );
+}
+
+/**
+ * `allows` with the market's state: a halt the breaker alone holds allows liquidations once its cooldown has
+ * passed (`_liquidatesInHalt`).
+ */
+export function allowsIn(s: SystemState, action: Action): boolean {
+  const m = s.market;
+  if (allows(m.mode, action)) return true;
+  return (
+    m.mode === Mode.Halted &&
+    action === Action.Liquidate &&
+    m.haltFlags === HaltFlag.Breaker &&
+    s.now >= m.breakerAt + BigInt(m.safety.breakerCooldown)
+  );
+}
+
+/** `MarketSafety.GOVERNANCE_GRACE`: a day after governance's own delay before the permissionless exit. */
+export const GOVERNANCE_GRACE = 86_400n;
+
+/** `exitOpensAt`: haltedAt + max(maxHaltDuration, the owner timelock's delay + GOVERNANCE_GRACE). */
+export function exitOpensAt(s: SystemState): bigint {
+  const m = s.market;
+  const governance = (s.ownerMinDelay ?? 0n) + GOVERNANCE_GRACE;
+  const maxHalt = BigInt(m.safety.maxHaltDuration);
+  return m.haltedAt + (governance > maxHalt ? governance : maxHalt);
 }
 
 export function fundingRate(m: MarketStorage): bigint {
@@ -886,12 +937,12 @@ export function poolQuote(s: SystemState): PoolQuote {
   const r = oraclePeek(s.oracle, s.feeds, s.now);
   const price = r.lastGoodPrice;
   const eq = poolEquityAt(m, price, fundingIndexAt(s, price));
-  const required = toInt256Wrapping(mulWadUp(notional(m, m.agg.netSize, price), m.risk.minBacking));
+  // refresh's _selfCorrect at that price: a pool that cannot pay winners halts the market.
   if (sadd(eq, toInt256Wrapping(m.agg.insurance)) < 0n) mode = Mode.Halted;
-  else if (eq < required && mode < Mode.ReduceOnly) mode = Mode.ReduceOnly;
   if (r.class !== OracleClass.Valid || mode > Mode.ReduceOnly) {
     return { equity: eq, depositOpen: false, withdrawable: 0n };
   }
+  const required = toInt256Wrapping(mulWadUp(notional(m, m.agg.netSize, price), m.risk.minBacking));
   const spare = ssub(eq, required);
   const cash = ssub(m.agg.poolCash, required);
   return { equity: eq, depositOpen: mode <= Mode.Cautious, withdrawable: max(min(spare, cash), 0n) };
@@ -904,27 +955,39 @@ export function poolQuote(s: SystemState): PoolQuote {
  * for a risk-adding action; a liquidation may proceed on a Stale, AtBounds or Diverged reading at the side of
  * (reading, last good) kinder to the account; anything else is refused.
  */
-function readPrice(s: SystemState, action: Action, side: bigint, events: ModelEvent[]): bigint {
+function readPrice(
+  s: SystemState,
+  action: Action,
+  side: bigint,
+  events: ModelEvent[],
+): { price: bigint; trip: OracleClass } {
   const r = oracleUpdate(s.oracle, s.feeds, s.now, events);
   accrueFunding(s, r.lastGoodPrice);
   const c = r.class;
-  if (c === OracleClass.Valid) return r.price;
-  if (action === Action.Increase || action === Action.Withdraw || action === Action.LpWithdraw) {
-    throw new BreakerTripped(c);
+  if (c === OracleClass.Valid) return { price: r.price, trip: c };
+  if (action === Action.Liquidate && c !== OracleClass.SequencerDown && c !== OracleClass.GracePeriod) {
+    if (r.price === 0n) return { price: r.lastGoodPrice, trip: OracleClass.Valid };
+    const price = side > 0n ? max(r.price, r.lastGoodPrice) : min(r.price, r.lastGoodPrice);
+    return { price, trip: OracleClass.Valid };
   }
   if (
-    action === Action.Liquidate &&
-    r.price !== 0n &&
-    (c === OracleClass.Stale || c === OracleClass.AtBounds || c === OracleClass.Diverged)
+    (action === Action.Increase || action === Action.Withdraw || action === Action.LpWithdraw) &&
+    isBadRound(c) &&
+    r.roundId > s.oracle.lastRoundId
   ) {
-    return side > 0n ? max(r.price, r.lastGoodPrice) : min(r.price, r.lastGoodPrice);
+    return { price: r.lastGoodPrice, trip: c };
   }
   throw new EvmRevert("MarketOracleNotValid", [c]);
 }
 
-/** `_syncFunding`: for actions that do not trust the price, funding still accrues at the last good price. */
-function syncFunding(s: SystemState, events: ModelEvent[]): bigint {
-  const price = oracleUpdate(s.oracle, s.feeds, s.now, events).lastGoodPrice;
+/** `_tripIf`: the breaker trips (through the guarded frame) only for an action that passed its own checks. */
+function tripIf(trip: OracleClass): void {
+  if (trip !== OracleClass.Valid) throw new BreakerTripped(trip);
+}
+
+/** `_syncFunding`: for actions that do not trust the price: funding accrues at the last good price, no feed read. */
+function syncFunding(s: SystemState): bigint {
+  const price = s.oracle.lastGoodPrice;
   accrueFunding(s, price);
   return price;
 }
@@ -1065,10 +1128,9 @@ function requireBacked(s: SystemState, price: bigint, cashToo: boolean): void {
 function selfCorrect(s: SystemState, price: bigint, events: ModelEvent[]): void {
   const m = s.market;
   const eq = poolEquityAt(m, price, m.agg.fundingIndex);
+  // Below backing is not a mode: increases and LP withdrawals that would leave the pool short are refused per action.
   if (sadd(eq, toInt256Wrapping(m.agg.insurance)) < 0n) {
     tighten(s, Mode.Halted, HaltFlag.Insolvent, Cause.PoolCannotPay, events);
-  } else if (eq < toInt256Wrapping(mulWadUp(notional(m, m.agg.netSize, price), m.risk.minBacking))) {
-    tighten(s, Mode.ReduceOnly, 0, Cause.PoolBelowBacking, events);
   }
 }
 
@@ -1086,7 +1148,7 @@ function warnIfNear(s: SystemState, account: Address, a: MarginAccount, price: b
 }
 
 function requireAllowed(s: SystemState, action: Action): void {
-  if (!allows(s.market.mode, action)) throw new EvmRevert("MarketNotAllowed", [action, s.market.mode]);
+  if (!allowsIn(s, action)) throw new EvmRevert("MarketNotAllowed", [action, s.market.mode]);
 }
 
 /** Equity at `price` with funding already settled: margin + unrealised PnL (rounded against the trader). */
@@ -1617,7 +1679,7 @@ export class MarketModel {
       requireMarketOwner(tx, parameters.caller);
       const m = tx.market;
       if (parameters.to === Mode.Settlement || m.mode === Mode.Settlement) {
-        throw new EvmRevert("MarketNotAllowed", [Action.Deposit, m.mode]);
+        throw new EvmRevert("MarketModeNotSettable", [m.mode, parameters.to]);
       }
       m.haltFlags = 0;
       m.validStreak = 0;
@@ -1638,6 +1700,7 @@ export class MarketModel {
   setSafetyParams(parameters: { caller: Address; params: SafetyParams }): ActionResult<Empty> {
     return this.plain((tx, events) => {
       requireMarketOwner(tx, parameters.caller);
+      requireOpen(tx);
       validateSafetyParams(parameters.params, tx.ownerMinDelay);
       tx.market.safety = { ...parameters.params };
       events.push({
@@ -1652,6 +1715,7 @@ export class MarketModel {
   setRiskParams(parameters: { caller: Address; params: RiskParams }): ActionResult<Empty> {
     return this.plain((tx, events) => {
       requireMarketOwner(tx, parameters.caller);
+      requireOpen(tx);
       // Funding up to now accrues at the old rate: a new rate never reaches back in time.
       accrueFunding(tx, tx.oracle.lastGoodPrice);
       validateRiskParams(tx.market.risk, parameters.params);
@@ -1756,7 +1820,12 @@ export class MarketModel {
   }
 
   allows(action: Action): boolean {
-    return allows(this.state.market.mode, action);
+    return allowsIn(this.state, action);
+  }
+
+  /** `exitOpensAt()`: while Halted, when anyone may settle; 0 otherwise. */
+  exitOpensAt(): bigint {
+    return this.state.market.mode === Mode.Halted ? exitOpensAt(this.state) : 0n;
   }
 
   fundingRate(): bigint {

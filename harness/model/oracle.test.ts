@@ -156,6 +156,7 @@ describe("update", () => {
       class: OracleClass.Valid,
       price: 2100n * 10n ** 18n,
       lastGoodPrice: 2100n * 10n ** 18n,
+      roundId: 2n,
     });
     const variance = oracle.variance;
     update(oracle, feeds, T0 + 61n, events); // same round: nothing moves
@@ -168,6 +169,7 @@ describe("update", () => {
       class: OracleClass.TooVolatile,
       price: 2500n * 10n ** 18n,
       lastGoodPrice: 2100n * 10n ** 18n,
+      roundId: 3n,
     });
     expect(events.at(-1)).toEqual({
       contract: "oracle",

@@ -153,6 +153,9 @@ export function validateParams(p: OracleParams): void {
   }
 }
 
+/** `OracleGuard.MAX_PRICE`: the largest price (WAD) read as a price. */
+export const MAX_PRICE = 10n ** 36n;
+
 /** `_classify` at block time `now`. The order of the checks is the contract's. */
 export function classify(o: OracleState, feeds: OracleFeeds, now: bigint): Classification {
   const p = o.params;
@@ -165,7 +168,8 @@ export function classify(o: OracleState, feeds: OracleFeeds, now: bigint): Class
   if (o.hasSequencer) {
     const sequencer = feeds.sequencer;
     if (!sequencer || sequencer.reverts) return none(OracleClass.SequencerDown);
-    if (sequencer.status !== 0n) return none(OracleClass.SequencerDown);
+    // A feed that never reported a status change (startedAt 0) says nothing about the sequencer being up.
+    if (sequencer.status !== 0n || sequencer.startedAt === 0n) return none(OracleClass.SequencerDown);
     if (sequencer.startedAt > now || now - sequencer.startedAt < BigInt(p.sequencerGracePeriod)) {
       return none(OracleClass.GracePeriod);
     }
@@ -175,6 +179,7 @@ export function classify(o: OracleState, feeds: OracleFeeds, now: bigint): Class
   if (data === "reverts") return none(OracleClass.Stale);
   const { roundId, answer, updatedAt } = data;
   if (answer <= 0n) return none(OracleClass.NonPositive, 0n, roundId, updatedAt);
+  if (answer > MAX_PRICE / o.primaryScale) return none(OracleClass.AtBounds, 0n, roundId, updatedAt);
   const price = answer * o.primaryScale;
   if (updatedAt === 0n || updatedAt > now || now - updatedAt > BigInt(p.maxAge)) {
     return none(OracleClass.Stale, price, roundId, updatedAt);
@@ -192,7 +197,12 @@ export function classify(o: OracleState, feeds: OracleFeeds, now: bigint): Class
     const second = latestRoundData(feeds.secondary);
     if (second !== "reverts") {
       const { answer: a2, updatedAt: u2 } = second;
-      if (a2 > 0n && u2 <= now && now - u2 <= BigInt(p.secondaryMaxAge)) {
+      if (
+        a2 > 0n &&
+        a2 <= MAX_PRICE / o.secondaryScale &&
+        u2 <= now &&
+        now - u2 <= BigInt(p.secondaryMaxAge)
+      ) {
         const price2 = a2 * o.secondaryScale;
         if (divWad(dist(price, price2), price2) > p.divergenceBand) {
           return none(OracleClass.Diverged, price, roundId, updatedAt);
@@ -223,7 +233,7 @@ export function update(o: OracleState, feeds: OracleFeeds, now: bigint, events: 
       args: { class: c.class, roundId: c.roundId, price: c.price },
     });
   }
-  return { class: c.class, price: c.price, lastGoodPrice: o.lastGoodPrice };
+  return { class: c.class, price: c.price, lastGoodPrice: o.lastGoodPrice, roundId: c.roundId };
 }
 
 /** `peek()`: what update would return, without accepting anything. */
@@ -233,6 +243,7 @@ export function peek(o: OracleState, feeds: OracleFeeds, now: bigint): PriceRead
     class: c.class,
     price: c.price,
     lastGoodPrice: c.class === OracleClass.Valid ? c.price : o.lastGoodPrice,
+    roundId: c.roundId,
   };
 }
 
@@ -267,7 +278,8 @@ export function accept(
     });
     return;
   }
-  const r = lnWad(divWad(price, o.lastGoodPrice));
+  // A ratio that rounds to zero counts as the smallest ratio rather than reverting in lnWad.
+  const r = lnWad(max(divWad(price, o.lastGoodPrice), 1n));
   // Classification guarantees updatedAt > lastGoodAt here (an older newer round is Stale).
   const dt = usub(updatedAt, o.lastGoodAt);
   // uint256(r * r) / WAD / dt: r * r is non-negative and far below int256's range for any WAD ratio.

@@ -69,17 +69,31 @@ describe("the oracle breaker", () => {
     expect(m.state.market.streakRound).toBe(m.state.oracle.lastRoundId);
   });
 
-  test("withdrawing with a position trips it too; reductions, deposits and LP exits (refused first) do not", () => {
+  test("a reading that is merely old refuses risk-adding actions and never trips; the pool refuses LP exits first", () => {
     const m = withPool();
     trader(m, alice, 10_000n * USD);
     ok(m.modifyPosition({ account: alice, sizeDelta: UNIT }));
     m.warp(m.now + 3_601n); // Stale
-    reverted(m.modifyPosition({ account: alice, sizeDelta: -UNIT / 2n }), "MarketOracleNotValid", [
-      OracleClass.Stale,
-    ]);
-    ok(m.deposit({ account: alice, amount: 1n }));
+    const stale = [OracleClass.Stale];
+    reverted(m.modifyPosition({ account: alice, sizeDelta: -UNIT / 2n }), "MarketOracleNotValid", stale);
+    reverted(m.modifyPosition({ account: alice, sizeDelta: UNIT }), "MarketOracleNotValid", stale);
+    reverted(m.withdraw({ account: alice, amount: 1n }), "MarketOracleNotValid", stale);
     // The pool's maxWithdraw is 0 on a reading the market would not trust: ERC-4626 reverts before the market.
     expect(m.maxWithdraw(lp)).toBe(0n);
+    reverted(m.lpWithdraw({ caller: lp, assets: 1_000n * USD }), "ERC4626ExceededMaxWithdraw", [
+      lp,
+      1_000n * USD,
+      0n,
+    ]);
+    ok(m.deposit({ account: alice, amount: 1n }));
+    expect(m.mode).toBe(Mode.Normal);
+  });
+
+  test("withdrawing with a position trips it on a bad new round; an LP exit is refused by the pool first", () => {
+    const m = withPool();
+    trader(m, alice, 10_000n * USD);
+    ok(m.modifyPosition({ account: alice, sizeDelta: UNIT }));
+    setPrice(m, 2300); // +15%: TooVolatile on a new round
     reverted(m.lpWithdraw({ caller: lp, assets: 1_000n * USD }), "ERC4626ExceededMaxWithdraw", [
       lp,
       1_000n * USD,
@@ -91,11 +105,18 @@ describe("the oracle breaker", () => {
     const n = withPool();
     trader(n, alice, 10_000n * USD);
     ok(n.modifyPosition({ account: alice, sizeDelta: UNIT }));
-    n.warp(n.now + 3_601n);
+    setPrice(n, 2300);
     expect(tripped(n.withdraw({ account: alice, amount: 1n }))).toMatchObject({
       kind: "breaker",
-      oracleClass: OracleClass.Stale,
+      oracleClass: OracleClass.TooVolatile,
     });
+    // A caller whose own checks fail is refused for them and never changes the mode.
+    const o = withPool();
+    trader(o, alice, 10_000n * USD);
+    ok(o.modifyPosition({ account: alice, sizeDelta: UNIT }));
+    setPrice(o, 2300);
+    reverted(o.withdraw({ account: alice, amount: 20_000n * USD }), "MarketInsufficientFreeMargin");
+    expect(o.mode).toBe(Mode.Normal);
   });
 
   test("resets after N consecutive Valid new rounds and the cooldown, to the mode it tripped from", () => {
@@ -205,9 +226,8 @@ describe("liquidation on an untrusted reading", () => {
     reverted(m.liquidate({ account: bob, liquidator: keeper }), "MarketNotLiquidatable");
     m.setBounds({ feed: "primary", minAnswer: -10n, maxAnswer: 10n ** 20n });
     m.setAnswer({ feed: "primary", answer: 0n });
-    reverted(m.liquidate({ account: bob, liquidator: keeper }), "MarketOracleNotValid", [
-      OracleClass.NonPositive,
-    ]);
+    // No price in the reading: judged at the last good price (1,850), where the short is healthy.
+    reverted(m.liquidate({ account: bob, liquidator: keeper }), "MarketNotLiquidatable");
   });
 });
 
@@ -250,7 +270,7 @@ describe("automatic tightening, Cautious margins and warnings", () => {
     expect(calm.newSize).toBe(49n * 10n ** 17n);
   });
 
-  test("a deposit that accepts a new round tightens on the pool's health at it", () => {
+  test("a deposit reads no feed and changes no mode", () => {
     const m = testModel();
     m.warp(T0 + 12n);
     fund(m, lp, 20_000n * USD);
@@ -259,13 +279,11 @@ describe("automatic tightening, Cautious margins and warnings", () => {
     ok(m.modifyPosition({ account: alice, sizeDelta: 10n * UNIT }));
     setPrice(m, 2040);
     const r = m.deposit({ account: alice, amount: 1n });
-    expect(names(r)).toEqual(["PriceAccepted", "Deposited", "ModeChanged"]);
-    expect(modeChanges(r)).toEqual([
-      { from: Mode.Normal, to: Mode.ReduceOnly, cause: Cause.PoolBelowBacking },
-    ]);
+    expect(names(r)).toEqual(["Deposited"]);
+    expect(m.mode).toBe(Mode.Normal);
   });
 
-  test("a pool below its backing after a trade allows reductions only", () => {
+  test("a pool below its backing refuses increases per action; no mode changes", () => {
     const m = testModel();
     m.warp(T0 + 12n);
     fund(m, lp, 20_000n * USD);
@@ -273,15 +291,10 @@ describe("automatic tightening, Cautious margins and warnings", () => {
     trader(m, alice, 10_000n * USD);
     ok(m.modifyPosition({ account: alice, sizeDelta: 10n * UNIT }));
     setPrice(m, 2040);
-    // Equity 10,116 - 400 < 10,200 required at 2,040: the trade that sees it tightens (no refresh needed).
+    // Equity 10,116 - 400 < 10,200 required at 2,040: not a mode (trades that net to nothing could force one).
     const r = m.modifyPosition({ account: alice, sizeDelta: -UNIT / 100n });
-    expect(modeChanges(r)).toEqual([
-      { from: Mode.Normal, to: Mode.ReduceOnly, cause: Cause.PoolBelowBacking },
-    ]);
-    reverted(m.modifyPosition({ account: alice, sizeDelta: UNIT }), "MarketNotAllowed", [
-      Action.Increase,
-      Mode.ReduceOnly,
-    ]);
+    expect(modeChanges(r)).toEqual([]);
+    reverted(m.modifyPosition({ account: alice, sizeDelta: UNIT }), "MarketInsufficientBacking");
     ok(m.modifyPosition({ account: alice, sizeDelta: -UNIT }));
   });
 });
@@ -309,9 +322,9 @@ describe("governance: guardian and timelock", () => {
     ok(m.escalate({ caller: guardian, to: Mode.Halted }));
     expect([m.haltFlags, m.haltedAt]).toEqual([HaltFlag.Guardian, m.now]);
     reverted(m.setMode({ caller: guardian, to: Mode.Normal }), "OwnableUnauthorizedAccount", [guardian]);
-    reverted(m.setMode({ caller: addresses.owner, to: Mode.Settlement }), "MarketNotAllowed", [
-      Action.Deposit,
+    reverted(m.setMode({ caller: addresses.owner, to: Mode.Settlement }), "MarketModeNotSettable", [
       Mode.Halted,
+      Mode.Settlement,
     ]);
     expect(modeChanges(m.setMode({ caller: addresses.owner, to: Mode.Normal }))).toEqual([
       { from: Mode.Halted, to: Mode.Normal, cause: Cause.Governance },
@@ -392,6 +405,7 @@ describe("settlement", () => {
       traderEquity: assets - 1_000n * USD - poolEquity - agg.insurance,
       poolShareSupply: 10n ** 18n,
       settledAt: m.now,
+      claimsOpenAt: m.now + 86_400n,
       deficit: 0n,
       traderRatio: 0n,
       lpAssets: 0n,
@@ -421,12 +435,12 @@ describe("settlement", () => {
     reverted(m.realise({ account: bob }), "MarketNotLiquidatable", [equities[1], 0n]);
     expect(ok(m.claim({ account: carol })).amount).toBe(1_000n * USD);
     reverted(m.claim({ account: carol }), "MarketAlreadyClaimed", []);
-    const opensAt = snapshot.settledAt + 86_400n;
+    const opensAt = snapshot.claimsOpenAt;
     reverted(m.claim({ account: alice }), "MarketSettlementPending", [opensAt]);
     reverted(m.lpClaim({ caller: lp, shares: 10n ** 18n }), "MarketSettlementPending", [opensAt]);
 
     m.warp(opensAt);
-    reverted(m.realise({ account: alice }), "MarketNotSettleable", []);
+    reverted(m.realise({ account: alice }), "MarketRealiseWindowClosed", [opensAt]);
     const first = m.claim({ account: alice });
     expect(names(first)).toEqual(["SettlementFinalised", "Claimed"]);
     expect(ok(first).amount).toBe(equities[0]);
@@ -475,7 +489,7 @@ describe("settlement", () => {
   test("a realised deficit makes every positive claim pro rata; LPs get nothing", () => {
     const m = underwater();
     expect(ok(m.realise({ account: dave })).equity).toBe(-920n * USD);
-    reverted(m.realise({ account: dave }), "MarketNoPosition", []);
+    reverted(m.realise({ account: dave }), "MarketAlreadyRealised", []);
     m.warp(m.now + 86_400n);
     reverted(m.claim({ account: dave }), "MarketAlreadyClaimed", []);
     const paid = ok(m.claim({ account: bob })).amount;

@@ -1,59 +1,38 @@
 /**
  * The protocol's enums and structs, shaped exactly as viem decodes them from the contracts (uint8 enums and
  * uint32 fields are `number`, wider integers `bigint`, addresses `0x…` strings), so that a chain read and the
- * model's figure compare field by field. Numeric enum values equal the Solidity declaration order.
+ * model's figure compare field by field. The enums and halt flags are generated from the Solidity sources
+ * (wagmi.config.ts), never copied by hand.
  */
 import type { Address } from "viem";
+import { haltFlags, solidityEnums } from "../generated/abis.js";
 
 /** src/interfaces/IMarket.sol `Mode`, loosest to strictest. */
-export const Mode = { Normal: 0, Cautious: 1, ReduceOnly: 2, Halted: 3, Settlement: 4 } as const;
+export const Mode = solidityEnums.Mode;
 export type Mode = (typeof Mode)[keyof typeof Mode];
 
 /** src/interfaces/IMarket.sol `Action` (the permission table's rows). */
-export const Action = {
-  Deposit: 0,
-  Withdraw: 1,
-  Increase: 2,
-  Reduce: 3,
-  Liquidate: 4,
-  LpDeposit: 5,
-  LpWithdraw: 6,
-} as const;
+export const Action = solidityEnums.Action;
 export type Action = (typeof Action)[keyof typeof Action];
 
 /** src/interfaces/IMarket.sol `Cause` (why a market changed mode: `ModeChanged`'s third argument). */
-export const Cause = {
-  Governance: 0,
-  Guardian: 1,
-  InvariantViolated: 2,
-  OracleBreaker: 3,
-  BreakerReset: 4,
-  InsuranceBelowFloor: 5,
-  LossSocialised: 6,
-  PoolBelowBacking: 7,
-  PoolCannotPay: 8,
-  HaltedTooLong: 9,
-} as const;
+export const Cause = solidityEnums.Cause;
 export type Cause = (typeof Cause)[keyof typeof Cause];
 
-/** Market.sol's `haltFlags` bits: why a market is Halted. Only the breaker's bit clears itself. */
-export const HaltFlag = { Breaker: 1, Invariant: 2, Insolvent: 4, Guardian: 8 } as const;
+/** src/libraries/HaltFlags.sol: the `haltFlags` bits, why a market is Halted. Only the breaker's clears itself. */
+export const HaltFlag = {
+  Breaker: haltFlags.BREAKER,
+  Invariant: haltFlags.INVARIANT,
+  Insolvent: haltFlags.INSOLVENT,
+  Guardian: haltFlags.GUARDIAN,
+} as const;
 
 /** src/interfaces/IMarket.sol `Invariant` (the market's own checks, in the order it runs them). */
-export const Invariant = { TokenConservation: 0, OpenInterest: 1, PoolCash: 2, NoNegativeMargin: 3 } as const;
+export const Invariant = solidityEnums.Invariant;
 export type Invariant = (typeof Invariant)[keyof typeof Invariant];
 
 /** src/interfaces/IOracleGuard.sol `OracleClass`. */
-export const OracleClass = {
-  Valid: 0,
-  Stale: 1,
-  NonPositive: 2,
-  AtBounds: 3,
-  Diverged: 4,
-  TooVolatile: 5,
-  SequencerDown: 6,
-  GracePeriod: 7,
-} as const;
+export const OracleClass = solidityEnums.OracleClass;
 export type OracleClass = (typeof OracleClass)[keyof typeof OracleClass];
 
 /** The name of an enum value, for messages: `enumName(Mode, 3) === "Halted"`. */
@@ -98,6 +77,7 @@ export type SettlementSnapshot = {
   traderEquity: bigint;
   poolShareSupply: bigint;
   settledAt: bigint;
+  claimsOpenAt: bigint;
   deficit: bigint;
   traderRatio: bigint;
   lpAssets: bigint;
@@ -116,6 +96,7 @@ export const emptySettlement = (): SettlementSnapshot => ({
   traderEquity: 0n,
   poolShareSupply: 0n,
   settledAt: 0n,
+  claimsOpenAt: 0n,
   deficit: 0n,
   traderRatio: 0n,
   lpAssets: 0n,
@@ -140,7 +121,7 @@ export type OracleParams = {
 };
 
 /** IOracleGuard `PriceReading`. */
-export type PriceReading = { class: OracleClass; price: bigint; lastGoodPrice: bigint };
+export type PriceReading = { class: OracleClass; price: bigint; lastGoodPrice: bigint; roundId: bigint };
 
 /** IMarket `MarginAccount`. */
 export type MarginAccount = { margin: bigint; size: bigint; openNotional: bigint; fundingIndex: bigint };

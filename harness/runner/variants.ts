@@ -37,9 +37,9 @@ export const brokenVariants = [
   {
     name: "keeper-reward-not-deducted",
     bug: "a liquidation pays the keeper's reward but only deducts the insurance part from the margin",
-    file: "src/Market.sol",
-    find: "_creditMargin(a, -int256(reward + toInsurance));",
-    replace: "_creditMargin(a, -int256(toInsurance));",
+    file: "src/libraries/MarketAccounting.sol",
+    find: "creditMargin(agg, a, -int256(reward + toInsurance));",
+    replace: "creditMargin(agg, a, -int256(toInsurance));",
   },
   {
     name: "funding-sign-flipped",

@@ -90,7 +90,8 @@ describe("hand-picked sequences", () => {
     const failure = await runSequence(harness, [
       ["open", { actor: "t0", side: "long", leverageBps: 90_000, limitBps: 0 }],
       ["open", { actor: "t1", side: "short", leverageBps: 90_000, limitBps: 0 }],
-      ["staleFeed", { seconds: 4_000, victim: "open", actor: "t2" }],
+      ["guardianEscalate", { to: Mode.Halted, signers: [0, 1] }],
+      ["timePasses", { seconds: 4_000, refresh: false }],
       ["pricePath", { regime: "crash", moves: [-3_000], noiseBps: 0 }],
       ["emergencyExit", { variant: "settle", actor: "k0" }],
       ["timePasses", { seconds: 86_400, refresh: false }],
@@ -102,7 +103,7 @@ describe("hand-picked sequences", () => {
     expect(failure).toBeInstanceOf(InvariantViolation);
     expect((failure as InvariantViolation).info).toMatchObject({
       invariant: "claims-within-assets",
-      step: 6,
+      step: 7,
     });
   }, 60_000);
 
@@ -130,10 +131,10 @@ describe("hand-picked sequences", () => {
     expect(await restored.system.market.read.mode()).toBe(Mode.Cautious);
   }, 60_000);
 
-  // Fixed in src/ (once found here): a Valid round accepted through _syncFunding (a withdrawal without a
-  // position, a deposit, an LP action, settle) now runs the market's self-correction, so a pool pushed under
-  // its backing is tightened by the very action that accepted the price.
-  it("fixed: a price accepted by an idle withdrawal runs the market's self-correction", async () => {
+  // Redesigned in src/ (review of 632d01d, M-02 and H-01): a withdrawal without a position reads no feed and
+  // changes no mode, and a pool pushed under its backing is not a mode at all (it refuses increases and LP
+  // exits per action), so an attacker's idle withdrawal around a spike cannot tighten the market.
+  it("an idle withdrawal around a spike changes no mode; below backing is refused per action", async () => {
     const population = ["t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7"].map((trader) => ({
       trader,
       side: "long",
@@ -144,7 +145,7 @@ describe("hand-picked sequences", () => {
       ["buildPopulation", { entries: population }],
       ["spikeRestore", { spikeBps: 900, both: true, victim: "withdraw", actor: "attacker" }],
     ]);
-    expect(await real.system.market.read.mode()).toBeGreaterThanOrEqual(Mode.ReduceOnly);
+    expect(await real.system.market.read.mode()).toBe(Mode.Normal);
   }, 60_000);
 
   // Fixed in src/ (once documented here): the guardian can pin a halt the breaker started (escalate(Halted) on

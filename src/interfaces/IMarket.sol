@@ -82,6 +82,7 @@ struct SettlementSnapshot {
     int256 traderEquity; // aggregate equity of accounts with a position
     uint256 poolShareSupply;
     uint256 settledAt;
+    uint256 claimsOpenAt; // settledAt + the settlement window at the snapshot: fixed, whatever governance does later
     // Fixed at finalisation, after the realisation window:
     uint256 deficit; // sum of the negative equities realised in the window
     uint256 traderRatio; // WAD: what each unit of positive trader equity is paid
@@ -187,11 +188,21 @@ interface IMarket {
     error MarketNotTighter(Mode from, Mode to);
     error MarketStepTooLarge();
     error MarketNotSettleable();
+    /// @notice Settlement is entered only through `settle()`, and nothing leaves it.
+    error MarketModeNotSettable(Mode from, Mode to);
+    /// @notice A Settlement-only call (realise, claim, the pool's claim) outside Settlement.
+    error MarketNotInSettlement(Mode mode);
+    error MarketRealiseWindowClosed(uint256 closedAt);
+    error MarketAlreadyRealised();
+    /// @notice Governance changes parameters only while the market is open (users locked in a halt could not leave).
+    error MarketChangeWhileHalted(Mode mode);
     error MarketSettlementPending(uint256 finalisesAt);
     error MarketAlreadyClaimed();
     /// @notice A claim would take the total paid in Settlement past what the market held at the snapshot.
     error MarketSettlementExhausted(uint256 paid, uint256 assets);
     error MarketTimelockTooShort(uint256 delay, uint256 exitWindow);
+    /// @notice Ownership goes only to a timelock (one answering getMinDelay), and is never renounced.
+    error MarketOwnerNotTimelock(address newOwner);
     /// @dev Like MarketInvariantBroken, raised only inside the self-call; the outer frame commits the breaker trip.
     error MarketBreakerTripped(OracleClass class);
     /// @dev Only ever raised by the market's own invariant check, inside the self-call; the outer frame turns it
@@ -242,7 +253,7 @@ interface IMarket {
     /// @notice Sets the mode, looser or stricter (not Settlement), clearing the halt causes. Only the timelock.
     function setMode(Mode to) external;
 
-    /// @notice Enters Settlement: the timelock at any time, anyone once Halted longer than maxHaltDuration.
+    /// @notice Enters Settlement: the timelock at any time, anyone once the market has been Halted until `exitOpensAt()`.
     function settle() external;
 
     /// @notice In Settlement, during the settlement window: records an underwater account's negative equity at the
@@ -260,12 +271,19 @@ interface IMarket {
     /* VIEWS */
 
     function guardian() external view returns (address);
+    /// @notice What has been paid out in Settlement so far.
+    function settlementPaid() external view returns (uint256);
+    /// @notice Whether `account` has claimed, or been realised, in Settlement.
+    function claimed(address account) external view returns (bool);
     function safetyParams() external view returns (SafetyParams memory);
     function settlement() external view returns (SettlementSnapshot memory);
     /// @notice Why the market is Halted, as a bit set: breaker 1, invariant 2, insolvency 4, guardian 8.
     function haltFlags() external view returns (uint8);
     /// @notice The time the market last entered Halted (0 if it never did).
     function haltedAt() external view returns (uint256);
+    /// @notice While Halted, the time from which anyone may settle: haltedAt + max(maxHaltDuration, the owner timelock's
+    ///         delay + 1 day), so that governance can always lift a halt before the permissionless exit. 0 otherwise.
+    function exitOpensAt() external view returns (uint256);
 
     function collateral() external view returns (address);
     function oracle() external view returns (IOracleGuard);

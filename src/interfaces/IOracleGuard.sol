@@ -35,6 +35,7 @@ struct PriceReading {
     OracleClass class;
     uint256 price; // the reading normalised to WAD (0 when the answer is not positive)
     uint256 lastGoodPrice; // the last Valid price, WAD, after this reading
+    uint80 roundId; // the primary round read (0 when unreadable or the sequencer voids it)
 }
 
 /// @title IOracleGuard

@@ -6,6 +6,10 @@ import {LiquidityPool} from "../../src/LiquidityPool.sol";
 import {Market} from "../../src/Market.sol";
 import {OracleGuard} from "../../src/OracleGuard.sol";
 import {AggregatorV3Interface} from "../../src/interfaces/AggregatorV3Interface.sol";
+import {MarketAccounting} from "../../src/libraries/MarketAccounting.sol";
+import {MarketParams} from "../../src/libraries/MarketParams.sol";
+import {MarketSafety} from "../../src/libraries/MarketSafety.sol";
+import {MarketSettlement} from "../../src/libraries/MarketSettlement.sol";
 import {BaseTest} from "../utils/BaseTest.sol";
 import {UnguardedMarket} from "../utils/UnguardedMarket.sol";
 import {console2} from "forge-std/console2.sol";
@@ -253,6 +257,10 @@ abstract contract GuardOverheadBase is BaseTest {
         p.totalSupply();
         usd.balanceOf(address(m));
         usd.balanceOf(address(p));
+        // The market's delegatecalled libraries: both markets call the same ones.
+        uint256 code = address(MarketAccounting).code.length + address(MarketSafety).code.length
+            + address(MarketSettlement).code.length + address(MarketParams).code.length;
+        assertGt(code, 0);
         Users memory u = users[m];
         address[4] memory list = [u.trader, u.funder, u.lp, u.keeper];
         for (uint256 j; j < list.length; ++j) {

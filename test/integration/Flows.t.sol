@@ -198,8 +198,8 @@ contract FlowsTest is IntegrationBase {
     }
 
     /// @notice Governance tightens the backing rule the only way it can — a factor of two per call — and the market
-    ///         corrects itself to the new rule: the pool no longer backs the book, so refresh() moves it to
-    ///         ReduceOnly; LPs cannot leave, traders can only reduce, and once the book is flat LPs leave again.
+    ///         applies the new rule per action: the pool no longer backs the book, so increases and LP exits are
+    ///         refused, traders can reduce, and once the book is flat LPs leave again. No mode changes.
     function test_governanceRaisesBackingInSteps_marketReducesItself() public {
         _lpDeposit(lp, 100_000e6);
         _depositMargin(alice, 10_000e6);
@@ -215,17 +215,13 @@ contract FlowsTest is IntegrationBase {
         assertEq(market.riskParams().minBacking, 2e18);
         assertEq(market.poolWithdrawable(), 0, "nothing spare above 160,000");
 
-        vm.expectEmit(address(market));
-        emit IMarket.ModeChanged(Mode.Normal, Mode.ReduceOnly, Cause.PoolBelowBacking);
         market.refresh();
-        assertEq(uint8(market.mode()), uint8(Mode.ReduceOnly));
-        vm.expectRevert(
-            abi.encodeWithSelector(IMarket.MarketNotAllowed.selector, Action.Increase, Mode.ReduceOnly)
-        );
+        assertEq(uint8(market.mode()), uint8(Mode.Normal));
+        vm.expectPartialRevert(IMarket.MarketInsufficientBacking.selector);
         _open(alice, 1e18);
         assertEq(pool.maxRedeem(lp), 0, "LPs hold the backing");
 
-        // Reducing is what ReduceOnly is for: Alice halves, then closes; the flat book needs no backing.
+        // Reductions go on: Alice halves, then closes; the flat book needs no backing.
         _open(alice, -20e18);
         vm.prank(alice);
         market.closePosition(0);
@@ -238,9 +234,7 @@ contract FlowsTest is IntegrationBase {
         vm.prank(lp);
         pool.redeem(shares, lp, lp);
         _assertAccounting(_list(alice));
-        assertEq(
-            uint8(market.mode()), uint8(Mode.ReduceOnly), "loosening is the timelock's, not the market's"
-        );
+        assertEq(uint8(market.mode()), uint8(Mode.Normal), "a condition, not a mode: nothing to loosen");
     }
 
     /// @notice An LP who enters while a trader sits on an unrealised loss pays the pool's fair price: the pool

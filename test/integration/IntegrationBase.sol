@@ -11,6 +11,7 @@ import {
     Mode,
     RiskParams
 } from "../../src/interfaces/IMarket.sol";
+import {HaltFlags} from "../../src/libraries/HaltFlags.sol";
 import {BaseTest} from "../utils/BaseTest.sol";
 import {Vm} from "forge-std/Vm.sol";
 
@@ -24,8 +25,8 @@ abstract contract IntegrationBase is BaseTest {
         market.refresh();
     }
 
-    uint8 internal constant HALT_BREAKER = 1;
-    uint8 internal constant HALT_INVARIANT = 2;
+    uint8 internal constant HALT_BREAKER = HaltFlags.BREAKER;
+    uint8 internal constant HALT_INVARIANT = HaltFlags.INVARIANT;
 
     /// @dev The InvariantViolated events in `logs`: none may ever appear in honest operation.
     function _invariantTrips(Vm.Log[] memory logs) internal view returns (uint256 n) {

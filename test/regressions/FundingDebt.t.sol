@@ -12,8 +12,8 @@ import {IntegrationBase} from "../integration/IntegrationBase.sol";
 ///           user's own error, with the figure — and the account can still cover the debt or close;
 ///         - a funding receivable the pool's cash cannot pay (was BUG-2): a deposit or withdrawal defers it (the
 ///           account keeps its funding index, so nothing is lost), a trade is refused with MarketPoolCannotPay, and
-///           the receivable is paid in full once the payers settle. The market corrects itself to ReduceOnly on
-///           the way (its pool no longer backs the book), which is what should happen, and is never halted.
+///           the receivable is paid in full once the payers settle. On the way the pool no longer backs the book,
+///           which refuses increases and LP withdrawals per action; the market is never halted.
 ///         Figures: funding 1e-7 per second at a net size of 1,000 units, linear in the skew; 6-decimal collateral.
 contract FundingDebtTest is IntegrationBase {
     /// @dev Alice is long 10 from 2,000 and the price is 2,400: her unrealised +4,000 alone covers the initial
@@ -127,10 +127,8 @@ contract FundingDebtTest is IntegrationBase {
             "the LP took what the limiter allows; fees and dust stay"
         );
 
-        // The pool now backs a net long 250 (500,000 of notional: 250,000 required) with 2,000: the market
-        // corrects itself to ReduceOnly in the same call.
-        vm.expectEmit(address(market));
-        emit IMarket.ModeChanged(Mode.Normal, Mode.ReduceOnly, Cause.PoolBelowBacking);
+        // The pool now backs a net long 250 (500,000 of notional: 250,000 required) with 2,000: below its backing,
+        // which refuses increases and LP withdrawals per action (not a mode).
         vm.prank(carol);
         market.closePosition(0); // the pool keeps carol's fee: 400 of cash
         assertEq(market.aggregates().poolCash, 2000e6 + 1);
@@ -158,7 +156,7 @@ contract FundingDebtTest is IntegrationBase {
         assertEq(a.margin, before.margin + 1, "only the deposit is credited");
         assertEq(a.fundingIndex, before.fundingIndex, "the receivable is deferred: his index stays");
         assertEq(market.aggregates().poolCash, 2000e6 + 1, "the pool paid nothing it does not have");
-        assertEq(uint8(market.mode()), uint8(Mode.ReduceOnly), "ReduceOnly (self-corrected), not Halted");
+        assertEq(uint8(market.mode()), uint8(Mode.Normal), "not Halted");
         assertEq(market.haltFlags(), 0);
         (int256 equity,,,) = market.accountHealth(bob);
         assertEq(equity, a.margin + 2160e6, "the receivable still counts in his equity (at par: no PnL)");
@@ -182,7 +180,7 @@ contract FundingDebtTest is IntegrationBase {
         vm.prank(bob);
         market.withdraw(1000e6);
         assertEq(market.accountOf(bob).fundingIndex, indexBefore, "deferred again");
-        assertEq(uint8(market.mode()), uint8(Mode.ReduceOnly));
+        assertEq(uint8(market.mode()), uint8(Mode.Normal));
         _assertAccounting(_all());
     }
 
@@ -218,11 +216,11 @@ contract FundingDebtTest is IntegrationBase {
     function test_liquidation_receivablePaidFromTheLossTheCloseRealises() public {
         _receivableThePoolCannotPay();
         // The rally that ruins Bob makes Alice (long 500) win more than Bob loses: an insurance fund keeps the
-        // pool's equity + insurance above zero, so the market stays ReduceOnly (liquidations run), not Halted.
+        // pool's equity + insurance above zero, so the market is not Halted (liquidations run).
         _fundInsurance(makeAddr("insurer"), 200_000e6);
         // Bob is short 250 from 2,000 with 99,500 of margin: at 2,400 he is down 100,000 and liquidatable.
         _walkPrice(2400e8);
-        assertEq(uint8(market.mode()), uint8(Mode.ReduceOnly));
+        assertEq(uint8(market.mode()), uint8(Mode.Normal));
         (int256 equity,, uint256 maintenance,) = market.accountHealth(bob);
         assertLt(equity, int256(maintenance), "precondition: liquidatable");
         assertLt(

@@ -60,8 +60,8 @@ contract LpCashReserveTest is IntegrationBase {
 
     /// @notice Why: the reserve pays the winners. Alice recovers and closes in profit after the LP took all it
     ///         could; the pool pays her from the cash it kept. (On the way up the pool's equity falls below the
-    ///         backing of her notional — at 1,980 it is 46,000 against 49,500 — and the market corrects itself to
-    ///         ReduceOnly: her close is a reduction, which ReduceOnly is for.)
+    ///         backing of her notional — at 1,980 it is 46,000 against 49,500; that refuses increases and LP withdrawals
+    ///         per action, and never blocks her close.)
     function test_reservePaysTheWinners() public {
         _bookWithUnrealisedTraderLoss();
         uint256 max = pool.maxWithdraw(lp);
@@ -70,8 +70,6 @@ contract LpCashReserveTest is IntegrationBase {
 
         vm.warp(block.timestamp + 1800);
         _setPrice(1980e8);
-        vm.expectEmit(address(market));
-        emit IMarket.ModeChanged(Mode.Normal, Mode.ReduceOnly, Cause.PoolBelowBacking);
         market.refresh();
         assertEq(market.poolEquity(), 46_000e6);
         _step(2150e8, 1800);
@@ -79,7 +77,7 @@ contract LpCashReserveTest is IntegrationBase {
         market.closePosition(0); // realises +7,500, pays a fee of 107.5 (86 to the pool)
         assertEq(market.aggregates().poolCash, 45_000e6 - 7500e6 + 86e6, "paid from the reserve");
         assertEq(market.accountOf(alice).margin, 20_000e6 - 100e6 + 7500e6 - 107.5e6);
-        assertEq(uint8(market.mode()), uint8(Mode.ReduceOnly));
+        assertEq(uint8(market.mode()), uint8(Mode.Normal), "below backing is not a mode");
         _assertAccounting(_list(alice));
     }
 }

@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {Aggregates, MarginAccount, Mode} from "../../src/interfaces/IMarket.sol";
+import {HaltFlags} from "../../src/libraries/HaltFlags.sol";
 import {BaseTest} from "./BaseTest.sol";
 
 /// @notice BaseTest plus what the self-correcting layer's tests share: a guardian, slow price moves that keep the
@@ -9,10 +10,10 @@ import {BaseTest} from "./BaseTest.sol";
 ///         refused action must leave untouched.
 abstract contract SafetyBaseTest is BaseTest {
     // The market's halt causes (Market.haltFlags).
-    uint8 internal constant HALT_BREAKER = 1;
-    uint8 internal constant HALT_INVARIANT = 2;
-    uint8 internal constant HALT_INSOLVENT = 4;
-    uint8 internal constant HALT_GUARDIAN = 8;
+    uint8 internal constant HALT_BREAKER = HaltFlags.BREAKER;
+    uint8 internal constant HALT_INVARIANT = HaltFlags.INVARIANT;
+    uint8 internal constant HALT_INSOLVENT = HaltFlags.INSOLVENT;
+    uint8 internal constant HALT_GUARDIAN = HaltFlags.GUARDIAN;
 
     address internal guardianEoa = makeAddr("guardian");
     address internal stranger = makeAddr("stranger");

@@ -11,8 +11,8 @@ type Args = { variant: "withdrawAll" | "settle"; actor: string };
 
 /**
  * The exits that need nobody's permission: an account without a position takes all its margin out
- * (even from a Halted market), or anyone moves a market Halted longer than maxHaltDuration to
- * Settlement (waiting out the rest of the window first).
+ * (even from a Halted market), or anyone moves a Halted market to Settlement once its exit opens
+ * (`exitOpensAt`: after maxHaltDuration and after governance's delay; waiting out the rest first).
  */
 export class EmergencyExitCommand extends Command<Args> {
   readonly name = "emergencyExit";
@@ -29,14 +29,14 @@ export class EmergencyExitCommand extends Command<Args> {
       await step.act(calls.withdraw(w, actor, m.port.account(actor).margin));
       return;
     }
-    const opensAt = m.port.haltedAt() + BigInt(m.port.safety().maxHaltDuration);
+    const opensAt = m.port.exitOpensAt();
     if (w.clock.next() < opensAt) await warp(w, opensAt - w.clock.latest);
     await step.act(calls.settle(w, actor));
   }
   toString() {
     return this.a.variant === "withdrawAll"
       ? `emergencyExit(${this.a.actor} withdraws all)`
-      : `emergencyExit(${this.a.actor} settles after maxHaltDuration)`;
+      : `emergencyExit(${this.a.actor} settles once the exit opens)`;
   }
 }
 

@@ -62,7 +62,7 @@ export class TimelockActionCommand extends Command<Args> {
     });
     // What the market sees when the timelock executes (the block after the warp).
     const mode = m.port.mode();
-    const haltedAt = m.port.haltedAt();
+    const exitOpensAt = m.port.exitOpensAt();
     const safety = m.port.safety();
     const { actual } = await step.act(
       executeOnTimelock(w, resolve(m.actors, this.a.executor) as Address, op, action, this.describeOp()),
@@ -74,10 +74,7 @@ export class TimelockActionCommand extends Command<Args> {
       error: actual.status === "reverted" ? actual.error : undefined,
       timelockDelay,
       exitWindow: BigInt(safety.maxHaltDuration + safety.settlementWindow),
-      openToAnyone:
-        this.a.op === "settle" &&
-        mode === Modes.Halted &&
-        w.clock.latest >= haltedAt + BigInt(safety.maxHaltDuration),
+      openToAnyone: this.a.op === "settle" && mode === Modes.Halted && w.clock.latest >= exitOpensAt,
     };
   }
   /** updateDelay: the current default delay (4 days) scaled by scaleBps (x0.25 = 1 day). */

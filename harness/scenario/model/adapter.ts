@@ -43,6 +43,9 @@ export class ModelAdapter implements ModelPort {
   haltedAt() {
     return this.model.haltedAt;
   }
+  exitOpensAt() {
+    return this.model.exitOpensAt();
+  }
   account(account: Address) {
     return this.model.accountOf(account);
   }

@@ -29,6 +29,8 @@ export interface ModelPort {
   // Queries for command preconditions and argument sizing.
   mode(): Mode;
   haltedAt(): bigint;
+  /** While Halted, when anyone may settle (Market.exitOpensAt); 0 otherwise. */
+  exitOpensAt(): bigint;
   account(account: Address): MarginAccount;
   health(account: Address): AccountHealth;
   price(): bigint;

@@ -498,7 +498,6 @@ contract MarketHandler is Test {
         if (s.margin < 0) {
             return _expect(abi.encodeWithSelector(IMarket.MarketAccountInsolvent.selector, s.margin));
         }
-        s.selfCorrect(lastGood); // the call may have accepted a round: the mode follows the pool's health at it
         p = _commit(s, before, int256(amount), false, s.margin);
         if (deferred) p.note = "(funding receivable deferred)";
     }
@@ -510,9 +509,11 @@ contract MarketHandler is Test {
         if ((s.size != 0 || s.mode != Mode.Halted) && !MarketModel.allows(s.mode, Action.Withdraw)) {
             return _expectNotAllowed(Action.Withdraw, s.mode);
         }
-        (OracleClass cls,, uint256 lastGood,) = _reading();
-        // Withdrawing against a position adds risk: a non-Valid reading trips the breaker instead of reverting.
-        if (s.size != 0 && cls != OracleClass.Valid) return _expectBreaker(s, cls);
+        (OracleClass cls,, uint256 lastGood, uint80 round) = _reading();
+        // Withdrawing against a position adds risk: a bad new round trips the breaker once the withdrawal's own
+        // checks pass at the last good price; any other non-Valid reading refuses it.
+        bool trip = s.size != 0 && cls != OracleClass.Valid;
+        if (trip && !_badNewRound(cls, round)) return _expectOracle(cls);
         int256 before = s.credits();
         s.accrue(lastGood);
         (bool deferred,) = s.settleFunding(false);
@@ -534,8 +535,9 @@ contract MarketHandler is Test {
                     );
             }
         }
+        if (trip) return _expectBreaker(_load(who), cls);
         s.balance -= amount;
-        s.selfCorrect(lastGood);
+        if (s.size != 0) s.selfCorrect(lastGood); // margin without exposure needs no price
         p = _commit(s, before, -int256(amount), false, s.margin);
         if (deferred) p.note = "(funding receivable deferred)";
     }
@@ -558,13 +560,16 @@ contract MarketHandler is Test {
         bool increasing = _isIncrease(s.size, delta);
         Action action = increasing ? Action.Increase : Action.Reduce;
         if (!MarketModel.allows(s.mode, action)) return _expectNotAllowed(action, s.mode);
-        (OracleClass cls,, uint256 price,) = _reading();
-        // An increase adds risk: a non-Valid reading trips the breaker. A reduction just reverts.
-        if (cls != OracleClass.Valid) return increasing ? _expectBreaker(s, cls) : _expectOracle(cls);
+        (OracleClass cls,, uint256 price, uint80 round) = _reading();
+        // An increase adds risk: a bad new round trips the breaker once the increase's own checks pass at the last
+        // good price. Any other non-Valid reading, or a reduction on one, just reverts.
+        bool trip = cls != OracleClass.Valid;
+        if (trip && !(increasing && _badNewRound(cls, round))) return _expectOracle(cls);
         if (limit != 0 && (delta > 0 ? price > limit : price < limit)) {
             return _expect(abi.encodeWithSelector(IMarket.MarketPriceLimit.selector, price, limit));
         }
-        return _predictTrade(s, delta, price, increasing);
+        p = _predictTrade(s, delta, price, increasing);
+        if (trip && p.err.length == 0) return _expectBreaker(_load(who), cls);
     }
 
     /// @dev A trade past the permission, oracle and price-limit checks: funding (which must settle), the trade, the
@@ -629,17 +634,15 @@ contract MarketHandler is Test {
     ///      good) kinder to the account; refused otherwise. Funding settles after the close, then the waterfall.
     function _predictLiquidate(address target) internal view returns (Prediction memory p) {
         MarketModel.State memory s = _load(target);
-        if (!MarketModel.allows(s.mode, Action.Liquidate)) {
-            return _expectNotAllowed(Action.Liquidate, s.mode);
-        }
+        if (!s.allowsLiquidation()) return _expectNotAllowed(Action.Liquidate, s.mode);
         if (s.size == 0) return _expect(abi.encodeWithSelector(IMarket.MarketNoPosition.selector));
         (OracleClass cls, uint256 reading, uint256 lastGood,) = _reading();
         uint256 price = reading;
         if (cls != OracleClass.Valid) {
-            bool tolerated =
-                cls == OracleClass.Stale || cls == OracleClass.AtBounds || cls == OracleClass.Diverged;
-            if (!tolerated || reading == 0) return _expectOracle(cls);
-            price = s.size > 0 ? M.max(reading, lastGood) : M.min(reading, lastGood);
+            if (cls == OracleClass.SequencerDown || cls == OracleClass.GracePeriod) {
+                return _expectOracle(cls);
+            }
+            price = reading == 0 ? lastGood : s.size > 0 ? M.max(reading, lastGood) : M.min(reading, lastGood);
         }
         int256 before = s.credits();
         s.accrue(lastGood);
@@ -717,7 +720,7 @@ contract MarketHandler is Test {
     function _predictLpDeposit(address who, uint256 assets) internal view returns (Prediction memory p) {
         MarketModel.State memory s = _load(address(0));
         (OracleClass cls,, uint256 lastGood, uint80 round) = _reading();
-        s.refresh(cls == OracleClass.Valid, lastGood, round);
+        s.refresh(cls, lastGood, round);
         uint256 totalAssets = MarketModel.pos(s.poolEquity(lastGood));
         if (
             assets > 0
@@ -746,7 +749,7 @@ contract MarketHandler is Test {
     function _predictLpRedeem(address who, uint256 shares) internal view returns (Prediction memory p) {
         MarketModel.State memory s = _load(address(0));
         (OracleClass cls,, uint256 lastGood, uint80 round) = _reading();
-        s.refresh(cls == OracleClass.Valid, lastGood, round);
+        s.refresh(cls, lastGood, round);
         uint256 totalAssets = MarketModel.pos(s.poolEquity(lastGood));
         uint256 supply = pool.totalSupply();
         Limiter memory l = _loadLimiter();
@@ -767,7 +770,7 @@ contract MarketHandler is Test {
         if (assets > room) {
             return _expect(abi.encodeWithSelector(ILiquidityPool.PoolOutflowLimit.selector, assets, room));
         }
-        p = _predictPoolWithdraw(s, cls, lastGood, assets);
+        p = _predictPoolWithdraw(s, cls, lastGood, round, assets);
         if (p.err.length == 0) {
             if (!p.breaker) {
                 (l.outflow, l.outAge) = (l.outflow + assets, l.outAge + assets * (block.timestamp - l.start));
@@ -811,19 +814,22 @@ contract MarketHandler is Test {
         MarketModel.State memory s,
         OracleClass cls,
         uint256 lastGood,
+        uint80 round,
         uint256 assets
     ) internal view returns (Prediction memory p) {
         if (!MarketModel.allows(s.mode, Action.LpWithdraw)) {
             return _expectNotAllowed(Action.LpWithdraw, s.mode);
         }
-        if (cls != OracleClass.Valid) return _expectBreaker(s, cls);
+        bool trip = cls != OracleClass.Valid;
+        if (trip && !_badNewRound(cls, round)) return _expectOracle(cls);
         int256 before = s.credits();
         if (int256(assets) > s.poolCash) {
             return _expect(abi.encodeWithSelector(IMarket.MarketPoolCannotPay.selector, assets, s.poolCash));
         }
-        s.poolCash -= int256(assets);
+        // Pool equity moves one for one with its cash.
+        int256 cashAfter = s.poolCash - int256(assets);
         uint256 backing = s.requiredBacking(lastGood);
-        int256 equityAfter = s.poolEquity(lastGood);
+        int256 equityAfter = s.poolEquity(lastGood) - int256(assets);
         if (equityAfter < int256(backing)) {
             return
                 _expect(
@@ -831,12 +837,15 @@ contract MarketHandler is Test {
                 );
         }
         // The backing LPs leave behind must be cash: the winners' profits and funding are paid in cash.
-        if (s.poolCash < int256(backing)) {
+        if (cashAfter < int256(backing)) {
             return
                 _expect(
-                    abi.encodeWithSelector(IMarket.MarketInsufficientBacking.selector, s.poolCash, backing)
+                    abi.encodeWithSelector(IMarket.MarketInsufficientBacking.selector, cashAfter, backing)
                 );
         }
+        // A bad new round, and the withdrawal would otherwise have gone through: the trip commits (after the refresh).
+        if (trip) return _expectBreaker(s, cls);
+        s.poolCash = cashAfter;
         s.balance -= assets;
         s.selfCorrect(lastGood);
         p = _commit(s, before, -int256(assets), false, 0);
@@ -940,7 +949,8 @@ contract MarketHandler is Test {
             (uint80 latest,,,,) = feed.latestRoundData();
             if (latest > round) round = latest;
         }
-        s.refresh(r.class == OracleClass.Valid, r.lastGoodPrice, round);
+        if (r.class != OracleClass.Valid) round = r.roundId;
+        s.refresh(r.class, r.lastGoodPrice, round);
         Prediction memory p;
         p.post = s;
         vm.recordLogs();
@@ -1168,13 +1178,17 @@ contract MarketHandler is Test {
     {
         PriceReading memory r = guard.peek();
         (lastGood,) = guard.lastGoodPrice();
-        round = guard.lastRoundId();
+        round = r.roundId;
         if (r.class == OracleClass.Valid) {
             assertEq(r.price, lastGood, "handler: a Valid round is pending");
-            (uint80 latest,,,,) = feed.latestRoundData();
-            assertEq(latest, round, "handler: a Valid round is pending");
+            assertEq(guard.lastRoundId(), round, "handler: a Valid round is pending");
         }
         return (r.class, r.price, lastGood, round);
+    }
+
+    /// @dev A reading that is evidence of a bad price on a round the guard has not accepted.
+    function _badNewRound(OracleClass cls, uint80 round) internal view returns (bool) {
+        return MarketModel.isBad(cls) && round > guard.lastRoundId();
     }
 
     /// @dev The model state of `who`, the aggregates, the market's balance and safety state, and the parameters.

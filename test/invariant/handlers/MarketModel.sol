@@ -2,6 +2,8 @@
 pragma solidity 0.8.30;
 
 import {Action, Cause, Invariant, Mode, RiskParams, SafetyParams} from "../../../src/interfaces/IMarket.sol";
+import {OracleClass} from "../../../src/interfaces/IOracleGuard.sol";
+import {HaltFlags} from "../../../src/libraries/HaltFlags.sol";
 import {SignedMath as S} from "../../../src/libraries/SignedMath.sol";
 import {FixedPointMathLib as M} from "solady/utils/FixedPointMathLib.sol";
 
@@ -14,10 +16,10 @@ import {FixedPointMathLib as M} from "solady/utils/FixedPointMathLib.sol";
 ///      mulWad*) are shared with the market on purpose: the model checks the rules, not the arithmetic library.
 library MarketModel {
     int256 internal constant WAD = 1e18;
-    uint8 internal constant HALT_BREAKER = 1;
-    uint8 internal constant HALT_INVARIANT = 2;
-    uint8 internal constant HALT_INSOLVENT = 4;
-    uint8 internal constant HALT_GUARDIAN = 8;
+    uint8 internal constant HALT_BREAKER = HaltFlags.BREAKER;
+    uint8 internal constant HALT_INVARIANT = HaltFlags.INVARIANT;
+    uint8 internal constant HALT_INSOLVENT = HaltFlags.INSOLVENT;
+    uint8 internal constant HALT_GUARDIAN = HaltFlags.GUARDIAN;
 
     /// @notice What the market does not expose but the model must know to predict the breaker's reset.
     struct Breaker {
@@ -249,11 +251,22 @@ library MarketModel {
         if (to > s.mode) setMode(s, to, cause);
     }
 
-    /// @dev After a price-trusting action or a refresh: a pool that cannot pay halts, one below backing reduces.
+    /// @dev After a price-trusting action or a refresh: a pool that cannot pay halts (below backing is per action).
     function selfCorrect(State memory s, uint256 price) internal pure {
         int256 e = poolEquity(s, price);
         if (e + int256(s.insurance) < 0) tighten(s, Mode.Halted, HALT_INSOLVENT, Cause.PoolCannotPay);
-        else if (e < int256(requiredBacking(s, price))) tighten(s, Mode.ReduceOnly, 0, Cause.PoolBelowBacking);
+    }
+
+    /// @dev Liquidations in Halted: only a halt the breaker alone holds, once its cooldown has passed.
+    function allowsLiquidation(State memory s) internal pure returns (bool) {
+        if (s.mode != Mode.Halted) return allows(s.mode, Action.Liquidate);
+        return s.haltFlags == HALT_BREAKER && s.p.now_ >= s.breaker.trippedAt + s.p.safety.breakerCooldown;
+    }
+
+    /// @dev Evidence of a bad price (as opposed to a reading that is merely old or voided by the sequencer).
+    function isBad(OracleClass c) internal pure returns (bool) {
+        return c == OracleClass.NonPositive || c == OracleClass.AtBounds || c == OracleClass.Diverged
+            || c == OracleClass.TooVolatile;
     }
 
     /// @dev A risk-adding action saw a non-Valid reading: only the trip commits. `round` is the guard's last round.
@@ -265,9 +278,12 @@ library MarketModel {
     /// @dev refresh() while the breaker holds: counts Valid new rounds (`round`: the guard's last round after the
     ///      reading), resets after breakerValidReadings of them and the cooldown, back to the mode it tripped from
     ///      when no other halt cause holds.
-    function advanceBreaker(State memory s, bool valid, uint80 round) internal pure {
-        if (!valid) {
-            s.breaker.validStreak = 0;
+    function advanceBreaker(State memory s, OracleClass cls, uint80 round) internal pure {
+        if (cls != OracleClass.Valid) {
+            // Only a bad new round restarts the streak.
+            if (isBad(cls) && round > s.breaker.streakRound) {
+                (s.breaker.validStreak, s.breaker.streakRound) = (0, round);
+            }
             return;
         }
         // The streak saturates (refreshes during a long cooldown never overflow it).
@@ -284,10 +300,10 @@ library MarketModel {
     }
 
     /// @dev refresh(): funding at the last good price after the reading, the breaker's reset, self-correction.
-    function refresh(State memory s, bool valid, uint256 lastGood, uint80 round) internal pure {
+    function refresh(State memory s, OracleClass cls, uint256 lastGood, uint80 round) internal pure {
         if (s.mode == Mode.Settlement) return;
         accrue(s, lastGood);
-        if (s.haltFlags & HALT_BREAKER != 0) advanceBreaker(s, valid, round);
+        if (s.haltFlags & HALT_BREAKER != 0) advanceBreaker(s, cls, round);
         selfCorrect(s, lastGood);
     }
 

@@ -8,11 +8,12 @@ import {OracleClass} from "../../../src/interfaces/IOracleGuard.sol";
 import {SafetyBaseTest} from "../../utils/SafetyBaseTest.sol";
 import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
 
-/// @notice The oracle breaker: a non-Valid reading seen by a risk-adding action (increase, withdraw with a
-///         position, LP withdraw) commits a trip to Halted instead of reverting; refresh() resets it after
-///         breakerValidReadings consecutive Valid new rounds and breakerCooldown, back to the mode it tripped from,
-///         unless another halt cause holds. Liquidations on a Stale/AtBounds/Diverged reading use the side of
-///         (reading, last good) kinder to the account; they never trip.
+/// @notice The oracle breaker: a bad new round (NonPositive, AtBounds, Diverged, TooVolatile) seen by a risk-adding
+///         action (increase, withdraw with a position, LP withdraw) that passed its own checks commits a trip to
+///         Halted instead of reverting; a reading that is merely old is refused. refresh() resets it after
+///         breakerValidReadings Valid new rounds (only a bad new round restarts the count) and breakerCooldown, back
+///         to the mode it tripped from, unless another halt cause holds. Liquidations on any reading the sequencer
+///         does not void use the side of (reading, last good) kinder to the account; they never trip.
 contract BreakerTest is SafetyBaseTest {
     uint256 internal t0;
 
@@ -40,10 +41,19 @@ contract BreakerTest is SafetyBaseTest {
         assertEq(market.haltedAt(), block.timestamp, "haltedAt");
     }
 
-    function test_trip_increase_staleReading_commitsWithoutReverting() public {
+    function test_trip_increase_staleReading_refusedWithoutATrip() public {
         vm.warp(block.timestamp + 2 hours); // no new round: the primary is older than maxAge
+        vm.expectRevert(abi.encodeWithSelector(IMarket.MarketOracleNotValid.selector, OracleClass.Stale));
+        vm.prank(alice);
+        market.modifyPosition(1e18, 0);
+        assertEq(uint8(market.mode()), uint8(Mode.Normal));
+    }
+
+    function test_trip_increase_badNewRound_commitsWithoutReverting() public {
+        vm.warp(block.timestamp + 1 minutes);
+        feed.setAnswer(1400e8); // a new round 30% off (the secondary disagrees: Diverged)
         bytes32 accountBefore = keccak256(abi.encode(market.accountOf(alice)));
-        _expectTrip(OracleClass.Stale, Mode.Normal);
+        _expectTrip(OracleClass.Diverged, Mode.Normal);
         vm.prank(alice);
         market.modifyPosition(1e18, 0); // does not revert
         _assertTripped();
@@ -53,6 +63,7 @@ contract BreakerTest is SafetyBaseTest {
     }
 
     function test_trip_withdrawWithPosition_divergedReading() public {
+        feed.setAnswer(2000e8); // a new primary round
         feed2.setAnswer(2100e8); // secondary 5% away from the primary: beyond the 2% band
         uint256 wallet = usd.balanceOf(alice);
         int256 margin = market.accountOf(alice).margin;
@@ -121,11 +132,15 @@ contract BreakerTest is SafetyBaseTest {
 
     /* RESET */
 
+    /// @dev A bad new round (30% off, the secondary disagreeing) seen by Alice's margin withdrawal (which passes its
+    ///      own checks at the last good price); then the feed recovers.
     function _tripStale() internal returns (uint256 trippedAt) {
-        vm.warp(block.timestamp + 2 hours);
+        vm.warp(block.timestamp + 1 minutes);
+        feed.setAnswer(1400e8);
         vm.prank(alice);
-        market.modifyPosition(1e18, 0);
+        market.withdraw(1e6);
         _assertTripped();
+        feed.setAnswer(2000e8);
         return block.timestamp;
     }
 
@@ -176,7 +191,11 @@ contract BreakerTest is SafetyBaseTest {
         vm.warp(trippedAt + 1 hours); // cooldown long past
         _validRound();
         _validRound();
-        feed2.setAnswer(2100e8); // the primary's current round now reads Diverged
+        // A stale reading proves nothing: it does not restart the streak.
+        vm.warp(block.timestamp + 2 hours);
+        market.refresh();
+        _freshRound(1 minutes);
+        feed2.setAnswer(2100e8); // a new primary round that reads Diverged: a bad new round
         market.refresh();
         feed2.setAnswer(2000e8);
         _validRound();
@@ -186,15 +205,18 @@ contract BreakerTest is SafetyBaseTest {
         assertEq(uint8(market.mode()), uint8(Mode.Normal));
     }
 
-    /// @dev The round accepted before the trip is not a new round: after a Diverged trip the primary's old round
-    ///      reads Valid again as soon as the secondary agrees, and must not count towards the streak.
+    /// @dev The round accepted before the trip is not a new round: a Diverged reading on it is refused (no trip), and
+    ///      once the breaker has tripped on a new round, reading the old one again does not count towards the streak.
     function test_reset_roundFromBeforeTheTripDoesNotCount() public {
         feed2.setAnswer(2100e8);
+        vm.expectRevert(abi.encodeWithSelector(IMarket.MarketOracleNotValid.selector, OracleClass.Diverged));
         vm.prank(alice);
         market.modifyPosition(1e18, 0);
-        _assertTripped();
         feed2.setAnswer(2000e8);
-        market.refresh(); // Valid, but the primary round is the one accepted at deployment
+        _tripStale();
+        feed.setReportedRound(1); // the feed reports the round accepted at deployment again
+        market.refresh();
+        feed.setReportedRound(0);
         vm.warp(block.timestamp + 16 minutes);
         _validRound();
         _validRound();
@@ -205,10 +227,12 @@ contract BreakerTest is SafetyBaseTest {
 
     function test_reset_returnsToCautious() public {
         _escalate(Mode.Cautious);
-        vm.warp(block.timestamp + 2 hours);
-        _expectTrip(OracleClass.Stale, Mode.Cautious);
+        vm.warp(block.timestamp + 1 minutes);
+        feed.setAnswer(1400e8);
+        _expectTrip(OracleClass.Diverged, Mode.Cautious);
         vm.prank(alice);
         market.modifyPosition(1e18, 0);
+        feed.setAnswer(2000e8);
         vm.warp(block.timestamp + 15 minutes);
         _validRound();
         _validRound();
@@ -222,11 +246,13 @@ contract BreakerTest is SafetyBaseTest {
 
     function test_reset_returnsToReduceOnly() public {
         _escalate(Mode.ReduceOnly);
-        vm.warp(block.timestamp + 2 hours);
+        vm.warp(block.timestamp + 1 minutes);
+        feed.setAnswer(1400e8);
         // In ReduceOnly the risk-adding actions left are withdrawals with a position and LP withdrawals.
-        _expectTrip(OracleClass.Stale, Mode.ReduceOnly);
+        _expectTrip(OracleClass.Diverged, Mode.ReduceOnly);
         vm.prank(alice);
         market.withdraw(1e6);
+        feed.setAnswer(2000e8);
         vm.warp(block.timestamp + 15 minutes);
         _validRound();
         _validRound();
@@ -349,22 +375,23 @@ contract BreakerTest is SafetyBaseTest {
         assertEq(uint8(market.mode()), uint8(Mode.Normal));
     }
 
-    function test_liquidation_refusedOnTooVolatileOrNonPositive() public {
+    /// @dev A jump or a non-positive answer is not trusted, but it cannot shield an account that is unhealthy at
+    ///      the last good price: the liquidation runs at the kinder side (the last good price for a crashed long).
+    function test_liquidation_onTooVolatileOrNonPositive_atTheLastGoodPrice() public {
         _bobUnderwaterAt1880();
-        _setPrice(1600e8); // -15%
-        vm.expectRevert(
-            abi.encodeWithSelector(IMarket.MarketOracleNotValid.selector, OracleClass.TooVolatile)
-        );
+        uint256 snap = vm.snapshotState();
+        _setPrice(1600e8); // -15%: TooVolatile
+        vm.expectEmit(true, true, false, false, address(market));
+        emit IMarket.Liquidated(bob, keeper, 10e18, 1880e18, 0, 0);
         vm.prank(keeper);
         market.liquidate(bob);
 
+        vm.revertToState(snap);
         feed.setBounds(-1e8, 1_000_000e8);
         feed.setAnswer(-5);
-        vm.expectRevert(
-            abi.encodeWithSelector(IMarket.MarketOracleNotValid.selector, OracleClass.NonPositive)
-        );
         vm.prank(keeper);
         market.liquidate(bob);
+        assertEq(market.accountOf(bob).size, 0);
         assertEq(uint8(market.mode()), uint8(Mode.Normal));
     }
 }

@@ -310,8 +310,8 @@ contract MarketFundingTest is UnitTest {
         assertEq(usd.balanceOf(keeper), 110e6);
         assertEq(market.aggregates().poolCash, 100e6 + 2000e6 - 132e6);
         assertEq(market.aggregates().insurance, 4.04e6 + 4e6 + 102e6);
-        // The pool, thinned by the LP to its backing at 2,000, is below it at 2,200 with alice's profit: the
-        // liquidation's self-correction leaves reductions only.
-        assertEq(uint8(market.mode()), uint8(Mode.ReduceOnly));
+        // The pool, thinned by the LP to its backing at 2,000, is below it at 2,200 with alice's profit: that refuses
+        // increases per action; it is not a mode.
+        assertEq(uint8(market.mode()), uint8(Mode.Normal));
     }
 }

@@ -252,8 +252,7 @@ contract MarketGuardTest is UnitTest {
     }
 
     /// @dev The guard reads the feed's forged MarketInvariantBroken revert as Stale. Deposit and idle withdraw go
-    ///      ahead; an increase on a Stale reading trips the oracle breaker by design (cause OracleBreaker, haltFlags
-    ///      bit 1), never the invariant halt: no InvariantViolated, no invariant flag.
+    ///      ahead; an increase on a Stale reading is refused (MarketOracleNotValid): no InvariantViolated, no trip.
     function test_feedRevertingWithTheInvariantSelector_isStale_andDoesNotTripTheInvariant() public {
         (HostileAggregator hf, Market m) = _marketOnHostileFeed();
         bytes memory forged =
@@ -266,16 +265,13 @@ contract MarketGuardTest is UnitTest {
         m.deposit(500e6);
         m.withdraw(200e6);
         assertEq(uint8(m.mode()), uint8(Mode.Normal));
-        vm.expectEmit(address(m));
-        emit IMarket.BreakerTripped(OracleClass.Stale, Mode.Normal);
-        vm.expectEmit(address(m));
-        emit IMarket.ModeChanged(Mode.Normal, Mode.Halted, Cause.OracleBreaker);
-        m.modifyPosition(1e18, 0); // does not revert
+        vm.expectRevert(abi.encodeWithSelector(IMarket.MarketOracleNotValid.selector, OracleClass.Stale));
+        m.modifyPosition(1e18, 0);
         vm.stopPrank();
         assertEq(m.accountOf(bob).margin, 800e6);
         assertEq(m.accountOf(bob).size, 0);
-        assertEq(uint8(m.mode()), uint8(Mode.Halted));
-        assertEq(m.haltFlags(), 1, "breaker only, not the invariant flag");
+        assertEq(uint8(m.mode()), uint8(Mode.Normal));
+        assertEq(m.haltFlags(), 0, "no halt at all");
         Vm.Log[] memory logs = vm.getRecordedLogs();
         for (uint256 i; i < logs.length; ++i) {
             assertTrue(logs[i].topics[0] != IMarket.InvariantViolated.selector, "forged InvariantViolated");

@@ -119,7 +119,7 @@ contract SettlementTest is SafetyBaseTest {
 
     function test_realise_recordsTheDeficitDuringTheWindowOnly() public {
         _solventBook();
-        vm.expectRevert(abi.encodeWithSelector(IMarket.MarketNotAllowed.selector, Action.Reduce, Mode.Normal));
+        vm.expectRevert(abi.encodeWithSelector(IMarket.MarketNotInSettlement.selector, Mode.Normal));
         market.realise(bob);
 
         market.settle();
@@ -131,7 +131,7 @@ contract SettlementTest is SafetyBaseTest {
         assertEq(market.settlement().deficit, uint256(-bobEquity));
         assertTrue(market.claimed(bob));
 
-        vm.expectRevert(IMarket.MarketNoPosition.selector);
+        vm.expectRevert(IMarket.MarketAlreadyRealised.selector);
         market.realise(bob); // once
         vm.expectRevert(IMarket.MarketNoPosition.selector);
         market.realise(carol); // idle
@@ -140,8 +140,9 @@ contract SettlementTest is SafetyBaseTest {
         );
         market.realise(alice); // not underwater
 
-        vm.warp(block.timestamp + 1 days);
-        vm.expectRevert(IMarket.MarketNotSettleable.selector);
+        uint256 closedAt = market.settlement().claimsOpenAt;
+        vm.warp(closedAt);
+        vm.expectRevert(abi.encodeWithSelector(IMarket.MarketRealiseWindowClosed.selector, closedAt));
         market.realise(alice);
         vm.expectRevert(IMarket.MarketAlreadyClaimed.selector);
         vm.prank(bob);
@@ -273,14 +274,10 @@ contract SettlementTest is SafetyBaseTest {
 
     function test_claims_refusedOutsideSettlement() public {
         _solventBook();
-        vm.expectRevert(
-            abi.encodeWithSelector(IMarket.MarketNotAllowed.selector, Action.Withdraw, Mode.Normal)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IMarket.MarketNotInSettlement.selector, Mode.Normal));
         vm.prank(carol);
         market.claim();
-        vm.expectRevert(
-            abi.encodeWithSelector(IMarket.MarketNotAllowed.selector, Action.LpWithdraw, Mode.Normal)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IMarket.MarketNotInSettlement.selector, Mode.Normal));
         vm.prank(lp);
         pool.claimSettlement(1, lp);
         vm.expectRevert(IMarket.MarketOnlyPool.selector);

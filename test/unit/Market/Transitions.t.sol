@@ -171,9 +171,9 @@ contract TransitionsTest is SafetyBaseTest {
         _assertMode(Mode.ReduceOnly);
     }
 
-    /* POOL STATE -> REDUCE ONLY / HALTED */
+    /* POOL STATE -> HALTED (below backing is enforced per action, not a mode) */
 
-    function test_poolBelowBacking_reduceOnly_thenPoolCannotPay_halted() public {
+    function test_poolBelowBacking_refusesIncreases_thenPoolCannotPay_halted() public {
         _lpDeposit(lp, 15_000e6);
         _depositMargin(alice, 10_000e6);
         _open(alice, 10e18); // pool equity 15,016, required 50% of 20,000
@@ -183,12 +183,13 @@ contract TransitionsTest is SafetyBaseTest {
         // At 2,420 the pool has ~10,816 against a required 12,100.
         vm.warp(block.timestamp + 1 hours);
         _setPrice(2420e8);
-        vm.expectEmit(address(market));
-        emit IMarket.ModeChanged(Mode.Normal, Mode.ReduceOnly, Cause.PoolBelowBacking);
         market.refresh();
         int256 required = int256(uint256(24_200e6) / 2);
         assertLt(market.poolEquity(), required);
-        assertEq(market.haltFlags(), 0, "ReduceOnly is not a halt");
+        _assertMode(Mode.Normal);
+        // An increase that leaves the pool short is refused for that reason.
+        vm.expectPartialRevert(IMarket.MarketInsufficientBacking.selector);
+        _open(alice, 1e18);
         // Reductions go on: they are what restores the backing.
         vm.prank(alice);
         market.modifyPosition(-1e18, 0);
@@ -197,19 +198,20 @@ contract TransitionsTest is SafetyBaseTest {
         _stepPrice(2928e8);
         _stepPrice(3220e8);
         _stepPrice(3542e8);
-        _assertMode(Mode.ReduceOnly);
+        _assertMode(Mode.Normal);
         // At 3,800 alice's profit exceeds pool equity plus insurance: the pool cannot pay her.
         vm.warp(block.timestamp + 1 hours);
         _setPrice(3800e8);
         vm.expectEmit(address(market));
-        emit IMarket.ModeChanged(Mode.ReduceOnly, Mode.Halted, Cause.PoolCannotPay);
+        emit IMarket.ModeChanged(Mode.Normal, Mode.Halted, Cause.PoolCannotPay);
         market.refresh();
         assertLt(market.poolEquity() + int256(market.aggregates().insurance), 0);
         assertEq(market.haltFlags(), HALT_INSOLVENT);
     }
 
-    /// @dev A trade can trip the backing check too: after alice closes at a profit the pool may be short.
-    function test_poolBelowBacking_seenByATrade() public {
+    /// @dev A close can leave the pool short of backing: no mode change (trades that net to nothing could force it);
+    ///      the next increase that would grow the shortfall is refused.
+    function test_poolBelowBacking_seenByATrade_noModeChange() public {
         _lpDeposit(lp, 10_000e6);
         _depositMargin(bob, 10_000e6);
         _open(bob, -9e18);
@@ -219,11 +221,11 @@ contract TransitionsTest is SafetyBaseTest {
         _stepPrice(2420e8);
         _assertMode(Mode.Normal);
         // bob closes his short: the pool pays him nothing (he lost) but is now 10 units short of alice.
-        vm.expectEmit(address(market));
-        emit IMarket.ModeChanged(Mode.Normal, Mode.ReduceOnly, Cause.PoolBelowBacking);
         vm.prank(bob);
         market.closePosition(0);
-        _assertMode(Mode.ReduceOnly);
+        _assertMode(Mode.Normal);
+        vm.expectPartialRevert(IMarket.MarketInsufficientBacking.selector);
+        _open(alice, 1e18);
     }
 
     /* REFUSED TRANSITIONS */
@@ -278,9 +280,11 @@ contract TransitionsTest is SafetyBaseTest {
     ///      second pin is refused like any other non-tightening.
     function test_escalate_pinsAnExistingHalt_breakerResetNoLongerReopens() public {
         _book(1_000_000e6);
-        vm.warp(block.timestamp + 2 hours); // Stale
+        vm.warp(block.timestamp + 1 minutes);
+        feed.setAnswer(1400e8); // a bad new round
         vm.prank(alice);
         market.modifyPosition(1e18, 0); // trips the breaker
+        feed.setAnswer(2000e8);
         _assertMode(Mode.Halted);
         assertEq(market.haltFlags(), HALT_BREAKER);
         uint256 haltedAt = market.haltedAt();
@@ -326,7 +330,7 @@ contract TransitionsTest is SafetyBaseTest {
 
     function test_setMode_neverSettlement_neverOutOfSettlement_onlyOwner() public {
         vm.expectRevert(
-            abi.encodeWithSelector(IMarket.MarketNotAllowed.selector, Action.Deposit, Mode.Normal)
+            abi.encodeWithSelector(IMarket.MarketModeNotSettable.selector, Mode.Normal, Mode.Settlement)
         );
         market.setMode(Mode.Settlement);
 
@@ -337,7 +341,7 @@ contract TransitionsTest is SafetyBaseTest {
         market.settle();
         for (uint8 to; to <= 4; ++to) {
             vm.expectRevert(
-                abi.encodeWithSelector(IMarket.MarketNotAllowed.selector, Action.Deposit, Mode.Settlement)
+                abi.encodeWithSelector(IMarket.MarketModeNotSettable.selector, Mode.Settlement, Mode(to))
             );
             market.setMode(Mode(to));
         }

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {Aggregates, IMarket, MarginAccount, RiskParams} from "../interfaces/IMarket.sol";
+import {SignedMath as S} from "./SignedMath.sol";
+import {FixedPointMathLib as M} from "solady/utils/FixedPointMathLib.sol";
+
+/// @title MarketAccounting
+/// @notice The accounting layer of a Market: margins, positions and funding settlement, kept in step with the
+///         market's O(1) aggregates. `trade` and `settleFunding` are external (delegatecalled from the market, on its
+///         storage) so that they do not count toward the market's code size; `creditMargin` is internal and shared.
+library MarketAccounting {
+    /// @notice Moves the funding an account owes since its last settlement between its margin and the pool cash.
+    ///         A receivable the pool cannot pay in cash yet is deferred when the size does not change (the account
+    ///         keeps its index, so nothing is lost and the aggregates stay exact); a trade must settle first.
+    function settleFunding(
+        Aggregates storage agg,
+        MarginAccount storage a,
+        address account,
+        bool mustSettle,
+        int256 valueDivisor
+    ) external {
+        int256 index = agg.fundingIndex;
+        int256 size = a.size;
+        if (size != 0) {
+            int256 owed = S.ceilDiv(size * (index - a.fundingIndex), valueDivisor);
+            if (owed < 0 && -owed > agg.poolCash) {
+                if (mustSettle) revert IMarket.MarketPoolCannotPay(uint256(-owed), agg.poolCash);
+                return;
+            }
+            if (owed != 0) {
+                creditMargin(agg, a, -owed);
+                agg.poolCash += owed;
+                emit IMarket.FundingSettled(account, owed);
+            }
+            agg.sizeTimesIndex += size * (index - a.fundingIndex);
+        }
+        a.fundingIndex = index;
+    }
+
+    /// @notice Applies a size change at `price`: realises PnL on the closed part (between margin and pool cash),
+    ///         books cost basis on the opened part, and keeps every aggregate in step. Funding must be settled.
+    function trade(
+        Aggregates storage agg,
+        MarginAccount storage a,
+        int256 delta,
+        uint256 price,
+        int256 valueDivisor
+    ) external returns (int256 realised) {
+        int256 size = a.size;
+        int256 openNotional = a.openNotional;
+        int256 newSize = size + delta;
+        if (size == 0 && a.margin > 0) agg.idleMargin -= uint256(a.margin);
+        int256 closing; // the part of delta that reduces |size|, same sign as delta
+        if (size != 0 && (size > 0) != (delta > 0)) closing = S.abs(delta) >= S.abs(size) ? -size : delta;
+        int256 opening = delta - closing;
+
+        int256 basisRemoved;
+        if (closing != 0) {
+            // The basis leaves in proportion to the size closed; proceeds round against the trader.
+            basisRemoved = closing == -size ? openNotional : openNotional * -closing / size;
+            int256 proceeds = S.floorDiv(-closing * int256(price), valueDivisor);
+            realised = proceeds - basisRemoved;
+            creditMargin(agg, a, realised);
+            agg.poolCash -= realised;
+        }
+        // Cost basis rounds up: a long pays a little more, a short receives a little less.
+        int256 basisAdded = opening == 0 ? int256(0) : S.ceilDiv(opening * int256(price), valueDivisor);
+        a.openNotional = openNotional - basisRemoved + basisAdded;
+        agg.netOpenNotional += basisAdded - basisRemoved;
+
+        if (size > 0) agg.longOpenInterest -= uint256(size);
+        else agg.shortOpenInterest -= uint256(-size);
+        if (newSize > 0) agg.longOpenInterest += uint256(newSize);
+        else agg.shortOpenInterest += uint256(-newSize);
+        agg.netSize += delta;
+        // sizeTimesIndex tracks sum(size * fundingIndex); the account's index is current after settlement.
+        agg.sizeTimesIndex += delta * a.fundingIndex;
+        a.size = newSize;
+        if (newSize == 0 && a.margin > 0) agg.idleMargin += uint256(a.margin);
+        // Only a realised profit can take the pool's cash below zero here (funding receivables are checked first).
+        if (agg.poolCash < 0) revert IMarket.MarketPoolCannotPay(uint256(realised), agg.poolCash + realised);
+    }
+
+    /// @notice The loss waterfall after a close: a positive margin pays the keeper and the penalty to insurance; a
+    ///         negative one is bad debt, recognised here, covered by the insurance sub-fund and then socialised to this
+    ///         market's LPs. Returns what insurance covered and whether a loss reached the LPs (the market tightens).
+    function absorb(
+        Aggregates storage agg,
+        MarginAccount storage a,
+        RiskParams storage risk,
+        address account,
+        uint256 notional
+    ) external returns (uint256 reward, uint256 toInsurance, uint256 covered, bool socialised) {
+        int256 margin = a.margin;
+        if (margin > 0) {
+            uint256 penalty = M.mulWadUp(notional, risk.liquidationPenalty);
+            uint256 keeperShare = M.mulWad(penalty, risk.keeperRewardShare);
+            reward = M.min(keeperShare, uint256(margin));
+            toInsurance = M.min(penalty - keeperShare, uint256(margin) - reward);
+            creditMargin(agg, a, -int256(reward + toInsurance));
+            agg.insurance += toInsurance;
+        } else if (margin < 0) {
+            // Bad debt is recognised here, in the same call: the account ends at zero margin.
+            uint256 deficit = uint256(-margin);
+            covered = M.min(deficit, agg.insurance);
+            agg.insurance -= covered;
+            agg.poolCash -= int256(deficit - covered);
+            creditMargin(agg, a, int256(deficit));
+            emit IMarket.BadDebt(account, deficit, covered, deficit - covered);
+            socialised = deficit > covered;
+        }
+    }
+
+    /// @notice Credits `amount` (signed) to an account's margin, keeping totalMargin and idleMargin exact.
+    function creditMargin(Aggregates storage agg, MarginAccount storage a, int256 amount) internal {
+        int256 before = a.margin;
+        int256 after_ = before + amount;
+        a.margin = after_;
+        // totalMargin counts only positive margins; a negative margin exists only inside a call.
+        uint256 pb = before > 0 ? uint256(before) : 0;
+        uint256 pa = after_ > 0 ? uint256(after_) : 0;
+        agg.totalMargin = agg.totalMargin - pb + pa;
+        if (a.size == 0) agg.idleMargin = agg.idleMargin - pb + pa;
+    }
+}

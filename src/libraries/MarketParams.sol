@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IMarket, RiskParams, SafetyParams} from "../interfaces/IMarket.sol";
+
+/// @title MarketParams
+/// @notice The bounds of a market's governance-set parameters. External pure functions, delegatecalled from the
+///         market, so that the checks do not count toward its code size.
+library MarketParams {
+    uint256 internal constant WAD = 1e18;
+
+    /// @notice Checks (`checkRisk`) and writes new risk parameters.
+    function setRisk(RiskParams storage self, RiskParams memory r) external {
+        checkRisk(self, r);
+        self.tradingFee = r.tradingFee;
+        self.insuranceFeeShare = r.insuranceFeeShare;
+        self.liquidationPenalty = r.liquidationPenalty;
+        self.keeperRewardShare = r.keeperRewardShare;
+        self.maxFundingRate = r.maxFundingRate;
+        self.minBacking = r.minBacking;
+        self.skewScale = r.skewScale;
+        self.maxOpenInterest = r.maxOpenInterest;
+        emit IMarket.RiskParamsUpdated(r);
+    }
+
+    /// @notice Reverts unless `r` is within bounds and each field moves by at most a factor of two from `o`, so that
+    ///         no single proposal can swing the market.
+    function checkRisk(RiskParams memory o, RiskParams memory r) internal pure {
+        if (
+            !step(o.tradingFee, r.tradingFee) || !step(o.insuranceFeeShare, r.insuranceFeeShare)
+                || !step(o.liquidationPenalty, r.liquidationPenalty)
+                || !step(o.keeperRewardShare, r.keeperRewardShare)
+                || !step(o.maxFundingRate, r.maxFundingRate) || !step(o.minBacking, r.minBacking)
+                || !step(o.skewScale, r.skewScale) || !step(o.maxOpenInterest, r.maxOpenInterest)
+        ) revert IMarket.MarketStepTooLarge();
+        if (
+            r.tradingFee > 0.05e18 || r.insuranceFeeShare > WAD || r.liquidationPenalty > 0.2e18
+                || r.keeperRewardShare > WAD || r.maxFundingRate > 1e14 || r.minBacking > 10 * WAD
+                || r.skewScale == 0 || r.maxOpenInterest == 0
+        ) revert IMarket.MarketBadParams();
+    }
+
+    /// @notice Reverts unless `p` is within bounds.
+    function checkSafety(SafetyParams memory p) internal pure {
+        if (
+            p.maxHaltDuration < 1 hours || p.maxHaltDuration > 30 days || p.settlementWindow < 1 hours
+                || p.settlementWindow > 30 days || p.breakerValidReadings == 0 || p.cautiousImMultiplier < WAD
+                || p.cautiousImMultiplier > 5 * WAD || p.cautiousOiFactor > WAD || p.warningBand > WAD
+                // The breaker must be able to reset well before the exit opens: no trip may become terminal by itself.
+                || 2 * uint256(p.breakerCooldown) > p.maxHaltDuration
+        ) revert IMarket.MarketBadParams();
+    }
+
+    /// @dev At most a factor of two either way; a parameter at zero may be set to anything.
+    function step(uint256 from, uint256 to) internal pure returns (bool) {
+        return from == 0 || (to <= 2 * from && 2 * to >= from);
+    }
+}
