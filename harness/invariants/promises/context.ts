@@ -25,6 +25,12 @@ export type PromiseBounds = {
   roundTripBlocks: bigint;
   /** What a round trip around one event may earn beyond its holding-time share, in bps of its capital. */
   roundTripToleranceBps: bigint;
+  /**
+   * How much of others' outflow room capital that comes back within `roundTripBlocks` may take, in bps of its
+   * own size (the pool carries late capital's room over a window boundary: what it still takes is its share of
+   * the window it stayed, 0.75 of a block's share of a day per block here).
+   */
+  outflowReturnBps: bigint;
   /** What a trader's open→close around one oracle round may earn beyond its fees, in bps of notional. */
   frontRunEdgeBps: bigint;
   /** How long an account unhealthy at the trusted price may stay unliquidatable under a halt anyone can cause. */
@@ -40,6 +46,7 @@ export type PromiseBounds = {
 export const statedBounds = {
   roundTripBlocks: 10n,
   roundTripToleranceBps: 1n,
+  outflowReturnBps: 10n,
   frontRunEdgeBps: 0n,
   unliquidatableSeconds: 6n * 3_600n,
   samePriceBps: 50n,

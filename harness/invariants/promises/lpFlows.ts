@@ -111,7 +111,8 @@ export function judgeOutflowRoom(ctx: PromiseContext, trip: RoundTrip): Breach[]
   const before = entry.roomBefore - extra - othersOut - (ctx.bounds.maxOutflow * fall) / WAD;
   const fresh = (ctx.bounds.maxOutflow * (m.poolEquity > 0n ? m.poolEquity : 0n)) / WAD - othersOut - extra;
   const expected = min(before, fresh);
-  if (m.poolOutflowAvailable + UNIT >= expected) return [];
+  const allowance = (entry.assets * ctx.bounds.outflowReturnBps) / 10_000n;
+  if (m.poolOutflowAvailable + UNIT + allowance >= expected) return [];
   return [
     {
       promise: "outflow-room-not-consumed",
