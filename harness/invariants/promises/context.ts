@@ -26,9 +26,9 @@ export type PromiseBounds = {
   /** What a round trip around one event may earn beyond its holding-time share, in bps of its capital. */
   roundTripToleranceBps: bigint;
   /**
-   * How much of others' outflow room capital that comes back within `roundTripBlocks` may take, in bps of its
-   * own size (the pool carries late capital's room over a window boundary: what it still takes is its share of
-   * the window it stayed, 0.75 of a block's share of a day per block here).
+   * How far others' outflow room may fall short of what they had, in bps of that room, after capital came back
+   * within `roundTripBlocks` (the pool carries late capital's room over a window boundary; what it still takes
+   * is its share of the window it stayed: 0.75 × the fraction of the window × its size).
    */
   outflowReturnBps: bigint;
   /** What a trader's open→close around one oracle round may earn beyond its fees, in bps of notional. */

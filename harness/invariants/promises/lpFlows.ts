@@ -111,7 +111,7 @@ export function judgeOutflowRoom(ctx: PromiseContext, trip: RoundTrip): Breach[]
   const before = entry.roomBefore - extra - othersOut - (ctx.bounds.maxOutflow * fall) / WAD;
   const fresh = (ctx.bounds.maxOutflow * (m.poolEquity > 0n ? m.poolEquity : 0n)) / WAD - othersOut - extra;
   const expected = min(before, fresh);
-  const allowance = (entry.assets * ctx.bounds.outflowReturnBps) / 10_000n;
+  const allowance = expected > 0n ? (expected * ctx.bounds.outflowReturnBps) / 10_000n : 0n;
   if (m.poolOutflowAvailable + UNIT + allowance >= expected) return [];
   return [
     {
