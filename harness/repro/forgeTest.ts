@@ -165,7 +165,10 @@ export function writeForgeTest(recording: Recording, options: { source?: string 
       for (const stmt of plan.afterTx.get(t.id) ?? []) push(`        ${stmt}`);
     }
     // The step ends at its last block and time (time may pass with no transaction).
-    push(`        vm.roll(${step.block});`, `        vm.warp(${step.timestamp});`);
+    push(
+      `        if (block.number < ${step.block}) vm.roll(${step.block});`,
+      `        if (block.timestamp < ${step.timestamp}) vm.warp(${step.timestamp});`,
+    );
     push("        (m, list) = s.lens.snapshot(s.market, accounts);");
     for (const stmt of plan.afterStep.get(step.index) ?? []) push(`        ${stmt}`);
     push("        prev = m;");
