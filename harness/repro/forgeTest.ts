@@ -16,6 +16,7 @@ import {
 import { artifactFileName } from "../runner/artifact.js";
 import { timelockAbi } from "../scenario/world/governanceAbis.js";
 import { decodeCall } from "./decode.js";
+import { planPromise, translatedPromises } from "./forgePromises.js";
 import type { RecordedStep, RecordedTx, Recording } from "./recording.js";
 
 const errorAbi: Abi = [
@@ -49,6 +50,10 @@ type Plan = {
   beforeTx: Map<number, string[]>;
   /** Statements after a step's transactions (by step index); `m` and `list` are the Lens snapshot. */
   afterStep: Map<number, string[]>;
+  /** Statements at the start of the test, once `m` and `list` hold the baseline's snapshot. */
+  start: string[];
+  /** Contract members (state and helpers) the statements use. */
+  members: string[];
   /** A one-line description of the property for the header. */
   property: string;
 };
@@ -147,6 +152,8 @@ export function writeForgeTest(recording: Recording, options: { source?: string 
   push(`    function test_${identifier(f.invariant)}() public {`);
   push("        Result memory r;", "        MarketView memory m;", "        AccountView[] memory list;");
   push("        MarketView memory prev = _view();", "        bool governanceSetMode;");
+  push("        (m, list) = s.lens.snapshot(s.market, accounts);");
+  for (const stmt of plan.start) push(`        ${stmt}`);
   for (const step of recording.steps) {
     push("", `        // step ${step.index}: ${oneLine(step.command)}`);
     push("        governanceSetMode = false;");
@@ -157,6 +164,11 @@ export function writeForgeTest(recording: Recording, options: { source?: string 
       if (isSetModeExecute(recording, t.tx)) push("        governanceSetMode = governanceSetMode || r.ok;");
       for (const stmt of plan.afterTx.get(t.id) ?? []) push(`        ${stmt}`);
     }
+    // The step ends at its last block and time (time may pass with no transaction).
+    push(
+      `        if (block.number < ${step.block}) vm.roll(${step.block});`,
+      `        if (block.timestamp < ${step.timestamp}) vm.warp(${step.timestamp});`,
+    );
     push("        (m, list) = s.lens.snapshot(s.market, accounts);");
     for (const stmt of plan.afterStep.get(step.index) ?? []) push(`        ${stmt}`);
     push("        prev = m;");
@@ -164,6 +176,7 @@ export function writeForgeTest(recording: Recording, options: { source?: string 
   push("    }", "");
 
   push(...helpers(recording));
+  if (plan.members.length > 0) push("", ...plan.members);
   push("}", "");
   return {
     name,
@@ -309,7 +322,14 @@ function timelockMarketCall(recording: Recording, tx: RecordedTx) {
 }
 
 function planAssertions(recording: Recording, txs: Tx[]): Plan {
-  const plan: Plan = { afterTx: new Map(), beforeTx: new Map(), afterStep: new Map(), property: "" };
+  const plan: Plan = {
+    afterTx: new Map(),
+    beforeTx: new Map(),
+    afterStep: new Map(),
+    start: [],
+    members: [],
+    property: "",
+  };
   const f = recording.failure;
   const add = (map: Map<number, string[]>, key: number, ...stmts: string[]) =>
     map.set(key, [...(map.get(key) ?? []), ...stmts]);
@@ -480,11 +500,13 @@ function planAssertions(recording: Recording, txs: Tx[]): Plan {
       );
       break;
     default:
+      if (planPromise(recording, txs, plan, msg)) break;
       throw new ForgeTestError(
         `no Foundry translation for the property "${f.invariant}" yet (supported: no-invariant-trip, ` +
           "token-conservation, open-interest, pool-cash-nonnegative, no-negative-margin, lp-shares-sum-to-supply, " +
           "safe-mode-after-anomaly, no-exposure-no-loss, model-equality, model-outcome, exit-window-covered, " +
-          "exit-open, mode-only-tightens, self-correction-after-price); add one in harness/repro/forgeTest.ts",
+          `exit-open, mode-only-tightens, self-correction-after-price, ${translatedPromises.join(", ")}); ` +
+          "add one in harness/repro/forgeTest.ts or harness/repro/forgePromises.ts",
       );
   }
   return plan;
