@@ -74,7 +74,10 @@ export function judgeBreakerEnds(ctx: PromiseContext, due: ObservedTx | undefine
 
 /**
  * A halt anyone can cause (the breaker's) never keeps an account that is unhealthy at the price the guard
- * trusts from being liquidated for longer than a stated time: bad debt must not grow behind it.
+ * trusts from being liquidated for longer than a stated time: bad debt must not grow behind it. Judged from
+ * what liquidators met: a liquidation of such an account refused under a breaker-only halt, once it has been
+ * unhealthy under the halt for longer than the bound. (Time alone is no evidence: with no keeper about, nobody
+ * was kept from anything.)
  */
 export function judgeHaltedLiquidation(ctx: PromiseContext): Breach[] {
   const { snapshot, history: h, bounds } = ctx;
@@ -90,21 +93,29 @@ export function judgeHaltedLiquidation(ctx: PromiseContext): Breach[] {
     h.unhealthySince.set(k, since);
     const m = snapshot.market;
     if (m.mode !== HALTED || m.haltFlags !== HALT_BREAKER) continue;
-    // Only the time the halt has kept it from the liquidators counts.
+    // Only the time the halt has kept it from the liquidators counts, and only a refused attempt shows it.
     const blocked = h.halt && h.halt.at > since ? h.halt.at : since;
-    if (now - blocked <= bounds.unliquidatableSeconds) continue;
+    const refused = ctx.txs.find(
+      (tx) =>
+        tx.call === "liquidate" &&
+        tx.status !== "ok" &&
+        String(tx.input.account).toLowerCase() === k &&
+        tx.timestamp - blocked > bounds.unliquidatableSeconds,
+    );
+    if (!refused) continue;
     breaches.push({
       promise: "halt-liquidation-bounded",
       expected: { liquidatableWithin: `${bounds.unliquidatableSeconds}s`, account: ctx.role(a.account) },
       actual: {
         unhealthyFor: `${now - since}s`,
-        unliquidatableUnderTheHaltFor: `${now - blocked}s`,
+        unliquidatableUnderTheHaltFor: `${refused.timestamp - blocked}s`,
+        refused: refused.error ?? refused.status,
         equity: a.equity,
         maintenanceRequired: a.maintenanceRequired,
         mode: m.mode,
         haltFlags: m.haltFlags,
       },
-      actors: [a.account, ...(h.trip ? [h.trip.by] : [])],
+      actors: [a.account, refused.from, ...(h.trip ? [h.trip.by] : [])],
     });
   }
   return breaches;

@@ -87,6 +87,31 @@ function judge(txs: ObservedTx[], history = emptyHistory(), snap = snapshot(0n))
 }
 
 describe("campaign promises", () => {
+  test("halt-liquidation-bounded: only a liquidation refused under a breaker-only halt past the bound breaks it", () => {
+    const victim = "0x00000000000000000000000000000000000000dd" as Address;
+    const withVictim = (at: bigint) => {
+      const s = snapshot(at, 3, 1);
+      const view = { account: victim, state: { size: 10n ** 18n }, liquidatable: true, equity: 1n };
+      const account = { ...view, maintenanceRequired: 2n } as unknown as ChainSnapshot["accounts"][number];
+      return { ...s, accounts: [...s.accounts, account] };
+    };
+    const liquidation = (at: bigint, status: ObservedTx["status"]) =>
+      tx({ at, call: "liquidate", input: { account: victim }, status, error: "MarketNotAllowed" });
+    const h = emptyHistory();
+    const names = (txs: ObservedTx[], at: bigint) => judge(txs, h, withVictim(at)).map((b) => b.promise);
+    judge([tripAt(100n)], h, withVictim(100n));
+    const dayLater = 100n + 86_400n;
+    // A day with no liquidator about: nobody was kept from anything.
+    expect(names([], dayLater)).not.toContain("halt-liquidation-bounded");
+    // Refused within the bound: kept.
+    expect(names([liquidation(1_000n, "reverted")], dayLater)).not.toContain("halt-liquidation-bounded");
+    // Refused a day into the halt: broken, naming the liquidator.
+    const breach = judge([liquidation(dayLater, "reverted")], h, withVictim(dayLater)).find(
+      (b) => b.promise === "halt-liquidation-bounded",
+    );
+    expect(breach?.actors).toContain(keeper);
+  });
+
   test("a trip by a caller with nothing at stake on a stale-by-time reading breaks two promises", () => {
     const names = judge([tripAt(100n)], emptyHistory(), snapshot(100n, 3, 1)).map((b) => b.promise);
     expect(names).toEqual(["no-exposure-no-mode-change", "stale-by-time-no-trip"]);
