@@ -1,20 +1,11 @@
 import { type Address, formatUnits, type Hash } from "viem";
+import { solidityEnums } from "../generated/abis.js";
 import type { modeNames } from "./revert.js";
 
 export type ModeName = (typeof modeNames)[number];
 
-export const causeNames = [
-  "Governance",
-  "Guardian",
-  "InvariantViolated",
-  "OracleBreaker",
-  "BreakerReset",
-  "InsuranceBelowFloor",
-  "LossSocialised",
-  "PoolBelowBacking",
-  "PoolCannotPay",
-  "HaltedTooLong",
-] as const;
+/** The market's `Cause` names by value (generated from the Solidity enum). */
+export const causeNames: readonly string[] = Object.keys(solidityEnums.Cause);
 
 export type KeeperActionKind = "refresh" | "liquidate" | "settle" | "realise";
 

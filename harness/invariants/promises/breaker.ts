@@ -1,10 +1,11 @@
+import { haltFlags, solidityEnums } from "../../generated/abis.js";
 import type { ObservedTx } from "../facts.js";
 import { arg, type Breach, events, type PromiseContext } from "./context.js";
 
-const HALTED = 3;
-const HALT_BREAKER = 1;
-const BREAKER_RESET = 4;
-const GOVERNANCE = 0;
+const HALTED = solidityEnums.Mode.Halted;
+const HALT_BREAKER = haltFlags.BREAKER;
+const BREAKER_RESET = solidityEnums.Cause.BreakerReset;
+const GOVERNANCE = solidityEnums.Cause.Governance;
 
 /**
  * Follows a breaker halt through one transaction: a trip starts it; each valid new round the guard accepts

@@ -1,8 +1,9 @@
+import { solidityEnums } from "../../generated/abis.js";
 import type { ObservedTx } from "../facts.js";
 import type { Breach, PromiseContext } from "./context.js";
 import { accountIn } from "./context.js";
 
-const REDUCE_ONLY = 2;
+const REDUCE_ONLY = solidityEnums.Mode.ReduceOnly;
 /** Refusals a winner's close may meet: the mode, an untrusted reading, the trader's own price limit. */
 const legitimate = new Set(["MarketNotAllowed", "MarketOracleNotValid", "MarketPriceLimit"]);
 

@@ -1,9 +1,10 @@
+import { solidityEnums } from "../../generated/abis.js";
 import type { ObservedTx } from "../facts.js";
 import { type Breach, events, type PromiseContext } from "./context.js";
 import type { Exposure } from "./scratch.js";
 
-const ORACLE_BREAKER = 3;
-const STALE = 1;
+const ORACLE_BREAKER = solidityEnums.Cause.OracleBreaker;
+const STALE = solidityEnums.OracleClass.Stale;
 
 /**
  * An actor with no exposure never changes the market's mode: a caller with nothing at stake (no position, no

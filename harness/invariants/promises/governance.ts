@@ -1,20 +1,10 @@
+import { solidityEnums } from "../../generated/abis.js";
 import type { ObservedTx } from "../facts.js";
 import { type Breach, events, type PromiseContext } from "./context.js";
 
-const HALTED = 3;
-const HALTED_TOO_LONG = 9;
-const causeNames = [
-  "Governance",
-  "Guardian",
-  "InvariantViolated",
-  "OracleBreaker",
-  "BreakerReset",
-  "InsuranceBelowFloor",
-  "LossSocialised",
-  "PoolBelowBacking",
-  "PoolCannotPay",
-  "HaltedTooLong",
-];
+const HALTED = solidityEnums.Mode.Halted;
+const HALTED_TOO_LONG = solidityEnums.Cause.HaltedTooLong;
+const causeNames: readonly string[] = Object.keys(solidityEnums.Cause);
 export const causeName = (cause: number) => causeNames[cause] ?? String(cause);
 
 /** Keeps when and why the market was last halted, and the owner timelock's delay. */

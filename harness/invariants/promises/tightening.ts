@@ -1,8 +1,9 @@
+import { solidityEnums } from "../../generated/abis.js";
 import type { ObservedTx } from "../facts.js";
 import { abs, type Breach, events, type PromiseContext, WAD } from "./context.js";
 
-const REDUCE_ONLY = 2;
-const POOL_BELOW_BACKING = 7;
+const REDUCE_ONLY = solidityEnums.Mode.ReduceOnly;
+const POOL_BELOW_BACKING = solidityEnums.Cause.PoolBelowBacking;
 
 /** Keeps the tightenings in force: each ModeChanged upward adds its cause; a loosening drops the stricter ones. */
 export function followTightenings(ctx: PromiseContext, tx: ObservedTx): void {
