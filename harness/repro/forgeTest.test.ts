@@ -31,9 +31,9 @@ const corpusBug = {
   variant: {
     name: "exit-window-not-rechecked",
     bug: "the market accepts owner calls while the timelock's delay is below the exit window",
-    file: "src/Market.sol",
-    find: "if (delay < exitWindow) revert MarketTimelockTooShort(delay, exitWindow);",
-    replace: "if (delay < exitWindow / 4) revert MarketTimelockTooShort(delay, exitWindow);",
+    file: "src/libraries/MarketSafety.sol",
+    find: "if (isTimelock && delay < exitWindow) revert",
+    replace: "if (isTimelock && delay < exitWindow / 4) revert",
   } satisfies BrokenVariant,
 };
 

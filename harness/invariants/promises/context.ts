@@ -28,7 +28,8 @@ export type PromiseBounds = {
   /**
    * How far others' outflow room may fall short of what they had, in bps of that room, after capital came back
    * within `roundTripBlocks` (the pool carries late capital's room over a window boundary; what it still takes
-   * is its share of the window it stayed: 0.75 × the fraction of the window × its size).
+   * is its share of the window it stayed: 0.75 × the fraction of the window × its size; for capital up to the
+   * pool's size, back within `roundTripBlocks` of a one-day window, about 42 bps of a 25% room).
    */
   outflowReturnBps: bigint;
   /** What a trader's open→close around one oracle round may earn beyond its fees, in bps of notional. */
@@ -46,7 +47,7 @@ export type PromiseBounds = {
 export const statedBounds = {
   roundTripBlocks: 10n,
   roundTripToleranceBps: 1n,
-  outflowReturnBps: 10n,
+  outflowReturnBps: 50n,
   frontRunEdgeBps: 0n,
   unliquidatableSeconds: 6n * 3_600n,
   samePriceBps: 50n,
