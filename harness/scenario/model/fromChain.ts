@@ -1,6 +1,7 @@
 import type { Address } from "viem";
 import type { MockAggregatorState } from "../../model/feeds.js";
 import { MarketModel } from "../../model/market.js";
+import { emptyWindow } from "../../model/pool.js";
 import type { SystemState } from "../../model/state.js";
 import { type Mode, normalizeAddress, zeroAddress } from "../../model/types.js";
 import type { System } from "../../system/system.js";
@@ -120,13 +121,7 @@ export async function modelFromChain(parameters: ModelFromChainParameters): Prom
     pool: {
       outflowWindow,
       maxOutflow,
-      windowStart: 0n,
-      windowBase: 0n,
-      windowIn: 0n,
-      windowOut: 0n,
-      windowCarry: 0n,
-      windowInAge: 0n,
-      windowOutAge: 0n,
+      ...emptyWindow(),
     },
     feeds: { primary: primaryFeed, secondary: secondaryFeed, sequencer: null },
     collateral: {
