@@ -229,7 +229,9 @@ function reportPid(
   execParameters: Parameters<Extract<CreateAnvilOptions["execArgs"], (...args: never[]) => unknown>>[0],
 ) {
   const [file, args, options] = execParameters;
-  const withoutCleanup = { ...options, cleanup: false };
+  // Its own process group: a terminal's Ctrl-C reaches the tool, which decides when the node stops (the
+  // fuzz CLI finishes its run first); liveNodes.ts kills it by pid whenever this process ends.
+  const withoutCleanup = { ...options, cleanup: false, detached: process.platform !== "win32" };
   if (process.platform === "win32") return [file, args, withoutCleanup] as typeof execParameters;
   const script = `echo "${pidMarker}$$"; exec "$0" "$@"`;
   return ["/bin/sh", ["-c", script, file, ...args], withoutCleanup] as typeof execParameters;

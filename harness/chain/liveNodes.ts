@@ -11,6 +11,8 @@ type Registry = {
   readonly nodes: Map<number, string>;
   exitHookInstalled: boolean;
   readonly signalHooks: Map<NodeJS.Signals, () => void>;
+  /** Whether the tool handles SIGINT itself (stops its work, then exits; the exit hook kills the nodes). */
+  interruptHandled?: boolean;
 };
 
 // Kept on globalThis so that modules re-evaluated in the same process (vitest re-imports per test file)
@@ -41,6 +43,14 @@ export function liveNodePids(): number[] {
   return [...registry.nodes.keys()];
 }
 
+/**
+ * Lets the tool handle Ctrl-C itself: SIGINT then leaves the nodes running until the process exits (the exit
+ * hook still kills them), so a campaign can finish its run and report. SIGTERM and SIGHUP still kill at once.
+ */
+export function handleInterruptGracefully(): void {
+  registry.interruptHandled = true;
+}
+
 /** Sends `signal` to every tracked node, synchronously. Returns the pids signalled. */
 export function killAllNodesSync(signal: NodeJS.Signals = "SIGKILL"): number[] {
   const killed: number[] = [];
@@ -64,6 +74,7 @@ function installHooks(): void {
   for (const signal of hookedSignals) {
     if (registry.signalHooks.has(signal)) continue;
     const onSignal = () => {
+      if (signal === "SIGINT" && registry.interruptHandled) return;
       killAllNodesSync();
       process.off(signal, onSignal);
       registry.signalHooks.delete(signal);

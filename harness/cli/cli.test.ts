@@ -4,6 +4,7 @@ import path from "node:path";
 import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../chain/foundryBinary.js";
+import { workerSeed } from "./options.js";
 
 const tsx = path.join(repoRoot, "node_modules", ".bin", "tsx");
 const run = (cli: "fuzz" | "repro", args: string[]) =>
@@ -114,4 +115,50 @@ describe("npm run fuzz, then npm run repro (toy-cap harness)", () => {
     );
     expectGone(Number(/^repro: anvil pid (\d+)/m.exec(String(repro.stdout))?.[1]));
   }, 90_000);
+});
+
+describe("npm run fuzz: workers, --json and Ctrl-C (stand-in harness, no toy check)", () => {
+  // The stand-in's real checks on the real protocol: these campaigns pass, so only the interruption decides the exit.
+  const passing = ["--harness", "harness/runner/testing/standInHarness.ts", "--max-commands", "3"];
+
+  it("--workers 2 --json: derived seeds, runs shared out, one merged JSON summary on stdout; no node survives", async () => {
+    const result = await run("fuzz", [...passing, "--workers", "2", "--runs", "5", "--seed", "7", "--json"]);
+    expect(result.exitCode, String(result.stderr)).toBe(0);
+    const summary = JSON.parse(String(result.stdout));
+    expect(summary).toMatchObject({ status: "passed", seed: 7, runs: 5, interrupted: false });
+    expect(summary.workers.map((w: { seed: number }) => w.seed)).toEqual([7, workerSeed(7, 1)]);
+    expect(summary.workers.map((w: { runs: number }) => w.runs)).toEqual([3, 2]);
+    const stderr = String(result.stderr);
+    expect(stderr).toMatch(new RegExp(`^fuzz: 2 workers, scenario mixed, seeds 7, ${workerSeed(7, 1)}`, "m"));
+    for (const pid of stderr.matchAll(/^\[w\d\] fuzz: anvil pid (\d+)/gm)) expectGone(Number(pid[1]));
+  }, 180_000);
+
+  it("Ctrl-C stops starting runs, prints the summary and the seed, exits 130; no node survives", async () => {
+    const child = execa(
+      tsx,
+      [path.join(repoRoot, "harness/cli/fuzz.ts"), ...passing, "--runs", "1000000", "--seed", "11", "--json"],
+      { cwd: repoRoot, reject: false },
+    );
+    let seen = "";
+    await new Promise<void>((resolve, reject) => {
+      child.stderr?.on("data", (chunk: Buffer) => {
+        seen += String(chunk);
+        if (/\| runs \d+ \|/.test(seen)) resolve();
+      });
+      child.once("exit", () => reject(new Error(`fuzz exited before its first progress line:\n${seen}`)));
+    });
+    child.kill("SIGINT");
+    const result = await child;
+    expect(result.exitCode, String(result.stderr)).toBe(130);
+    const stderr = String(result.stderr);
+    expect(stderr).toMatch(/fuzz: interrupted; finishing the current run/);
+    expect(stderr).toMatch(/^\d+ runs \(0 while shrinking\), .*; scenario mixed, seed 11$/m);
+    expect(stderr).toMatch(/^re-run: {3}npm run fuzz -- --scenario mixed --seed 11 /m);
+    expect(JSON.parse(String(result.stdout))).toMatchObject({
+      status: "passed",
+      seed: 11,
+      interrupted: true,
+    });
+    expectGone(Number(/^fuzz: anvil pid (\d+)/m.exec(stderr)?.[1]));
+  }, 120_000);
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseDuration, parseFuzzArgs, parseReproArgs, UsageError } from "./options.js";
+import { parseDuration, parseFuzzArgs, parseReproArgs, UsageError, workerSeed } from "./options.js";
 
 const env = {};
 const fuzz = (argv: string[], e: Record<string, string> = env) => parseFuzzArgs(argv, e, () => 0.5);
@@ -30,6 +30,25 @@ describe("parseFuzzArgs", () => {
       scenario: "cascade",
       maxCommands: 12,
     });
+  });
+
+  it("takes --workers and --json, refuses workers for a one-case replay", () => {
+    expect(fuzz([])).toMatchObject({ workers: 1, json: false });
+    expect(fuzz(["--workers", "3", "--json"])).toMatchObject({ workers: 3, json: true });
+    expect(() => fuzz(["--workers", "0"])).toThrow(/--workers must be a whole number from 1 to 64, got "0"/);
+    expect(() => fuzz(["--seed", "1", "--path", "2:0", "--workers", "2"])).toThrow(
+      /--path replays one case on one node: drop --workers/,
+    );
+  });
+
+  it("derives worker seeds: the given one first, then distinct, repeatable, non-negative 31-bit seeds", () => {
+    for (const seed of [0, 42, -5, 2 ** 31 - 1]) {
+      const seeds = Array.from({ length: 16 }, (_, i) => workerSeed(seed, i));
+      expect(seeds[0]).toBe(seed);
+      expect(new Set(seeds).size).toBe(16);
+      for (const s of seeds.slice(1)) expect(s >= 0 && s < 2 ** 31 && Number.isInteger(s)).toBe(true);
+      expect(Array.from({ length: 16 }, (_, i) => workerSeed(seed, i))).toEqual(seeds);
+    }
   });
 
   it("runs without limit under --time alone, bounded when --runs is given too", () => {

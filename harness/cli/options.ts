@@ -24,9 +24,14 @@ export const fuzzUsage = `usage: npm run fuzz -- [options]
   --out <dir>           where failure artifacts go (default .fuzz/failures)
   --harness <module>    harness module exporting createHarness(world) (default ${defaultHarnessModule})
   --root <dir>          deploy from this Foundry project instead of the repository (a patched copy)
+  --workers <n>         run n campaigns in parallel, each on its own node with a seed derived from --seed
+                        (printed); --runs is shared out, --time applies to each; one merged summary
+  --json                print the summary as JSON on stdout (progress goes to stderr)
   -h, --help            this text
 
-Exit status: 0 no failure, 1 a failure was found (artifact written), 2 bad usage, 3 harness error.`;
+Ctrl-C stops starting runs (a second one stops at once) and prints the summary and the seed.
+Exit status: 0 no failure, 1 a failure was found (artifact written), 2 bad usage, 3 harness error,
+130 interrupted before any failure.`;
 
 export const reproUsage = `usage: npm run repro -- <artifact.json> [options]
 
@@ -57,6 +62,10 @@ export type FuzzOptions = {
   out: string | undefined;
   harness: string;
   root: string | undefined;
+  /** Campaigns run in parallel, each on its own node (1: this process runs the campaign itself). */
+  workers: number;
+  /** Print the summary as JSON on stdout. */
+  json: boolean;
 };
 
 export type ParseFuzzArgsReturnType = { help: true } | ({ help: false } & FuzzOptions);
@@ -83,10 +92,13 @@ export function parseFuzzArgs(
     out: { type: "string" },
     harness: { type: "string" },
     root: { type: "string" },
+    workers: { type: "string" },
+    json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
   if (values.help) return { help: true };
 
+  const workers = count("--workers", values.workers ?? "1", 64);
   const scenario = (values.scenario ?? env.FUZZ_SCENARIO ?? "mixed") as ScenarioKind;
   if (!scenarios.includes(scenario)) {
     throw new UsageError(`--scenario must be one of ${scenarios.join(", ")}, got "${scenario}"`);
@@ -103,6 +115,9 @@ export function parseFuzzArgs(
   }
   if (path !== undefined && seedText === undefined) {
     throw new UsageError("--path needs the --seed (or FUZZ_SEED) it was found with");
+  }
+  if (path !== undefined && workers > 1) {
+    throw new UsageError("--path replays one case on one node: drop --workers");
   }
   return {
     help: false,
@@ -121,7 +136,18 @@ export function parseFuzzArgs(
     out: values.out,
     harness: values.harness ?? defaultHarnessModule,
     root: values.root,
+    workers,
+    json: values.json ?? false,
   };
+}
+
+/**
+ * Worker i's seed: the given seed for worker 0, then a fixed odd step (the 32-bit golden ratio) apart, kept in
+ * 0..2^31-1, so that workers explore different sequences and any one of them replays alone with its printed seed.
+ */
+export function workerSeed(seed: number, worker: number): number {
+  if (worker === 0) return seed;
+  return ((seed + Math.imul(worker, 0x9e3779b9)) >>> 0) % 2 ** 31;
 }
 
 export type ReproOptions = {

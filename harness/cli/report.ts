@@ -19,6 +19,27 @@ export function formatProgress(stats: ProgressStats): string {
   return parts.join(" | ");
 }
 
+/** What one campaign ended with: `npm run fuzz -- --json` prints it, and --workers merges one per worker. */
+export type FuzzSummary = ProgressStats & {
+  status: "passed" | "failed" | "error";
+  scenario: string;
+  seed: number;
+  /** Stopped early: by the time budget, or by Ctrl-C. */
+  interrupted: boolean;
+  failure?: {
+    invariant: string;
+    kind: string | null;
+    step: number;
+    /** Commands in the shrunk counterexample. */
+    commands: number;
+    path: string;
+    artifact: string;
+    report: string | null;
+  };
+  /** A harness error (not a finding). */
+  error?: string;
+};
+
 export function formatSummary(stats: ProgressStats, context: { scenario: string; seed: number }): string {
   return [
     `${stats.runs} runs (${stats.shrinkRuns} while shrinking), ${stats.actions} actions in ${seconds(stats.elapsedMs)} ` +

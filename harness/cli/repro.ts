@@ -1,20 +1,16 @@
 // npm run repro -- <artifact.json>: replays a failure artifact on a fresh node.
 
-import { formatTrips, formatTx } from "../repro/describe.js";
-import { reproOutputs } from "../repro/outputs.js";
+import { BuildError, ensureBuild } from "../../tools/ensureBuild.mjs";
 import type { Recording } from "../repro/recording.js";
-import { recordSession } from "../repro/session.js";
-import { ArtifactError, type FailureArtifact, readArtifact, toolVersions } from "../runner/artifact.js";
-import { knownOpen } from "../runner/knownOpen.js";
-import { HarnessModuleError, loadHarnessModule } from "../runner/loadHarness.js";
+import type { FailureArtifact } from "../runner/artifact.js";
+import type { HarnessModule } from "../runner/loadHarness.js";
 import type { ChainWorld } from "../runner/world.js";
 import { parseReproArgs, type ReproOptions, reproUsage, UsageError } from "./options.js";
-import { formatFailure } from "./report.js";
 
+// Only the argument parser loads before the arguments are checked (--help and usage errors answer at once);
+// the build runs only when a source changed, and the replay's modules load after it.
 export async function reproMain(argv: readonly string[]): Promise<number> {
   let options: ReproOptions;
-  let artifact: FailureArtifact;
-  let module: Awaited<ReturnType<typeof loadHarnessModule>>;
   try {
     const parsed = parseReproArgs(argv);
     if (parsed.help) {
@@ -22,13 +18,40 @@ export async function reproMain(argv: readonly string[]): Promise<number> {
       return 0;
     }
     options = parsed;
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`repro: ${error.message}\n\n${reproUsage}`);
+    return 2;
+  }
+  const { ArtifactError, readArtifact, toolVersions } = await import("../runner/artifact.js");
+  let artifact: FailureArtifact;
+  try {
     artifact = await readArtifact(options.artifact);
+  } catch (error) {
+    if (!(error instanceof ArtifactError)) throw error;
+    console.error(`repro: ${error.message}`);
+    return 2;
+  }
+  try {
+    ensureBuild({ log: (line) => console.error(`repro: ${line}`) });
+  } catch (error) {
+    if (!(error instanceof BuildError)) throw error;
+    console.error(`repro: ${error.message}`);
+    return 3;
+  }
+  const { formatTrips, formatTx } = await import("../repro/describe.js");
+  const { reproOutputs } = await import("../repro/outputs.js");
+  const { recordSession } = await import("../repro/session.js");
+  const { knownOpen } = await import("../runner/knownOpen.js");
+  const { HarnessModuleError, loadHarnessModule } = await import("../runner/loadHarness.js");
+  const { formatFailure } = await import("./report.js");
+
+  let module: HarnessModule;
+  try {
     module = await loadHarnessModule(options.harness);
   } catch (error) {
-    if (error instanceof UsageError) console.error(`repro: ${error.message}\n\n${reproUsage}`);
-    else if (error instanceof ArtifactError || error instanceof HarnessModuleError)
-      console.error(`repro: ${error.message}`);
-    else throw error;
+    if (!(error instanceof ArtifactError || error instanceof HarnessModuleError)) throw error;
+    console.error(`repro: ${error.message}`);
     return 2;
   }
 

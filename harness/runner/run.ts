@@ -73,6 +73,8 @@ export type RunCampaignParameters<M extends object, R> = {
   tolerate?: ((failure: FailureInfo) => boolean) | undefined;
   /** Called after every run (shrinking runs included) with what it executed. */
   onRun?: ((run: RunRecord) => void) | undefined;
+  /** Aborted: no new run starts (while shrinking too: the smallest failing case so far is kept). */
+  signal?: AbortSignal | undefined;
   /** Minimum time between two progress reports (default 2 s); a last report always follows the campaign. */
   progressIntervalMs?: number | undefined;
 };
@@ -145,7 +147,7 @@ export async function runCampaign<M extends object, R>(
     harness.commands(scenario, maxCommands, parameters.replayPath),
     async (commands) => {
       // An interrupting precondition failure ends fast-check's loop between runs, never during one.
-      if (infrastructure) throw new fc.PreconditionFailure(true);
+      if (infrastructure || parameters.signal?.aborted) throw new fc.PreconditionFailure(true);
       if (target === undefined ? Date.now() >= deadline : Date.now() >= shrinkDeadline) {
         throw new fc.PreconditionFailure(true);
       }

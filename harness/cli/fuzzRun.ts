@@ -1,0 +1,232 @@
+// One fuzzing campaign on one node (`npm run fuzz`; each --workers child runs one): the heavy half of the CLI,
+// imported only once the arguments are known to be good.
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
+import { formatTrips, onChainTrips } from "../repro/describe.js";
+import { renderHtmlReport } from "../repro/htmlReport.js";
+import type { Recording } from "../repro/recording.js";
+import { recordOnce } from "../repro/session.js";
+import { createArtifact, writeArtifact } from "../runner/artifact.js";
+import { knownOpen } from "../runner/knownOpen.js";
+import { defaultHarnessModule, HarnessModuleError, loadHarnessModule } from "../runner/loadHarness.js";
+import { type ProgressStats, runCampaign } from "../runner/run.js";
+import { type ChainWorld, startChainWorld } from "../runner/world.js";
+import { type FuzzOptions, UsageError } from "./options.js";
+import { type FuzzSummary, formatFailure, formatProgress, formatSummary, shellQuote } from "./report.js";
+
+export type RunFuzzParameters = {
+  options: FuzzOptions;
+  /** Aborted on Ctrl-C: no new run starts, the summary and the seed are printed. */
+  signal?: AbortSignal | undefined;
+  /** Where human-readable lines go (stderr under --json, so that stdout holds only the summary). */
+  log?: ((line: string) => void) | undefined;
+};
+
+export type RunFuzzReturnType = { exitCode: 0 | 1 | 3 | 130; summary: FuzzSummary };
+
+/** One campaign on one node: the job of `npm run fuzz` (and of each of its --workers). */
+export async function runFuzz({
+  options,
+  signal,
+  log = console.log,
+}: RunFuzzParameters): Promise<RunFuzzReturnType> {
+  let module: Awaited<ReturnType<typeof loadHarnessModule>>;
+  try {
+    module = await loadHarnessModule(options.harness);
+  } catch (error) {
+    if (!(error instanceof HarnessModuleError)) throw error;
+    throw new UsageError(error.message);
+  }
+
+  const budget = [
+    options.runs < 2 ** 31 - 1 ? `${options.runs} runs` : undefined,
+    options.timeBudgetMs === undefined ? undefined : `${options.timeBudgetMs / 1000}s`,
+  ].filter(Boolean);
+  log(
+    `fuzz: scenario ${options.scenario}, seed ${options.seed}${options.randomSeed ? " (random)" : ""}, ` +
+      `${budget.join(" or ")}, up to ${options.maxCommands} commands per run` +
+      (options.path ? `, replaying path ${options.path}` : "") +
+      (options.target ? `, target ${options.target}` : "") +
+      (options.skipKnown ? ", skipping the corpus's open bugs" : ""),
+  );
+
+  const summary = (
+    stats: ProgressStats,
+    status: FuzzSummary["status"],
+    interrupted: boolean,
+  ): FuzzSummary => ({
+    status,
+    scenario: options.scenario,
+    seed: options.seed,
+    interrupted,
+    ...stats,
+  });
+  let last: ProgressStats | undefined;
+  let world: ChainWorld | undefined;
+  try {
+    world = await startChainWorld({ label: "fuzz", root: options.root });
+    log(`fuzz: anvil pid ${world.clients.node.pid ?? "?"} at ${world.clients.node.httpUrl}`);
+    const harness = await module.createHarness(world);
+    const result = await runCampaign({
+      harness,
+      scenario: options.scenario,
+      seed: options.seed,
+      path: options.path,
+      replayPath: options.replayPath,
+      runs: options.runs,
+      maxCommands: options.maxCommands,
+      timeBudgetMs: options.timeBudgetMs,
+      shrinkBudgetMs: options.shrinkBudgetMs,
+      target: options.target,
+      tolerate: options.skipKnown ? knownOpen() : undefined,
+      signal,
+      onProgress: (stats) => {
+        last = stats;
+        log(formatProgress(stats));
+      },
+    });
+    const stopped = signal?.aborted
+      ? " (interrupted)"
+      : result.status === "passed" && result.interrupted
+        ? " (stopped at the time budget)"
+        : "";
+    log(`\n${formatSummary(result.stats, options)}`);
+    if (result.status === "passed") {
+      log(`\nPASSED: no invariant broke${stopped}`);
+      if (signal?.aborted) log(`re-run:   ${rerunCommand(options)}`);
+      return {
+        exitCode: signal?.aborted ? 130 : 0,
+        summary: summary(result.stats, "passed", result.interrupted || (signal?.aborted ?? false)),
+      };
+    }
+
+    const { counterexample } = result;
+    const artifact = await createArtifact({
+      counterexample,
+      scenario: options.scenario,
+      maxCommands: options.maxCommands,
+    });
+    // Replayed once more on a fresh node and read back from the chain (the campaign's node may no longer hold
+    // the state of its early blocks): the market's own trips go into the artifact (decoded, with the
+    // transaction's label) and the picture into an HTML report.
+    await world.stop();
+    world = undefined;
+    let recording: Recording | undefined;
+    try {
+      recording = await recordOnce({
+        artifact,
+        module,
+        root: options.root,
+        label: "fuzz-record",
+        tolerate: options.skipKnown ? knownOpen() : undefined,
+      });
+      const trips = onChainTrips(recording).flatMap(({ step, tx }) =>
+        tx.events.trips.map((t) => ({
+          step,
+          invariant: t.invariant,
+          expected: t.expected.toString(),
+          actual: t.actual.toString(),
+          action: t.actionName,
+          tx: tx.label ?? tx.call,
+          hash: tx.hash,
+        })),
+      );
+      if (trips.length > 0) artifact.onChain = trips;
+    } catch (error) {
+      log(`fuzz: could not record the replay (${error instanceof Error ? error.message : String(error)})`);
+    }
+    const file = await writeArtifact(artifact, { dir: options.out });
+    const relative = path.relative(process.cwd(), file);
+    const shown = relative.startsWith("..") || path.isAbsolute(relative) ? file : relative;
+    log(
+      `\nFAILED after ${counterexample.numRuns} runs, shrunk in ${counterexample.numShrinks} steps to ` +
+        `${counterexample.commands.length} commands:\n${formatFailure(counterexample.failure, counterexample.trace)}`,
+    );
+    if (recording) for (const line of formatTrips(recording)) log(line);
+    log(`\nartifact: ${shown}`);
+    if (recording) {
+      // Beside the artifact, named after it.
+      const report = file.replace(/\.json$/, ".html");
+      await writeFile(report, renderHtmlReport(recording));
+      const relativeReport = path.relative(process.cwd(), report);
+      log(`report:   ${relativeReport.startsWith("..") ? report : relativeReport}`);
+    }
+    log(`replay:   npm run repro -- ${[shown, ...extraFlags(options)].map(shellQuote).join(" ")}`);
+    const env = [`FUZZ_SEED=${counterexample.seed}`, `FUZZ_PATH=${counterexample.path}`];
+    if (counterexample.replayPath) env.push(`FUZZ_REPLAY_PATH=${shellQuote(counterexample.replayPath)}`);
+    const again = [
+      "--scenario",
+      options.scenario,
+      "--max-commands",
+      String(options.maxCommands),
+      ...(options.target ? ["--target", options.target] : []),
+      ...(options.skipKnown ? ["--skip-known"] : []),
+      ...extraFlags(options),
+    ];
+    log(`re-run:   ${env.join(" ")} npm run fuzz -- ${again.map(shellQuote).join(" ")}`);
+    return {
+      exitCode: 1,
+      summary: {
+        ...summary(result.stats, "failed", signal?.aborted ?? false),
+        failure: {
+          invariant: counterexample.failure.invariant,
+          kind: counterexample.failure.kind ?? null,
+          step: counterexample.failure.step,
+          commands: counterexample.commands.length,
+          path: counterexample.path,
+          artifact: file,
+          report: recording ? file.replace(/\.json$/, ".html") : null,
+        },
+      },
+    };
+  } catch (error) {
+    log(`fuzz: harness error (not a finding): ${error instanceof Error ? error.message : String(error)}`);
+    const stats = last ?? emptyStats;
+    return {
+      exitCode: 3,
+      summary: {
+        ...summary(stats, "error", signal?.aborted ?? false),
+        error: error instanceof Error ? error.message : String(error),
+      },
+    };
+  } finally {
+    await world?.stop();
+  }
+}
+
+function extraFlags(options: FuzzOptions): string[] {
+  const flags: string[] = [];
+  if (options.harness !== defaultHarnessModule) flags.push("--harness", options.harness);
+  if (options.root !== undefined) flags.push("--root", options.root);
+  return flags;
+}
+
+/** The command that repeats this campaign from its seed. */
+function rerunCommand(options: FuzzOptions): string {
+  const args = [
+    "--scenario",
+    options.scenario,
+    "--seed",
+    String(options.seed),
+    "--max-commands",
+    String(options.maxCommands),
+    ...(options.target ? ["--target", options.target] : []),
+    ...(options.skipKnown ? ["--skip-known"] : []),
+    ...extraFlags(options),
+  ];
+  return `npm run fuzz -- ${args.map(shellQuote).join(" ")}`;
+}
+
+const emptyStats: ProgressStats = {
+  runs: 0,
+  shrinkRuns: 0,
+  actions: 0,
+  elapsedMs: 0,
+  actionsPerSecond: 0,
+  modes: [],
+  worstHealth: null,
+  failures: 0,
+  otherFailures: 0,
+  invariant: null,
+  foundAfterMs: null,
+};
