@@ -1,7 +1,10 @@
 // One fuzzing campaign on one node (`npm run fuzz`; each --workers child runs one): the heavy half of the CLI,
 // imported only once the arguments are known to be good.
-import { writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
+import type { BehaviourCoverage } from "../coverage/coverage.js";
+import { type CoverageCounts, coverageCounts, formatCoverage, formatMetrics } from "../coverage/format.js";
+import { formatWeights } from "../coverage/steering.js";
 import { formatTrips, onChainTrips } from "../repro/describe.js";
 import { renderHtmlReport } from "../repro/htmlReport.js";
 import type { Recording } from "../repro/recording.js";
@@ -80,6 +83,7 @@ export async function runFuzz({
       target: options.target,
       tolerate: options.skipKnown ? knownOpen() : undefined,
       signal,
+      steer: options.steer,
       onProgress: (stats) => {
         last = stats;
         log(formatProgress(stats));
@@ -91,12 +95,18 @@ export async function runFuzz({
         ? " (stopped at the time budget)"
         : "";
     log(`\n${formatSummary(result.stats, options)}`);
+    const coverage = result.coverage
+      ? await saveCoverage(result.coverage, options.coverageFile, log)
+      : undefined;
     if (result.status === "passed") {
       log(`\nPASSED: no invariant broke${stopped}`);
       if (signal?.aborted) log(`re-run:   ${rerunCommand(options)}`);
       return {
         exitCode: signal?.aborted ? 130 : 0,
-        summary: summary(result.stats, "passed", result.interrupted || (signal?.aborted ?? false)),
+        summary: {
+          ...summary(result.stats, "passed", result.interrupted || (signal?.aborted ?? false)),
+          ...(coverage ? { coverage } : {}),
+        },
       };
     }
 
@@ -154,6 +164,8 @@ export async function runFuzz({
     log(`replay:   npm run repro -- ${[shown, ...extraFlags(options)].map(shellQuote).join(" ")}`);
     const env = [`FUZZ_SEED=${counterexample.seed}`, `FUZZ_PATH=${counterexample.path}`];
     if (counterexample.replayPath) env.push(`FUZZ_REPLAY_PATH=${shellQuote(counterexample.replayPath)}`);
+    if (counterexample.weights) env.push(`FUZZ_STEER=${formatWeights(counterexample.weights)}`);
+    else if (options.steer === false) env.push("FUZZ_STEER=");
     const again = [
       "--scenario",
       options.scenario,
@@ -168,6 +180,7 @@ export async function runFuzz({
       exitCode: 1,
       summary: {
         ...summary(result.stats, "failed", signal?.aborted ?? false),
+        ...(coverage ? { coverage } : {}),
         failure: {
           invariant: counterexample.failure.invariant,
           kind: counterexample.failure.kind ?? null,
@@ -192,6 +205,21 @@ export async function runFuzz({
   } finally {
     await world?.stop();
   }
+}
+
+/** Prints the coverage and per-command metrics and writes the coverage JSON; returns the counts for --json. */
+async function saveCoverage(
+  coverage: BehaviourCoverage,
+  file: string,
+  log: (line: string) => void,
+): Promise<CoverageCounts> {
+  for (const line of formatCoverage(coverage)) log(line);
+  const metrics = formatMetrics(coverage);
+  if (metrics.length > 0) log(["", "per command:", ...metrics].join("\n"));
+  await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+  await writeFile(file, `${JSON.stringify(coverage.toJSON(), null, 2)}\n`);
+  log(`coverage: ${file}`);
+  return coverageCounts(coverage.summary(), file);
 }
 
 function extraFlags(options: FuzzOptions): string[] {

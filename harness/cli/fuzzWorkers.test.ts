@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { workerArgs, workerRuns } from "./fuzzWorkers.js";
+import { workerArgs, workerCoverageFile, workerRuns } from "./fuzzWorkers.js";
 
 describe("--workers", () => {
   it("passes each worker the command line without the flags it sets itself, in either spelling", () => {
@@ -35,5 +35,17 @@ describe("--workers", () => {
       expect(Math.max(...shares) - Math.min(...shares)).toBeLessThanOrEqual(1);
     }
     expect(Array.from({ length: 3 }, (_, i) => workerRuns(2, 3, i))).toEqual([1, 1, 1]);
+  });
+});
+
+describe("workers' coverage files", () => {
+  it("sit beside the merged one, one per worker, and --coverage is not passed on as given", () => {
+    expect(workerCoverageFile(".fuzz/coverage/mixed-seed7.json", 1)).toBe(
+      ".fuzz/coverage/mixed-seed7.w1.json",
+    );
+    expect(workerCoverageFile("cov", 0)).toBe("cov.w0.json");
+    expect(
+      workerArgs(["--coverage", "a.json", "--runs", "4", "--coverage=b.json", "--scenario", "lp"]),
+    ).toEqual(["--scenario", "lp"]);
   });
 });

@@ -1,9 +1,12 @@
 // `npm run fuzz -- --workers N`: N campaigns at once, each a child `fuzz` process with its own node and a seed
 // derived from the given one, merged into one summary. Children run in their own process group, so a Ctrl-C
 // reaches them once, forwarded from here, and each prints how far it got.
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { execa, type ResultPromise } from "execa";
 import { repoRoot } from "../chain/foundryBinary.js";
+import type { CoverageJson } from "../coverage/coverage.js";
+import { type CoverageCounts, coverageCounts, formatCoverage } from "../coverage/format.js";
 import { type FuzzOptions, workerSeed } from "./options.js";
 import { type FuzzSummary, formatSummary } from "./report.js";
 
@@ -20,7 +23,12 @@ export type WorkersSummary = Omit<FuzzSummary, "failure" | "error"> & {
 };
 
 /** Flags each worker sets itself. */
-const perWorker = new Set(["--workers", "--seed", "--runs", "--json"]);
+const perWorker = new Set(["--workers", "--seed", "--runs", "--json", "--coverage"]);
+
+/** Worker i's coverage file, beside the merged one: `x.json` → `x.w<i>.json`. */
+export function workerCoverageFile(file: string, worker: number): string {
+  return file.replace(/(\.json)?$/, `.w${worker}.json`);
+}
 
 /** The command line minus the flags (and their values) each worker is given its own value for. */
 export function workerArgs(argv: readonly string[]): string[] {
@@ -62,7 +70,8 @@ export async function runWorkers({
   const started = Date.now();
   const children: ResultPromise[] = seeds.map((seed, i) => {
     const runs = options.runs === unlimitedRuns ? [] : [`--runs=${workerRuns(options.runs, workers, i)}`];
-    const child = execa(tsx, [entry, ...workerArgs(argv), `--seed=${seed}`, ...runs, "--json"], {
+    const coverage = `--coverage=${workerCoverageFile(options.coverageFile, i)}`;
+    const child = execa(tsx, [entry, ...workerArgs(argv), `--seed=${seed}`, ...runs, coverage, "--json"], {
       cwd: process.cwd(),
       reject: false,
       detached: true,
@@ -132,6 +141,8 @@ export async function runWorkers({
   };
 
   log(`\n${formatSummary(merged, { scenario: options.scenario, seed: options.seed })} (${workers} workers)`);
+  const coverage = await mergeCoverage(summaries, options.coverageFile, log);
+  if (coverage) merged.coverage = coverage;
   for (const s of summaries) {
     const what =
       s.status === "failed"
@@ -148,6 +159,24 @@ export async function runWorkers({
   if (errors.length > 0) return { exitCode: 3, summary: merged };
   log(`\nPASSED: no invariant broke in ${workers} workers${merged.interrupted ? " (interrupted)" : ""}`);
   return { exitCode: signal?.aborted ? 130 : 0, summary: merged };
+}
+
+/** The workers' coverage files merged into one (printed, and written where --coverage says). */
+async function mergeCoverage(
+  summaries: readonly FuzzSummary[],
+  file: string,
+  log: (line: string) => void,
+): Promise<CoverageCounts | undefined> {
+  const files = summaries.map((s) => s.coverage?.file).filter((f): f is string => typeof f === "string");
+  if (files.length === 0) return undefined;
+  const { emptyScenarioCoverage } = await import("../scenario/world/coverage.js");
+  const merged = emptyScenarioCoverage();
+  for (const f of files) merged.merge(JSON.parse(await readFile(f, "utf8")) as CoverageJson);
+  for (const line of formatCoverage(merged)) log(line);
+  await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+  await writeFile(file, `${JSON.stringify(merged.toJSON(), null, 2)}\n`);
+  log(`coverage: ${file} (merged from ${files.length} workers)`);
+  return coverageCounts(merged.summary(), file);
 }
 
 function emptySummary(options: FuzzOptions, seed: number): FuzzSummary {

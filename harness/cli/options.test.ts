@@ -91,3 +91,26 @@ describe("parseReproArgs", () => {
     expect(() => parseReproArgs(["a.json", "--seed", "1"])).toThrow(/Unknown option '--seed'/);
   });
 });
+
+describe("fuzz options: coverage and steering", () => {
+  const parse = (argv: string[], env: Record<string, string> = {}) => {
+    const o = parseFuzzArgs(argv, env, () => 0.5);
+    if (o.help) throw new Error("unexpected help");
+    return o;
+  };
+  it("steers by default and writes coverage beside the campaign, named after scenario and seed", () => {
+    expect(parse(["--seed", "9", "--scenario", "lp"])).toMatchObject({
+      steer: true,
+      coverageFile: ".fuzz/coverage/lp-seed9.json",
+    });
+    expect(parse(["--coverage", "x.json"]).coverageFile).toBe("x.json");
+  });
+  it("--no-steer, --steer weights, FUZZ_STEER (empty: unsteered); contradictions and bad weights refused", () => {
+    expect(parse(["--no-steer"]).steer).toBe(false);
+    expect(parse(["--steer", "open:8,close:2"]).steer).toEqual({ open: 8, close: 2 });
+    expect(parse([], { FUZZ_STEER: "open:3" }).steer).toEqual({ open: 3 });
+    expect(parse([], { FUZZ_STEER: "" }).steer).toBe(false);
+    expect(() => parse(["--no-steer", "--steer", "open:1"])).toThrow(/contradict/);
+    expect(() => parse(["--steer", "open=1"])).toThrow(/--steer: bad weight "open=1"/);
+  });
+});

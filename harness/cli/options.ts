@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { parseWeights } from "../coverage/steering.js";
 import { defaultHarnessModule } from "../runner/loadHarness.js";
 import { type ScenarioKind, scenarioKinds as scenarios } from "../scenario/contract.js";
 
@@ -27,6 +28,9 @@ export const fuzzUsage = `usage: npm run fuzz -- [options]
   --workers <n>         run n campaigns in parallel, each on its own node with a seed derived from --seed
                         (printed); --runs is shared out, --time applies to each; one merged summary
   --json                print the summary as JSON on stdout (progress goes to stderr)
+  --coverage <file>     where the behaviour coverage JSON goes (default .fuzz/coverage/<scenario>-seed<seed>.json)
+  --no-steer            draw commands with the scenario's fixed weights (default: steer toward unseen behaviour)
+  --steer <weights>     fixed weights for a path replay, as printed with it (default FUZZ_STEER; empty: --no-steer)
   -h, --help            this text
 
 Ctrl-C stops starting runs (a second one stops at once) and prints the summary and the seed.
@@ -66,6 +70,10 @@ export type FuzzOptions = {
   workers: number;
   /** Print the summary as JSON on stdout. */
   json: boolean;
+  /** Where the behaviour coverage JSON goes. */
+  coverageFile: string;
+  /** Steer generation toward unseen behaviour (false: the kind's fixed weights), or fixed weights to replay a path. */
+  steer: boolean | Record<string, number>;
 };
 
 export type ParseFuzzArgsReturnType = { help: true } | ({ help: false } & FuzzOptions);
@@ -94,6 +102,9 @@ export function parseFuzzArgs(
     root: { type: "string" },
     workers: { type: "string" },
     json: { type: "boolean" },
+    coverage: { type: "string" },
+    "no-steer": { type: "boolean" },
+    steer: { type: "string" },
     help: { type: "boolean", short: "h" },
   });
   if (values.help) return { help: true };
@@ -119,6 +130,18 @@ export function parseFuzzArgs(
   if (path !== undefined && workers > 1) {
     throw new UsageError("--path replays one case on one node: drop --workers");
   }
+  const steerText = values.steer ?? env.FUZZ_STEER;
+  if (steerText !== undefined && values["no-steer"])
+    throw new UsageError("--steer and --no-steer contradict");
+  let steer: boolean | Record<string, number> = !values["no-steer"];
+  if (steerText === "") steer = false;
+  else if (steerText !== undefined) {
+    try {
+      steer = parseWeights(steerText);
+    } catch (error) {
+      throw new UsageError(`--steer: ${(error as Error).message}`);
+    }
+  }
   return {
     help: false,
     scenario,
@@ -138,6 +161,8 @@ export function parseFuzzArgs(
     root: values.root,
     workers,
     json: values.json ?? false,
+    coverageFile: values.coverage ?? `.fuzz/coverage/${scenario}-seed${seed}.json`,
+    steer,
   };
 }
 

@@ -1,3 +1,4 @@
+import type { CoverageCounts } from "../coverage/format.js";
 import { kindOf } from "../invariants/violation.js";
 import type { ProgressStats } from "../runner/run.js";
 import type { FailureInfo, JsonValue, StepRecord } from "../scenario/contract.js";
@@ -38,6 +39,8 @@ export type FuzzSummary = ProgressStats & {
   };
   /** A harness error (not a finding). */
   error?: string;
+  /** Behaviour coverage: seen/possible per axis, and the JSON file with every cell. */
+  coverage?: CoverageCounts;
 };
 
 export function formatSummary(stats: ProgressStats, context: { scenario: string; seed: number }): string {

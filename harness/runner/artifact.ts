@@ -30,6 +30,8 @@ export type FailureArtifact = {
   /** fast-check's counterexamplePath (FUZZ_PATH) and the commands' replayPath (FUZZ_REPLAY_PATH). */
   path: string;
   replayPath: string;
+  /** The steered command weights the failing run was drawn with (FUZZ_STEER): a path replay needs them. */
+  weights?: Record<string, number>;
   maxCommands: number;
   /** The shrunk command list, as ScenarioHarness.rebuild takes it. */
   commands: CommandRecord[];
@@ -143,6 +145,7 @@ export async function createArtifact(parameters: CreateArtifactParameters): Prom
     seed: c.seed,
     path: c.path,
     replayPath: c.replayPath,
+    ...(c.weights ? { weights: c.weights } : {}),
     maxCommands: parameters.maxCommands,
     commands: c.commands,
     steps: c.trace,
@@ -238,6 +241,14 @@ export function validateArtifact(value: unknown, source = "artifact"): FailureAr
   want(Number.isSafeInteger(value.seed), "seed", "an integer");
   want(str(value.path), "path", "a string");
   want(str(value.replayPath), "replayPath", "a string");
+  if (value.weights !== undefined) {
+    const w = value.weights;
+    want(
+      isObject(w) && Object.values(w).every((n) => Number.isSafeInteger(n) && (n as number) >= 0),
+      "weights",
+      "an object of command name → integer weight",
+    );
+  }
   want(Number.isSafeInteger(value.maxCommands) && (value.maxCommands as number) > 0, "maxCommands", "> 0");
   if (!Array.isArray(value.commands)) want(false, "commands", "an array");
   else {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../chain/foundryBinary.js";
 import { parseFuzzArgs } from "../cli/options.js";
 import { formatFailure } from "../cli/report.js";
+import { formatWeights } from "../coverage/steering.js";
 import type { ScenarioKind } from "../scenario/contract.js";
 import { createArtifact, writeArtifact } from "./artifact.js";
 import { knownOpen } from "./knownOpen.js";
@@ -44,6 +45,7 @@ describe(`fuzz suite (seed ${options.seed}, ${options.runs} runs of up to ${opti
         replayPath,
         runs,
         maxCommands,
+        steer: options.steer,
         // The open bugs the corpus already records (and replays) pass here, so the suite looks for new ones.
         tolerate: knownOpen(),
       });
@@ -60,7 +62,8 @@ describe(`fuzz suite (seed ${options.seed}, ${options.runs} runs of up to ${opti
           `fuzz suite: ${scenario} failed: seed ${c.seed}, path ${c.path}, replayPath ${c.replayPath}`,
           `artifact: ${file}`,
           `replay:   npm run repro -- ${file}`,
-          `re-run:   FUZZ_SEED=${c.seed} FUZZ_PATH=${c.path} FUZZ_REPLAY_PATH='${c.replayPath}' npx vitest run harness/runner/fuzz.test.ts -t ${scenario}`,
+          `re-run:   FUZZ_SEED=${c.seed} FUZZ_PATH=${c.path} FUZZ_REPLAY_PATH='${c.replayPath}'` +
+            `${c.weights ? ` FUZZ_STEER=${formatWeights(c.weights)}` : ""} npx vitest run harness/runner/fuzz.test.ts -t ${scenario}`,
         ].join("\n"),
       );
       expect.fail(`${formatFailure(c.failure, c.trace)}\nartifact: ${file}`);
@@ -71,22 +74,24 @@ describe(`fuzz suite (seed ${options.seed}, ${options.runs} runs of up to ${opti
 
 describe("determinism", () => {
   // Two fresh nodes, the same seed, the project's harness: every run must execute the same commands at the
-  // same blocks and timestamps. (Byte-identical failure artifacts: brokenVariants.test.ts.)
-  it("the same seed twice runs the same steps at the same blocks and timestamps", async () => {
+  // same blocks and timestamps, with generation steered by coverage (12 runs: the weights change after the
+  // 10th). (Byte-identical failure artifacts: brokenVariants.test.ts.)
+  it("the same seed twice runs the same steps at the same blocks and timestamps, steering included", async () => {
     const runsOf = async () => {
       const world = await startChainWorld({ label: "determinism" });
       try {
         const module = await loadHarnessModule(path.join(repoRoot, defaultHarnessModule));
         const harness = await module.createHarness(world);
         const runs: string[] = [];
-        await runCampaign({
+        const result = await runCampaign({
           harness,
           scenario: "mixed",
           seed: 1234,
-          runs: 6,
-          maxCommands: 12,
+          runs: 12,
+          maxCommands: 8,
           onRun: (run) => runs.push(JSON.stringify(run)),
         });
+        runs.push(JSON.stringify(result.coverage?.toJSON()));
         return runs;
       } finally {
         await world.stop();
@@ -96,5 +101,9 @@ describe("determinism", () => {
     const second = await runsOf();
     expect(second).toEqual(first);
     expect(first.join("").match(/"block"/g)?.length ?? 0).toBeGreaterThan(5);
-  }, 120_000);
+    expect(JSON.parse(first.at(-1) as string)).toMatchObject({ runs: 12 });
+    // Steering acted: the 11th run was drawn with other weights than the first (rare cells boosted their commands).
+    const weightsOf = (run: string | undefined) => JSON.parse(run as string).weights;
+    expect(weightsOf(first[10])).not.toEqual(weightsOf(first[0]));
+  }, 180_000);
 });

@@ -1,4 +1,6 @@
 import * as fc from "fast-check";
+import type { BehaviourCoverage } from "../coverage/coverage.js";
+import { Steering } from "../coverage/steering.js";
 import type { FailureInfo, ScenarioHarness, ScenarioKind, StepRecord } from "../scenario/contract.js";
 import { type CommandRecord, recordRuns, toFailureInfo } from "./failure.js";
 
@@ -39,6 +41,8 @@ export type Counterexample = {
   failure: FailureInfo;
   numRuns: number;
   numShrinks: number;
+  /** The steered command weights the failing run was drawn with (a path replay needs them), if steered. */
+  weights?: Record<string, number> | undefined;
 };
 
 /** One finished run, as onRun reports it. */
@@ -47,6 +51,8 @@ export type RunRecord = {
   commands: CommandRecord[];
   trace: StepRecord[];
   failure: FailureInfo | undefined;
+  /** The steered command weights this run was drawn with (undefined when unsteered). */
+  weights?: Readonly<Record<string, number>> | undefined;
 };
 
 export type RunCampaignParameters<M extends object, R> = {
@@ -77,11 +83,20 @@ export type RunCampaignParameters<M extends object, R> = {
   signal?: AbortSignal | undefined;
   /** Minimum time between two progress reports (default 2 s); a last report always follows the campaign. */
   progressIntervalMs?: number | undefined;
+  /**
+   * Steer generation toward behaviour not yet seen (harness/coverage/steering.ts), when the harness can: true
+   * (the default), false (the kind's fixed weights), or the fixed weights a path replay was found with.
+   */
+  steer?: boolean | Readonly<Record<string, number>> | undefined;
 };
 
-export type RunCampaignReturnType =
+export type RunCampaignReturnType = (
   | { status: "passed"; stats: ProgressStats; numRuns: number; interrupted: boolean }
-  | { status: "failed"; stats: ProgressStats; counterexample: Counterexample };
+  | { status: "failed"; stats: ProgressStats; counterexample: Counterexample }
+) & {
+  /** What the generated runs (not the shrinking ones) made the protocol do, when the harness reports it. */
+  coverage: BehaviourCoverage | undefined;
+};
 
 /** Thrown inside the property so that fast-check records the run as failing; never escapes runCampaign. */
 class RunFailed extends Error {
@@ -142,9 +157,14 @@ export async function runCampaign<M extends object, R>(
   }
   let best: { commands: CommandRecord[]; trace: StepRecord[]; failure: FailureInfo } | undefined;
   let infrastructure: { error: unknown } | undefined;
+  const steer = parameters.steer ?? true;
+  const steering =
+    steer === false ? undefined : steer === true ? harness.steering?.(scenario) : Steering.fixed(steer);
+  let coverage: BehaviourCoverage | undefined;
+  let weights: Record<string, number> | undefined;
 
   const property = fc.asyncProperty(
-    harness.commands(scenario, maxCommands, parameters.replayPath),
+    harness.commands(scenario, maxCommands, parameters.replayPath, steering),
     async (commands) => {
       // An interrupting precondition failure ends fast-check's loop between runs, never during one.
       if (infrastructure || parameters.signal?.aborted) throw new fc.PreconditionFailure(true);
@@ -171,9 +191,15 @@ export async function runCampaign<M extends object, R>(
         commands: ran,
         trace: real === undefined ? [] : [...harness.trace(real)],
         failure,
+        weights: steering ? { ...steering.current } : undefined,
       });
       stats.runs++;
       if (target !== undefined) stats.shrinkRuns++;
+      const runCoverage = real === undefined || target !== undefined ? undefined : harness.coverage?.(real);
+      if (runCoverage) {
+        runCoverage.runs = 1;
+        coverage = coverage === undefined ? runCoverage : coverage.merge(runCoverage);
+      }
       stats.actions += ran.length;
       const observed = real === undefined ? undefined : harness.stats?.(real);
       for (const mode of observed?.modes ?? []) modes.add(mode);
@@ -189,12 +215,21 @@ export async function runCampaign<M extends object, R>(
         onProgress(snapshotStats());
       };
 
-      if (!failure) return report();
+      const generated = () => {
+        if (coverage) steering?.afterRun(coverage);
+        report();
+      };
+      if (!failure) return generated();
       if (aim !== undefined && failure.invariant !== aim) {
         stats.otherFailures++;
-        return report();
+        return target === undefined ? generated() : report();
       }
       if (target === undefined) {
+        // The weights this run was drawn with stay in force while it shrinks (and travel with its path).
+        if (steering) {
+          steering.frozen = true;
+          weights = { ...steering.current };
+        }
         target = failure.invariant;
         stats.invariant = target;
         stats.foundAfterMs = Date.now() - started;
@@ -245,7 +280,9 @@ export async function runCampaign<M extends object, R>(
         failure: best.failure,
         numRuns: details.numRuns,
         numShrinks: details.numShrinks,
+        weights,
       },
+      coverage,
     };
   }
   // No recorded failure: success, or an interruption before the first run finished (a tiny time budget).
@@ -254,7 +291,13 @@ export async function runCampaign<M extends object, R>(
       `fast-check reported a failure the runner did not record: ${String(details.errorInstance)}`,
     );
   }
-  return { status: "passed", stats: final, numRuns: details.numRuns, interrupted: details.interrupted };
+  return {
+    status: "passed",
+    stats: final,
+    numRuns: details.numRuns,
+    interrupted: details.interrupted,
+    coverage,
+  };
 }
 
 // fc.commands' values print as: cmd1,cmd2 /*replayPath="..."*\/ (the metadata is all we need).

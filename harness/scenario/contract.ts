@@ -2,6 +2,8 @@
 // the runner/CLIs (harness/runner/, harness/cli/). Kept small and stable: the runner only needs to
 // generate, run, name and rebuild commands; everything protocol-specific stays on the scenario side.
 import type * as fc from "fast-check";
+import type { BehaviourCoverage } from "../coverage/coverage.js";
+import type { Steering } from "../coverage/steering.js";
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [k: string]: JsonValue };
 
@@ -83,7 +85,13 @@ export type ScenarioHarness<M extends object, R> = {
      * shrunk command sequence, since which commands ran is not part of the path.
      */
     replayPath?: string,
+    /** Draw commands with these live weights (behaviour-coverage steering) instead of the kind's fixed ones. */
+    steering?: Steering,
   ): fc.Arbitrary<Iterable<fc.AsyncCommand<M, R, boolean>>>;
+  /** Optional: a steering that starts from the kind's own weights (see harness/coverage/steering.ts). */
+  steering?(kind: ScenarioKind): Steering;
+  /** Optional: what the last run made the protocol do (behaviour coverage and per-command metrics). */
+  coverage?(real: R): BehaviourCoverage;
   /** Throws on an unknown name or bad args. */
   rebuild(name: string, args: Record<string, JsonValue>): NamedCommand<M, R>;
   /** A fresh model and real world on the baseline (resets the chain to the baseline snapshot). */

@@ -1,5 +1,6 @@
 import * as fc from "fast-check";
 import type { ChainClients } from "../chain/clients.js";
+import { Steering } from "../coverage/steering.js";
 import { MarketModel } from "../model/market.js";
 import type { SystemState } from "../model/state.js";
 import type { System } from "../system/system.js";
@@ -9,6 +10,16 @@ import type { JsonValue, ScenarioHarness, ScenarioKind } from "./contract.js";
 import { ModelAdapter } from "./model/adapter.js";
 import type { ScenarioCommand, ScenarioModel } from "./step.js";
 import { weights } from "./weights.js";
+
+function specOf(name: string): CommandSpec {
+  const spec = (commandSpecs as Record<string, CommandSpec>)[name];
+  if (!spec)
+    throw new Error(
+      `unknown command "${name}" in the weights (known: ${Object.keys(commandSpecs).join(", ")})`,
+    );
+  return spec;
+}
+
 import { createWorld, type World } from "./world/world.js";
 
 export type { ScenarioModel } from "./step.js";
@@ -38,8 +49,14 @@ export async function createScenarioHarness(
   const modelState: SystemState = baseline.modelState;
   return {
     world,
-    commands: (kind: ScenarioKind, maxCommands: number, replayPath?: string) =>
-      fc.commands([commandArbitrary(kind)], { maxCommands, replayPath, size: "max" }),
+    commands: (kind: ScenarioKind, maxCommands: number, replayPath?: string, steering?: Steering) =>
+      fc.commands([steering ? steeredArbitrary(steering) : commandArbitrary(kind)], {
+        maxCommands,
+        replayPath,
+        size: "max",
+      }),
+    steering: (kind: ScenarioKind) => new Steering(baseWeights(kind)),
+    coverage: (real: World) => real.coverage,
     rebuild: (name: string, args: Record<string, JsonValue>) => rebuildCommand(name, args),
     async setup() {
       await baseline.reset();
@@ -55,14 +72,32 @@ export async function createScenarioHarness(
   };
 }
 
+/** The kind's drawable commands and their weights. */
+function baseWeights(kind: ScenarioKind): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(weights[kind]).filter(([, weight]) => (weight ?? 0) > 0),
+  ) as Record<string, number>;
+}
+
 /** One weighted choice over the kind's commands. */
 export function commandArbitrary(kind: ScenarioKind): fc.Arbitrary<ScenarioCommand> {
-  const choices = Object.entries(weights[kind])
-    .filter(([, weight]) => (weight ?? 0) > 0)
+  return weightedChoice(baseWeights(kind));
+}
+
+/**
+ * One choice with the weights in force when the command is drawn: the choice is built at generation time, and
+ * shrinking keeps the arbitrary it was drawn from (fast-check's chain), so a steered run shrinks like any other.
+ */
+function steeredArbitrary(steering: Steering): fc.Arbitrary<ScenarioCommand> {
+  return fc.constant(null).chain(() => weightedChoice(steering.current));
+}
+
+function weightedChoice(weighted: Readonly<Record<string, number>>): fc.Arbitrary<ScenarioCommand> {
+  const choices = Object.entries(weighted)
+    .filter(([, weight]) => weight > 0)
     .map(([name, weight]) => ({
-      weight: weight as number,
-      arbitrary: (commandSpecs as Record<string, CommandSpec>)[name]
-        ?.arbitrary as fc.Arbitrary<ScenarioCommand>,
+      weight,
+      arbitrary: specOf(name).arbitrary as fc.Arbitrary<ScenarioCommand>,
     }));
   return fc.oneof(...choices);
 }

@@ -1,4 +1,5 @@
 import { type Address, parseEventLogs } from "viem";
+import type { TxObservation } from "../coverage/coverage.js";
 import { liquidityPoolAbi, oracleGuardAbi } from "../generated/abis.js";
 import { type ExitAttempt, emptyFacts, type ObservedEvent, type StepFacts } from "../invariants/facts.js";
 import { checkModelEquality } from "../invariants/modelEquality.js";
@@ -7,10 +8,10 @@ import { checkUserPromises } from "../invariants/promises.js";
 import { checkProtocolInvariants } from "../invariants/protocol.js";
 import { checkTransitions } from "../invariants/transitions.js";
 import { violate } from "../invariants/violation.js";
-import { enumName, Mode, OracleClass } from "../model/types.js";
+import { Cause, enumName, Mode, OracleClass } from "../model/types.js";
 import { type ChainSnapshot, readSnapshot } from "../system/system.js";
 import { InvariantViolation, type JsonValue, type NamedCommand } from "./contract.js";
-import type { ModelAction, ModelPort, Outcome } from "./model/port.js";
+import { type ModelAction, type ModelPort, type Outcome, protocolActions } from "./model/port.js";
 import type { Actors } from "./world/actors.js";
 import { type ChainResult, send, sendBlock, type TxRequest } from "./world/exec.js";
 import { addTo, type Ghosts } from "./world/ghosts.js";
@@ -28,7 +29,14 @@ export type Planned = {
 
 export type Acted = { expected: Outcome; actual: ChainResult };
 
-type Prediction = { expected: Outcome; exit: Omit<ExitAttempt, "ok" | "error" | "paid"> | undefined };
+type Prediction = {
+  expected: Outcome;
+  exit: Omit<ExitAttempt, "ok" | "error" | "paid"> | undefined;
+  /** The mode and oracle reading the transaction met (behaviour coverage), for protocol actions. */
+  met: { mode: string; oracleClass: string } | undefined;
+};
+
+const isProtocolAction = (kind: string) => (protocolActions as readonly string[]).includes(kind);
 
 /** Collateral a settlement claim paid, from the market's own event. */
 function paidOut(actual: ChainResult): bigint | undefined {
@@ -76,6 +84,7 @@ export class Step {
   readonly facts: StepFacts = emptyFacts();
   readonly index: number;
   private readonly mismatches: { label: string; expected: Outcome; actual: ChainResult }[] = [];
+  private readonly covered: Omit<TxObservation, "command">[] = [];
 
   constructor(
     readonly m: ScenarioModel,
@@ -124,15 +133,27 @@ export class Step {
 
   private predict(planned: Planned, ts: bigint): Prediction {
     const exit = this.exitContext(planned.action);
-    const raw = this.m.port.apply(planned.action, ts);
+    const { port } = this.m;
+    const met = isProtocolAction(planned.action.kind)
+      ? { mode: enumName(Mode, port.mode()), oracleClass: enumName(OracleClass, port.oracleClass(ts)) }
+      : undefined;
+    const raw = port.apply(planned.action, ts);
     if (raw.riskAddingAnomaly !== undefined) {
       this.facts.anomalies.push({ action: planned.request.label, oracleClass: raw.riskAddingAnomaly });
     }
-    return { expected: raw, exit };
+    return { expected: raw, exit, met };
   }
 
   private settle(planned: Planned, prediction: Prediction, actual: ChainResult): Acted {
-    const { expected, exit } = prediction;
+    const { expected, exit, met } = prediction;
+    if (met) {
+      this.covered.push({
+        ...met,
+        action: planned.action.kind,
+        outcome: actual.status,
+        error: actual.status === "reverted" ? actual.error : undefined,
+      });
+    }
     if (!sameOutcome(expected, actual))
       this.mismatches.push({ label: planned.request.label, expected, actual });
     this.w.log?.(`  [${this.index}] ${planned.request.label}: ${JSON.stringify(describe(actual))}`);
@@ -166,6 +187,20 @@ export class Step {
     };
   }
 
+  /** What this step's transactions did, into the run's behaviour coverage (mode changes as the chain reports them). */
+  private cover(command: string): void {
+    const coverage = this.w.coverage;
+    coverage.recordCall(command);
+    for (const tx of this.covered) coverage.recordTx({ command, ...tx });
+    for (const tx of this.facts.txs) {
+      for (const e of tx.market) {
+        if (e.eventName !== "ModeChanged") continue;
+        const { from, to, cause } = e.args as { from: number; to: number; cause: number };
+        coverage.recordTransition(command, enumName(Mode, from), enumName(Mode, to), enumName(Cause, cause));
+      }
+    }
+  }
+
   /** Reads the Lens, records the step, and runs every check (throws InvariantViolation). */
   async finish(command: ScenarioCommand): Promise<ChainSnapshot> {
     const { w, m } = this;
@@ -180,6 +215,7 @@ export class Step {
       timestamp: snapshot.market.timestamp.toString(),
     });
     observeProgress(w, snapshot);
+    this.cover(command.name);
 
     const step = this.index;
     const settlementPaid = snapshot.market.mode === 4 ? await w.system.market.read.settlementPaid() : 0n;

@@ -16,6 +16,24 @@ export type { PromiseBounds, PromiseContext } from "./context.js";
 export { statedBounds } from "./context.js";
 export { type CampaignHistory, copyHistory, emptyHistory } from "./history.js";
 
+/** Every campaign promise's name, as breaches and artifacts carry it (behaviour coverage counts them). */
+export const campaignPromiseNames = [
+  "breaker-halt-ends",
+  "front-run-bounded",
+  "governance-acts-before-exit",
+  "halt-liquidation-bounded",
+  "jump-confirmed",
+  "no-estimator-liquidation",
+  "no-exposure-no-mode-change",
+  "outflow-room-not-consumed",
+  "profit-can-close",
+  "round-trip-bounded",
+  "single-actor-take-bounded",
+  "stale-by-time-no-trip",
+  "state-tightening-clears",
+  "withdrawn-profit-backed",
+] as const;
+
 /**
  * The campaign promises: judged after every step, transaction by transaction in block order, from the
  * chain (receipts, events, Lens reads) and what actors did — never from the model. Returns every breach

@@ -100,6 +100,9 @@ export class ModelAdapter implements ModelPort {
   totalAssets() {
     return this.model.totalAssets();
   }
+  oracleClass(timestamp: bigint) {
+    return this.model.peek(timestamp).class;
+  }
   outflowWindow() {
     const p = this.model.state.pool;
     return { start: p.windowStart, length: p.outflowWindow };

@@ -51,6 +51,8 @@ export interface ModelPort {
   totalAssets(): bigint;
   /** The LP outflow limiter's current window: start and length (seconds). */
   outflowWindow(): { start: bigint; length: bigint };
+  /** How the guard would classify a reading at `timestamp` (for behaviour coverage, never for a check). */
+  oracleClass(timestamp: bigint): OracleClass;
 }
 
 export type FeedView = {
@@ -99,6 +101,26 @@ export type ModelAction =
   | { kind: "timelockDelay"; delay: bigint }
   /** A mined transaction that touches nothing modelled (a Safe approval, a timelock schedule). */
   | { kind: "noop" };
+
+/** The actions users, keepers and governance take on the protocol (the rest set up the environment). */
+export const protocolActions = [
+  "deposit",
+  "withdraw",
+  "modify",
+  "close",
+  "liquidate",
+  "fundInsurance",
+  "refresh",
+  "lpDeposit",
+  "lpRedeem",
+  "lpClaim",
+  "escalate",
+  "setMode",
+  "setRiskParams",
+  "settle",
+  "realise",
+  "claim",
+] as const satisfies readonly ModelAction["kind"][];
 
 /** What a transaction did, in terms both the model and the chain can report. */
 export type Outcome = (

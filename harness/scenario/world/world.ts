@@ -1,6 +1,7 @@
 import { type Address, encodeFunctionData, getAddress, maxUint256 } from "viem";
 import type { ChainClients } from "../../chain/clients.js";
 import { type Baseline, takeBaseline } from "../../chain/snapshots.js";
+import type { BehaviourCoverage } from "../../coverage/coverage.js";
 import { liquidityPoolAbi, marketAbi, mockErc20Abi } from "../../generated/abis.js";
 import {
   type CampaignHistory,
@@ -18,6 +19,7 @@ import { modelFromChain } from "../model/fromChain.js";
 import type { ModelAction, Outcome } from "../model/port.js";
 import { type Actors, assignActors } from "./actors.js";
 import { Clock } from "./clock.js";
+import { emptyScenarioCoverage } from "./coverage.js";
 import { type ChainResult, send, sendBlock, type TxRequest } from "./exec.js";
 import { addTo, copyGhosts, emptyGhosts, type Ghosts } from "./ghosts.js";
 import { timelockAbi } from "./governanceAbis.js";
@@ -66,6 +68,8 @@ export type World = {
    */
   tolerate: (failure: FailureInfo) => boolean;
   toleratedSeen: FailureInfo[];
+  /** What this run made the protocol do (harness/coverage), reset with the baseline. */
+  coverage: BehaviourCoverage;
   /** Optional transaction log (label, predicted and actual outcome), for debugging a scenario. */
   log?: ((line: string) => void) | undefined;
 };
@@ -112,6 +116,7 @@ export async function createWorld(parameters: {
     bounds: await readBounds(clients, system),
     tolerate: () => false,
     toleratedSeen: [],
+    coverage: emptyScenarioCoverage(),
   };
   world.keepers = createScenarioKeepers(world);
   const model = new ModelAdapter(
@@ -148,6 +153,7 @@ export async function createWorld(parameters: {
       world.previous = { ...previous };
       world.history = copyHistory(history);
       world.toleratedSeen = [];
+      world.coverage = emptyScenarioCoverage();
     },
   };
 }
