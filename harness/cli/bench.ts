@@ -1,6 +1,7 @@
 // `npm run bench -- [--actions N] [--run-length N] [--modes a,b] [--no-forge] [--seed N] [--json]`: the harness's end-to-end
 // throughput per mode (see harness/bench/modes.ts) next to forge's invariant runner on the same machine.
 import { parseArgs } from "node:util";
+import { formatCliStartup, measureCliStartup } from "../bench/cliStartup.js";
 import { benchModes } from "../bench/modes.js";
 import { BenchUsageError, runBench } from "../bench/runBench.js";
 import { formatBenchTable } from "../bench/table.js";
@@ -64,7 +65,12 @@ try {
     forge: values["no-forge"] !== true,
     onProgress: json ? undefined : (line) => process.stderr.write(`bench: ${line}\n`),
   });
-  process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : `${formatBenchTable(report)}\n`);
+  const startup = await measureCliStartup();
+  process.stdout.write(
+    json
+      ? `${JSON.stringify({ ...report, cliStartup: startup }, null, 2)}\n`
+      : `${formatBenchTable(report)}\n${formatCliStartup(startup)}\n`,
+  );
   process.exit(report.rows.some((r) => r.error) ? 1 : 0);
 } catch (error) {
   if (error instanceof BenchUsageError) fail(error.message);
