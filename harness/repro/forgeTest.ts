@@ -17,8 +17,8 @@ import { artifactFileName } from "../runner/artifact.js";
 import { timelockAbi } from "../scenario/world/governanceAbis.js";
 import { decodeCall } from "./decode.js";
 import { planPromise, translatedPromises } from "./forgePromises.js";
-import { create2Deployer } from "./libraries.js";
 import type { LibraryDeployment } from "./libraries.js";
+import { create2Deployer } from "./libraries.js";
 import type { RecordedStep, RecordedTx, Recording } from "./recording.js";
 
 const errorAbi: Abi = [

@@ -1,6 +1,6 @@
 // The Foundry writer's refusals, without a node: what it cannot express it names instead of writing a test
 // that asserts nothing.
-import { toHex, zeroAddress } from "viem";
+import { type Hex, toHex, zeroAddress } from "viem";
 import { describe, expect, it } from "vitest";
 import { ForgeTestError, writeForgeTest } from "./forgeTest.js";
 import { create2Deployer } from "./libraries.js";
@@ -84,7 +84,7 @@ describe("writeForgeTest refusals", () => {
     const library = (id: string, salt: bigint) => ({
       block: 1n,
       timestamp: 1_700_000_012n,
-      hash: `0x${"3".repeat(64)}`,
+      hash: `0x${"3".repeat(64)}` as Hex,
       to: create2Deployer,
       library: { id, salt: toHex(salt, { size: 32 }) },
     });

@@ -50,7 +50,8 @@ export async function linkedLibraries(root: string): Promise<LinkedLibrary[]> {
     let object: string | undefined;
     for (const file of files.filter((f) => path.basename(f) === `${name}.json`)) {
       const artifact = JSON.parse(await readFile(path.join(out, file), "utf8")) as Artifact;
-      if (artifact.metadata?.settings?.compilationTarget?.[source] === name) object = artifact.bytecode?.object;
+      if (artifact.metadata?.settings?.compilationTarget?.[source] === name)
+        object = artifact.bytecode?.object;
     }
     if (!object) throw new Error(`the build in ${out} links ${id} but has no artifact for it`);
     libraries.push({ id, initCode: (object.startsWith("0x") ? object : `0x${object}`) as Hex });

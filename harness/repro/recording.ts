@@ -65,7 +65,13 @@ export type Recording = {
    * Each deployment transaction, in order, with its block and timestamp (the Foundry test deploys at the same),
    * and the library it deployed when it was one of forge's library deployments.
    */
-  deployment: { block: bigint; timestamp: bigint; hash: Hex; to: Address | null; library?: LibraryDeployment | undefined }[];
+  deployment: {
+    block: bigint;
+    timestamp: bigint;
+    hash: Hex;
+    to: Address | null;
+    library?: LibraryDeployment | undefined;
+  }[];
   /** Who broadcast the deployment, and the guardian Safe's owners and threshold it was given. */
   deployer: Address;
   safeOwners: readonly Address[];
