@@ -37,13 +37,14 @@ export const translatedPromises = [
   "round-trip-bounded",
   "outflow-room-not-consumed",
   "jump-confirmed",
+  "single-actor-take-bounded",
 ] as const;
 
 /**
- * Drafted but not yet seen to fail on a live bug: their corpus bugs are fixed in this protocol and the
- * recording cannot be made on the old one (the model disagrees first), so they are refused until checked.
+ * Drafted but not yet seen to fail on a live bug: its corpus bug (M-06) is fixed in this protocol and the
+ * recording cannot be made on the old one (the model disagrees first), so it is refused until checked.
  */
-export const untranslatedPromises = ["single-actor-take-bounded", "no-estimator-liquidation"] as const;
+export const untranslatedPromises = ["no-estimator-liquidation"] as const;
 
 const UNIT = "1e6";
 

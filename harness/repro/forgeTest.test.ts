@@ -1,16 +1,19 @@
 // Artifact → Foundry test, end to end: for each broken variant the fuzz suite's artifact becomes a test that
 // fails with forge on the variant and passes on the real protocol; a corpus artifact's test passes on the real
 // protocol, but an open bug's (expectFailure, still breaking its promise there), which fails naming its
-// property (so does a variant's artifact that met an open bug first). Variant builds are the cached ones brokenVariants.test.ts uses; forge runs on scratch copies
-// (about a minute each with solcjs), all real-protocol tests in one run.
+// property (so does a variant's artifact that met an open bug first). Variant builds are the cached ones
+// brokenVariants.test.ts uses. Each forge run compiles its tests against its own copy of the protocol (a test
+// embeds the contracts it deploys), so there is one run per variant and one for every real-protocol test; they
+// start as soon as their tests are written, beside the recordings (solc takes one core, the nodes the rest).
 import { readdirSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../chain/foundryBinary.js";
 import { createArtifact, type FailureArtifact, readArtifact } from "../runner/artifact.js";
 import { defaultHarnessModule, type HarnessModule, loadHarnessModule } from "../runner/loadHarness.js";
 import { runCampaign } from "../runner/run.js";
-import { type BrokenVariant, brokenVariants, buildVariant } from "../runner/variants.js";
+import { brokenVariants as allVariants, type BrokenVariant, buildVariant } from "../runner/variants.js";
 import { startChainWorld } from "../runner/world.js";
 import { type RunForgeTestsReturnType, runForgeTests } from "./forgeProject.js";
 import { untranslatedPromises } from "./forgePromises.js";
@@ -21,8 +24,11 @@ const seed = Number(process.env.FUZZ_SEED ?? 42);
 const runs = Number(process.env.VARIANT_RUNS ?? 400);
 const maxCommands = 15;
 const corpusDir = path.join(repoRoot, "test", "corpus");
+// REPRO_FORGE_ONLY=<variant or corpus file>,…: only those (to look at one generated test, or to split the run).
+const only = process.env.REPRO_FORGE_ONLY?.split(",").map((name) => name.trim());
+const brokenVariants = allVariants.filter((v) => !only || only.includes(v.name));
 const corpus = readdirSync(corpusDir)
-  .filter((f) => f.endsWith(".json"))
+  .filter((f) => f.endsWith(".json") && (!only || only.includes(f)))
   .sort();
 // The corpus artifact's original bug, put back: the market stops refusing owner calls under a short delay
 // (the timelock's 2-day delay then passes a check meant for 4). Its generated test must fail there.
@@ -37,11 +43,23 @@ const corpusBug = {
   } satisfies BrokenVariant,
 };
 
-// Opt-in for now (REPRO_FORGE_E2E=1): since Market was split into linked libraries, the deploy script sends 20
-// deployment transactions on the harness's node (4 libraries) where the generated test's SystemDeployer sends 16,
-// so every generated test stops in setUp ("regenerate this test: 16 != 20"). Open work: map the libraries'
-// deployments into the generated test. The writer's own unit tests (forgeTestPlan.test.ts) still run.
-describe.skipIf(process.env.REPRO_FORGE_E2E !== "1")("artifact → Foundry test (forge)", () => {
+/** Runs at most `n` jobs at once, in the order they are given. */
+function limiter(n: number) {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(job: () => Promise<T>): Promise<T> => {
+    if (active >= n) await new Promise<void>((resume) => waiting.push(resume));
+    active++;
+    try {
+      return await job();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
+}
+
+describe("artifact → Foundry test (forge)", () => {
   let module: HarnessModule;
   const roots = new Map<string, string>();
   const tests = new Map<string, ForgeTest>();
@@ -57,10 +75,25 @@ describe.skipIf(process.env.REPRO_FORGE_E2E !== "1")("artifact → Foundry test 
 
   beforeAll(async () => {
     const started = Date.now();
+    const since = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+    // solc (WebAssembly) is single-threaded: two builds or forge runs at once only where a core is left over.
+    const slots = availableParallelism() > 2 ? 2 : 1;
     module = await loadHarnessModule(path.join(repoRoot, defaultHarnessModule));
-    for (const variant of [...brokenVariants, corpusBug.variant]) {
-      roots.set(variant.name, await buildVariant({ variant }));
-    }
+    const toBuild = [...brokenVariants, ...(corpus.includes(corpusBug.file) ? [corpusBug.variant] : [])];
+    const builder = async () => {
+      for (let v = toBuild.shift(); v; v = toBuild.shift())
+        roots.set(v.name, await buildVariant({ variant: v }));
+    };
+    await Promise.all(Array.from({ length: slots }, builder));
+    console.log(`variants built after ${since()}`);
+
+    const forge = limiter(slots);
+    const forgeRuns: Promise<void>[] = [];
+    const startForge = (job: () => Promise<void>) => {
+      const run = forge(job);
+      run.catch(() => undefined); // awaited below; not an unhandled rejection while recordings go on
+      forgeRuns.push(run);
+    };
     for (const variant of brokenVariants) {
       const root = roots.get(variant.name) as string;
       const world = await startChainWorld({ label: `${variant.name}-forge-find`, root });
@@ -79,7 +112,12 @@ describe.skipIf(process.env.REPRO_FORGE_E2E !== "1")("artifact → Foundry test 
       }
       const recording = await recordOnce({ artifact, module, root, label: `${variant.name}-forge-record` });
       expect(recording.result.status).toBe("reproduced");
-      tests.set(variant.name, writeForgeTest(recording));
+      const test = writeForgeTest(recording);
+      tests.set(variant.name, test);
+      startForge(async () => {
+        onVariant.set(variant.name, await runForgeTests({ root, tests: [test] }));
+        console.log(`${variant.name}: forge run done after ${since()}`);
+      });
       // The campaign may meet an open protocol bug (a promise) before the variant's: then it is there on the
       // real protocol too, and the test must fail there as well.
       const onRealProtocol = await recordOnce({ artifact, module, label: `${variant.name}-forge-real` });
@@ -89,7 +127,7 @@ describe.skipIf(process.env.REPRO_FORGE_E2E !== "1")("artifact → Foundry test 
           `${variant.name}: its artifact (${artifact.failure.invariant}) also fails on the real protocol`,
         );
       }
-      console.log(`${variant.name}: artifact recorded after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      console.log(`${variant.name}: artifact recorded after ${since()}`);
     }
     for (const file of corpus) {
       const artifact = await readArtifact(path.join(corpusDir, file));
@@ -119,33 +157,23 @@ describe.skipIf(process.env.REPRO_FORGE_E2E !== "1")("artifact → Foundry test 
         });
         continue;
       }
-      tests.set(file, writeForgeTest(recording));
+      const test = writeForgeTest(recording);
+      tests.set(file, test);
+      if (file === corpusBug.file) {
+        startForge(async () => {
+          const root = roots.get(corpusBug.variant.name);
+          onVariant.set(corpusBug.variant.name, await runForgeTests({ root, tests: [test] }));
+          console.log(`${corpusBug.variant.name}: forge run done after ${since()}`);
+        });
+      }
     }
-    const found = Date.now();
-    // Two forge runs at a time (solc is single-threaded); every real-protocol test in one run.
-    const jobs: (() => Promise<void>)[] = [
-      async () => {
-        onReal = await runForgeTests({ tests: [...tests.values()] });
-      },
-      async () => {
-        const test = tests.get(corpusBug.file) as ForgeTest;
-        const root = roots.get(corpusBug.variant.name);
-        onVariant.set(corpusBug.variant.name, await runForgeTests({ root, tests: [test] }));
-      },
-      ...brokenVariants.map((variant) => async () => {
-        const test = tests.get(variant.name) as ForgeTest;
-        onVariant.set(variant.name, await runForgeTests({ root: roots.get(variant.name), tests: [test] }));
-        console.log(`${variant.name}: forge done after ${((Date.now() - found) / 1000).toFixed(1)} s`);
-      }),
-    ];
-    const worker = async () => {
-      for (let job = jobs.shift(); job; job = jobs.shift()) await job();
-    };
-    await Promise.all([worker(), worker()]);
-    console.log(
-      `artifacts recorded and written as tests in ${((found - started) / 1000).toFixed(1)} s; ` +
-        `forge runs (5 variants + real) in ${((Date.now() - found) / 1000).toFixed(1)} s`,
-    );
+    console.log(`artifacts recorded and written as tests after ${since()}`);
+    // Every real-protocol test in one run: one compile of the protocol for all of them.
+    startForge(async () => {
+      onReal = await runForgeTests({ tests: [...tests.values()] });
+      console.log(`real protocol: forge run (${tests.size} tests) done after ${since()}`);
+    });
+    await Promise.all(forgeRuns);
   }, 1_800_000);
 
   it.each(brokenVariants)(

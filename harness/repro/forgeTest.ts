@@ -17,6 +17,8 @@ import { artifactFileName } from "../runner/artifact.js";
 import { timelockAbi } from "../scenario/world/governanceAbis.js";
 import { decodeCall } from "./decode.js";
 import { planPromise, translatedPromises } from "./forgePromises.js";
+import type { LibraryDeployment } from "./libraries.js";
+import { create2Deployer } from "./libraries.js";
 import type { RecordedStep, RecordedTx, Recording } from "./recording.js";
 
 const errorAbi: Abi = [
@@ -71,6 +73,7 @@ export function writeForgeTest(recording: Recording, options: { source?: string 
     );
   }
   const plan = planAssertions(recording, txs);
+  const libraries = libraryDeployments(recording);
   const f = recording.failure;
   const lines: string[] = [];
   const push = (...l: string[]) => lines.push(...l);
@@ -102,6 +105,9 @@ export function writeForgeTest(recording: Recording, options: { source?: string 
     "",
     `contract ${name} is Test, SystemDeployer {`,
     `    address internal constant DEPLOYER = ${getAddress(recording.deployer)};`,
+    ...(libraries.length > 0
+      ? [`    address internal constant CREATE2_DEPLOYER = ${getAddress(create2Deployer)};`]
+      : []),
     '    bytes32 internal constant INVARIANT_VIOLATED = keccak256("InvariantViolated(uint8,int256,int256,bytes4)");',
     "",
     "    System internal s;",
@@ -122,6 +128,12 @@ export function writeForgeTest(recording: Recording, options: { source?: string 
   for (const account of recording.accounts) push(`        accounts.push(${getAddress(account)});`);
   push(
     "        vm.startBroadcast(DEPLOYER);",
+    ...(libraries.length > 0
+      ? [
+          "        // forge script's first transactions: the libraries the system links, as it deployed them.",
+          ...libraries.map((l) => `        _deployLibrary("${l.id}", ${bytes32(l.salt)});`),
+        ]
+      : []),
     "        s = _deploySystem(DEPLOYER);",
     `        g = _deployGovernance(s, _safeOwners(), ${recording.safeThreshold}, address(0));`,
     "        vm.stopBroadcast();",
@@ -176,6 +188,7 @@ export function writeForgeTest(recording: Recording, options: { source?: string 
   push("    }", "");
 
   push(...helpers(recording));
+  if (libraries.length > 0) push("", ...libraryHelper);
   if (plan.members.length > 0) push("", ...plan.members);
   push("}", "");
   return {
@@ -183,6 +196,45 @@ export function writeForgeTest(recording: Recording, options: { source?: string 
     fileName: `${name}.t.sol`,
     source: lines.filter((l, i, all) => !(l === "" && all[i - 1] === "")).join("\n"),
   };
+}
+
+/**
+ * The libraries forge script deployed before the script's own transactions, in its order. The writer sends
+ * them first, so they must come first on the node too; a deployment transaction to the CREATE2 deployer that
+ * is no library of the build (a build other than the one deployed) is named rather than guessed at.
+ */
+function libraryDeployments(recording: Recording): LibraryDeployment[] {
+  const first = recording.deployment.findIndex((d) => !d.library);
+  recording.deployment.forEach((d, i) => {
+    if (d.library && first >= 0 && i > first) {
+      throw new ForgeTestError(
+        `deployment transaction ${i} (${d.hash}) deployed the library ${d.library.id} after the script's own ` +
+          "transactions began; the generated test deploys the libraries first",
+      );
+    }
+    if (!d.library && d.to?.toLowerCase() === create2Deployer.toLowerCase()) {
+      throw new ForgeTestError(
+        `deployment transaction ${i} (${d.hash}) went to the CREATE2 deployer with code that is no library ` +
+          "the build links (was the node deployed from another build?)",
+      );
+    }
+  });
+  return recording.deployment.flatMap((d) => (d.library ? [d.library] : []));
+}
+
+const libraryHelper = [
+  "    /// @dev One library as forge script deployed it: from DEPLOYER through the CREATE2 deployer, the build's",
+  "    ///      init code. It takes DEPLOYER's nonce as it did on the node, so every later address is the node's. The",
+  "    ///      system deployed here calls forge test's own linked copies of the same code.",
+  "    function _deployLibrary(string memory artifact, bytes32 salt) internal {",
+  "        _beforeDeployTx();",
+  "        (bool ok,) = CREATE2_DEPLOYER.call(abi.encodePacked(salt, vm.getCode(artifact)));",
+  '        require(ok, string.concat("could not deploy the library ", artifact));',
+  "    }",
+];
+
+function bytes32(hex: Hex): string {
+  return BigInt(hex) === 0n ? "bytes32(0)" : `bytes32(${hex})`;
 }
 
 function helpers(recording: Recording): string[] {

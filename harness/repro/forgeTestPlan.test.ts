@@ -1,8 +1,9 @@
 // The Foundry writer's refusals, without a node: what it cannot express it names instead of writing a test
 // that asserts nothing.
-import { zeroAddress } from "viem";
+import { type Hex, toHex, zeroAddress } from "viem";
 import { describe, expect, it } from "vitest";
 import { ForgeTestError, writeForgeTest } from "./forgeTest.js";
+import { create2Deployer } from "./libraries.js";
 import type { Recording } from "./recording.js";
 
 const addresses = {
@@ -76,6 +77,35 @@ describe("writeForgeTest refusals", () => {
 
   it("refuses a replay that creates contracts, naming the transaction", () => {
     expect(() => writeForgeTest(recording("no-invariant-trip", null))).toThrow(/creates a contract/);
+  });
+
+  it("sends forge's library deployments first, in its order, before the system's own transactions", () => {
+    const r = recording("no-invariant-trip");
+    const library = (id: string, salt: bigint) => ({
+      block: 1n,
+      timestamp: 1_700_000_012n,
+      hash: `0x${"3".repeat(64)}` as Hex,
+      to: create2Deployer,
+      library: { id, salt: toHex(salt, { size: 32 }) },
+    });
+    r.deployment.unshift(library("src/L.sol:A", 0n), library("src/L.sol:B", 7n));
+    const source = writeForgeTest(r).source;
+    const a = source.indexOf('_deployLibrary("src/L.sol:A", bytes32(0));');
+    const b = source.indexOf(`_deployLibrary("src/L.sol:B", bytes32(${toHex(7n, { size: 32 })}));`);
+    expect(a).toBeGreaterThan(0);
+    expect(b).toBeGreaterThan(a);
+    expect(source.indexOf("s = _deploySystem(DEPLOYER);")).toBeGreaterThan(b);
+    expect(source).toContain("assertEq(_deployTx, 3,");
+    expect(source).toContain("CREATE2_DEPLOYER.call(abi.encodePacked(salt, vm.getCode(artifact)))");
+
+    r.deployment.push(library("src/L.sol:C", 0n));
+    expect(() => writeForgeTest(r)).toThrow(/library src\/L.sol:C after the script's own transactions began/);
+  });
+
+  it("names a deployment through the CREATE2 deployer that is no library of the build", () => {
+    const r = recording("no-invariant-trip");
+    r.deployment.unshift({ ...(r.deployment[0] as Recording["deployment"][number]), to: create2Deployer });
+    expect(() => writeForgeTest(r)).toThrow(/no library the build links/);
   });
 
   it("writes a translated property: the check after the step, the transaction with its block, time and sender", () => {

@@ -5,6 +5,7 @@
  */
 import type { Address, Hex, TransactionReceipt } from "viem";
 import type { ChainClients } from "../chain/clients.js";
+import { repoRoot } from "../chain/foundryBinary.js";
 import type { FailureArtifact } from "../runner/artifact.js";
 import type { AnyHarness } from "../runner/loadHarness.js";
 import { type ReplayResult, replayArtifact } from "../runner/replay.js";
@@ -15,6 +16,7 @@ import type { World } from "../scenario/world/world.js";
 import type { SystemAddresses } from "../system/deploySystem.js";
 import type { ChainSnapshot, System } from "../system/system.js";
 import { describeCall, type MarketEvents, marketEvents } from "./decode.js";
+import { type LibraryDeployment, libraryDeployment, linkedLibraries } from "./libraries.js";
 
 export type TxOutcome = { status: "ok" } | { status: "reverted"; error: string; args: string[]; data: Hex };
 
@@ -59,8 +61,17 @@ export type Recording = {
   accounts: readonly Address[];
   /** Who plays what: address (lowercase) → role name, for readable output. */
   roles: ReadonlyMap<string, string>;
-  /** Block and timestamp of each deployment transaction, in order (the Foundry test deploys at the same). */
-  deployment: { block: bigint; timestamp: bigint; hash: Hex }[];
+  /**
+   * Each deployment transaction, in order, with its block and timestamp (the Foundry test deploys at the same),
+   * and the library it deployed when it was one of forge's library deployments.
+   */
+  deployment: {
+    block: bigint;
+    timestamp: bigint;
+    hash: Hex;
+    to: Address | null;
+    library?: LibraryDeployment | undefined;
+  }[];
   /** Who broadcast the deployment, and the guardian Safe's owners and threshold it was given. */
   deployer: Address;
   safeOwners: readonly Address[];
@@ -85,6 +96,8 @@ export type RecordReplayParameters = {
   onTx?: ((tx: RecordedTx, step: number) => void) | undefined;
   /** Other failures to let pass on the way (the corpus's other open bugs); the artifact's own never passes. */
   tolerate?: ((failure: FailureInfo) => boolean) | undefined;
+  /** The Foundry project the system was deployed from (its build names the libraries); default the repository. */
+  root?: string | undefined;
 };
 
 /** Replays the artifact and reads back what happened on chain. */
@@ -112,13 +125,15 @@ export async function recordReplay(parameters: RecordReplayParameters): Promise<
   const addresses = system.addresses;
   const latest = await publicClient.getBlockNumber();
   const deployment: Recording["deployment"] = [];
+  const libraries = await linkedLibraries(parameters.root ?? repoRoot);
   let deployer: Address | undefined;
   const all: RecordedTx[] = [];
   for (let n = 1n; n <= latest; n++) {
     const block = await publicClient.getBlock({ blockNumber: n, includeTransactions: true });
     for (const tx of block.transactions) {
       if (n <= deployedAt) {
-        deployment.push({ block: n, timestamp: block.timestamp, hash: tx.hash });
+        const library = libraryDeployment({ to: tx.to ?? null, input: tx.input }, libraries);
+        deployment.push({ block: n, timestamp: block.timestamp, hash: tx.hash, to: tx.to ?? null, library });
         deployer ??= tx.from;
         continue;
       }

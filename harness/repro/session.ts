@@ -38,6 +38,7 @@ export async function recordSession(parameters: RecordSessionParameters): Promis
       baselineAt,
       onTx: parameters.onTx,
       tolerate: parameters.tolerate,
+      root: parameters.root,
     });
     return { recording, world };
   } catch (error) {
