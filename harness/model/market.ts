@@ -1844,6 +1844,11 @@ export class MarketModel {
     return accountOf(this.state, account);
   }
 
+  /** `profitWindow(account)`: the realised profit paid in the account's current window, and when it began. */
+  profitWindow(account: Address): { paid: bigint; start: bigint } {
+    return profitWindow(this.state, account);
+  }
+
   aggregates(): Aggregates {
     return { ...this.state.market.agg };
   }

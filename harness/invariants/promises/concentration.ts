@@ -17,7 +17,8 @@ export function followTakes(ctx: PromiseContext, tx: ObservedTx): void {
       h.poolValueCeiling += arg<bigint>(e, "amount");
     }
     const profitClose =
-      (e.eventName === "PositionModified" && arg<bigint>(e, "realisedPnl") > 0n) || e.eventName === "ProfitCapped";
+      (e.eventName === "PositionModified" && arg<bigint>(e, "realisedPnl") > 0n) ||
+      e.eventName === "ProfitCapped";
     if (profitClose && account) {
       const w = h.profitWindows.get(key(account));
       if (!w) h.profitWindows.set(key(account), { start: tx.timestamp, count: 1 });
@@ -110,7 +111,10 @@ export function judgeWithdrawalWhileOpen(ctx: PromiseContext, tx: ObservedTx): B
   return [
     {
       promise: "withdrawn-profit-backed",
-      expected: { actor: ctx.role(account), marginAfterWithdrawal: `>= initialRequired ${after.initialRequired}` },
+      expected: {
+        actor: ctx.role(account),
+        marginAfterWithdrawal: `>= initialRequired ${after.initialRequired}`,
+      },
       actual: { margin: after.margin, equity: after.equity, withdrawn: arg<bigint>(withdrawn, "amount") },
       actors: [account],
     },
