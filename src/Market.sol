@@ -15,7 +15,7 @@ import {
 } from "./interfaces/IMarket.sol";
 import {IOracleGuard, OracleClass, PriceReading} from "./interfaces/IOracleGuard.sol";
 import {HaltFlags as H} from "./libraries/HaltFlags.sol";
-import {MarketAccounting} from "./libraries/MarketAccounting.sol";
+import {MarketAccounting, ProfitWindow} from "./libraries/MarketAccounting.sol";
 import {MarketParams} from "./libraries/MarketParams.sol";
 import {MarketSafety, SafetyState} from "./libraries/MarketSafety.sol";
 import {MarketSettlement, SettlementState} from "./libraries/MarketSettlement.sol";
@@ -60,6 +60,7 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
 
     SafetyState internal _safe;
     SettlementState internal _settlement;
+    mapping(address account => ProfitWindow) internal _profitWindows;
 
     constructor(address collateral_, IOracleGuard oracle_, RiskParams memory risk_, address owner_)
         Ownable(owner_)
@@ -163,7 +164,7 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         }
         _creditMargin(a, -int256(amount));
         if (!idle) {
-            _requireInitialMargin(a, price);
+            _requireInitialMargin(a, price, false);
             _tripIf(trip);
             _warnIfNear(account, a, price);
         }
@@ -210,6 +211,11 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         _settleFunding(account, a, true);
 
         int256 realised = _trade(a, sizeDelta, price);
+        if (realised > 0) {
+            realised = MarketAccounting.capProfit(
+                _agg, a, _profitWindows[account], account, realised, _poolEquity(price, _agg.fundingIndex)
+            );
+        }
         uint256 fee = _chargeFee(a, S.abs(sizeDelta), price);
 
         if (increasing) {
@@ -220,7 +226,7 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
             uint256 oi = sizeDelta > 0 ? _agg.longOpenInterest : _agg.shortOpenInterest;
             if (oi > cap) revert MarketOpenInterestCap(oi, cap);
             _requireBacked(price, false);
-            _requireInitialMargin(a, price);
+            _requireInitialMargin(a, price, true);
         }
         // No trade may leave the margin negative (a reduce realising more loss than the margin holds, funding
         // owed beyond it): such an account is for the liquidators, who recognise the bad debt.
@@ -582,6 +588,12 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IMarket
+    function profitWindow(address account) external view returns (uint256 paid, uint256 start) {
+        ProfitWindow memory w = _profitWindows[account];
+        return (w.paid, w.start);
+    }
+
+    /// @inheritdoc IMarket
     function poolEquity() public view returns (int256) {
         (uint256 price,) = oracle.lastGoodPrice();
         return _poolEquity(price, currentFundingIndex());
@@ -737,12 +749,15 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         MarketAccounting.creditMargin(_agg, a, amount);
     }
 
-    function _requireInitialMargin(MarginAccount storage a, uint256 price) internal view {
+    /// @dev `profitCounts` is false for value leaving the market (a withdrawal while open): there the equity counts
+    ///      an unrealised loss but never an unrealised profit, which is real only once the position is reduced.
+    function _requireInitialMargin(MarginAccount storage a, uint256 price, bool profitCounts) internal view {
         (uint256 im,) = oracle.marginRatios();
         // From Cautious on, the initial margin (for opening and for withdrawing) is raised.
         if (_safe.mode >= Mode.Cautious) im = M.mulWad(im, _safe.params.cautiousImMultiplier);
         uint256 required = M.mulWadUp(_notional(a.size, price), im);
         int256 equity = _equity(a, price);
+        if (!profitCounts && equity > a.margin) equity = a.margin;
         if (equity < int256(required)) revert MarketInsufficientMargin(equity, required);
     }
 

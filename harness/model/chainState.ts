@@ -59,6 +59,7 @@ export const modelledEventNames: ReadonlySet<string> = new Set([
   "Withdrawn",
   "PositionModified",
   "FundingSettled",
+  "ProfitCapped",
   "Liquidated",
   "BadDebt",
   "InsuranceFunded",

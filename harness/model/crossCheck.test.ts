@@ -539,6 +539,58 @@ describe("model vs contracts", () => {
     await h.close(alice);
   }, 60_000);
 
+  test("profit is withdrawable only once real; a close is paid at most the profit cap, per window", async () => {
+    const system = await deploySystem({ clients });
+    const [owner, lp, alice, keeper] = clients.accounts as Address[];
+    if (!owner || !lp || !alice || !keeper) throw new Error("need 4 dev accounts");
+    const h = new Harness(system, [owner, lp, alice, keeper]);
+    const m = h.model;
+    await h.mint(lp, 100_000n * USD);
+    await h.mint(alice, 20_000n * USD);
+    await h.approve(lp, "pool");
+    await h.approve(alice, "market");
+    await h.step("LP deposits", {
+      from: lp,
+      target: "pool",
+      functionName: "deposit",
+      args: [100_000n * USD, lp],
+      model: () => m.lpDeposit({ caller: lp, assets: 100_000n * USD }),
+      expect: "ok",
+    });
+    await h.deposit(alice, 20_000n * USD);
+    await h.modify(alice, 40n * UNIT);
+    for (const price of [2100, 2200, 2300, 2400]) {
+      await h.setPrice(price, 1800n);
+      await h.refresh(keeper);
+    }
+    // Up 16,000 on paper: the margin alone must meet the initial requirement after a withdrawal.
+    await h.withdraw(alice, () => BigInt(m.accountOf(alice).margin) - 100n * USD, "MarketInsufficientMargin");
+    await h.withdraw(alice, 1_000n * USD);
+    // Half the position realises 8,000 against a pool of about 100,000 not counting it: paid ~10,000 at most.
+    await h.modify(alice, -20n * UNIT);
+    // The rest in the same window: capped by what the window has left.
+    await h.close(alice);
+    const read = async () =>
+      (await clients.publicClient.readContract({
+        address: system.addresses.market,
+        abi: system.abis.market,
+        functionName: "profitWindow",
+        args: [alice],
+      })) as readonly [bigint, bigint];
+    const [paid, start] = await read();
+    expect({ paid, start }).toEqual(m.profitWindow(alice));
+    expect(paid).toBeLessThan(16_000n * USD);
+    // A day later the window renews.
+    await h.deposit(alice, 1n * USD, "ok", 86_400n);
+    await h.setPrice(2400, 12n);
+    await h.modify(alice, 10n * UNIT);
+    await h.setPrice(2600, 1800n);
+    await h.close(alice);
+    const [paid2, start2] = await read();
+    expect({ paid: paid2, start: start2 }).toEqual(m.profitWindow(alice));
+    expect(start2).toBeGreaterThan(start);
+  }, 60_000);
+
   test("breaker trip and reset, guardian and owner modes, Cautious trading, liquidation on a Diverged reading", async () => {
     const system = await deploySystem({ clients });
     const [owner, lp, alice, bob, dave, keeper] = clients.accounts as Address[];

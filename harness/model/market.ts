@@ -273,7 +273,7 @@ function withdrawInner(s: SystemState, account: Address, amount: bigint, events:
   }
   creditMargin(s, a, sneg(toInt256Wrapping(amount)));
   if (!idle) {
-    requireInitialMargin(s, a, price);
+    requireInitialMargin(s, a, price, false);
     tripIf(trip);
     warnIfNear(s, account, a, price, events);
   }
@@ -321,7 +321,8 @@ function modifyInner(
   }
   settleFunding(s, account, a, true, events);
 
-  const realised = trade(s, a, sizeDelta, price);
+  let realised = trade(s, a, sizeDelta, price);
+  if (realised > 0n) realised = capProfit(s, account, a, realised, price, events);
   const fee = chargeFee(s, a, abs(sizeDelta), price);
 
   if (increasing) {
@@ -334,7 +335,7 @@ function modifyInner(
     const oi = sizeDelta > 0n ? m.agg.longOpenInterest : m.agg.shortOpenInterest;
     if (oi > cap) throw new EvmRevert("MarketOpenInterestCap", [oi, cap]);
     requireBacked(s, price, false);
-    requireInitialMargin(s, a, price);
+    requireInitialMargin(s, a, price, true);
   }
   // No trade may leave the margin negative: such an account is for the liquidators.
   if (a.margin < 0n) throw new EvmRevert("MarketAccountInsolvent", [a.margin]);
@@ -1081,6 +1082,49 @@ function trade(s: SystemState, a: MarginAccount, delta: bigint, price: bigint): 
   return realised;
 }
 
+/** `MarketAccounting.MAX_PROFIT_SHARE` (WAD) and `PROFIT_WINDOW` (seconds). */
+export const MAX_PROFIT_SHARE = 10n ** 17n;
+export const PROFIT_WINDOW = 86_400n;
+
+/**
+ * `MarketAccounting.capProfit`: a close's realised profit (already credited) is paid up to MAX_PROFIT_SHARE of the
+ * pool's equity after the trade plus that profit, per account per PROFIT_WINDOW, less what the window paid; the
+ * rest goes back to the pool's cash.
+ */
+function capProfit(
+  s: SystemState,
+  account: Address,
+  a: MarginAccount,
+  realised: bigint,
+  price: bigint,
+  events: ModelEvent[],
+): bigint {
+  const m = s.market;
+  const key = normalizeAddress(account);
+  let w = m.profitWindows.get(key) ?? { start: 0n, paid: 0n };
+  if (s.now >= w.start + PROFIT_WINDOW) w = { start: s.now, paid: 0n };
+  const base = sadd(poolEquityAt(m, price, m.agg.fundingIndex), realised);
+  const room = base > 0n ? mulWad(base, MAX_PROFIT_SHARE) - w.paid : 0n;
+  const paid = realised < room ? realised : room > 0n ? room : 0n;
+  m.profitWindows.set(key, { start: w.start, paid: w.paid + paid });
+  if (paid < realised) {
+    creditMargin(s, a, paid - realised);
+    m.agg.poolCash = sadd(m.agg.poolCash, realised - paid);
+    events.push({
+      contract: "market",
+      name: "ProfitCapped",
+      args: { account: key, realisedPnl: realised, paid },
+    });
+  }
+  return paid;
+}
+
+/** `profitWindow(account)`: the profit paid in the account's current window, and when it began. */
+export function profitWindow(s: SystemState, account: Address): { paid: bigint; start: bigint } {
+  const w = s.market.profitWindows.get(normalizeAddress(account));
+  return { paid: w?.paid ?? 0n, start: w?.start ?? 0n };
+}
+
 function chargeFee(s: SystemState, a: MarginAccount, absDelta: bigint, price: bigint): bigint {
   const risk = s.market.risk;
   const fee = mulWadUp(notional(s.market, absDelta, price), risk.tradingFee);
@@ -1104,12 +1148,16 @@ function creditMargin(s: SystemState, a: MarginAccount, amount: bigint): void {
   if (a.size === 0n) agg.idleMargin = uadd(usub(agg.idleMargin, pb), pa);
 }
 
-/** From Cautious on, the initial margin (for opening and for withdrawing) is raised. */
-function requireInitialMargin(s: SystemState, a: MarginAccount, price: bigint): void {
+/**
+ * From Cautious on, the initial margin (for opening and for withdrawing) is raised. `profitCounts` is false for
+ * value leaving the market (a withdrawal while open): the equity counts an unrealised loss, never a profit.
+ */
+function requireInitialMargin(s: SystemState, a: MarginAccount, price: bigint, profitCounts: boolean): void {
   let im = s.oracle.initialMargin;
   if (s.market.mode >= Mode.Cautious) im = mulWad(im, s.market.safety.cautiousImMultiplier);
   const required = mulWadUp(notional(s.market, a.size, price), im);
-  const eq = equity(s.market, a, price);
+  let eq = equity(s.market, a, price);
+  if (!profitCounts && eq > a.margin) eq = a.margin;
   if (eq < required) throw new EvmRevert("MarketInsufficientMargin", [eq, required]);
 }
 
@@ -1349,6 +1397,7 @@ export class MarketModel {
         risk: { ...risk },
         agg,
         accounts: new Map(),
+        profitWindows: new Map(),
         guardian: normalizeAddress(parameters.guardian ?? zeroAddress),
         safety: { ...safety },
         haltedAt: 0n,
@@ -1793,6 +1842,11 @@ export class MarketModel {
 
   accountOf(account: Address): MarginAccount {
     return accountOf(this.state, account);
+  }
+
+  /** `profitWindow(account)`: the realised profit paid in the account's current window, and when it began. */
+  profitWindow(account: Address): { paid: bigint; start: bigint } {
+    return profitWindow(this.state, account);
   }
 
   aggregates(): Aggregates {

@@ -5,11 +5,24 @@ import {Aggregates, IMarket, MarginAccount, RiskParams} from "../interfaces/IMar
 import {SignedMath as S} from "./SignedMath.sol";
 import {FixedPointMathLib as M} from "solady/utils/FixedPointMathLib.sol";
 
+/// @notice The realised profit one account was paid in its current profit window (see MarketAccounting.capProfit).
+struct ProfitWindow {
+    uint64 start;
+    uint192 paid;
+}
+
 /// @title MarketAccounting
 /// @notice The accounting layer of a Market: margins, positions and funding settlement, kept in step with the
 ///         market's O(1) aggregates. `trade` and `settleFunding` are external (delegatecalled from the market, on its
 ///         storage) so that they do not count toward the market's code size; `creditMargin` is internal and shared.
 library MarketAccounting {
+    /// @notice The most realised profit one account is paid per PROFIT_WINDOW, as a fraction (WAD) of the pool's
+    ///         equity at the close price not counting that profit. It bounds what a price the market accepted but
+    ///         that was manipulated (pushed in steps under the jump band) can pay out of the pool: a close pays at
+    ///         most this share per window, whatever the path, and the excess stays with the LPs.
+    uint256 internal constant MAX_PROFIT_SHARE = 0.1e18;
+    uint256 internal constant PROFIT_WINDOW = 1 days;
+
     /// @notice Moves the funding an account owes since its last settlement between its margin and the pool cash.
     ///         A receivable the pool cannot pay in cash yet is deferred when the size does not change (the account
     ///         keeps its index, so nothing is lost and the aggregates stay exact); a trade must settle first.
@@ -80,6 +93,34 @@ library MarketAccounting {
         if (newSize == 0 && a.margin > 0) agg.idleMargin += uint256(a.margin);
         // Only a realised profit can take the pool's cash below zero here (funding receivables are checked first).
         if (agg.poolCash < 0) revert IMarket.MarketPoolCannotPay(uint256(realised), agg.poolCash + realised);
+    }
+
+    /// @notice Caps a close's realised profit (`realised` > 0, already credited by `trade`) at the account's room in
+    ///         its profit window: MAX_PROFIT_SHARE of the pool's equity not counting this profit (`poolEquity` is the
+    ///         equity after the trade, which the realisation leaves unchanged, plus `realised`), less what the window
+    ///         already paid. The excess goes back to the pool's cash. Returns the profit paid.
+    function capProfit(
+        Aggregates storage agg,
+        MarginAccount storage a,
+        ProfitWindow storage w,
+        address account,
+        int256 realised,
+        int256 poolEquity
+    ) external returns (int256 paid) {
+        if (block.timestamp >= uint256(w.start) + PROFIT_WINDOW) {
+            (w.start, w.paid) = (uint64(block.timestamp), 0);
+        }
+        int256 base = poolEquity + realised;
+        int256 room = base > 0
+            ? int256(M.mulWad(uint256(base), MAX_PROFIT_SHARE)) - int256(uint256(w.paid))
+            : int256(0);
+        paid = realised < room ? realised : (room > 0 ? room : int256(0));
+        w.paid += uint192(uint256(paid));
+        if (paid < realised) {
+            creditMargin(agg, a, paid - realised);
+            agg.poolCash += realised - paid;
+            emit IMarket.ProfitCapped(account, realised, paid);
+        }
     }
 
     /// @notice The loss waterfall after a close: a positive margin pays the keeper and the penalty to insurance; a

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {Cause, IMarket, MarginAccount, Mode} from "../../src/interfaces/IMarket.sol";
+import {Defaults} from "../../script/Defaults.sol";
+import {Cause, IMarket, MarginAccount, Mode, RiskParams} from "../../src/interfaces/IMarket.sol";
 import {IntegrationBase} from "../integration/IntegrationBase.sol";
 
 /// @notice Regressions for the two bugs once listed in test/integration/KnownBugs.t.sol. Each was an honest
@@ -16,9 +17,15 @@ import {IntegrationBase} from "../integration/IntegrationBase.sol";
 ///           which refuses increases and LP withdrawals per action; the market is never halted.
 ///         Figures: funding 1e-7 per second at a net size of 1,000 units, linear in the skew; 6-decimal collateral.
 contract FundingDebtTest is IntegrationBase {
-    /// @dev Alice is long 10 from 2,000 and the price is 2,400: her unrealised +4,000 alone covers the initial
-    ///      margin (10% of 24,000), so she may withdraw every unit of margin. Her margin is then exactly 0 while
-    ///      her position is open and pays funding (the market is net long 10).
+    /// @dev Funding at its largest for the debt tests: 1e-4 per second from a net size of 0.1 unit. Alice's 10 units
+    ///      at 2,400 then owe 10 * 2,400 * 1e-4 = 2.4 a second.
+    uint256 internal constant ALICE_OWES_PER_SECOND = 2.4e6;
+
+    /// @dev Alice is long 10 from 2,000 and the price is 2,400 (unrealised +4,000). A withdrawal may count only her
+    ///      margin, so she takes out what lies above the initial margin, leaving a whole number of seconds of funding
+    ///      at the largest rate (governance raises it in steps); those seconds later, the funding owed has eaten her
+    ///      margin exactly. Her margin is then, in effect, 0 while her position is open, healthy on its profit, and
+    ///      pays funding (the market is net long 10).
     function _aliceWithAllMarginOut() internal {
         _lpDeposit(lp, 1_000_000e6);
         _depositMargin(alice, 10_000e6);
@@ -26,17 +33,23 @@ contract FundingDebtTest is IntegrationBase {
         _step(2190e8, 3000);
         _step(2400e8, 3000);
         _depositMargin(alice, 1); // settles her funding so the next line can name the exact margin
+        (, uint256 initialRequired,,) = market.accountHealth(alice);
+        uint256 seconds_ = (initialRequired + ALICE_OWES_PER_SECOND - 1) / ALICE_OWES_PER_SECOND;
         int256 margin = market.accountOf(alice).margin;
         vm.prank(alice);
-        market.withdraw(uint256(margin));
-        assertEq(market.accountOf(alice).margin, 0, "precondition: margin 0, position open");
-        (int256 equity, uint256 initialRequired,,) = market.accountHealth(alice);
+        market.withdraw(uint256(margin) - seconds_ * ALICE_OWES_PER_SECOND);
+        RiskParams memory r = Defaults.riskParams();
+        (r.maxFundingRate, r.skewScale) = (1e14, 0.1e18);
+        _setRiskParamsInSteps(r);
+        vm.warp(block.timestamp + seconds_);
+        (int256 equity,,,) = market.accountHealth(alice);
+        assertEq(equity, 4000e6, "precondition: the funding owed has eaten the margin; the profit is left");
+        (, initialRequired,,) = market.accountHealth(alice);
         assertGe(equity, int256(initialRequired), "precondition: healthy, above even the initial margin");
     }
 
-    /// @dev A minute of funding at 2,400 with 10 units net long: the index grows by 10 / 1,000 * 1e-7 * 2,400 = 2.4e-6
-    ///      per unit per second; Alice's 10 units owe 60 * 2.4e-5 = 0.00144, i.e. 1,440 units of collateral.
-    uint256 internal constant ALICE_OWES_AFTER_A_MINUTE = 1440;
+    /// @dev A minute of funding at 2,400 with 10 units net long at the largest rate: 60 * 2.4 = 144.
+    uint256 internal constant ALICE_OWES_AFTER_A_MINUTE = 60 * ALICE_OWES_PER_SECOND;
 
     /// @notice Was BUG-1 (a deposit halted the market): a top-up smaller than the funding owed reverts with the
     ///         account's margin after it; the market stays Normal and nothing moves.
@@ -45,6 +58,7 @@ contract FundingDebtTest is IntegrationBase {
         vm.warp(block.timestamp + 60);
         (int256 equityBefore,,,) = market.accountHealth(alice);
         _fund(alice, 1);
+        int256 marginBefore = market.accountOf(alice).margin;
         vm.expectRevert(
             abi.encodeWithSelector(
                 IMarket.MarketAccountInsolvent.selector, 1 - int256(ALICE_OWES_AFTER_A_MINUTE)
@@ -55,7 +69,7 @@ contract FundingDebtTest is IntegrationBase {
 
         assertEq(uint8(market.mode()), uint8(Mode.Normal), "the market is not halted");
         assertEq(market.haltFlags(), 0);
-        assertEq(market.accountOf(alice).margin, 0, "nothing moved");
+        assertEq(market.accountOf(alice).margin, marginBefore, "nothing moved");
         (int256 equityAfter,,,) = market.accountHealth(alice);
         assertEq(equityAfter, equityBefore, "the debt is still counted against her equity");
         _assertConserved(_list(alice));
@@ -85,9 +99,9 @@ contract FundingDebtTest is IntegrationBase {
     function test_fundingBeyondMargin_coverOrClose() public {
         _aliceWithAllMarginOut();
         vm.warp(block.timestamp + 60);
-        _depositMargin(alice, 100e6);
+        _depositMargin(alice, 200e6);
         assertEq(
-            market.accountOf(alice).margin, 100e6 - int256(ALICE_OWES_AFTER_A_MINUTE), "the debt paid first"
+            market.accountOf(alice).margin, 200e6 - int256(ALICE_OWES_AFTER_A_MINUTE), "the debt paid first"
         );
 
         vm.warp(block.timestamp + 60);
@@ -99,7 +113,7 @@ contract FundingDebtTest is IntegrationBase {
         // +4,000 realised, another minute of funding, the fee of 24.
         assertEq(
             a.margin,
-            100e6 - 2 * int256(ALICE_OWES_AFTER_A_MINUTE) + 4000e6 - 24e6,
+            200e6 - 2 * int256(ALICE_OWES_AFTER_A_MINUTE) + 4000e6 - 24e6,
             "closed: profit less debt and fee"
         );
         _assertConserved(_list(alice));

@@ -4,12 +4,28 @@ import type { ObservedTx } from "../facts.js";
 import { arg, type Breach, key, type PromiseContext } from "./context.js";
 import { add } from "./history.js";
 
-/** Collateral each actor put into the market and the pool, and took out (margin, LP, claims). */
+/**
+ * Collateral each actor put into the market and the pool, and took out (margin, LP, claims); the profit windows
+ * it was paid in; and the deposits that raise the pool's value ceiling.
+ */
 export function followTakes(ctx: PromiseContext, tx: ObservedTx): void {
   const h = ctx.history;
   for (const e of tx.market) {
     const account = e.args.account as Address | undefined;
-    if (e.eventName === "Deposited" && account) add(h.putIn, account, arg<bigint>(e, "amount"));
+    if (e.eventName === "Deposited" && account) {
+      add(h.putIn, account, arg<bigint>(e, "amount"));
+      h.poolValueCeiling += arg<bigint>(e, "amount");
+    }
+    const profitClose =
+      (e.eventName === "PositionModified" && arg<bigint>(e, "realisedPnl") > 0n) ||
+      e.eventName === "ProfitCapped";
+    if (profitClose && account) {
+      const w = h.profitWindows.get(key(account));
+      if (!w) h.profitWindows.set(key(account), { start: tx.timestamp, count: 1 });
+      else if (tx.timestamp >= w.start + ctx.bounds.profitWindow) {
+        h.profitWindows.set(key(account), { start: tx.timestamp, count: w.count + 1 });
+      }
+    }
     if (e.eventName === "Claimed" && account) add(h.takenOut, account, arg<bigint>(e, "amount"));
     if (e.eventName === "Withdrawn" && account) {
       const amount = arg<bigint>(e, "amount");
@@ -27,7 +43,10 @@ export function followTakes(ctx: PromiseContext, tx: ObservedTx): void {
     }
   }
   for (const e of tx.pool) {
-    if (e.eventName === "Deposit") add(h.putIn, arg<Address>(e, "owner"), arg<bigint>(e, "assets"));
+    if (e.eventName === "Deposit") {
+      add(h.putIn, arg<Address>(e, "owner"), arg<bigint>(e, "assets"));
+      h.poolValueCeiling += arg<bigint>(e, "assets");
+    }
     if (e.eventName === "Withdraw") add(h.takenOut, arg<Address>(e, "owner"), arg<bigint>(e, "assets"));
     if (e.eventName === "SettlementClaimed")
       add(h.takenOut, arg<Address>(e, "owner"), arg<bigint>(e, "assets"));
@@ -37,29 +56,69 @@ export function followTakes(ctx: PromiseContext, tx: ObservedTx): void {
 const taken = (ctx: PromiseContext, account: Address) =>
   (ctx.history.takenOut.get(key(account)) ?? 0n) - (ctx.history.putIn.get(key(account)) ?? 0n);
 
+/** Raises the pool's value ceiling to this snapshot's cash plus every margin (after the step's deposits counted). */
+export function followPoolValue(ctx: PromiseContext): void {
+  const agg = ctx.snapshot.market.agg;
+  const value = agg.poolCash + BigInt(agg.totalMargin);
+  if (value > ctx.history.poolValueCeiling) ctx.history.poolValueCeiling = value;
+}
+
 /**
- * No single actor takes more than `maxTakeBps` of the pool's baseline equity over a campaign (what it took
- * out of the market and the pool, less what it put in).
+ * No single actor takes more than `maxTakeBps` of what the pool could have been worth, per profit window it was
+ * paid in (what it took out of the market and the pool, less what it put in). The pool's equity at any close is
+ * at most its cash plus every trader's margin (a solvent trader loses at most its margin), so the ceiling is the
+ * peak of that sum, plus deposits since: a bound measured from the chain, not the market's own figure.
  */
 export function judgeTake(ctx: PromiseContext): Breach[] {
-  const base = ctx.history.baselinePoolEquity ?? 0n;
-  const cap = (base * ctx.bounds.maxTakeBps) / 10_000n;
+  const h = ctx.history;
   const breaches: Breach[] = [];
-  for (const [account] of ctx.history.takenOut) {
+  for (const [account] of h.takenOut) {
+    const windows = BigInt(Math.max(h.profitWindows.get(key(account))?.count ?? 0, 1));
+    const cap = (h.poolValueCeiling * ctx.bounds.maxTakeBps * windows) / 10_000n;
     const take = taken(ctx, account);
     if (take <= cap) continue;
     breaches.push({
       promise: "single-actor-take-bounded",
-      expected: { actor: ctx.role(account), takesAtMost: cap, ofBaselinePoolEquity: base },
+      expected: {
+        actor: ctx.role(account),
+        takesAtMost: cap,
+        perProfitWindowBps: ctx.bounds.maxTakeBps,
+        profitWindows: windows,
+        ofPoolValueCeiling: h.poolValueCeiling,
+        baselinePoolEquity: h.baselinePoolEquity,
+      },
       actual: {
         took: take,
-        putIn: ctx.history.putIn.get(account) ?? 0n,
-        tookOut: ctx.history.takenOut.get(account),
+        putIn: h.putIn.get(account) ?? 0n,
+        tookOut: h.takenOut.get(account),
       },
       actors: [account],
     });
   }
   return breaches;
+}
+
+/**
+ * Profit is withdrawable only once it is real: a margin withdrawal while a position is open leaves the margin
+ * alone (no unrealised profit counted) at or above the initial requirement, read from the chain right after.
+ */
+export function judgeWithdrawalWhileOpen(ctx: PromiseContext, tx: ObservedTx): Breach[] {
+  const after = tx.after;
+  if (!after || after.size === 0n || after.margin >= after.initialRequired) return [];
+  const withdrawn = tx.market.find((e) => e.eventName === "Withdrawn");
+  if (!withdrawn) return [];
+  const account = arg<Address>(withdrawn, "account");
+  return [
+    {
+      promise: "withdrawn-profit-backed",
+      expected: {
+        actor: ctx.role(account),
+        marginAfterWithdrawal: `>= initialRequired ${after.initialRequired}`,
+      },
+      actual: { margin: after.margin, equity: after.equity, withdrawn: arg<bigint>(withdrawn, "amount") },
+      actors: [account],
+    },
+  ];
 }
 
 /**

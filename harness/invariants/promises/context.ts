@@ -38,8 +38,13 @@ export type PromiseBounds = {
   unliquidatableSeconds: bigint;
   /** Prices within this many bps of each other are "no further price move". */
   samePriceBps: bigint;
-  /** The most one actor may take out of the pool over a campaign, in bps of the pool's baseline equity. */
+  /**
+   * The most one actor may take out of the pool per profit window, in bps of the most the pool could have been
+   * worth (the protocol's MarketAccounting.MAX_PROFIT_SHARE of the pool's equity at the close).
+   */
   maxTakeBps: bigint;
+  /** The protocol's MarketAccounting.PROFIT_WINDOW (seconds). */
+  profitWindow: bigint;
   /** A jump beyond the band is a level once the primary has published it for this long (or a feed confirms). */
   persistSeconds: bigint;
 };
@@ -51,7 +56,8 @@ export const statedBounds = {
   frontRunEdgeBps: 0n,
   unliquidatableSeconds: 6n * 3_600n,
   samePriceBps: 50n,
-  maxTakeBps: 2_000n,
+  maxTakeBps: 1_000n,
+  profitWindow: 86_400n,
 } as const;
 
 /** What every campaign promise sees after a step. */

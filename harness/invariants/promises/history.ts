@@ -53,6 +53,16 @@ export type CampaignHistory = {
   /** Per actor, collateral put in (margin deposits, LP deposits, the baseline LP seed) and taken out. */
   putIn: Map<Address, bigint>;
   takenOut: Map<Address, bigint>;
+  /**
+   * Per actor, the profit windows it was paid realised profit in (a close with a positive PnL, or a capped one),
+   * delimited as the market delimits them: a window begins at such a close at least `profitWindow` after the last.
+   */
+  profitWindows: Map<Address, { start: bigint; count: number }>;
+  /**
+   * The most the pool could have been worth at any point seen: its cash plus every trader's margin (at most
+   * what every trader could lose to it), the peak over the snapshots plus the deposits made since.
+   */
+  poolValueCeiling: bigint;
   /** Profit withdrawn while a position was open: the price it existed at. */
   withdrewProfitAt: Map<Address, { price: bigint; at: bigint; amount: bigint }>;
   timelockDelay: bigint | undefined;
@@ -75,6 +85,8 @@ export const emptyHistory = (): CampaignHistory => ({
   healthyMark: new Map(),
   putIn: new Map(),
   takenOut: new Map(),
+  profitWindows: new Map(),
+  poolValueCeiling: 0n,
   withdrewProfitAt: new Map(),
   timelockDelay: undefined,
   primaryPending: false,

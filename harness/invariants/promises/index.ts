@@ -1,7 +1,13 @@
 import type { ObservedTx } from "../facts.js";
 import { followBreaker, judgeBreakerEnds, judgeHaltedLiquidation } from "./breaker.js";
 import { judgeWinnerCloses } from "./closing.js";
-import { followTakes, judgeTake, judgeWithdrawnProfit } from "./concentration.js";
+import {
+  followPoolValue,
+  followTakes,
+  judgeTake,
+  judgeWithdrawalWhileOpen,
+  judgeWithdrawnProfit,
+} from "./concentration.js";
 import { arg, type Breach, key, type PromiseContext } from "./context.js";
 import { followHealth, judgeEstimatorLiquidation } from "./estimator.js";
 import { followPending, judgeNoExposureModeChange, judgeStaleByTime } from "./exposure.js";
@@ -53,6 +59,7 @@ export function judgeCampaignPromises(ctx: PromiseContext): Breach[] {
     breaches.push(...judgeEstimatorLiquidation(ctx, tx));
     breaches.push(...judgeGovernanceFirst(ctx, tx));
     breaches.push(...judgeWithdrawnProfit(ctx, tx));
+    breaches.push(...judgeWithdrawalWhileOpen(ctx, tx));
     if (followBreaker(ctx, tx)) breakerDue = tx;
     followGovernance(ctx, tx);
     followTightenings(ctx, tx);
@@ -71,6 +78,7 @@ export function judgeCampaignPromises(ctx: PromiseContext): Breach[] {
   breaches.push(...judgeHaltedLiquidation(ctx));
   breaches.push(...judgeStateTightening(ctx));
   for (const trip of trips) breaches.push(...judgeOutflowRoom(ctx, trip));
+  followPoolValue(ctx);
   breaches.push(...judgeTake(ctx));
   breaches.push(...judgeNegativeAfterProfit(ctx));
   followHealth(ctx);

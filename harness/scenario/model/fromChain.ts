@@ -90,6 +90,7 @@ export async function modelFromChain(parameters: ModelFromChainParameters): Prom
       risk: { ...risk },
       agg: { ...agg },
       accounts: new Map(),
+      profitWindows: new Map(),
       guardian: normalizeAddress(guardian),
       safety: { ...safety },
       haltedAt,

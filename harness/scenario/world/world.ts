@@ -294,6 +294,7 @@ function baselineHistory(snapshot: Awaited<ReturnType<typeof readSnapshot>>): Ca
   const m = snapshot.market;
   h.last = snapshot;
   h.baselinePoolEquity = m.poolEquity;
+  h.poolValueCeiling = m.agg.poolCash + m.agg.totalMargin;
   h.rounds.push({ roundId: 0n, price: m.price, at: m.priceUpdatedAt });
   for (const a of snapshot.accounts) {
     const lp = m.poolShareSupply === 0n ? 0n : (a.lpShares * m.poolEquity) / m.poolShareSupply;

@@ -528,6 +528,7 @@ contract MarketHandler is Test {
         if (s.size != 0) {
             uint256 required = s.initialRequired(lastGood);
             int256 equity = s.equity(lastGood);
+            if (equity > s.margin) equity = s.margin; // unrealised profit never leaves
             if (equity < int256(required)) {
                 return
                     _expect(
@@ -594,6 +595,7 @@ contract MarketHandler is Test {
                 )
             );
         }
+        if (realised > 0) s.capProfit(realised, price);
         s.chargeFee(S.abs(delta), price);
         if (increasing) {
             bytes memory err = _increaseRefusal(s, delta > 0, price);
@@ -1197,6 +1199,7 @@ contract MarketHandler is Test {
         Aggregates memory g = market.aggregates();
         (s.margin, s.size, s.openNotional, s.accountIndex) =
         (a.margin, a.size, a.openNotional, a.fundingIndex);
+        (s.profitPaid, s.profitStart) = market.profitWindow(who);
         (s.longOI, s.shortOI, s.netSize, s.netOpenNotional, s.sizeTimesIndex) =
         (g.longOpenInterest, g.shortOpenInterest, g.netSize, g.netOpenNotional, g.sizeTimesIndex);
         (s.totalMargin, s.poolCash, s.insurance, s.fundingIndex, s.lastFundingTime, s.idleMargin) =

@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {Action, Cause, Invariant, Mode, RiskParams, SafetyParams} from "../../../src/interfaces/IMarket.sol";
 import {OracleClass} from "../../../src/interfaces/IOracleGuard.sol";
 import {HaltFlags} from "../../../src/libraries/HaltFlags.sol";
+import {MarketAccounting} from "../../../src/libraries/MarketAccounting.sol";
 import {SignedMath as S} from "../../../src/libraries/SignedMath.sol";
 import {FixedPointMathLib as M} from "solady/utils/FixedPointMathLib.sol";
 
@@ -52,6 +53,8 @@ library MarketModel {
         int256 size;
         int256 openNotional;
         int256 accountIndex;
+        uint256 profitPaid; // in the account's profit window, which began at profitStart
+        uint256 profitStart;
         // the aggregates
         uint256 longOI;
         uint256 shortOI;
@@ -138,6 +141,23 @@ library MarketModel {
         s.margin = after_;
         s.totalMargin = s.totalMargin - pos(before) + pos(after_);
         if (s.size == 0) s.idleMargin = s.idleMargin - pos(before) + pos(after_);
+    }
+
+    /// @dev MarketAccounting.capProfit: a close's realised profit is paid up to MAX_PROFIT_SHARE of the pool's equity
+    ///      after the trade plus that profit, per PROFIT_WINDOW, less what the window paid; the rest goes back to the
+    ///      pool's cash.
+    function capProfit(State memory s, int256 realised, uint256 price) internal pure returns (int256 paid) {
+        if (s.p.now_ >= s.profitStart + MarketAccounting.PROFIT_WINDOW) {
+            (s.profitStart, s.profitPaid) = (s.p.now_, 0);
+        }
+        int256 base = poolEquity(s, price) + realised;
+        int256 room = base > 0
+            ? int256(M.mulWad(uint256(base), MarketAccounting.MAX_PROFIT_SHARE)) - int256(s.profitPaid)
+            : int256(0);
+        paid = realised < room ? realised : (room > 0 ? room : int256(0));
+        s.profitPaid += uint256(paid);
+        credit(s, paid - realised);
+        s.poolCash += realised - paid;
     }
 
     /* POSITIONS */

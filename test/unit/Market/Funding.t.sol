@@ -173,11 +173,11 @@ contract MarketFundingTest is UnitTest {
         assertEq(market.aggregates().poolCash, 12_350e6 - 12_027);
     }
 
-    /// @dev An account in profit may withdraw its whole margin (the IM check counts the unrealised profit); from
-    ///      then on it owes funding its zero margin cannot pay. No call may end with a negative margin: a top-up
-    ///      smaller than the funding owed is refused with MarketAccountInsolvent and the market stays Normal; a
-    ///      top-up that covers it settles the funding. (This was a bug: the small deposit drove the margin below
-    ///      zero, the invariant check failed and the market halted for good.)
+    /// @dev An account in profit may withdraw only its margin above the initial requirement; funding can then eat
+    ///      the rest, and from then on it owes funding its zero margin cannot pay. No call may end with a negative
+    ///      margin: a top-up smaller than the funding owed is refused with MarketAccountInsolvent and the market stays
+    ///      Normal; a top-up that covers it settles the funding. (This was a bug: the small deposit drove the margin
+    ///      below zero, the invariant check failed and the market halted for good.)
     function test_fundingOwedBeyondMargin_smallDepositRefused_marketStaysNormal() public {
         _open(alice, 10e18);
         _stepPrice(2100e8, 1800);
@@ -185,27 +185,32 @@ contract MarketFundingTest is UnitTest {
         _stepPrice(2300e8, 1800);
         _stepPrice(2400e8, 1800);
         _touch(alice);
-        // Up 4,000 at 2,400: equity covers IM with no margin at all, so all of it may leave.
+        // Up 4,000 at 2,400: she leaves 2,400 of margin (the initial requirement, 10 % of 24,000) and takes the rest.
         vm.startPrank(alice);
-        market.withdraw(uint256(market.accountOf(alice).margin));
+        market.withdraw(uint256(market.accountOf(alice).margin) - 2400e6);
         vm.stopPrank();
-        assertEq(market.accountOf(alice).margin, 0);
+        assertEq(market.accountOf(alice).margin, 2400e6);
+        // Governance raises funding to its largest (1e-4 per second from a net size of 0.1): her 10 units owe
+        // 10 * 2,400 * 1e-4 = 2.4 a second, so 1,000 seconds eat her margin exactly.
+        RiskParams memory r = Defaults.riskParams();
+        (r.maxFundingRate, r.skewScale) = (1e14, 0.1e18);
+        _setRiskParamsInSteps(r);
         int256 index = market.aggregates().fundingIndex;
-        _movePrice(2400e8, 3600);
-        // An hour of funding: 10 units * 1e-9/s * 2,400 * 3,600 s = 0.0864, more than the 0.01 she adds.
-        _fund(alice, 0.11e6);
+        _movePrice(2400e8, 1000 + 3600);
+        // An hour beyond that: 2.4 * 3,600 = 8,640 more than her margin, against the 0.01 she adds.
+        _fund(alice, 8640.11e6);
         vm.prank(alice);
         vm.expectRevert(
-            abi.encodeWithSelector(IMarket.MarketAccountInsolvent.selector, int256(0.01e6 - 86_400))
+            abi.encodeWithSelector(IMarket.MarketAccountInsolvent.selector, int256(0.01e6) - 8640e6)
         );
         market.deposit(0.01e6);
         assertEq(uint8(market.mode()), uint8(Mode.Normal), "market halted by a deposit");
-        assertEq(market.accountOf(alice).margin, 0);
+        assertEq(market.accountOf(alice).margin, 2400e6);
         assertEq(market.aggregates().fundingIndex, index, "the refused deposit committed nothing");
-        // 0.1 covers the 0.0864 owed.
+        // 8,640.1 covers the 8,640 owed beyond her margin.
         vm.prank(alice);
-        market.deposit(0.1e6);
-        assertEq(market.accountOf(alice).margin, 0.1e6 - 86_400);
+        market.deposit(8640.1e6);
+        assertEq(market.accountOf(alice).margin, 0.1e6);
         assertEq(uint8(market.mode()), uint8(Mode.Normal));
     }
 
