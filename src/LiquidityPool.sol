@@ -42,6 +42,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, ReentrancyGuardTransient {
     int256 internal transient _quotedEquity;
     bool internal transient _quotedOpen;
     uint256 internal transient _quotedWithdrawable;
+    uint256 internal transient _quotedInsurance;
 
     constructor(
         IMarket market_,
@@ -80,9 +81,38 @@ contract LiquidityPool is ILiquidityPool, ERC4626, ReentrancyGuardTransient {
         _quotedEquity = market.poolEquity();
         _quotedOpen = valid && market.allows(Action.LpDeposit);
         _quotedWithdrawable = valid ? market.poolWithdrawable() : 0;
+        _quotedInsurance = market.insurance();
         _quoted = true;
         _;
         _quoted = false;
+    }
+
+    /// @dev A deposit buys its shares at the equity plus the insurance sub-fund, which goes to the shares at
+    ///      settlement: so no deposit right before a settlement takes the fund from the LPs who were there. The
+    ///      entrant's premium stays with the pool's LPs (its own share included) until then. The first deposit
+    ///      pays no premium: its shares are all there is.
+    function previewDeposit(uint256 assets) public view override(ERC4626, IERC4626) returns (uint256) {
+        return
+            Math.mulDiv(
+                assets, totalSupply() + 10 ** _decimalsOffset(), _entryAssets() + 1, Math.Rounding.Floor
+            );
+    }
+
+    function previewMint(uint256 shares) public view override(ERC4626, IERC4626) returns (uint256) {
+        return
+            Math.mulDiv(
+                shares, _entryAssets() + 1, totalSupply() + 10 ** _decimalsOffset(), Math.Rounding.Ceil
+            );
+    }
+
+    /// @inheritdoc ILiquidityPool
+    function entryAssets() external view returns (uint256) {
+        return _entryAssets();
+    }
+
+    function _entryAssets() internal view returns (uint256) {
+        if (totalSupply() == 0) return totalAssets();
+        return totalAssets() + (_quoted ? _quotedInsurance : market.insurance());
     }
 
     function maxDeposit(address) public view override(ERC4626, IERC4626) returns (uint256) {

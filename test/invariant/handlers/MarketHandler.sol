@@ -581,10 +581,17 @@ contract MarketHandler is Test {
     {
         int256 before = s.credits();
         s.accrue(price);
-        (, uint256 cannotPay) = s.settleFunding(true);
-        if (cannotPay != 0) {
-            return
-                _expect(abi.encodeWithSelector(IMarket.MarketPoolCannotPay.selector, cannotPay, s.poolCash));
+        // A reduce settles what it owes before its receivable: the loss it realises pays the funding it is owed.
+        int256 o = s.owed();
+        bool receivableLast = !increasing && o < 0;
+        if (!receivableLast) {
+            (, uint256 cannotPay) = s.settleFunding(true);
+            if (cannotPay != 0) {
+                return
+                    _expect(
+                        abi.encodeWithSelector(IMarket.MarketPoolCannotPay.selector, cannotPay, s.poolCash)
+                    );
+            }
         }
         (int256 realised, bool cashShort) = s.trade(delta, price);
         if (cashShort) {
@@ -592,6 +599,11 @@ contract MarketHandler is Test {
                 abi.encodeWithSelector(
                     IMarket.MarketPoolCannotPay.selector, uint256(realised), s.poolCash + realised
                 )
+            );
+        }
+        if (receivableLast && s.settleAfterClose(o) != 0) {
+            return _expect(
+                abi.encodeWithSelector(IMarket.MarketPoolCannotPay.selector, uint256(-o), s.poolCash - o)
             );
         }
         s.chargeFee(S.abs(delta), price);
@@ -662,14 +674,12 @@ contract MarketHandler is Test {
                 )
             );
         }
-        if (owed != 0) {
-            s.credit(-owed);
-            s.poolCash += owed;
-        }
-        s.accountIndex = s.fundingIndex;
-        if (s.poolCash < 0) {
-            return
-                _expect(abi.encodeWithSelector(IMarket.MarketPoolCannotPay.selector, uint256(-s.poolCash), 0));
+        if (s.settleAfterClose(owed) != 0) {
+            return _expect(
+                abi.encodeWithSelector(
+                    IMarket.MarketPoolCannotPay.selector, uint256(-owed), s.poolCash - owed
+                )
+            );
         }
         // After the close and the funding, the margin is exactly the equity that failed maintenance.
         assertEq(s.margin, equity, "model: margin after the close is the equity");
@@ -728,8 +738,10 @@ contract MarketHandler is Test {
                     && cls == OracleClass.Valid
                     && (totalAssets > 0 || pool.totalSupply() == 0))
         ) return _expect(abi.encodeWithSelector(ERC4626.ERC4626ExceededMaxDeposit.selector, who, assets, 0));
+        // Entries price in the insurance sub-fund (it goes to the shares at settlement) once shares exist.
+        uint256 entry = pool.totalSupply() == 0 ? totalAssets : totalAssets + s.insurance;
         uint256 shares =
-            Math.mulDiv(assets, pool.totalSupply() + VIRTUAL_SHARES, totalAssets + 1, Math.Rounding.Floor);
+            Math.mulDiv(assets, pool.totalSupply() + VIRTUAL_SHARES, entry + 1, Math.Rounding.Floor);
         if (shares == 0) return _expect(abi.encodeWithSelector(ILiquidityPool.PoolZeroShares.selector));
         int256 before = s.credits();
         s.poolCash += int256(assets);
@@ -795,7 +807,7 @@ contract MarketHandler is Test {
         if (MarketModel.allows(s.mode, Action.LpWithdraw) && cls == OracleClass.Valid) {
             int256 required = int256(s.requiredBacking(lastGood));
             int256 spare = equity - required;
-            int256 cash = s.poolCash - required;
+            int256 cash = s.poolCash - required - int256(s.cashOwed(lastGood));
             withdrawable = MarketModel.pos(spare < cash ? spare : cash);
             binding = cash < spare ? "the cash reserve" : "the backing";
         }
@@ -836,11 +848,13 @@ contract MarketHandler is Test {
                     abi.encodeWithSelector(IMarket.MarketInsufficientBacking.selector, equityAfter, backing)
                 );
         }
-        // The backing LPs leave behind must be cash: the winners' profits and funding are paid in cash.
-        if (cashAfter < int256(backing)) {
+        // The backing LPs leave behind must be cash, plus what the pool owes in cash: the winners' profits and
+        // funding are paid in cash.
+        uint256 reserve = backing + s.cashOwed(lastGood);
+        if (cashAfter < int256(reserve)) {
             return
                 _expect(
-                    abi.encodeWithSelector(IMarket.MarketInsufficientBacking.selector, cashAfter, backing)
+                    abi.encodeWithSelector(IMarket.MarketInsufficientBacking.selector, cashAfter, reserve)
                 );
         }
         // A bad new round, and the withdrawal would otherwise have gone through: the trip commits (after the refresh).
@@ -1057,7 +1071,7 @@ contract MarketHandler is Test {
         if (market.poolEquity() < int256(required)) {
             _fail(string.concat(label, ": committed and left the pool under-backed"));
         }
-        if (cashToo && market.aggregates().poolCash < int256(required)) {
+        if (cashToo && market.aggregates().poolCash < int256(required + _load(address(0)).cashOwed(price))) {
             _fail(string.concat(label, ": committed and left the pool's backing short of cash"));
         }
     }
@@ -1201,6 +1215,7 @@ contract MarketHandler is Test {
         (g.longOpenInterest, g.shortOpenInterest, g.netSize, g.netOpenNotional, g.sizeTimesIndex);
         (s.totalMargin, s.poolCash, s.insurance, s.fundingIndex, s.lastFundingTime, s.idleMargin) =
         (g.totalMargin, g.poolCash, g.insurance, g.fundingIndex, g.lastFundingTime, g.idleMargin);
+        (s.longOpenNotional, s.longSizeTimesIndex) = (g.longOpenNotional, g.longSizeTimesIndex);
         s.balance = usd.balanceOf(address(market));
         (s.mode, s.haltFlags, s.haltedAt, s.breaker) =
         (market.mode(), market.haltFlags(), market.haltedAt(), _breaker);
