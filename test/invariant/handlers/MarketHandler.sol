@@ -48,7 +48,8 @@ contract MarketHandler is Test {
     uint256 internal constant SHARE_UNIT = 1e12; // one LP share (6 + 6 decimals)
     uint256 internal constant VIRTUAL_SHARES = 1e6; // OpenZeppelin ERC-4626 with decimals offset 6
     // LiquidityPool's outflow limiter state (`forge inspect LiquidityPool storageLayout`); read, never written.
-    uint256 internal constant POOL_WINDOW_START_SLOT = 5; // then base, in, out, carry, inAge, outAge
+    // The limiter's packed slots: (start, base), (in, inAge), (out, outAge), carry; the first of each pair low.
+    uint256 internal constant POOL_WINDOW_START_SLOT = 5;
 
     Market internal immutable market;
     LiquidityPool internal immutable pool;
@@ -1226,11 +1227,12 @@ contract MarketHandler is Test {
 
     /// @dev The pool's limiter window, read from its storage.
     function _loadLimiter() internal view returns (Limiter memory l) {
-        uint256[7] memory w;
-        for (uint256 i; i < 7; ++i) {
+        uint256[4] memory w;
+        for (uint256 i; i < 4; ++i) {
             w[i] = uint256(vm.load(address(pool), bytes32(POOL_WINDOW_START_SLOT + i)));
         }
-        l = Limiter(w[0], w[1], w[2], w[3], w[4], w[5], w[6]);
+        uint256 low = type(uint128).max;
+        l = Limiter(w[0] & low, w[0] >> 128, w[1] & low, w[2] & low, w[3], w[1] >> 128, w[2] >> 128);
     }
 
     /// @dev LiquidityPool._rollWindow: a window that has run out restarts at the current equity; the inflows of the
