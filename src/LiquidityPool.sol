@@ -10,6 +10,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ReentrancyGuardTransient} from "solady/utils/ReentrancyGuardTransient.sol";
 
 /// @title LiquidityPool
@@ -26,15 +27,16 @@ contract LiquidityPool is ILiquidityPool, ERC4626, ReentrancyGuardTransient {
     uint256 public immutable maxOutflow;
 
     // Outflow limiter state: the window's start, the equity it is based on (without young capital), the assets
-    // that came in and went out in it, and the room carried in from the previous window's young net inflow.
-    uint256 internal _windowStart;
-    uint256 internal _windowBase;
-    uint256 internal _windowIn;
-    uint256 internal _windowOut;
+    // that came in and went out in it, and the room carried in from the previous window's young net inflow; with
+    // the sums of each inflow and each outflow times its offset into the window, in seconds. Packed in pairs by
+    // when they are written together (a deposit writes one slot, an exit one, a new window four).
+    uint128 internal _windowStart;
+    uint128 internal _windowBase;
+    uint128 internal _windowIn;
+    uint128 internal _windowInAge;
+    uint128 internal _windowOut;
+    uint128 internal _windowOutAge;
     uint256 internal _windowCarry;
-    // Sums of each inflow and each outflow times its offset into the window, in seconds.
-    uint256 internal _windowInAge;
-    uint256 internal _windowOutAge;
 
     // The market's quote, read once per entry point right after its refresh (transient: cleared when the entry
     // point ends), so that one action reads the feeds once for its previews, limits and window.
@@ -42,6 +44,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, ReentrancyGuardTransient {
     int256 internal transient _quotedEquity;
     bool internal transient _quotedOpen;
     uint256 internal transient _quotedWithdrawable;
+    uint256 internal transient _quotedInsurance;
 
     constructor(
         IMarket market_,
@@ -80,9 +83,38 @@ contract LiquidityPool is ILiquidityPool, ERC4626, ReentrancyGuardTransient {
         _quotedEquity = market.poolEquity();
         _quotedOpen = valid && market.allows(Action.LpDeposit);
         _quotedWithdrawable = valid ? market.poolWithdrawable() : 0;
+        _quotedInsurance = market.insurance();
         _quoted = true;
         _;
         _quoted = false;
+    }
+
+    /// @dev A deposit buys its shares at the equity plus the insurance sub-fund, which goes to the shares at
+    ///      settlement: so no deposit right before a settlement takes the fund from the LPs who were there. The
+    ///      entrant's premium stays with the pool's LPs (its own share included) until then. The first deposit
+    ///      pays no premium: its shares are all there is.
+    function previewDeposit(uint256 assets) public view override(ERC4626, IERC4626) returns (uint256) {
+        return
+            Math.mulDiv(
+                assets, totalSupply() + 10 ** _decimalsOffset(), _entryAssets() + 1, Math.Rounding.Floor
+            );
+    }
+
+    function previewMint(uint256 shares) public view override(ERC4626, IERC4626) returns (uint256) {
+        return
+            Math.mulDiv(
+                shares, _entryAssets() + 1, totalSupply() + 10 ** _decimalsOffset(), Math.Rounding.Ceil
+            );
+    }
+
+    /// @inheritdoc ILiquidityPool
+    function entryAssets() external view returns (uint256) {
+        return _entryAssets();
+    }
+
+    function _entryAssets() internal view returns (uint256) {
+        if (totalSupply() == 0) return totalAssets();
+        return totalAssets() + (_quoted ? _quotedInsurance : market.insurance());
     }
 
     function maxDeposit(address) public view override(ERC4626, IERC4626) returns (uint256) {
@@ -113,7 +145,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, ReentrancyGuardTransient {
         (uint256 base, uint256 carry, uint256 inflow, uint256 outflow) = block.timestamp
             >= _windowStart + outflowWindow
             ? _nextWindow()
-            : (_windowBase, _windowCarry, _windowIn, _windowOut);
+            : (uint256(_windowBase), _windowCarry, uint256(_windowIn), uint256(_windowOut));
         uint256 room = Math.mulDiv(base, maxOutflow, 1e18) + carry + inflow;
         return room > outflow ? room - outflow : 0;
     }
@@ -150,8 +182,9 @@ contract LiquidityPool is ILiquidityPool, ERC4626, ReentrancyGuardTransient {
     /// @dev Starts a new limiter window when the last one has run out (see _nextWindow).
     function _rollWindow() internal {
         if (block.timestamp < _windowStart + outflowWindow) return;
-        (_windowBase, _windowCarry, _windowIn, _windowOut) = _nextWindow();
-        (_windowStart, _windowInAge, _windowOutAge) = (block.timestamp, 0, 0);
+        (uint256 base, uint256 carry,,) = _nextWindow();
+        (_windowStart, _windowBase) = (uint128(block.timestamp), SafeCast.toUint128(base));
+        (_windowIn, _windowInAge, _windowOut, _windowOutAge, _windowCarry) = (0, 0, 0, 0, carry);
     }
 
     // Each entry point is `refreshed`, then follows ERC-4626's checks and rounding.
@@ -229,8 +262,11 @@ contract LiquidityPool is ILiquidityPool, ERC4626, ReentrancyGuardTransient {
         }
         // Inflows make room for outflows in the same window (and the next, see _nextWindow), so a deposit that
         // leaves again soon nets to zero and cannot use up the honest LPs' allowance.
-        _windowIn += assets;
-        _windowInAge += assets * (block.timestamp - _windowStart);
+        (_windowIn, _windowInAge) =
+        (
+            SafeCast.toUint128(_windowIn + assets),
+            SafeCast.toUint128(_windowInAge + assets * (block.timestamp - _windowStart))
+        );
         _mint(receiver, shares);
         emit Deposit(caller, receiver, assets, shares);
         return true;
@@ -253,8 +289,11 @@ contract LiquidityPool is ILiquidityPool, ERC4626, ReentrancyGuardTransient {
             return false;
         }
         if (caller != owner) _spendAllowance(owner, caller, shares);
-        _windowOut += assets;
-        _windowOutAge += assets * (block.timestamp - _windowStart);
+        (_windowOut, _windowOutAge) =
+        (
+            SafeCast.toUint128(_windowOut + assets),
+            SafeCast.toUint128(_windowOutAge + assets * (block.timestamp - _windowStart))
+        );
         _burn(owner, shares);
         emit Withdraw(caller, receiver, owner, assets, shares);
         return true;

@@ -208,7 +208,10 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         if (priceLimit != 0 && (sizeDelta > 0 ? price > priceLimit : price < priceLimit)) {
             revert MarketPriceLimit(price, priceLimit);
         }
-        _settleFunding(account, a, true);
+        // A reduce settles what it owes before its receivable: the loss it realises pays the funding it is owed.
+        int256 owed = _fundingOwed(a);
+        bool receivableLast = !increasing && owed < 0;
+        if (!receivableLast) _settleFunding(account, a, true);
 
         int256 realised = _trade(a, sizeDelta, price);
         if (realised > 0) {
@@ -216,6 +219,7 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
                 _agg, a, _profitWindows[account], account, realised, _poolEquity(price, _agg.fundingIndex)
             );
         }
+        if (receivableLast) _settleFundingAfterClose(account, a, owed);
         uint256 fee = _chargeFee(a, S.abs(sizeDelta), price);
 
         if (increasing) {
@@ -264,7 +268,7 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         int256 size = a.size;
         if (size == 0) revert MarketNoPosition();
         (uint256 price,) = _price(Action.Liquidate, size);
-        int256 owed = S.ceilDiv(size * (_agg.fundingIndex - a.fundingIndex), _valueDivisor);
+        int256 owed = _fundingOwed(a);
         uint256 notional = _notional(size, price);
         {
             (, uint256 mm) = oracle.marginRatios();
@@ -282,16 +286,26 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         return (reward, a.margin);
     }
 
-    /// @dev Funding settles after the close, so the loss the close realises can pay a receivable. The close already
-    ///      took size * index_i out of sizeTimesIndex; the pending funding leaves the aggregate with it.
+    /// @dev The funding an account owes (negative: is owed) since its last settlement, at the accrued index.
+    function _fundingOwed(MarginAccount storage a) internal view returns (int256) {
+        return S.ceilDiv(a.size * (_agg.fundingIndex - a.fundingIndex), _valueDivisor);
+    }
+
+    /// @dev Funding settles after the close or reduce, so the loss it realises can pay a receivable: `owed` is the
+    ///      size before the trade's. The trade moved the closed size out of sizeTimesIndex at the old index; what
+    ///      is left of the position moves to the current one.
     function _settleFundingAfterClose(address account, MarginAccount storage a, int256 owed) internal {
         if (owed != 0) {
             _creditMargin(a, -owed);
             _agg.poolCash += owed;
             emit FundingSettled(account, owed);
         }
+        int256 moved = a.size * (_agg.fundingIndex - a.fundingIndex);
+        _agg.sizeTimesIndex += moved;
+        if (a.size > 0) _agg.longSizeTimesIndex += moved;
         a.fundingIndex = _agg.fundingIndex;
-        if (_agg.poolCash < 0) revert MarketPoolCannotPay(uint256(-_agg.poolCash), 0);
+        // Only a receivable takes the cash below zero here: (what it is owed, the cash there was to pay it).
+        if (_agg.poolCash < 0) revert MarketPoolCannotPay(uint256(-owed), _agg.poolCash - owed);
     }
 
     /// @dev The loss waterfall after a close (MarketAccounting.absorb), then the tightening it calls for.
@@ -600,6 +614,11 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IMarket
+    function insurance() external view returns (uint256) {
+        return _agg.insurance;
+    }
+
+    /// @inheritdoc IMarket
     function accountHealth(address account)
         external
         view
@@ -634,14 +653,15 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
     function poolWithdrawable() external view returns (uint256) {
         if (!allows(Action.LpWithdraw)) return 0;
         (uint256 price,) = oracle.lastGoodPrice();
-        return _lpRoom(_poolEquity(price, currentFundingIndex()), price);
+        int256 index = currentFundingIndex();
+        return _lpRoom(_poolEquity(price, index), price, index);
     }
 
-    /// @dev What LPs can take out at `price` and leave the pool backed, in equity and in cash.
-    function _lpRoom(int256 equity, uint256 price) internal view returns (uint256) {
+    /// @dev What LPs can take out at `price` and leave the pool backed: in equity, and in cash beyond what it owes.
+    function _lpRoom(int256 equity, uint256 price, int256 index) internal view returns (uint256) {
         int256 required = int256(M.mulWadUp(_notional(_agg.netSize, price), _risk.minBacking));
         int256 spare = equity - required;
-        int256 cash = _agg.poolCash - required;
+        int256 cash = _agg.poolCash - required - _cashOwed(price, index);
         int256 out = spare < cash ? spare : cash;
         return out > 0 ? uint256(out) : 0;
     }
@@ -652,12 +672,13 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         if (m == Mode.Settlement) return (poolEquity(), false, 0); // refresh changes nothing in Settlement
         PriceReading memory r = oracle.peek();
         uint256 price = r.lastGoodPrice;
-        equity = _poolEquity(price, _fundingIndexAt(price));
+        int256 index = _fundingIndexAt(price);
+        equity = _poolEquity(price, index);
         // refresh's _selfCorrect at that price: a pool that cannot pay winners halts the market.
         if (equity + int256(_agg.insurance) < 0) m = Mode.Halted;
         if (r.class != OracleClass.Valid || m > Mode.ReduceOnly) return (equity, false, 0);
         depositOpen = m <= Mode.Cautious;
-        withdrawable = _lpRoom(equity, price);
+        withdrawable = _lpRoom(equity, price, index);
     }
 
     /// @inheritdoc IMarket
@@ -762,15 +783,42 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
     }
 
     /// @dev The pool must keep equity of at least minBacking times the net notional it is exposed to. LPs leaving
-    ///      must also leave that much in cash: equity counts traders' unrealised losses, which are not cash yet, and
-    ///      the winners' profits and funding are paid in cash.
+    ///      must also leave that much in cash, plus what the pool owes in cash (_cashOwed): equity counts traders'
+    ///      unrealised losses, which are not cash yet, and the winners' profits and funding are paid in cash.
     function _requireBacked(uint256 price, bool cashToo) internal view {
         uint256 required = M.mulWadUp(_notional(_agg.netSize, price), _risk.minBacking);
         int256 equity = _poolEquity(price, _agg.fundingIndex);
         if (equity < int256(required)) revert MarketInsufficientBacking(equity, required);
-        if (cashToo && _agg.poolCash < int256(required)) {
-            revert MarketInsufficientBacking(_agg.poolCash, required);
+        if (cashToo) {
+            uint256 reserve = required + uint256(_cashOwed(price, _agg.fundingIndex));
+            if (_agg.poolCash < int256(reserve)) revert MarketInsufficientBacking(_agg.poolCash, reserve);
         }
+    }
+
+    /// @dev What the pool would pay in cash if every position closed at `price` now: each side's unrealised profit
+    ///      net of the funding it owes, counted per side (gross), not net across sides — in a balanced book the
+    ///      losers' losses are not cash until they close, while the winners are paid at once.
+    function _cashOwed(uint256 price, int256 index) internal view returns (int256) {
+        Aggregates storage g = _agg;
+        int256 longs = int256(g.longOpenInterest);
+        return _sideClaim(longs, g.longSizeTimesIndex, g.longOpenNotional, price, index)
+            + _sideClaim(
+            g.netSize - longs,
+            g.sizeTimesIndex - g.longSizeTimesIndex,
+            g.netOpenNotional - g.longOpenNotional,
+            price,
+            index
+        );
+    }
+
+    /// @dev One side's claim on the pool, size * price - basis - (size * index - sizeTimesIndex), rounded up and
+    ///      floored at zero.
+    function _sideClaim(int256 size, int256 sti, int256 basis, uint256 price, int256 index)
+        internal
+        view
+        returns (int256)
+    {
+        return S.max0(S.ceilDiv(size * (int256(price) - index) + sti, _valueDivisor) - basis);
     }
 
     /// @dev State-based tightening after a price-trusting action or a refresh: a pool that cannot pay winners halts

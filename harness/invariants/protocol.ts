@@ -96,6 +96,8 @@ export function checkProtocolInvariants(parameters: ProtocolCheckParameters): vo
     netOpenNotional: 0n,
     sizeTimesIndex: 0n,
     idleMargin: 0n,
+    longOpenNotional: 0n,
+    longSizeTimesIndex: 0n,
   };
   let shares = 0n;
   for (const { state: s, lpShares } of snapshot.accounts) {
@@ -105,6 +107,10 @@ export function checkProtocolInvariants(parameters: ProtocolCheckParameters): vo
     sums.netSize += s.size;
     sums.netOpenNotional += s.openNotional;
     sums.sizeTimesIndex += s.size * s.fundingIndex;
+    if (s.size > 0n) {
+      sums.longOpenNotional += s.openNotional;
+      sums.longSizeTimesIndex += s.size * s.fundingIndex;
+    }
     if (s.size === 0n && s.margin > 0n) sums.idleMargin += s.margin;
     shares += lpShares;
   }

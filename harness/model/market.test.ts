@@ -233,24 +233,26 @@ describe("liquidation", () => {
 });
 
 describe("LP shares (ERC-4626, decimals offset 6)", () => {
-  test("deposit floors, mint ceils, withdraw ceils, redeem floors", () => {
+  test("deposit floors, mint ceils, withdraw ceils, redeem floors; entries price in the insurance fund", () => {
     const m = testModel({ risk: { minBacking: 0n } });
     m.warp(T0 + 12n);
     fund(m, lp, 10_000n * USD);
     expect(ok(m.lpDeposit({ caller: lp, assets: 1_000n * USD })).shares).toBe(10n ** 15n);
     trader(m, alice, 10_000n * USD);
-    ok(m.modifyPosition({ account: alice, sizeDelta: 10n * UNIT })); // 16 USD of fee to the pool
+    ok(m.modifyPosition({ account: alice, sizeDelta: 10n * UNIT })); // fee 20 USD: 16 to the pool, 4 to insurance
     expect(m.totalAssets()).toBe(1_016n * USD);
+    expect(m.entryAssets()).toBe(1_020n * USD);
 
-    // 100e6 * (1e15 + 1e6) / (1,016e6 + 1), floored
-    expect(m.previewDeposit(100n * USD)).toBe(98_425_196_851_943n);
-    expect(ok(m.lpDeposit({ caller: lp, assets: 100n * USD })).shares).toBe(98_425_196_851_943n);
-    // 1e14 * (1,116e6 + 1) / (1,098,425,196,851,943 + 1e6), ceiled
-    expect(ok(m.lpMint({ caller: lp, shares: 10n ** 14n })).assets).toBe(101_600_000n);
-    expect(ok(m.lpWithdraw({ caller: lp, assets: 50n * USD })).shares).toBe(49_212_598_425_908n);
-    expect(m.totalSupply()).toBe(1_149_212_598_426_035n);
-    expect(m.totalAssets()).toBe(1_167_600_000n);
-    expect(ok(m.lpRedeem({ caller: lp, shares: 10n ** 15n })).assets).toBe(1_015_999_999n);
+    // 100e6 * (1e15 + 1e6) / (1,016e6 + 4e6 + 1), floored
+    expect(m.previewDeposit(100n * USD)).toBe(98_039_215_688_196n);
+    expect(ok(m.lpDeposit({ caller: lp, assets: 100n * USD })).shares).toBe(98_039_215_688_196n);
+    // 1e14 * (1,116e6 + 4e6 + 1) / (1,098,039,215,688,196 + 1e6), ceiled
+    expect(ok(m.lpMint({ caller: lp, shares: 10n ** 14n })).assets).toBe(102_000_000n);
+    // exits price at totalAssets: 50e6 * (1,198,039,215,688,196 + 1e6) / (1,218e6 + 1), ceiled
+    expect(ok(m.lpWithdraw({ caller: lp, assets: 50n * USD })).shares).toBe(49_180_591_777_693n);
+    expect(m.totalSupply()).toBe(1_148_858_623_910_503n);
+    expect(m.totalAssets()).toBe(1_168_000_000n);
+    expect(ok(m.lpRedeem({ caller: lp, shares: 10n ** 15n })).assets).toBe(1_016_661_211n);
   });
 
   test("a donation moves nothing and the first depositor cannot inflate the share price", () => {
@@ -721,13 +723,15 @@ describe("LP exits", () => {
     const cash = m.aggregates().poolCash;
     const required = 5_400n * USD; // 50% of 9 units at 1,200
     expect(m.poolEquity() - required > cash - required).toBe(true);
-    expect(m.poolWithdrawable()).toBe(cash - required);
-    expect(m.maxWithdraw(lp)).toBe(cash - required); // the LP's own deposit made room in this window
+    // ... and what the pool owes in cash: bob's short 1 from 2,000 to 1,200 is 800 up (the longs' side is down).
+    const owed = 800n * USD;
+    expect(m.poolWithdrawable()).toBe(cash - required - owed);
+    expect(m.maxWithdraw(lp)).toBe(cash - required - owed); // the LP's own deposit made room in this window
     // A day later, the limiter: a quarter of the equity the new window starts with.
     m.warp(m.now + 86_400n);
     setPrice(m, 1200);
     const room = (m.totalAssets() * 25n) / 100n;
-    expect(room < cash - required).toBe(true);
+    expect(room < cash - required - owed).toBe(true);
     expect(m.outflowAvailable()).toBe(room);
     expect(m.maxWithdraw(lp)).toBe(room);
     expect(m.marketView().poolWithdrawable).toBe(room);

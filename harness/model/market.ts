@@ -319,10 +319,14 @@ function modifyInner(
   if (priceLimit !== 0n && (sizeDelta > 0n ? price > priceLimit : price < priceLimit)) {
     throw new EvmRevert("MarketPriceLimit", [price, priceLimit]);
   }
-  settleFunding(s, account, a, true, events);
+  // A reduce settles what it owes before its receivable: the loss it realises pays the funding it is owed.
+  const owed = fundingOwed(s.market, a);
+  const receivableLast = !increasing && owed < 0n;
+  if (!receivableLast) settleFunding(s, account, a, true, events);
 
   let realised = trade(s, a, sizeDelta, price);
   if (realised > 0n) realised = capProfit(s, account, a, realised, price, events);
+  if (receivableLast) settleFundingAfterClose(s, account, a, owed, events);
   const fee = chargeFee(s, a, abs(sizeDelta), price);
 
   if (increasing) {
@@ -393,7 +397,7 @@ function liquidateInner(
   if (size === 0n) throw new EvmRevert("MarketNoPosition");
   const { price } = readPrice(s, Action.Liquidate, size, events);
   const m = s.market;
-  const owed = ceilDiv(smul(size, ssub(m.agg.fundingIndex, a.fundingIndex)), m.valueDivisor);
+  const owed = fundingOwed(m, a);
   const n = notional(m, size, price);
   {
     const mm = s.oracle.maintenanceMargin;
@@ -421,7 +425,15 @@ function liquidateInner(
   return { reward, penaltyToInsurance: toInsurance, price, size, badDebt, margin: a.margin };
 }
 
-/** `_settleFundingAfterClose`: the close realised the PnL first, so a loss can pay a receivable. */
+/** `_fundingOwed`: what the account owes (negative: is owed) since its last settlement, at the accrued index. */
+function fundingOwed(m: MarketStorage, a: MarginAccount): bigint {
+  return ceilDiv(smul(a.size, ssub(m.agg.fundingIndex, a.fundingIndex)), m.valueDivisor);
+}
+
+/**
+ * `_settleFundingAfterClose`: the close or reduce realised the PnL first, so a loss can pay a receivable; what is
+ * left of the position moves to the current index.
+ */
 function settleFundingAfterClose(
   s: SystemState,
   account: Address,
@@ -439,8 +451,14 @@ function settleFundingAfterClose(
       args: { account: normalizeAddress(account), owed },
     });
   }
+  const moved = smul(a.size, ssub(agg.fundingIndex, a.fundingIndex));
+  agg.sizeTimesIndex = sadd(agg.sizeTimesIndex, moved);
+  if (a.size > 0n) agg.longSizeTimesIndex = sadd(agg.longSizeTimesIndex, moved);
   a.fundingIndex = agg.fundingIndex;
-  if (agg.poolCash < 0n) throw new EvmRevert("MarketPoolCannotPay", [toUint256Wrapping(-agg.poolCash), 0n]);
+  // Only a receivable takes the cash below zero here: (what it is owed, the cash there was to pay it).
+  if (agg.poolCash < 0n) {
+    throw new EvmRevert("MarketPoolCannotPay", [toUint256Wrapping(-owed), ssub(agg.poolCash, owed)]);
+  }
 }
 
 /** `_absorb`: the loss waterfall after a close (keeper and penalty, or bad debt to insurance then the pool). */
@@ -544,6 +562,7 @@ function poolMarket(s: SystemState, events: ModelEvent[], tripped: { trip?: Trip
   return {
     refresh: () => refresh(s, events),
     poolEquity: () => poolEquity(s),
+    insurance: () => s.market.agg.insurance,
     poolQuote: () => poolQuote(s),
     onPoolDeposit: (assets) => {
       requirePool();
@@ -918,10 +937,49 @@ export function poolWithdrawable(s: SystemState): bigint {
   if (!allows(s.market.mode, Action.LpWithdraw)) return 0n;
   const m = s.market;
   const price = s.oracle.lastGoodPrice;
+  const index = currentFundingIndex(s);
+  return lpRoom(m, poolEquityAt(m, price, index), price, index);
+}
+
+/** `_lpRoom`: what LPs can take out at `price` and leave the pool backed, in equity and in cash beyond what it owes. */
+function lpRoom(m: MarketStorage, eq: bigint, price: bigint, index: bigint): bigint {
   const required = toInt256Wrapping(mulWadUp(notional(m, m.agg.netSize, price), m.risk.minBacking));
-  const spare = ssub(poolEquityAt(m, price, currentFundingIndex(s)), required);
-  const cash = ssub(m.agg.poolCash, required);
+  const spare = ssub(eq, required);
+  const cash = ssub(ssub(m.agg.poolCash, required), cashOwed(m, price, index));
   return max(min(spare, cash), 0n);
+}
+
+/**
+ * `_cashOwed`: what the pool would pay in cash if every position closed at `price` now — each side's unrealised
+ * profit net of the funding it owes, per side (gross), not net across sides.
+ */
+function cashOwed(m: MarketStorage, price: bigint, index: bigint): bigint {
+  const g = m.agg;
+  const longs = g.longOpenInterest;
+  return sadd(
+    sideClaim(m, longs, g.longSizeTimesIndex, g.longOpenNotional, price, index),
+    sideClaim(
+      m,
+      ssub(g.netSize, longs),
+      ssub(g.sizeTimesIndex, g.longSizeTimesIndex),
+      ssub(g.netOpenNotional, g.longOpenNotional),
+      price,
+      index,
+    ),
+  );
+}
+
+/** `_sideClaim`: size * (price - index) + sizeTimesIndex, over the divisor, rounded up, less the basis; at least 0. */
+function sideClaim(
+  m: MarketStorage,
+  size: bigint,
+  sti: bigint,
+  basis: bigint,
+  price: bigint,
+  index: bigint,
+): bigint {
+  const claim = ssub(ceilDiv(sadd(smul(size, ssub(price, index)), sti), m.valueDivisor), basis);
+  return claim > 0n ? claim : 0n;
 }
 
 export type PoolQuote = { equity: bigint; depositOpen: boolean; withdrawable: bigint };
@@ -937,16 +995,14 @@ export function poolQuote(s: SystemState): PoolQuote {
   if (mode === Mode.Settlement) return { equity: poolEquity(s), depositOpen: false, withdrawable: 0n };
   const r = oraclePeek(s.oracle, s.feeds, s.now);
   const price = r.lastGoodPrice;
-  const eq = poolEquityAt(m, price, fundingIndexAt(s, price));
+  const index = fundingIndexAt(s, price);
+  const eq = poolEquityAt(m, price, index);
   // refresh's _selfCorrect at that price: a pool that cannot pay winners halts the market.
   if (sadd(eq, toInt256Wrapping(m.agg.insurance)) < 0n) mode = Mode.Halted;
   if (r.class !== OracleClass.Valid || mode > Mode.ReduceOnly) {
     return { equity: eq, depositOpen: false, withdrawable: 0n };
   }
-  const required = toInt256Wrapping(mulWadUp(notional(m, m.agg.netSize, price), m.risk.minBacking));
-  const spare = ssub(eq, required);
-  const cash = ssub(m.agg.poolCash, required);
-  return { equity: eq, depositOpen: mode <= Mode.Cautious, withdrawable: max(min(spare, cash), 0n) };
+  return { equity: eq, depositOpen: mode <= Mode.Cautious, withdrawable: lpRoom(m, eq, price, index) };
 }
 
 /* INTERNAL: PRICES AND FUNDING */
@@ -1035,6 +1091,7 @@ function settleFunding(
       });
     }
     agg.sizeTimesIndex = sadd(agg.sizeTimesIndex, delta);
+    if (size > 0n) agg.longSizeTimesIndex = sadd(agg.longSizeTimesIndex, delta);
   }
   a.fundingIndex = index;
 }
@@ -1066,6 +1123,9 @@ function trade(s: SystemState, a: MarginAccount, delta: bigint, price: bigint): 
   const basisAdded = opening === 0n ? 0n : ceilDiv(smul(opening, price), m.valueDivisor);
   a.openNotional = sadd(ssub(openNotional, basisRemoved), basisAdded);
   agg.netOpenNotional = sadd(agg.netOpenNotional, ssub(basisAdded, basisRemoved));
+  // The long side's parts: the closed basis leaves the old side, the opened joins the new.
+  if (size > 0n) agg.longOpenNotional = ssub(agg.longOpenNotional, basisRemoved);
+  if (newSize > 0n) agg.longOpenNotional = sadd(agg.longOpenNotional, basisAdded);
 
   if (size > 0n) agg.longOpenInterest = usub(agg.longOpenInterest, size);
   else agg.shortOpenInterest = usub(agg.shortOpenInterest, -size);
@@ -1074,6 +1134,8 @@ function trade(s: SystemState, a: MarginAccount, delta: bigint, price: bigint): 
   agg.netSize = sadd(agg.netSize, delta);
   // sizeTimesIndex tracks sum(size * fundingIndex) at each account's own index.
   agg.sizeTimesIndex = sadd(agg.sizeTimesIndex, smul(delta, a.fundingIndex));
+  const longPart = ssub(newSize > 0n ? newSize : 0n, size > 0n ? size : 0n);
+  agg.longSizeTimesIndex = sadd(agg.longSizeTimesIndex, smul(longPart, a.fundingIndex));
   a.size = newSize;
   if (newSize === 0n && a.margin > 0n) agg.idleMargin = uadd(agg.idleMargin, a.margin);
   if (agg.poolCash < 0n) {
@@ -1167,8 +1229,9 @@ function requireBacked(s: SystemState, price: bigint, cashToo: boolean): void {
   const required = mulWadUp(notional(m, m.agg.netSize, price), m.risk.minBacking);
   const eq = poolEquityAt(m, price, m.agg.fundingIndex);
   if (eq < required) throw new EvmRevert("MarketInsufficientBacking", [eq, required]);
-  if (cashToo && m.agg.poolCash < required) {
-    throw new EvmRevert("MarketInsufficientBacking", [m.agg.poolCash, required]);
+  if (cashToo) {
+    const reserve = required + cashOwed(m, price, m.agg.fundingIndex);
+    if (m.agg.poolCash < reserve) throw new EvmRevert("MarketInsufficientBacking", [m.agg.poolCash, reserve]);
   }
 }
 
@@ -1381,6 +1444,8 @@ export class MarketModel {
       fundingIndex: 0n,
       lastFundingTime: parameters.timestamps.market,
       idleMargin: 0n,
+      longOpenNotional: 0n,
+      longSizeTimesIndex: 0n,
     };
     const collateral = createLedger();
     const poolSet = parameters.poolSet ?? true;
@@ -1955,11 +2020,15 @@ export class MarketModel {
   }
 
   previewDeposit(assets: bigint, timestamp?: bigint): bigint {
-    return pool.convertToShares(this.at(timestamp), this.viewMarket(timestamp), assets, "floor");
+    return pool.previewDeposit(this.at(timestamp), this.viewMarket(timestamp), assets);
   }
 
   previewMint(shares: bigint, timestamp?: bigint): bigint {
-    return pool.convertToAssets(this.at(timestamp), this.viewMarket(timestamp), shares, "ceil");
+    return pool.previewMint(this.at(timestamp), this.viewMarket(timestamp), shares);
+  }
+
+  entryAssets(timestamp?: bigint): bigint {
+    return pool.entryAssets(this.at(timestamp), this.viewMarket(timestamp));
   }
 
   previewWithdraw(assets: bigint, timestamp?: bigint): bigint {

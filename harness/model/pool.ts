@@ -35,6 +35,8 @@ const VIRTUAL_SHARES = 10n ** BigInt(DECIMALS_OFFSET);
 export type PoolMarket = {
   refresh(): void;
   poolEquity(): bigint;
+  /** `insurance()`: the insurance sub-fund, which goes to the LPs at settlement. */
+  insurance(): bigint;
   /** `poolQuote()`: the pool's figures as an action finds them after its refresh. */
   poolQuote(): { equity: bigint; depositOpen: boolean; withdrawable: bigint };
   /** False when the market tripped (the action was rolled back inside the market). */
@@ -83,6 +85,33 @@ export function convertToAssets(
   rounding: Rounding,
 ): bigint {
   return mulDiv(shares, totalAssets(market) + 1n, s.shares.totalSupply + VIRTUAL_SHARES, rounding);
+}
+
+/**
+ * `_entryAssets()`: what a deposit buys into — `totalAssets` plus the insurance sub-fund, which goes to the shares at
+ * settlement (just `totalAssets` while no shares exist).
+ */
+export function entryAssets(s: SystemState, market: Pick<PoolMarket, "poolQuote" | "insurance">): bigint {
+  const assets = totalAssets(market);
+  return s.shares.totalSupply === 0n ? assets : uadd(assets, market.insurance());
+}
+
+/** `previewDeposit(assets)`: shares at the entry price, rounded down. */
+export function previewDeposit(
+  s: SystemState,
+  market: Pick<PoolMarket, "poolQuote" | "insurance">,
+  assets: bigint,
+): bigint {
+  return mulDiv(assets, s.shares.totalSupply + VIRTUAL_SHARES, entryAssets(s, market) + 1n, "floor");
+}
+
+/** `previewMint(shares)`: assets at the entry price, rounded up. */
+export function previewMint(
+  s: SystemState,
+  market: Pick<PoolMarket, "poolQuote" | "insurance">,
+  shares: bigint,
+): bigint {
+  return mulDiv(shares, entryAssets(s, market) + 1n, s.shares.totalSupply + VIRTUAL_SHARES, "ceil");
 }
 
 /** `maxDeposit`/`maxMint`: open when the market would take it and the shares outstanding have equity behind them. */
@@ -158,7 +187,7 @@ export function deposit(
   if (assets > maxAssets) {
     throw new EvmRevert("ERC4626ExceededMaxDeposit", [normalizeAddress(receiver), assets, maxAssets]);
   }
-  const shares = convertToShares(s, market, assets, "floor");
+  const shares = previewDeposit(s, market, assets);
   return enter(s, market, caller, receiver, assets, shares, events) ? shares : 0n;
 }
 
@@ -175,7 +204,7 @@ export function mintShares(
   if (shares > maxShares) {
     throw new EvmRevert("ERC4626ExceededMaxMint", [normalizeAddress(receiver), shares, maxShares]);
   }
-  const assets = convertToAssets(s, market, shares, "ceil");
+  const assets = previewMint(s, market, shares);
   return enter(s, market, caller, receiver, assets, shares, events) ? assets : 0n;
 }
 

@@ -139,6 +139,10 @@ export type Aggregates = {
   fundingIndex: bigint;
   lastFundingTime: bigint;
   idleMargin: bigint;
+  /** The long side's part of netOpenNotional. */
+  longOpenNotional: bigint;
+  /** The long side's part of sizeTimesIndex. */
+  longSizeTimesIndex: bigint;
 };
 
 /** src/Lens.sol `MarketView`. */

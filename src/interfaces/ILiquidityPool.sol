@@ -35,6 +35,11 @@ interface ILiquidityPool is IERC4626 {
     /// @notice Assets LPs may still take out in the current window.
     function outflowAvailable() external view returns (uint256);
 
+    /// @notice What a deposit buys into: `totalAssets` plus the market's insurance sub-fund, which goes to the shares
+    ///         at settlement (just `totalAssets` while no shares exist). `previewDeposit`/`previewMint` price at it;
+    ///         exits price at `totalAssets`.
+    function entryAssets() external view returns (uint256);
+
     /// @notice In Settlement: burns `shares` and pays their fixed share of what the LPs are owed (pull).
     function claimSettlement(uint256 shares, address receiver) external returns (uint256 assets);
 }

@@ -111,6 +111,8 @@ struct Aggregates {
     int256 fundingIndex;
     uint256 lastFundingTime;
     uint256 idleMargin; // margin of accounts with no position
+    int256 longOpenNotional; // the long side's part of netOpenNotional
+    int256 longSizeTimesIndex; // the long side's part of sizeTimesIndex
 }
 
 /// @title IMarket
@@ -302,6 +304,9 @@ interface IMarket {
 
     /// @notice The pool's equity: cash + funding owed to it - traders' net unrealised PnL, at the last good price.
     function poolEquity() external view returns (int256);
+
+    /// @notice The insurance sub-fund: it goes to the LPs at settlement, so LP deposits buy into it (ILiquidityPool).
+    function insurance() external view returns (uint256);
 
     /// @notice An account's equity, margin requirements and notional at the last good price, funding included.
     function accountHealth(address account)

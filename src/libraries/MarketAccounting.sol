@@ -46,7 +46,9 @@ library MarketAccounting {
                 agg.poolCash += owed;
                 emit IMarket.FundingSettled(account, owed);
             }
-            agg.sizeTimesIndex += size * (index - a.fundingIndex);
+            int256 moved = size * (index - a.fundingIndex);
+            agg.sizeTimesIndex += moved;
+            if (size > 0) agg.longSizeTimesIndex += moved;
         }
         a.fundingIndex = index;
     }
@@ -81,6 +83,9 @@ library MarketAccounting {
         int256 basisAdded = opening == 0 ? int256(0) : S.ceilDiv(opening * int256(price), valueDivisor);
         a.openNotional = openNotional - basisRemoved + basisAdded;
         agg.netOpenNotional += basisAdded - basisRemoved;
+        // The long side's parts of the aggregates: the closed basis leaves the old side, the opened joins the new.
+        if (size > 0) agg.longOpenNotional -= basisRemoved;
+        if (newSize > 0) agg.longOpenNotional += basisAdded;
 
         if (size > 0) agg.longOpenInterest -= uint256(size);
         else agg.shortOpenInterest -= uint256(-size);
@@ -89,6 +94,7 @@ library MarketAccounting {
         agg.netSize += delta;
         // sizeTimesIndex tracks sum(size * fundingIndex); the account's index is current after settlement.
         agg.sizeTimesIndex += delta * a.fundingIndex;
+        agg.longSizeTimesIndex += (S.max0(newSize) - S.max0(size)) * a.fundingIndex;
         a.size = newSize;
         if (newSize == 0 && a.margin > 0) agg.idleMargin += uint256(a.margin);
         // Only a realised profit can take the pool's cash below zero here (funding receivables are checked first).

@@ -21,4 +21,9 @@ library SignedMath {
     function abs(int256 x) internal pure returns (uint256) {
         return x >= 0 ? uint256(x) : uint256(-(x + 1)) + 1;
     }
+
+    /// @dev The positive part of x.
+    function max0(int256 x) internal pure returns (int256) {
+        return x > 0 ? x : int256(0);
+    }
 }

@@ -239,7 +239,8 @@ contract FlowsTest is IntegrationBase {
 
     /// @notice An LP who enters while a trader sits on an unrealised loss pays the pool's fair price: the pool
     ///         already counts that loss as its gain, so the newcomer gets fewer shares and neither dilutes nor
-    ///         subsidises the LP who was there.
+    ///         subsidises the LP who was there. The entry price also counts the insurance sub-fund (16 of the
+    ///         opening fee), which goes to the shares at settlement: the newcomer's premium stays with the pool.
     function test_lpEntersAfterTraderLoss_paysFairPrice() public {
         _noFunding();
         _lpDeposit(lp, 1_000_000e6);
@@ -252,12 +253,21 @@ contract FlowsTest is IntegrationBase {
         uint256 lp1Before = _lpValue(lp);
 
         uint256 shares = _lpDeposit(lp2, 100_000e6);
-        assertEq(shares, Math.mulDiv(100_000e6, 1e18 + 1e6, 1_004_064e6 + 1), "shares at the post-loss price");
+        assertEq(
+            shares,
+            Math.mulDiv(100_000e6, 1e18 + 1e6, 1_004_064e6 + 16e6 + 1),
+            "shares at the post-loss price"
+        );
         assertLt(shares, sharesIfBefore, "a higher share price than before the trader's loss");
         uint256 lp2Value = _lpValue(lp2);
         assertLe(lp2Value, 100_000e6, "the newcomer is not subsidised");
-        assertApproxEqAbs(lp2Value, 100_000e6, 1, "the newcomer gets what it paid for");
-        assertApproxEqAbs(_lpValue(lp), lp1Before, 1, "the first LP is not diluted");
+        assertApproxEqAbs(
+            lp2Value,
+            Math.mulDiv(100_000e6, 1_104_064e6, 1_104_080e6),
+            1,
+            "what it paid for, less its premium"
+        );
+        assertGe(_lpValue(lp) + 1, lp1Before, "the first LP is not diluted");
 
         // Alice closes at the loss: it was already in the share price, so LP values move only by the fee.
         vm.prank(alice);
@@ -288,17 +298,16 @@ contract FlowsTest is IntegrationBase {
         assertEq(pool.totalAssets(), 996_064e6);
         uint256 lp1Before = _lpValue(lp);
         uint256 shares = _lpDeposit(lp2, 100_000e6);
-        assertApproxEqAbs(_lpValue(lp2), 100_000e6, 1, "fair price");
-        assertLe(_lpValue(lp2), 100_000e6);
-        assertApproxEqAbs(_lpValue(lp), lp1Before, 1, "the first LP is not diluted");
+        // The fair price counts the 16 of insurance the opening fee paid (it goes to the shares at settlement).
+        uint256 lp2Value = _lpValue(lp2);
+        assertApproxEqAbs(lp2Value, Math.mulDiv(100_000e6, 1_096_064e6, 1_096_080e6), 1, "fair price");
+        assertLe(lp2Value, 100_000e6);
+        assertGe(_lpValue(lp) + 1, lp1Before, "the first LP is not diluted");
         vm.prank(alice);
         market.closePosition(0);
         assertGe(usd.balanceOf(address(market)), 0);
         assertApproxEqAbs(
-            _lpValue(lp2),
-            100_000e6 + Math.mulDiv(67.2e6, shares, pool.totalSupply()),
-            2,
-            "only the fee share"
+            _lpValue(lp2), lp2Value + Math.mulDiv(67.2e6, shares, pool.totalSupply()), 2, "only the fee share"
         );
         _assertConserved(_list(alice));
     }

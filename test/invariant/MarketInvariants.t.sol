@@ -84,24 +84,28 @@ contract MarketInvariantsTest is BaseTest {
 
     /// @notice Cost basis: the accounts' openNotional sums to netOpenNotional; a flat account has no basis.
     function invariant_openNotionalMatchesPositions() public view {
-        int256 sum;
+        (int256 sum, int256 longs) = (0, 0);
         for (uint256 i; i < accounts.length; ++i) {
             MarginAccount memory a = market.accountOf(accounts[i]);
             if (a.size == 0) assertEq(a.openNotional, 0, "flat account with a basis");
             sum += a.openNotional;
+            if (a.size > 0) longs += a.openNotional;
         }
         assertEq(sum, market.aggregates().netOpenNotional, "sum of openNotional != netOpenNotional");
+        assertEq(longs, market.aggregates().longOpenNotional, "longs' openNotional != longOpenNotional");
     }
 
     /// @notice Funding aggregate: sizeTimesIndex == sum of size * the account's funding index, so the funding
     ///         the pool counts as owed in O(1) is the sum of what the accounts owe.
     function invariant_fundingAggregateMatchesAccounts() public view {
-        int256 sum;
+        (int256 sum, int256 longs) = (0, 0);
         for (uint256 i; i < accounts.length; ++i) {
             MarginAccount memory a = market.accountOf(accounts[i]);
             sum += a.size * a.fundingIndex;
+            if (a.size > 0) longs += a.size * a.fundingIndex;
         }
         assertEq(sum, market.aggregates().sizeTimesIndex, "sum of size * index != sizeTimesIndex");
+        assertEq(longs, market.aggregates().longSizeTimesIndex, "longs' size * index != longSizeTimesIndex");
     }
 
     /// @notice totalMargin is the sum of the accounts' margins.

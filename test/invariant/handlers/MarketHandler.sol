@@ -48,7 +48,8 @@ contract MarketHandler is Test {
     uint256 internal constant SHARE_UNIT = 1e12; // one LP share (6 + 6 decimals)
     uint256 internal constant VIRTUAL_SHARES = 1e6; // OpenZeppelin ERC-4626 with decimals offset 6
     // LiquidityPool's outflow limiter state (`forge inspect LiquidityPool storageLayout`); read, never written.
-    uint256 internal constant POOL_WINDOW_START_SLOT = 5; // then base, in, out, carry, inAge, outAge
+    // The limiter's packed slots: (start, base), (in, inAge), (out, outAge), carry; the first of each pair low.
+    uint256 internal constant POOL_WINDOW_START_SLOT = 5;
 
     Market internal immutable market;
     LiquidityPool internal immutable pool;
@@ -582,10 +583,17 @@ contract MarketHandler is Test {
     {
         int256 before = s.credits();
         s.accrue(price);
-        (, uint256 cannotPay) = s.settleFunding(true);
-        if (cannotPay != 0) {
-            return
-                _expect(abi.encodeWithSelector(IMarket.MarketPoolCannotPay.selector, cannotPay, s.poolCash));
+        // A reduce settles what it owes before its receivable: the loss it realises pays the funding it is owed.
+        int256 o = s.owed();
+        bool receivableLast = !increasing && o < 0;
+        if (!receivableLast) {
+            (, uint256 cannotPay) = s.settleFunding(true);
+            if (cannotPay != 0) {
+                return
+                    _expect(
+                        abi.encodeWithSelector(IMarket.MarketPoolCannotPay.selector, cannotPay, s.poolCash)
+                    );
+            }
         }
         (int256 realised, bool cashShort) = s.trade(delta, price);
         if (cashShort) {
@@ -596,6 +604,11 @@ contract MarketHandler is Test {
             );
         }
         if (realised > 0) s.capProfit(realised, price);
+        if (receivableLast && s.settleAfterClose(o) != 0) {
+            return _expect(
+                abi.encodeWithSelector(IMarket.MarketPoolCannotPay.selector, uint256(-o), s.poolCash - o)
+            );
+        }
         s.chargeFee(S.abs(delta), price);
         if (increasing) {
             bytes memory err = _increaseRefusal(s, delta > 0, price);
@@ -664,14 +677,12 @@ contract MarketHandler is Test {
                 )
             );
         }
-        if (owed != 0) {
-            s.credit(-owed);
-            s.poolCash += owed;
-        }
-        s.accountIndex = s.fundingIndex;
-        if (s.poolCash < 0) {
-            return
-                _expect(abi.encodeWithSelector(IMarket.MarketPoolCannotPay.selector, uint256(-s.poolCash), 0));
+        if (s.settleAfterClose(owed) != 0) {
+            return _expect(
+                abi.encodeWithSelector(
+                    IMarket.MarketPoolCannotPay.selector, uint256(-owed), s.poolCash - owed
+                )
+            );
         }
         // After the close and the funding, the margin is exactly the equity that failed maintenance.
         assertEq(s.margin, equity, "model: margin after the close is the equity");
@@ -730,8 +741,10 @@ contract MarketHandler is Test {
                     && cls == OracleClass.Valid
                     && (totalAssets > 0 || pool.totalSupply() == 0))
         ) return _expect(abi.encodeWithSelector(ERC4626.ERC4626ExceededMaxDeposit.selector, who, assets, 0));
+        // Entries price in the insurance sub-fund (it goes to the shares at settlement) once shares exist.
+        uint256 entry = pool.totalSupply() == 0 ? totalAssets : totalAssets + s.insurance;
         uint256 shares =
-            Math.mulDiv(assets, pool.totalSupply() + VIRTUAL_SHARES, totalAssets + 1, Math.Rounding.Floor);
+            Math.mulDiv(assets, pool.totalSupply() + VIRTUAL_SHARES, entry + 1, Math.Rounding.Floor);
         if (shares == 0) return _expect(abi.encodeWithSelector(ILiquidityPool.PoolZeroShares.selector));
         int256 before = s.credits();
         s.poolCash += int256(assets);
@@ -797,7 +810,7 @@ contract MarketHandler is Test {
         if (MarketModel.allows(s.mode, Action.LpWithdraw) && cls == OracleClass.Valid) {
             int256 required = int256(s.requiredBacking(lastGood));
             int256 spare = equity - required;
-            int256 cash = s.poolCash - required;
+            int256 cash = s.poolCash - required - int256(s.cashOwed(lastGood));
             withdrawable = MarketModel.pos(spare < cash ? spare : cash);
             binding = cash < spare ? "the cash reserve" : "the backing";
         }
@@ -838,11 +851,13 @@ contract MarketHandler is Test {
                     abi.encodeWithSelector(IMarket.MarketInsufficientBacking.selector, equityAfter, backing)
                 );
         }
-        // The backing LPs leave behind must be cash: the winners' profits and funding are paid in cash.
-        if (cashAfter < int256(backing)) {
+        // The backing LPs leave behind must be cash, plus what the pool owes in cash: the winners' profits and
+        // funding are paid in cash.
+        uint256 reserve = backing + s.cashOwed(lastGood);
+        if (cashAfter < int256(reserve)) {
             return
                 _expect(
-                    abi.encodeWithSelector(IMarket.MarketInsufficientBacking.selector, cashAfter, backing)
+                    abi.encodeWithSelector(IMarket.MarketInsufficientBacking.selector, cashAfter, reserve)
                 );
         }
         // A bad new round, and the withdrawal would otherwise have gone through: the trip commits (after the refresh).
@@ -1059,7 +1074,7 @@ contract MarketHandler is Test {
         if (market.poolEquity() < int256(required)) {
             _fail(string.concat(label, ": committed and left the pool under-backed"));
         }
-        if (cashToo && market.aggregates().poolCash < int256(required)) {
+        if (cashToo && market.aggregates().poolCash < int256(required + _load(address(0)).cashOwed(price))) {
             _fail(string.concat(label, ": committed and left the pool's backing short of cash"));
         }
     }
@@ -1204,6 +1219,7 @@ contract MarketHandler is Test {
         (g.longOpenInterest, g.shortOpenInterest, g.netSize, g.netOpenNotional, g.sizeTimesIndex);
         (s.totalMargin, s.poolCash, s.insurance, s.fundingIndex, s.lastFundingTime, s.idleMargin) =
         (g.totalMargin, g.poolCash, g.insurance, g.fundingIndex, g.lastFundingTime, g.idleMargin);
+        (s.longOpenNotional, s.longSizeTimesIndex) = (g.longOpenNotional, g.longSizeTimesIndex);
         s.balance = usd.balanceOf(address(market));
         (s.mode, s.haltFlags, s.haltedAt, s.breaker) =
         (market.mode(), market.haltFlags(), market.haltedAt(), _breaker);
@@ -1214,11 +1230,12 @@ contract MarketHandler is Test {
 
     /// @dev The pool's limiter window, read from its storage.
     function _loadLimiter() internal view returns (Limiter memory l) {
-        uint256[7] memory w;
-        for (uint256 i; i < 7; ++i) {
+        uint256[4] memory w;
+        for (uint256 i; i < 4; ++i) {
             w[i] = uint256(vm.load(address(pool), bytes32(POOL_WINDOW_START_SLOT + i)));
         }
-        l = Limiter(w[0], w[1], w[2], w[3], w[4], w[5], w[6]);
+        uint256 low = type(uint128).max;
+        l = Limiter(w[0] & low, w[0] >> 128, w[1] & low, w[2] & low, w[3], w[1] >> 128, w[2] >> 128);
     }
 
     /// @dev LiquidityPool._rollWindow: a window that has run out restarts at the current equity; the inflows of the

@@ -67,6 +67,8 @@ library MarketModel {
         int256 fundingIndex;
         uint256 lastFundingTime;
         uint256 idleMargin;
+        int256 longOpenNotional;
+        int256 longSizeTimesIndex;
         // tokens the market holds
         uint256 balance;
         // safety
@@ -127,9 +129,28 @@ library MarketModel {
                 credit(s, -o);
                 s.poolCash += o;
             }
-            s.sizeTimesIndex += s.size * (s.fundingIndex - s.accountIndex);
+            moveIndex(s);
         }
         s.accountIndex = s.fundingIndex;
+    }
+
+    /// @dev The account's (remaining) size moves from its index to the current one in the sizeTimesIndex aggregates.
+    function moveIndex(State memory s) internal pure {
+        int256 moved = s.size * (s.fundingIndex - s.accountIndex);
+        s.sizeTimesIndex += moved;
+        if (s.size > 0) s.longSizeTimesIndex += moved;
+    }
+
+    /// @dev Funding `o` (computed on the size before the trade) settled after a close or reduce: a loss realised
+    ///      first pays a receivable. Returns the receivable the cash could not pay (MarketPoolCannotPay), else 0.
+    function settleAfterClose(State memory s, int256 o) internal pure returns (uint256 cannotPay) {
+        if (o != 0) {
+            credit(s, -o);
+            s.poolCash += o;
+        }
+        moveIndex(s);
+        s.accountIndex = s.fundingIndex;
+        if (s.poolCash < 0) return uint256(-o);
     }
 
     /* MARGIN */
@@ -189,12 +210,15 @@ library MarketModel {
         s.openNotional = basis - basisRemoved + basisAdded;
         s.netOpenNotional += basisAdded - basisRemoved;
         int256 newSize = size + delta;
+        if (size > 0) s.longOpenNotional -= basisRemoved;
+        if (newSize > 0) s.longOpenNotional += basisAdded;
         if (size > 0) s.longOI -= uint256(size);
         else s.shortOI -= uint256(-size);
         if (newSize > 0) s.longOI += uint256(newSize);
         else s.shortOI += uint256(-newSize);
         s.netSize += delta;
         s.sizeTimesIndex += delta * s.accountIndex;
+        s.longSizeTimesIndex += (S.max0(newSize) - S.max0(size)) * s.accountIndex;
         s.size = newSize;
         if (newSize == 0 && s.margin > 0) s.idleMargin += uint256(s.margin);
         cashShort = s.poolCash < 0;
@@ -238,6 +262,20 @@ library MarketModel {
     /// @dev The backing the pool must keep: minBacking times the net notional it is exposed to.
     function requiredBacking(State memory s, uint256 price) internal pure returns (uint256) {
         return M.mulWadUp(notional(s, s.netSize, price), s.p.risk.minBacking);
+    }
+
+    /// @dev What the pool owes in cash if every position closed at `price`: each side's profit net of its funding,
+    ///      per side, rounded up, floored at zero.
+    function cashOwed(State memory s, uint256 price) internal pure returns (uint256) {
+        int256 longs = int256(s.longOI);
+        int256 shorts = s.netSize - longs;
+        int256 longClaim = S.ceilDiv(
+            longs * (int256(price) - s.fundingIndex) + s.longSizeTimesIndex, s.p.divisor
+        ) - s.longOpenNotional;
+        int256 shortClaim = S.ceilDiv(
+            shorts * (int256(price) - s.fundingIndex) + s.sizeTimesIndex - s.longSizeTimesIndex, s.p.divisor
+        ) - (s.netOpenNotional - s.longOpenNotional);
+        return pos(longClaim) + pos(shortClaim);
     }
 
     /// @dev The open-interest cap an increase must respect: halved (by cautiousOiFactor) in Cautious.

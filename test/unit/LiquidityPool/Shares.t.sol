@@ -49,8 +49,9 @@ contract LiquidityPoolSharesTest is UnitTest {
         _withTrader();
         _fund(carol, 1000e6);
         vm.prank(carol);
-        // 1,000e6 * (1e17 + 1e6) / (100,016e6 + 1), floored.
-        assertEq(pool.deposit(1000e6, carol), 999_840_025_595_906);
+        // At the entry price (equity plus the 4 of insurance the opening fee paid):
+        // 1,000e6 * (1e17 + 1e6) / (100,016e6 + 4e6 + 1), floored.
+        assertEq(pool.deposit(1000e6, carol), 999_800_039_992_003);
         assertEq(pool.totalAssets(), 101_016e6);
     }
 
@@ -58,10 +59,10 @@ contract LiquidityPoolSharesTest is UnitTest {
         _withTrader();
         _fund(carol, 2000e6);
         vm.prank(carol);
-        // 1e15 * (100,016e6 + 1) / (1e17 + 1e6), ceiled.
-        assertEq(pool.mint(1e15, carol), 1_000_160_000);
+        // At the entry price: 1e15 * (100,016e6 + 4e6 + 1) / (1e17 + 1e6), ceiled.
+        assertEq(pool.mint(1e15, carol), 1_000_200_000);
         assertEq(pool.balanceOf(carol), 1e15);
-        assertEq(usd.balanceOf(carol), 2000e6 - 1_000_160_000);
+        assertEq(usd.balanceOf(carol), 2000e6 - 1_000_200_000);
     }
 
     function test_withdraw_sharesBurnedRoundUp() public {

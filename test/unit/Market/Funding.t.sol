@@ -148,16 +148,18 @@ contract MarketFundingTest is UnitTest {
         }
         // At 1,300 alice (margin 19,960) is down 14,000 and still solvent; net of bob's +700 the traders owe the
         // pool 13,300, more than the 12,350 of backing (50% of 19 units at 1,300) the pool needs. Its equity
-        // would cover every unit of cash, but an exit must leave the backing in cash.
+        // would cover every unit of cash, but an exit must leave the backing in cash, and what the pool owes in
+        // cash: the shorts' side (bob) is 700 up and owed 0.010545 of funding.
+        uint256 reserve = 12_350e6 + 700e6 + 10_545;
         uint256 cash = uint256(market.aggregates().poolCash);
-        assertEq(pool.maxWithdraw(lp), cash - 12_350e6);
-        uint256 tooMuch = cash - 12_350e6 + 1;
+        assertEq(pool.maxWithdraw(lp), cash - reserve);
+        uint256 tooMuch = cash - reserve + 1;
         vm.prank(lp);
         vm.expectPartialRevert(ERC4626.ERC4626ExceededMaxWithdraw.selector);
         pool.withdraw(tooMuch, lp, lp);
         vm.prank(lp);
-        pool.withdraw(cash - 12_350e6, lp, lp);
-        assertEq(market.aggregates().poolCash, 12_350e6);
+        pool.withdraw(cash - reserve, lp, lp);
+        assertEq(market.aggregates().poolCash, int256(reserve));
 
         _movePrice(1300e8, 600);
         _fund(bob, 1e6);
@@ -170,7 +172,7 @@ contract MarketFundingTest is UnitTest {
         assertEq(
             market.accountOf(bob).margin, 9998e6 + 12_027 + 1e6, "bob's deposit and funding not credited"
         );
-        assertEq(market.aggregates().poolCash, 12_350e6 - 12_027);
+        assertEq(market.aggregates().poolCash, int256(reserve) - 12_027);
     }
 
     /// @dev An account in profit may withdraw only its margin above the initial requirement; funding can then eat
