@@ -5,7 +5,17 @@ import type { SystemState } from "../model/state.js";
 import type { System } from "../system/system.js";
 import type { CommandSpec } from "./commands/base.js";
 import { commandSpecs, rebuildCommand } from "./commands/registry.js";
-import type { JsonValue, ScenarioHarness, ScenarioKind } from "./contract.js";
+import { incidentArbitrary } from "./commands/incident.js";
+import {
+  type CommandKind,
+  type IncidentKind,
+  type IncidentName,
+  incidentNames,
+  isIncidentKind,
+  type JsonValue,
+  type ScenarioHarness,
+  type ScenarioKind,
+} from "./contract.js";
 import { ModelAdapter } from "./model/adapter.js";
 import type { ScenarioCommand, ScenarioModel } from "./step.js";
 import { weights } from "./weights.js";
@@ -39,7 +49,9 @@ export async function createScenarioHarness(
   return {
     world,
     commands: (kind: ScenarioKind, maxCommands: number, replayPath?: string) =>
-      fc.commands([commandArbitrary(kind)], { maxCommands, replayPath, size: "max" }),
+      isIncidentKind(kind)
+        ? incidentCommands(kind)
+        : fc.commands([commandArbitrary(kind)], { maxCommands, replayPath, size: "max" }),
     rebuild: (name: string, args: Record<string, JsonValue>) => rebuildCommand(name, args),
     async setup() {
       await baseline.reset();
@@ -55,8 +67,18 @@ export async function createScenarioHarness(
   };
 }
 
+/**
+ * An incident run is one incident from the baseline (a sequence of one command: its phases are the steps);
+ * `incidents` draws which one.
+ */
+function incidentCommands(kind: IncidentKind): fc.Arbitrary<ScenarioCommand[]> {
+  const names: readonly IncidentName[] =
+    kind === "incidents" ? incidentNames : [kind.slice("incident:".length) as IncidentName];
+  return fc.constantFrom(...names).chain((name) => incidentArbitrary(name).map((command) => [command]));
+}
+
 /** One weighted choice over the kind's commands. */
-export function commandArbitrary(kind: ScenarioKind): fc.Arbitrary<ScenarioCommand> {
+export function commandArbitrary(kind: CommandKind): fc.Arbitrary<ScenarioCommand> {
   const choices = Object.entries(weights[kind])
     .filter(([, weight]) => (weight ?? 0) > 0)
     .map(([name, weight]) => ({

@@ -1,0 +1,136 @@
+// What an incident did, measured from the chain, and the two promises every incident holds the protocol to.
+import type { Address } from "viem";
+import { InvariantViolation } from "../contract.js";
+import { violate } from "../../invariants/violation.js";
+import type { ChainSnapshot } from "../../system/system.js";
+import type { World } from "../world/world.js";
+import type { Bound, Incident } from "./library.js";
+import { type CommonArgs, type IncidentRun, type Stoppers, valueOf } from "./run.js";
+
+export type IncidentOutcome = {
+  incident: string;
+  /** The attacker's accounts together: collateral out minus collateral in, borrowed capital included in both. */
+  attackerPnl: bigint;
+  /** Each honest LP by role, its P&L over the incident (wallet, LP shares at the end's equity per share). */
+  lpPnl: { role: string; pnl: bigint; start: bigint }[];
+  /** The pool's equity when the attack started (the bounds are fractions of it). */
+  poolEquity: bigint;
+  attackerBound: bigint;
+  /** Per honest LP, the most it may lose. */
+  lpLossBounds: bigint[];
+  stoppers: Stoppers;
+  /** The market's mode at the end. */
+  endMode: number;
+  /** Campaign promises or checks that broke on the way and were let pass (known open bugs). */
+  tolerated: string[];
+};
+
+/** The last outcome per world, for the incident campaign's report (read and cleared after every run). */
+const latest = new WeakMap<World, IncidentOutcome>();
+export const takeOutcome = (w: World): IncidentOutcome | undefined => {
+  const outcome = latest.get(w);
+  latest.delete(w);
+  return outcome;
+};
+
+const resolveBound = (bound: Bound, base: bigint, w: World): bigint =>
+  (base * (bound === "maxTake" ? w.bounds.maxTakeBps : bound)) / 10_000n;
+
+/** The actors' values when the attack starts (after the setup phase). */
+export function measureStart(run: IncidentRun, start: ChainSnapshot) {
+  return {
+    poolEquity: start.market.poolEquity,
+    attackers: run.attackers.map((a) => valueOf(start, a)),
+    lps: run.honestLps.map((lp) => valueOf(start, lp)),
+  };
+}
+
+/**
+ * Measures the incident from the chain, records it for the report, then judges its two promises:
+ * `incident-attacker-profit-bounded` and `incident-honest-lp-loss-bounded`.
+ */
+export function judgeIncident(
+  run: IncidentRun,
+  incident: Pick<Incident<CommonArgs>, "name" | "property" | "attackerProfit" | "honestLpLoss">,
+  start: ReturnType<typeof measureStart>,
+  end: ChainSnapshot,
+  step: number,
+): IncidentOutcome {
+  const { w, m } = run;
+  const attackerPnl = run.attackers.reduce((sum, a, i) => sum + valueOf(end, a) - (start.attackers[i] ?? 0n), 0n);
+  const role = (lp: Address) => `lp${m.actors.lps.indexOf(lp)}`;
+  const lpPnl = run.honestLps.map((lp, i) => ({
+    role: role(lp),
+    pnl: valueOf(end, lp) - (start.lps[i] ?? 0n),
+    start: start.lps[i] ?? 0n,
+  }));
+  const outcome: IncidentOutcome = {
+    incident: incident.name,
+    attackerPnl,
+    lpPnl,
+    poolEquity: start.poolEquity,
+    attackerBound: resolveBound(incident.attackerProfit, start.poolEquity, w),
+    lpLossBounds: lpPnl.map((lp) => resolveBound(incident.honestLpLoss, lp.start, w)),
+    stoppers: run.stoppers,
+    endMode: end.market.mode,
+    tolerated: [...new Set(w.toleratedSeen.map((f) => f.invariant))],
+  };
+  latest.set(w, outcome);
+
+  const judge = (check: () => void) => {
+    try {
+      check();
+    } catch (error) {
+      if (!(error instanceof InvariantViolation) || !w.tolerate(error.info)) throw error;
+      w.toleratedSeen.push(error.info);
+    }
+  };
+  judge(() => {
+    if (attackerPnl <= outcome.attackerBound) return;
+    violate({
+      invariant: "incident-attacker-profit-bounded",
+      kind: "promise",
+      actors: ["attacker"],
+      expected: { incident: incident.name, property: incident.property, profitAtMost: outcome.attackerBound },
+      actual: { profit: attackerPnl, ofPoolEquity: start.poolEquity, stoppers: describeStoppers(run.stoppers) },
+      step,
+    });
+  });
+  judge(() => {
+    lpPnl.forEach((lp, i) => {
+      const bound = outcome.lpLossBounds[i] ?? 0n;
+      if (-lp.pnl <= bound) return;
+      violate({
+        invariant: "incident-honest-lp-loss-bounded",
+        kind: "promise",
+        actors: [lp.role],
+        expected: { incident: incident.name, property: incident.property, lossAtMost: bound },
+        actual: { loss: -lp.pnl, ofHolding: lp.start, attackerProfit: attackerPnl },
+        step,
+      });
+    });
+  });
+  return outcome;
+}
+
+/** "modes Normal→Halted; trips TooVolatile x2; refused withdraw: X x1; 2 liquidations; bad debt 1234". */
+export function describeStoppers(s: Stoppers): string {
+  const parts: string[] = [];
+  if (s.modes.length > 0) parts.push(`modes ${s.modes.join(", ")}`);
+  const list = (r: Record<string, number>) =>
+    Object.entries(r)
+      .map(([k, n]) => (n > 1 ? `${k} x${n}` : k))
+      .join(", ");
+  if (Object.keys(s.trips).length > 0) parts.push(`trips ${list(s.trips)}`);
+  if (Object.keys(s.refused).length > 0) parts.push(`attacker refused: ${list(s.refused)}`);
+  if (s.liquidations > 0) parts.push(`${s.liquidations} honest liquidation(s)`);
+  if (s.badDebt > 0n) parts.push(`socialised bad debt ${usd(s.badDebt)}`);
+  return parts.length === 0 ? "nothing" : parts.join("; ");
+}
+
+/** Collateral units (6 decimals) as whole dollars with a sign: "+$1,234", "-$56". */
+export function usd(amount: bigint): string {
+  const whole = (amount < 0n ? -amount : amount) / 1_000_000n;
+  const sign = amount < 0n ? "-" : amount > 0n ? "+" : "";
+  return `${sign}$${whole.toLocaleString("en-US")}`;
+}
