@@ -4,8 +4,8 @@ import { MarketModel } from "../model/market.js";
 import type { SystemState } from "../model/state.js";
 import type { System } from "../system/system.js";
 import type { CommandSpec } from "./commands/base.js";
-import { commandSpecs, rebuildCommand } from "./commands/registry.js";
 import { incidentArbitrary } from "./commands/incident.js";
+import { commandSpecs, rebuildCommand } from "./commands/registry.js";
 import {
   type CommandKind,
   type IncidentKind,

@@ -26,7 +26,8 @@ export class IncidentCommand extends Command<Args> {
     const run = new IncidentRun(m, w, this, params, incident.sock ?? false);
     await incident.play(run, params);
     if (!run.started || !run.last) throw new Error(`incident ${incident.name} did not run its setup`);
-    judgeIncident(run, incident, measureStart(run, run.started), run.last, w.steps.length - 1);
+    judgeIncident(run, incident, measureStart(run, run.started), run.last);
+    run.verdict();
   }
   /** Unused: an incident's phases are steps of their own (run above). */
   async act(): Promise<void> {

@@ -41,11 +41,14 @@ export async function runPlaybook(
 
 /** One line per outcome: "attacker +$12,345 (bound $400,000); lp0 -$1,234, lp1 +$56 (bound ...); stopped by ...". */
 export function formatOutcome(o: IncidentOutcome): string {
-  const lps = o.lpPnl.map((lp, i) => `${lp.role} ${usd(lp.pnl)} (loss bound ${usd(o.lpLossBounds[i] ?? 0n)})`);
+  const lps = o.lpPnl.map(
+    (lp, i) => `${lp.role} ${usd(lp.pnl)} (loss bound ${usd(o.lpLossBounds[i] ?? 0n)})`,
+  );
   return [
     `attacker ${usd(o.attackerPnl)} (bound ${usd(o.attackerBound)} of a ${usd(o.poolEquity)} pool)`,
     lps.join(", "),
     `stopped by: ${describeStoppers(o.stoppers)}`,
+    ...(o.broken.length > 0 ? [`broken: ${o.broken.join(", ")}`] : []),
     ...(o.tolerated.length > 0 ? [`known open bugs met: ${o.tolerated.join(", ")}`] : []),
   ].join("; ");
 }
@@ -101,10 +104,16 @@ export async function runIncidents(parameters: {
       let failure: IncidentReport["failure"];
       if (result.status === "failed") {
         const c = result.counterexample;
-        const artifact = await createArtifact({ counterexample: c, scenario: `incident:${name}`, maxCommands: 1 });
+        const artifact = await createArtifact({
+          counterexample: c,
+          scenario: `incident:${name}`,
+          maxCommands: 1,
+        });
         const file = await writeArtifact(artifact, { dir: options.out });
         failure = { invariant: c.failure.invariant, artifact: path.relative(process.cwd(), file) };
-        log(`  fuzz (${runs} runs, seed ${options.seed}): FAILED\n${indent(formatFailure(c.failure, c.trace))}`);
+        log(
+          `  fuzz (${runs} runs, seed ${options.seed}): FAILED\n${indent(formatFailure(c.failure, c.trace))}`,
+        );
         log(`    replay: npm run repro -- ${shellQuote(failure.artifact)}`);
       } else {
         log(`  fuzz (${runs} runs, seed ${options.seed}): passed`);

@@ -38,14 +38,10 @@ describe("incident library: each post-mortem playbook once", () => {
   ];
   for (const name of names) {
     const test = failsToday[name] ? it.fails : it;
-    test(
-      name,
-      async () => {
-        const { outcome, failure } = await runPlaybook(harness, name);
-        if (outcome) console.log(`${name}: ${formatOutcome(outcome)}`);
-        expect(failure, failure && formatFailure(failure, harness.trace(harness.world))).toBeUndefined();
-      },
-      120_000,
-    );
+    test(name, async () => {
+      const { outcome, failure } = await runPlaybook(harness, name);
+      if (outcome) console.log(`${name}: ${formatOutcome(outcome)}`);
+      expect(failure, failure && formatFailure(failure, harness.trace(harness.world))).toBeUndefined();
+    }, 120_000);
   }
 });

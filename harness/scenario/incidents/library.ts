@@ -3,10 +3,12 @@
 // the pool. Each incident's args are what the fuzzer varies (timing, sizes, who acts when); `canonical` is
 // the post-mortem's own shape, which the README table and the npm-test suite run.
 import * as fc from "fast-check";
+import { moveBps } from "../../invariants/promises/context.js";
 import { WAD } from "../../model/math.js";
 import { calls } from "../calls.js";
 import { BadArgsError, bool, int, ints, oneOf } from "../commands/args.js";
 import type { IncidentName, JsonValue } from "../contract.js";
+import { describeStoppers } from "./outcome.js";
 import { type CommonArgs, type IncidentRun, type KeeperMode, keeperModes } from "./run.js";
 
 type Args = Record<string, JsonValue>;
@@ -90,6 +92,8 @@ type Pump = CommonArgs & {
   withdrawBps: number;
   /** Withdraw free margin after every this many steps (0: once, at the top). */
   withdrawEvery: number;
+  /** A rational attacker stops pumping once its unrealised profit reaches this share of the pool (0: never). */
+  stopAtPoolBps: number;
   ending: "close" | "abandon";
 };
 const pumpEndings = ["close", "abandon"] as const;
@@ -103,6 +107,7 @@ const parsePump = (args: Args): Pump => ({
   stepSeconds: int(args, "stepSeconds", 12, 3_600),
   withdrawBps: int(args, "withdrawBps", 0, 10_000),
   withdrawEvery: int(args, "withdrawEvery", 0, 20),
+  stopAtPoolBps: int(args, "stopAtPoolBps", 0, 10_000),
   ending: oneOf(args, "ending", pumpEndings),
 });
 
@@ -117,9 +122,18 @@ const pumpArb = (shape: { steps: [number, number]; stepSeconds: [number, number]
       stepSeconds: fc.integer({ min: shape.stepSeconds[0], max: shape.stepSeconds[1] }),
       withdrawBps: fc.integer({ min: 0, max: 10_000 }),
       withdrawEvery: fc.integer({ min: 0, max: 4 }),
+      stopAtPoolBps: fc.oneof(fc.constant(0), fc.integer({ min: 2_000, max: 9_500 })),
       ending: fc.constantFrom(...pumpEndings),
     })
     .map(({ common, ...rest }): Pump => ({ ...common, ...rest }));
+
+/** Whether the attacker's unrealised profit has reached `bps` of the pool's equity (the last phase's read). */
+function pumpedEnough(run: IncidentRun, bps: number): boolean {
+  const read = run.last;
+  const me = read?.accounts.find((a) => a.account === run.attacker);
+  if (bps === 0 || !read || !me) return false;
+  return (me.equity - me.state.margin) * 10_000n >= read.market.poolEquity * BigInt(bps);
+}
 
 /** Long, pumped in steps under the band, profit withdrawn while open, then closed or abandoned. */
 async function playPump(run: IncidentRun, p: Pump): Promise<void> {
@@ -127,17 +141,19 @@ async function playPump(run: IncidentRun, p: Pump): Promise<void> {
   await run.setup(p.units);
   await run.attack("attacker goes long", (s) => s.act(run.open(attacker, 1, p.leverageBps)).then(() => {}));
   for (let i = 0; i < p.steps; i++) {
+    if (pumpedEnough(run, p.stopAtPoolBps)) break;
     await run.attack(`pump ${i + 1}/${p.steps} +${p.stepBps / 100}%`, async (s) => {
       await run.wait(s, p.stepSeconds);
       await s.block(run.both(p.stepBps));
-      const top = i === p.steps - 1;
+      const top = i === p.steps - 1 || pumpedEnough(run, p.stopAtPoolBps);
       if ((p.withdrawEvery > 0 && (i + 1) % p.withdrawEvery === 0) || top) {
         const take = run.withdrawFree(attacker, p.withdrawBps);
         if (take) await s.act(take);
       }
     });
   }
-  if (p.ending === "close") await run.attack("closes at the top", (s) => s.act(run.close(attacker)).then(() => {}));
+  if (p.ending === "close")
+    await run.attack("closes at the top", (s) => s.act(run.close(attacker)).then(() => {}));
   await run.settleAt(run.truth, "the pump collapses");
 }
 
@@ -160,8 +176,9 @@ const mango: Incident<Pump> = {
     steps: 8,
     stepBps: 950,
     stepSeconds: 120,
-    withdrawBps: 10_000,
+    withdrawBps: 9_900,
     withdrawEvery: 0,
+    stopAtPoolBps: 8_000,
     ending: "close",
   },
   arbitrary: pumpArb({ steps: [3, 10], stepSeconds: [12, 600] }),
@@ -196,9 +213,10 @@ const moola: Incident<Pump> = {
     steps: 16,
     stepBps: 900,
     stepSeconds: 300,
-    withdrawBps: 10_000,
+    withdrawBps: 9_900,
     withdrawEvery: 2,
-    ending: "abandon",
+    stopAtPoolBps: 8_000,
+    ending: "close",
   },
   arbitrary: pumpArb({ steps: [6, 16], stepSeconds: [120, 900] }),
   parse: parsePump,
@@ -221,14 +239,19 @@ type Jelly = CommonArgs & {
   stepBps: number;
   stepSeconds: number;
   withdrawBps: number;
+  stopAtPoolBps: number;
   ending: "close" | "abandon";
 };
 
 const jelly: Incident<Jelly> = {
   name: "jelly",
   title: "Hyperliquid JELLY (Mar 2025)",
-  source: { url: "https://aicoin.com/article/450767", title: "Cointelegraph/Arkham: Hyperliquid JELLY exploit" },
-  attack: "offsetting long + margin-stripped short (sock) liquidated onto the pool, then pumped x4.5 in an hour",
+  source: {
+    url: "https://aicoin.com/article/450767",
+    title: "Cointelegraph/Arkham: Hyperliquid JELLY exploit",
+  },
+  attack:
+    "offsetting long + margin-stripped short (sock) liquidated onto the pool, then pumped x4.5 in an hour",
   figures: "$7M over three accounts, JELLY +400-500% in an hour, HLP unrealised loss ~$12M",
   property: "1 and 2 (bounded take); the sock's deficit by the loss waterfall",
   attackerProfit: "maxTake",
@@ -241,7 +264,8 @@ const jelly: Incident<Jelly> = {
     steps: 16,
     stepBps: 990,
     stepSeconds: 225,
-    withdrawBps: 10_000,
+    withdrawBps: 9_900,
+    stopAtPoolBps: 8_000,
     ending: "close",
   },
   arbitrary: fc
@@ -253,6 +277,7 @@ const jelly: Incident<Jelly> = {
       stepBps: fc.integer({ min: 500, max: 990 }),
       stepSeconds: fc.integer({ min: 60, max: 600 }),
       withdrawBps: fc.integer({ min: 0, max: 10_000 }),
+      stopAtPoolBps: fc.oneof(fc.constant(0), fc.integer({ min: 2_000, max: 9_500 })),
       ending: fc.constantFrom(...pumpEndings),
     })
     .map(({ common, ...rest }): Jelly => ({ ...common, ...rest })),
@@ -264,6 +289,7 @@ const jelly: Incident<Jelly> = {
     stepBps: int(args, "stepBps", 1, 990),
     stepSeconds: int(args, "stepSeconds", 12, 3_600),
     withdrawBps: int(args, "withdrawBps", 0, 10_000),
+    stopAtPoolBps: int(args, "stopAtPoolBps", 0, 10_000),
     ending: oneOf(args, "ending", pumpEndings),
   }),
   async play(run, p) {
@@ -277,6 +303,7 @@ const jelly: Incident<Jelly> = {
       if (take) await s.act(take);
     });
     for (let i = 0; i < p.steps; i++) {
+      if (pumpedEnough(run, p.stopAtPoolBps)) break;
       await run.attack(`pump ${i + 1}/${p.steps} +${p.stepBps / 100}%`, async (s) => {
         await run.wait(s, p.stepSeconds);
         await s.block(run.both(p.stepBps));
@@ -286,7 +313,8 @@ const jelly: Incident<Jelly> = {
       const take = run.withdrawFree(attacker, p.withdrawBps);
       if (take) await s.act(take);
     });
-    if (p.ending === "close") await run.attack("the long closes", (s) => s.act(run.close(attacker)).then(() => {}));
+    if (p.ending === "close")
+      await run.attack("the long closes", (s) => s.act(run.close(attacker)).then(() => {}));
     await run.settleAt(run.truth, "delisted and settled at the pre-pump price");
   },
 };
@@ -323,7 +351,7 @@ const harvest: Incident<Grind> = {
   canonical: {
     ...honestDefaults([1, -1, 1], 60_000),
     units: 100_000,
-    leverageBps: 80_000,
+    leverageBps: 50_000,
     cycles: 30,
     pushBps: 100,
     cycleSeconds: 14,
@@ -350,13 +378,16 @@ const harvest: Incident<Grind> = {
     const { attacker } = run;
     await run.setup(p.units);
     for (let i = 0; i < p.cycles; i++) {
-      await run.attack(`cycle ${i + 1}/${p.cycles}: -${p.pushBps / 100}%, long, restore, close`, async (s) => {
-        const fair = run.m.port.feed("primary").latestAnswer;
-        await run.wait(s, p.cycleSeconds);
-        const pushed = (fair * BigInt(10_000 - p.pushBps)) / 10_000n;
-        await s.block([...run.rounds(pushed, pushed), run.open(attacker, 1, p.leverageBps)]);
-        await s.block([...run.rounds(fair, fair), run.close(attacker)]);
-      });
+      await run.attack(
+        `cycle ${i + 1}/${p.cycles}: -${p.pushBps / 100}%, long, restore, close`,
+        async (s) => {
+          const fair = run.m.port.feed("primary").latestAnswer;
+          await run.wait(s, p.cycleSeconds);
+          const pushed = (fair * BigInt(10_000 - p.pushBps)) / 10_000n;
+          await s.block([...run.rounds(pushed, pushed), run.open(attacker, 1, p.leverageBps)]);
+          await s.block([...run.rounds(fair, fair), run.close(attacker)]);
+        },
+      );
     }
     await run.settleAt(run.truth);
   },
@@ -384,7 +415,13 @@ const bzx: Incident<Spike> = {
   property: "3 (a level accepted only when confirmed or persistent)",
   attackerProfit: nothing,
   honestLpLoss: nothing,
-  canonical: { ...honestDefaults([1, -1, 0]), units: 100_000, leverageBps: 80_000, spikeBps: 10_000, both: true },
+  canonical: {
+    ...honestDefaults([1, -1, 0]),
+    units: 100_000,
+    leverageBps: 80_000,
+    spikeBps: 10_000,
+    both: true,
+  },
   arbitrary: fc
     .record({
       common: commonArb(),
@@ -451,7 +488,9 @@ const outlierArb = (premium: fc.Arbitrary<number>, secondary: (premium: number) 
       republishSeconds: fc.integer({ min: 60, max: 900 }),
     })
     .chain(({ common, premiumBps, ...rest }) =>
-      secondary(premiumBps).map((secondaryBps): Outlier => ({ ...common, ...rest, premiumBps, secondaryBps })),
+      secondary(premiumBps).map(
+        (secondaryBps): Outlier => ({ ...common, ...rest, premiumBps, secondaryBps }),
+      ),
     );
 
 const parseOutlier = (args: Args): Outlier => {
@@ -498,7 +537,10 @@ async function playOutlier(run: IncidentRun, p: Outlier): Promise<void> {
 const compoundDai: Incident<Outlier> = {
   name: "compoundDai",
   title: "Compound DAI (Nov 2020)",
-  source: { url: "https://www.comp.xyz/t/dai-liquidation-event/642", title: "Compound forum: DAI Liquidation Event" },
+  source: {
+    url: "https://www.comp.xyz/t/dai-liquidation-event/642",
+    title: "Compound forum: DAI Liquidation Event",
+  },
   attack: "one feed's outlier (+30%) held for 65 minutes; liquidations and a close at it",
   figures: "DAI $1.30 on Coinbase Pro for ~1 h, $85-89M liquidated",
   property: "3 (a level accepted only when confirmed or persistent)",
@@ -614,10 +656,13 @@ const blackThursday: Incident<Lag> = {
   async play(run, p) {
     const { attacker } = run;
     await run.setup(p.units);
-    await run.attack(`the feeds lag ${p.lagSeconds}s; the hedged trader shorts at the stale round`, async (s) => {
-      await run.wait(s, p.lagSeconds);
-      await s.act(run.open(attacker, -1, p.leverageBps));
-    });
+    await run.attack(
+      `the feeds lag ${p.lagSeconds}s; the hedged trader shorts at the stale round`,
+      async (s) => {
+        await run.wait(s, p.lagSeconds);
+        await s.act(run.open(attacker, -1, p.leverageBps));
+      },
+    );
     const low = (run.truth * BigInt(10_000 - p.dropBps)) / 10_000n;
     for (let i = 1; i <= p.catchUpRounds; i++) {
       await run.attack(`the feeds catch up ${i}/${p.catchUpRounds}`, async (s) => {
@@ -637,7 +682,8 @@ const blackThursday: Incident<Lag> = {
 // https://coinshares.com/it/insights/knowledge/billions-in-liquidations-what-happened — and
 // https://followin.io/feed/22111099 (ETH -16% within 45 minutes, $19B liquidated, a whale short opened
 // before the announcement). A genuine crash confirmed by every source: ETH -12 to -16%, altcoins far more.
-// Scaled: both feeds -16% in two rounds over 45 minutes, honest longs near their limit, the insider short.
+// Scaled: both feeds -12% then -4%, 22 minutes apart, honest longs near their limit, the insider short; the
+// crash both feeds confirm must be the market's price within a breaker cooldown (issue 9 property 3).
 // ---------------------------------------------------------------------------------------------------------
 type Cascade = CommonArgs & { units: number; leverageBps: number; drops: number[]; roundSeconds: number };
 
@@ -657,7 +703,7 @@ const oct2025: Incident<Cascade> = {
     ...honestDefaults([1, 1, 1], 80_000),
     units: 100_000,
     leverageBps: 50_000,
-    drops: [800, 800],
+    drops: [1_200, 400],
     roundSeconds: 1_350,
   },
   arbitrary: fc
@@ -679,11 +725,27 @@ const oct2025: Incident<Cascade> = {
   async play(run, p) {
     const { attacker } = run;
     await run.setup(p.units);
-    await run.attack("the insider shorts", (s) => s.act(run.open(attacker, -1, p.leverageBps)).then(() => {}));
+    await run.attack("the insider shorts", (s) =>
+      s.act(run.open(attacker, -1, p.leverageBps)).then(() => {}),
+    );
+    const cooldown = Number(run.w.bounds.breakerCooldown);
+    const confirmWithin = Math.min(cooldown, p.roundSeconds);
     for (const [i, drop] of p.drops.entries()) {
       await run.attack(`crash round ${i + 1}/${p.drops.length}: -${drop / 100}% on both feeds`, async (s) => {
-        await run.wait(s, p.roundSeconds);
+        if (i > 0) await run.wait(s, p.roundSeconds - confirmWithin);
         await s.block(run.both(-drop));
+      });
+      const level = run.m.port.feed("primary").latestAnswer;
+      const read = await run.attack(`both feeds still there ${confirmWithin}s later`, async (s) => {
+        await run.wait(s, confirmWithin);
+        await s.block(run.rounds(level, level));
+      });
+      // Property 3's other side: a crash both feeds confirm is the market's price within a breaker cooldown.
+      const price = (read.market.price * 10n ** 8n) / WAD;
+      run.promise("incident-confirmed-crash-accepted", moveBps(price, level) <= 100n, {
+        actors: [],
+        expected: { incident: "oct2025", priceWithin1PctOf: level, withinSeconds: confirmWithin },
+        actual: { price, mode: read.market.mode, stoppers: describeStoppers(run.stoppers) },
       });
     }
     await run.attack("the insider closes", (s) => s.act(run.close(attacker)).then(() => {}));

@@ -1,11 +1,9 @@
 // What an incident did, measured from the chain, and the two promises every incident holds the protocol to.
 import type { Address } from "viem";
-import { InvariantViolation } from "../contract.js";
-import { violate } from "../../invariants/violation.js";
 import type { ChainSnapshot } from "../../system/system.js";
 import type { World } from "../world/world.js";
 import type { Bound, Incident } from "./library.js";
-import { type CommonArgs, type IncidentRun, type Stoppers, valueOf } from "./run.js";
+import { type CommonArgs, heldBy, type IncidentRun, type Stoppers } from "./run.js";
 
 export type IncidentOutcome = {
   incident: string;
@@ -23,6 +21,8 @@ export type IncidentOutcome = {
   endMode: number;
   /** Campaign promises or checks that broke on the way and were let pass (known open bugs). */
   tolerated: string[];
+  /** The incident's own promises that broke. */
+  broken: string[];
 };
 
 /** The last outcome per world, for the incident campaign's report (read and cleared after every run). */
@@ -40,28 +40,30 @@ const resolveBound = (bound: Bound, base: bigint, w: World): bigint =>
 export function measureStart(run: IncidentRun, start: ChainSnapshot) {
   return {
     poolEquity: start.market.poolEquity,
-    attackers: run.attackers.map((a) => valueOf(start, a)),
-    lps: run.honestLps.map((lp) => valueOf(start, lp)),
+    attackers: run.attackers.map((a) => heldBy(start, a)),
+    lps: run.honestLps.map((lp) => heldBy(start, lp)),
   };
 }
 
 /**
- * Measures the incident from the chain, records it for the report, then judges its two promises:
- * `incident-attacker-profit-bounded` and `incident-honest-lp-loss-bounded`.
+ * Measures the incident from the chain, judges its two promises (`incident-attacker-profit-bounded`,
+ * `incident-honest-lp-loss-bounded`) and records the outcome for the report; the caller throws the verdict.
  */
 export function judgeIncident(
   run: IncidentRun,
   incident: Pick<Incident<CommonArgs>, "name" | "property" | "attackerProfit" | "honestLpLoss">,
   start: ReturnType<typeof measureStart>,
   end: ChainSnapshot,
-  step: number,
 ): IncidentOutcome {
   const { w, m } = run;
-  const attackerPnl = run.attackers.reduce((sum, a, i) => sum + valueOf(end, a) - (start.attackers[i] ?? 0n), 0n);
+  const attackerPnl = run.attackers.reduce(
+    (sum, a, i) => sum + heldBy(end, a) - (start.attackers[i] ?? 0n),
+    0n,
+  );
   const role = (lp: Address) => `lp${m.actors.lps.indexOf(lp)}`;
   const lpPnl = run.honestLps.map((lp, i) => ({
     role: role(lp),
-    pnl: valueOf(end, lp) - (start.lps[i] ?? 0n),
+    pnl: heldBy(end, lp) - (start.lps[i] ?? 0n),
     start: start.lps[i] ?? 0n,
   }));
   const outcome: IncidentOutcome = {
@@ -74,42 +76,23 @@ export function judgeIncident(
     stoppers: run.stoppers,
     endMode: end.market.mode,
     tolerated: [...new Set(w.toleratedSeen.map((f) => f.invariant))],
+    broken: [],
   };
+  run.promise("incident-attacker-profit-bounded", attackerPnl <= outcome.attackerBound, {
+    actors: ["attacker"],
+    expected: { incident: incident.name, property: incident.property, profitAtMost: outcome.attackerBound },
+    actual: { profit: attackerPnl, ofPoolEquity: start.poolEquity, stoppers: describeStoppers(run.stoppers) },
+  });
+  lpPnl.forEach((lp, i) => {
+    const bound = outcome.lpLossBounds[i] ?? 0n;
+    run.promise("incident-honest-lp-loss-bounded", -lp.pnl <= bound, {
+      actors: [lp.role],
+      expected: { incident: incident.name, property: incident.property, lossAtMost: bound },
+      actual: { loss: -lp.pnl, ofHolding: lp.start, attackerProfit: attackerPnl },
+    });
+  });
+  outcome.broken = [...new Set(run.breaches.map((b) => b.info.invariant))];
   latest.set(w, outcome);
-
-  const judge = (check: () => void) => {
-    try {
-      check();
-    } catch (error) {
-      if (!(error instanceof InvariantViolation) || !w.tolerate(error.info)) throw error;
-      w.toleratedSeen.push(error.info);
-    }
-  };
-  judge(() => {
-    if (attackerPnl <= outcome.attackerBound) return;
-    violate({
-      invariant: "incident-attacker-profit-bounded",
-      kind: "promise",
-      actors: ["attacker"],
-      expected: { incident: incident.name, property: incident.property, profitAtMost: outcome.attackerBound },
-      actual: { profit: attackerPnl, ofPoolEquity: start.poolEquity, stoppers: describeStoppers(run.stoppers) },
-      step,
-    });
-  });
-  judge(() => {
-    lpPnl.forEach((lp, i) => {
-      const bound = outcome.lpLossBounds[i] ?? 0n;
-      if (-lp.pnl <= bound) return;
-      violate({
-        invariant: "incident-honest-lp-loss-bounded",
-        kind: "promise",
-        actors: [lp.role],
-        expected: { incident: incident.name, property: incident.property, lossAtMost: bound },
-        actual: { loss: -lp.pnl, ofHolding: lp.start, attackerProfit: attackerPnl },
-        step,
-      });
-    });
-  });
   return outcome;
 }
 
@@ -122,6 +105,7 @@ export function describeStoppers(s: Stoppers): string {
       .map(([k, n]) => (n > 1 ? `${k} x${n}` : k))
       .join(", ");
   if (Object.keys(s.trips).length > 0) parts.push(`trips ${list(s.trips)}`);
+  if (Object.keys(s.rejected).length > 0) parts.push(`rounds rejected ${list(s.rejected)}`);
   if (Object.keys(s.refused).length > 0) parts.push(`attacker refused: ${list(s.refused)}`);
   if (s.liquidations > 0) parts.push(`${s.liquidations} honest liquidation(s)`);
   if (s.badDebt > 0n) parts.push(`socialised bad debt ${usd(s.badDebt)}`);

@@ -1,12 +1,14 @@
 // One incident's run: its phases (each a Step with every check after it), the actors' value measured from
 // the chain before and after, and what the protocol refused or tripped on along the way.
 import type { Address } from "viem";
-import { Mode, OracleClass, enumName } from "../../model/types.js";
+import { violate } from "../../invariants/violation.js";
+import { min } from "../../model/math.js";
+import { enumName, Mode, OracleClass } from "../../model/types.js";
 import type { ChainSnapshot } from "../../system/system.js";
 import { calls } from "../calls.js";
 import { fundMargin, warpTo } from "../commands/adversary.js";
 import { moved, sizeForLeverage } from "../commands/sizing.js";
-import type { JsonValue } from "../contract.js";
+import { InvariantViolation, type JsonValue } from "../contract.js";
 import type { Planned, ScenarioCommand, ScenarioModel, Step as StepType } from "../step.js";
 import { Step } from "../step.js";
 import { keeperTick } from "../world/keepers.js";
@@ -34,6 +36,8 @@ export type Stoppers = {
   modes: string[];
   /** Breaker trips by oracle class, with counts. */
   trips: Record<string, number>;
+  /** Rounds the oracle guard rejected, by class, with counts. */
+  rejected: Record<string, number>;
   /** The attacker's refused transactions: call and error, with counts. */
   refused: Record<string, number>;
   /** Honest traders liquidated, and bad debt the pool absorbed (units of collateral). */
@@ -51,7 +55,14 @@ const count = (map: Record<string, number>, key: string) => {
  * playbook is made of.
  */
 export class IncidentRun {
-  readonly stoppers: Stoppers = { modes: [], trips: {}, refused: {}, liquidations: 0, badDebt: 0n };
+  readonly stoppers: Stoppers = {
+    modes: [],
+    trips: {},
+    rejected: {},
+    refused: {},
+    liquidations: 0,
+    badDebt: 0n,
+  };
   /** The attacker's accounts (a second one where the playbook used a sock puppet). */
   readonly attackers: Address[];
   /** The LPs the attack is measured against. */
@@ -112,7 +123,8 @@ export class IncidentRun {
     this.started = await this.phase("setup", async (step) => {
       const { m, w } = this;
       const lp1 = m.actors.lps[1] as Address;
-      if (this.common.lpUnits > 0) await step.act(calls.lpDeposit(w, lp1, BigInt(this.common.lpUnits) * unit));
+      if (this.common.lpUnits > 0)
+        await step.act(calls.lpDeposit(w, lp1, BigInt(this.common.lpUnits) * unit));
       const opens: Planned[] = [];
       this.common.honestSides.forEach((side, i) => {
         const trader = m.actors.traders[i] as Address;
@@ -142,8 +154,7 @@ export class IncidentRun {
   withdrawFree(account: Address, bps: number): Planned | undefined {
     const h = this.m.port.health(account);
     const margin = this.m.port.account(account).margin;
-    const free = h.equity - h.initialRequired;
-    const limit = free < margin ? free : margin;
+    const limit = min(h.equity - h.initialRequired, margin);
     const amount = (limit * BigInt(bps)) / 10_000n;
     return amount > 0n ? calls.withdraw(this.w, account, amount) : undefined;
   }
@@ -180,8 +191,10 @@ export class IncidentRun {
     if (this.common.keeper === "slow") await keeperTick(step, this.w.keepers.slow, k1);
   }
 
+  /** The next block lands `seconds` after the latest one, or after a wait already pending (waits add up). */
   async wait(step: StepType, seconds: number): Promise<void> {
-    await warpTo(step, step.w.clock.latest + BigInt(seconds));
+    const { clock } = step.w;
+    await warpTo(step, (clock.pending ?? clock.latest) + BigInt(seconds));
   }
 
   private async lpExit(step: StepType): Promise<void> {
@@ -192,8 +205,9 @@ export class IncidentRun {
 
   /**
    * The end every incident shares: the feeds publish the true price (in steps under the jump band when the
-   * path went far, so a working breaker is not what keeps it there), the breaker's cooldown passes, valid
-   * rounds follow and the keeper ticks: the market as the honest side finds it once the incident is over.
+   * path went far, so that a working breaker is not what keeps the market there), an hour passes (the
+   * breaker's cooldown, and `jumpResetAfter`: today's guard accepts a held level then), valid rounds follow
+   * and the keeper ticks: the market as the honest side finds it once the incident is over.
    */
   async settleAt(price: bigint, label = "the true price returns"): Promise<ChainSnapshot> {
     await this.phase(label, async (step) => {
@@ -201,16 +215,16 @@ export class IncidentRun {
         const latest = this.m.port.feed("primary").latestAnswer;
         if (latest === price) break;
         const ratio = (price * 10_000n) / latest;
-        const next =
-          ratio > 10_900n ? moved(latest, 900) : ratio < 9_100n ? moved(latest, -900) : price;
+        const next = ratio > 10_900n ? moved(latest, 900) : ratio < 9_100n ? moved(latest, -900) : price;
         await this.wait(step, 60);
         await step.block(this.rounds(next, next));
       }
     });
-    const { breakerCooldown } = this.w.bounds;
-    return this.phase("cooldown, valid rounds, keeper", async (step) => {
-      await this.wait(step, Number(breakerCooldown) + 60);
-      for (let i = 0; i < this.w.bounds.breakerValidReadings + 1; i++) {
+    const { breakerCooldown, jumpResetAfter, breakerValidReadings } = this.w.bounds;
+    const quiet = breakerCooldown > jumpResetAfter ? breakerCooldown : jumpResetAfter;
+    return this.phase("an hour on: valid rounds, keeper", async (step) => {
+      await this.wait(step, Number(quiet) + 60);
+      for (let i = 0; i < breakerValidReadings + 1; i++) {
         await this.wait(step, 60);
         await step.block(this.rounds(price, price));
       }
@@ -219,11 +233,44 @@ export class IncidentRun {
     });
   }
 
+  /** The incident's own promises that broke, in order (judged when the incident ends: see `verdict`). */
+  readonly breaches: InvariantViolation[] = [];
+
+  /**
+   * An incident's promise, judged from the chain after the latest phase. A breach is kept, not thrown, so
+   * that the incident plays to its end and its P&L is measured; `verdict` throws the first one.
+   */
+  promise(
+    invariant: string,
+    holds: boolean,
+    detail: { expected: unknown; actual: unknown; actors: string[] },
+  ) {
+    if (holds) return;
+    try {
+      violate({ invariant, kind: "promise", step: this.w.steps.length - 1, ...detail });
+    } catch (error) {
+      if (!(error instanceof InvariantViolation)) throw error;
+      this.breaches.push(error);
+    }
+  }
+
+  /** Throws the first breach the world does not tolerate (tolerated ones are recorded, as the steps do). */
+  verdict(): void {
+    for (const breach of this.breaches) {
+      if (!this.w.tolerate(breach.info)) throw breach;
+      this.w.toleratedSeen.push(breach.info);
+    }
+  }
+
   private observe(step: StepType): void {
     const attackers = new Set(this.attackers.map((a) => a.toLowerCase()));
     for (const tx of step.facts.txs) {
       if (attackers.has(tx.from.toLowerCase()) && tx.status !== "ok" && tx.call !== "refresh") {
         count(this.stoppers.refused, `${tx.call}: ${tx.error ?? tx.status}`);
+      }
+      for (const e of tx.guard) {
+        if (e.eventName === "ReadingRejected")
+          count(this.stoppers.rejected, enumName(OracleClass, Number(e.args.class)));
       }
       for (const e of tx.market) {
         if (e.eventName === "ModeChanged") {
@@ -231,7 +278,8 @@ export class IncidentRun {
             `${enumName(Mode, Number(e.args.from))}→${enumName(Mode, Number(e.args.to))}`,
           );
         }
-        if (e.eventName === "BreakerTripped") count(this.stoppers.trips, enumName(OracleClass, Number(e.args.class)));
+        if (e.eventName === "BreakerTripped")
+          count(this.stoppers.trips, enumName(OracleClass, Number(e.args.class)));
         if (e.eventName === "Liquidated" && !attackers.has(String(e.args.account).toLowerCase())) {
           this.stoppers.liquidations++;
         }
@@ -246,14 +294,18 @@ export class IncidentRun {
  * market's last good price (nothing if negative: the deficit is the pool's), and its LP shares at the
  * pool's equity per share.
  */
-export function valueOf(snapshot: ChainSnapshot, account: Address): bigint {
+export function heldBy(snapshot: ChainSnapshot, account: Address): bigint {
   const a = snapshot.accounts.find((x) => x.account.toLowerCase() === account.toLowerCase());
   if (!a) throw new Error(`account ${account} not in the snapshot`);
   const m = snapshot.market;
   const equity = a.equity > 0n ? a.equity : 0n;
-  const lp = m.poolShareSupply === 0n || m.poolEquity <= 0n ? 0n : (a.lpShares * m.poolEquity) / m.poolShareSupply;
+  const lp =
+    m.poolShareSupply === 0n || m.poolEquity <= 0n ? 0n : (a.lpShares * m.poolEquity) / m.poolShareSupply;
   return a.walletBalance + equity + lp;
 }
 
 /** Args as JSON for the artifact. */
-export const commonJson = (c: CommonArgs): Record<string, JsonValue> => ({ ...c, honestSides: [...c.honestSides] });
+export const commonJson = (c: CommonArgs): Record<string, JsonValue> => ({
+  ...c,
+  honestSides: [...c.honestSides],
+});
