@@ -115,8 +115,8 @@ const pumpArb = (shape: { steps: [number, number]; stepSeconds: [number, number]
   fc
     .record({
       common: commonArb(),
-      units: fc.integer({ min: 20_000, max: 300_000 }),
-      leverageBps: fc.integer({ min: 20_000, max: 90_000 }),
+      units: fc.integer({ min: 20_000, max: 150_000 }),
+      leverageBps: fc.integer({ min: 20_000, max: 80_000 }),
       steps: fc.integer({ min: shape.steps[0], max: shape.steps[1] }),
       stepBps: fc.integer({ min: 300, max: 990 }),
       stepSeconds: fc.integer({ min: shape.stepSeconds[0], max: shape.stepSeconds[1] }),
@@ -271,8 +271,8 @@ const jelly: Incident<Jelly> = {
   arbitrary: fc
     .record({
       common: commonArb(),
-      units: fc.integer({ min: 20_000, max: 300_000 }),
-      leverageBps: fc.integer({ min: 20_000, max: 90_000 }),
+      units: fc.integer({ min: 20_000, max: 150_000 }),
+      leverageBps: fc.integer({ min: 20_000, max: 80_000 }),
       steps: fc.integer({ min: 6, max: 18 }),
       stepBps: fc.integer({ min: 500, max: 990 }),
       stepSeconds: fc.integer({ min: 60, max: 600 }),
@@ -359,8 +359,8 @@ const harvest: Incident<Grind> = {
   arbitrary: fc
     .record({
       common: commonArb(),
-      units: fc.integer({ min: 20_000, max: 300_000 }),
-      leverageBps: fc.integer({ min: 20_000, max: 90_000 }),
+      units: fc.integer({ min: 20_000, max: 150_000 }),
+      leverageBps: fc.integer({ min: 20_000, max: 80_000 }),
       cycles: fc.integer({ min: 5, max: 30 }),
       pushBps: fc.integer({ min: 30, max: 300 }),
       cycleSeconds: fc.integer({ min: 12, max: 120 }),
@@ -425,8 +425,8 @@ const bzx: Incident<Spike> = {
   arbitrary: fc
     .record({
       common: commonArb(),
-      units: fc.integer({ min: 20_000, max: 300_000 }),
-      leverageBps: fc.integer({ min: 20_000, max: 90_000 }),
+      units: fc.integer({ min: 20_000, max: 150_000 }),
+      leverageBps: fc.integer({ min: 20_000, max: 80_000 }),
       spikeBps: fc.oneof(fc.integer({ min: 1_000, max: 30_000 }), fc.integer({ min: 300, max: 990 })),
       both: fc.boolean(),
     })
@@ -481,8 +481,8 @@ const outlierArb = (premium: fc.Arbitrary<number>, secondary: (premium: number) 
   fc
     .record({
       common: commonArb(),
-      units: fc.integer({ min: 20_000, max: 300_000 }),
-      leverageBps: fc.integer({ min: 20_000, max: 90_000 }),
+      units: fc.integer({ min: 20_000, max: 150_000 }),
+      leverageBps: fc.integer({ min: 20_000, max: 80_000 }),
       premiumBps: premium,
       holdSeconds: fc.integer({ min: 600, max: 7_200 }),
       republishSeconds: fc.integer({ min: 60, max: 900 }),
@@ -638,8 +638,8 @@ const blackThursday: Incident<Lag> = {
   arbitrary: fc
     .record({
       common: commonArb(),
-      units: fc.integer({ min: 20_000, max: 300_000 }),
-      leverageBps: fc.integer({ min: 20_000, max: 90_000 }),
+      units: fc.integer({ min: 20_000, max: 150_000 }),
+      leverageBps: fc.integer({ min: 20_000, max: 80_000 }),
       dropBps: fc.integer({ min: 1_000, max: 5_000 }),
       lagSeconds: fc.integer({ min: 600, max: 3_500 }),
       catchUpRounds: fc.integer({ min: 1, max: 4 }),
@@ -709,8 +709,8 @@ const oct2025: Incident<Cascade> = {
   arbitrary: fc
     .record({
       common: commonArb(fc.array(fc.integer({ min: 0, max: 1 }), { minLength: 3, maxLength: 3 })),
-      units: fc.integer({ min: 20_000, max: 300_000 }),
-      leverageBps: fc.integer({ min: 20_000, max: 90_000 }),
+      units: fc.integer({ min: 20_000, max: 150_000 }),
+      leverageBps: fc.integer({ min: 20_000, max: 80_000 }),
       drops: fc.array(fc.integer({ min: 300, max: 3_000 }), { minLength: 1, maxLength: 6 }),
       roundSeconds: fc.integer({ min: 12, max: 1_800 }),
     })

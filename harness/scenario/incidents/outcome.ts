@@ -112,9 +112,9 @@ export function describeStoppers(s: Stoppers): string {
   return parts.length === 0 ? "nothing" : parts.join("; ");
 }
 
-/** Collateral units (6 decimals) as whole dollars with a sign: "+$1,234", "-$56". */
-export function usd(amount: bigint): string {
+/** Collateral units (6 decimals) as whole dollars, signed for P&L ("+$1,234", "-$56") or not ("$2,000"). */
+export function usd(amount: bigint, signed = true): string {
   const whole = (amount < 0n ? -amount : amount) / 1_000_000n;
-  const sign = amount < 0n ? "-" : amount > 0n ? "+" : "";
+  const sign = amount < 0n ? "-" : amount > 0n && signed ? "+" : "";
   return `${sign}$${whole.toLocaleString("en-US")}`;
 }
