@@ -42,10 +42,10 @@ export async function runPlaybook(
 /** One line per outcome: "attacker +$12,345 (bound $400,000); lp0 -$1,234, lp1 +$56 (bound ...); stopped by ...". */
 export function formatOutcome(o: IncidentOutcome): string {
   const lps = o.lpPnl.map(
-    (lp, i) => `${lp.role} ${usd(lp.pnl)} (loss bound ${usd(o.lpLossBounds[i] ?? 0n)})`,
+    (lp, i) => `${lp.role} ${usd(lp.pnl)} (loss bound ${usd(o.lpLossBounds[i] ?? 0n, false)})`,
   );
   return [
-    `attacker ${usd(o.attackerPnl)} (bound ${usd(o.attackerBound)} of a ${usd(o.poolEquity)} pool)`,
+    `attacker ${usd(o.attackerPnl)} (bound ${usd(o.attackerBound, false)} of a ${usd(o.poolEquity, false)} pool)`,
     lps.join(", "),
     `stopped by: ${describeStoppers(o.stoppers)}`,
     ...(o.broken.length > 0 ? [`broken: ${o.broken.join(", ")}`] : []),

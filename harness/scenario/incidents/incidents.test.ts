@@ -9,22 +9,31 @@ import type { ScenarioHarnessReturnType } from "../index.js";
 import { startScenarioHarness } from "../testing.js";
 import { formatOutcome, runPlaybook } from "./campaign.js";
 
+const profit = "incident-attacker-profit-bounded";
+
 /**
- * Incidents today's protocol does not survive (measured; see the README's "Incident library" table), with
- * the issue 9 property each breaks and the helper whose fix should flip it: remove the entry once it passes.
+ * Incidents today's protocol does not survive (measured; see the README's "Incident library" table): the
+ * promise each breaks, the issue 9 property and the helper whose fix should flip it. Each must still break
+ * exactly that promise (as the corpus's expectFailure artifacts must still reproduce): once it passes, the
+ * test fails and asks for its entry to be removed.
  */
-const failsToday: Partial<Record<IncidentName, string>> = {
-  mango: "property 1/2: closes at x2 for ~$850k of a $2M pool; the take bound (manip: PnL cap) flips it",
-  jelly: "property 2: the long closes at x4 for ~$980k; the take bound (manip: PnL cap) flips it",
-  moola: "property 2: closes at x4 for ~$950k; the take bound (manip: PnL cap) flips it",
-  harvest:
-    "property 4: 30 one-percent grinds pay ~$240k; manufactured-volatility bound (oracle) and take (manip)",
-  compoundDai:
-    "property 3: the primary's +30% is accepted after jumpResetAfter; persistence/confirmation (oracle)",
-  blackThursday:
-    "property 5: a short on the 55-minute-old round pays ~$410k; stale-round bound (econ/oracle)",
-  oct2025:
-    "property 3, other side: a -12% crash on both feeds is refused for an hour; prompt acceptance (oracle)",
+const failsToday: Partial<Record<IncidentName, { invariant: string; why: string }>> = {
+  mango: { invariant: profit, why: "property 2: closes at x2; the take bound (manip: PnL cap)" },
+  jelly: { invariant: profit, why: "property 2: the long closes at x4; the take bound (manip: PnL cap)" },
+  moola: { invariant: profit, why: "property 2: closes at x4; the take bound (manip: PnL cap)" },
+  harvest: { invariant: profit, why: "property 4: 1% grinds pay; volatility bound (oracle), take (manip)" },
+  compoundDai: {
+    invariant: profit,
+    why: "property 3: the primary's +30% accepted after jumpResetAfter (oracle)",
+  },
+  blackThursday: {
+    invariant: profit,
+    why: "property 5: a short on the 55-minute-old round pays (econ/oracle)",
+  },
+  oct2025: {
+    invariant: "incident-confirmed-crash-accepted",
+    why: "property 3, other side: a -12% crash on both feeds refused for an hour (oracle)",
+  },
 };
 
 describe("incident library: each post-mortem playbook once", () => {
@@ -49,11 +58,21 @@ describe("incident library: each post-mortem playbook once", () => {
     "oct2025",
   ];
   for (const name of names) {
-    const test = failsToday[name] ? it.fails : it;
-    test(name, async () => {
+    const open = failsToday[name];
+    it(open ? `${name} (open: ${open.why})` : name, async () => {
       const { outcome, failure } = await runPlaybook(harness, name);
       if (outcome) console.log(`${name}: ${formatOutcome(outcome)}`);
-      expect(failure, failure && formatFailure(failure, harness.trace(harness.world))).toBeUndefined();
+      const shown = failure && formatFailure(failure, harness.trace(harness.world));
+      if (open) {
+        expect(
+          failure?.invariant,
+          failure
+            ? `a different failure than the open one\n${shown}`
+            : `fixed: remove ${name} from failsToday`,
+        ).toBe(open.invariant);
+      } else {
+        expect(failure, shown).toBeUndefined();
+      }
     }, 120_000);
   }
 });

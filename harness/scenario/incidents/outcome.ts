@@ -3,13 +3,16 @@ import type { Address } from "viem";
 import type { ChainSnapshot } from "../../system/system.js";
 import type { World } from "../world/world.js";
 import type { Bound, Incident } from "./library.js";
-import { type CommonArgs, heldBy, type IncidentRun, type Stoppers } from "./run.js";
+import { type CommonArgs, heldBy, type IncidentRun, inPool, type Stoppers } from "./run.js";
 
 export type IncidentOutcome = {
   incident: string;
   /** The attacker's accounts together: collateral out minus collateral in, borrowed capital included in both. */
   attackerPnl: bigint;
-  /** Each honest LP by role, its P&L over the incident (wallet, LP shares at the end's equity per share). */
+  /**
+   * Each honest LP by role: its P&L over the incident (wallet, and LP shares at the end's equity per share),
+   * and what it had in the pool when the attack started (its loss bound is a fraction of that).
+   */
   lpPnl: { role: string; pnl: bigint; start: bigint }[];
   /** The pool's equity when the attack started (the bounds are fractions of it). */
   poolEquity: bigint;
@@ -42,6 +45,7 @@ export function measureStart(run: IncidentRun, start: ChainSnapshot) {
     poolEquity: start.market.poolEquity,
     attackers: run.attackers.map((a) => heldBy(start, a)),
     lps: run.honestLps.map((lp) => heldBy(start, lp)),
+    inPool: run.honestLps.map((lp) => inPool(start, lp)),
   };
 }
 
@@ -64,7 +68,7 @@ export function judgeIncident(
   const lpPnl = run.honestLps.map((lp, i) => ({
     role: role(lp),
     pnl: heldBy(end, lp) - (start.lps[i] ?? 0n),
-    start: start.lps[i] ?? 0n,
+    start: start.inPool[i] ?? 0n,
   }));
   const outcome: IncidentOutcome = {
     incident: incident.name,
@@ -88,7 +92,7 @@ export function judgeIncident(
     run.promise("incident-honest-lp-loss-bounded", -lp.pnl <= bound, {
       actors: [lp.role],
       expected: { incident: incident.name, property: incident.property, lossAtMost: bound },
-      actual: { loss: -lp.pnl, ofHolding: lp.start, attackerProfit: attackerPnl },
+      actual: { loss: -lp.pnl, inPoolAtStart: lp.start, attackerProfit: attackerPnl },
     });
   });
   outcome.broken = [...new Set(run.breaches.map((b) => b.info.invariant))];

@@ -295,13 +295,22 @@ export class IncidentRun {
  * pool's equity per share.
  */
 export function heldBy(snapshot: ChainSnapshot, account: Address): bigint {
+  const a = accountIn(snapshot, account);
+  const equity = a.equity > 0n ? a.equity : 0n;
+  return a.walletBalance + equity + inPool(snapshot, account);
+}
+
+/** An account's LP shares at the pool's equity per share. */
+export function inPool(snapshot: ChainSnapshot, account: Address): bigint {
+  const m = snapshot.market;
+  if (m.poolShareSupply === 0n || m.poolEquity <= 0n) return 0n;
+  return (accountIn(snapshot, account).lpShares * m.poolEquity) / m.poolShareSupply;
+}
+
+function accountIn(snapshot: ChainSnapshot, account: Address) {
   const a = snapshot.accounts.find((x) => x.account.toLowerCase() === account.toLowerCase());
   if (!a) throw new Error(`account ${account} not in the snapshot`);
-  const m = snapshot.market;
-  const equity = a.equity > 0n ? a.equity : 0n;
-  const lp =
-    m.poolShareSupply === 0n || m.poolEquity <= 0n ? 0n : (a.lpShares * m.poolEquity) / m.poolShareSupply;
-  return a.walletBalance + equity + lp;
+  return a;
 }
 
 /** Args as JSON for the artifact. */
