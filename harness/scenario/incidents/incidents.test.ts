@@ -18,9 +18,9 @@ const profit = "incident-attacker-profit-bounded";
  * test fails and asks for its entry to be removed.
  */
 const failsToday: Partial<Record<IncidentName, { invariant: string; why: string }>> = {
-  mango: { invariant: profit, why: "property 2: closes at x2; the take bound (manip: PnL cap)" },
-  jelly: { invariant: profit, why: "property 2: the long closes at x4; the take bound (manip: PnL cap)" },
-  moola: { invariant: profit, why: "property 2: closes at x4; the take bound (manip: PnL cap)" },
+  mango: { invariant: profit, why: "property 2: closes after the pump; the take bound (manip: PnL cap)" },
+  jelly: { invariant: profit, why: "property 2: the long closes after the pump; the take bound (manip)" },
+  moola: { invariant: profit, why: "property 2: closes after the 5-minute pumps; the take bound (manip)" },
   harvest: { invariant: profit, why: "property 4: 1% grinds pay; volatility bound (oracle), take (manip)" },
   compoundDai: {
     invariant: profit,
