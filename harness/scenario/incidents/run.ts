@@ -222,7 +222,7 @@ export class IncidentRun {
     });
     const { breakerCooldown, jumpResetAfter, breakerValidReadings } = this.w.bounds;
     const quiet = breakerCooldown > jumpResetAfter ? breakerCooldown : jumpResetAfter;
-    return this.phase("an hour on: valid rounds, keeper", async (step) => {
+    await this.phase("an hour on: valid rounds, keeper", async (step) => {
       await this.wait(step, Number(quiet) + 60);
       for (let i = 0; i < breakerValidReadings + 1; i++) {
         await this.wait(step, 60);
@@ -230,6 +230,13 @@ export class IncidentRun {
       }
       const [k0] = this.m.actors.keepers as [Address];
       await keeperTick(step, this.w.keepers.prompt, k0);
+    });
+    // What the attacker got is real only once it leaves: accounts without a position withdraw their margin.
+    return this.phase("the attacker cashes out", async (step) => {
+      for (const account of this.attackers) {
+        const { size, margin } = this.m.port.account(account);
+        if (size === 0n && margin > 0n) await step.act(calls.withdraw(this.w, account, margin));
+      }
     });
   }
 
