@@ -2,7 +2,7 @@
 // the chain before and after, and what the protocol refused or tripped on along the way.
 import type { Address } from "viem";
 import { violate } from "../../invariants/violation.js";
-import { min } from "../../model/math.js";
+import { max, min } from "../../model/math.js";
 import { enumName, Mode, OracleClass } from "../../model/types.js";
 import type { ChainSnapshot } from "../../system/system.js";
 import { calls } from "../calls.js";
@@ -221,7 +221,7 @@ export class IncidentRun {
       }
     });
     const { breakerCooldown, jumpResetAfter, breakerValidReadings } = this.w.bounds;
-    const quiet = breakerCooldown > jumpResetAfter ? breakerCooldown : jumpResetAfter;
+    const quiet = max(breakerCooldown, jumpResetAfter);
     await this.phase("an hour on: valid rounds, keeper", async (step) => {
       await this.wait(step, Number(quiet) + 60);
       for (let i = 0; i < breakerValidReadings + 1; i++) {
@@ -319,9 +319,3 @@ function accountIn(snapshot: ChainSnapshot, account: Address) {
   if (!a) throw new Error(`account ${account} not in the snapshot`);
   return a;
 }
-
-/** Args as JSON for the artifact. */
-export const commonJson = (c: CommonArgs): Record<string, JsonValue> => ({
-  ...c,
-  honestSides: [...c.honestSides],
-});
