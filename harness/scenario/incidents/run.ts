@@ -8,7 +8,7 @@ import type { ChainSnapshot } from "../../system/system.js";
 import { calls } from "../calls.js";
 import { fundMargin, warpTo } from "../commands/adversary.js";
 import { moved, sizeForLeverage } from "../commands/sizing.js";
-import { InvariantViolation, type JsonValue } from "../contract.js";
+import { InvariantViolation } from "../contract.js";
 import type { Planned, ScenarioCommand, ScenarioModel, Step as StepType } from "../step.js";
 import { Step } from "../step.js";
 import { keeperTick } from "../world/keepers.js";
