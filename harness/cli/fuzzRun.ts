@@ -14,6 +14,7 @@ import { knownOpen } from "../runner/knownOpen.js";
 import { defaultHarnessModule, HarnessModuleError, loadHarnessModule } from "../runner/loadHarness.js";
 import { type ProgressStats, runCampaign } from "../runner/run.js";
 import { type ChainWorld, startChainWorld } from "../runner/world.js";
+import { isIncidentKind } from "../scenario/contract.js";
 import { type FuzzOptions, UsageError } from "./options.js";
 import { type FuzzSummary, formatFailure, formatProgress, formatSummary, shellQuote } from "./report.js";
 
@@ -39,6 +40,23 @@ export async function runFuzz({
   } catch (error) {
     if (!(error instanceof HarnessModuleError)) throw error;
     throw new UsageError(error.message);
+  }
+
+  if (isIncidentKind(options.scenario)) {
+    if (options.harness !== defaultHarnessModule)
+      throw new UsageError("--scenario incidents uses the project's harness");
+    const { runIncidents } = await import("../scenario/incidents/campaign.js");
+    const { exitCode } = await runIncidents({ options, signal, log });
+    return {
+      exitCode,
+      summary: {
+        status: exitCode === 1 ? "failed" : "passed",
+        scenario: options.scenario,
+        seed: options.seed,
+        interrupted: exitCode === 130,
+        ...emptyStats,
+      },
+    };
   }
 
   const budget = [

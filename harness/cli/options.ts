@@ -1,7 +1,12 @@
 import { parseArgs } from "node:util";
 import { parseWeights } from "../coverage/steering.js";
 import { defaultHarnessModule } from "../runner/loadHarness.js";
-import { type ScenarioKind, scenarioKinds as scenarios } from "../scenario/contract.js";
+import {
+  incidentNames,
+  isIncidentKind,
+  type ScenarioKind,
+  scenarioKinds as scenarios,
+} from "../scenario/contract.js";
 
 /** A bad command line: printed with the usage, exit code 2. */
 export class UsageError extends Error {
@@ -11,8 +16,10 @@ export class UsageError extends Error {
 export const fuzzUsage = `usage: npm run fuzz -- [options]
 
   --scenario <kind>     oracle | cascade | mixed | adversarial | griefer | feeds | lp | netting |
-                        volatility | governance | drain | manipulation (default mixed)
-  --runs <n>            number of runs (default FUZZ_RUNS or 100; unlimited with --time alone)
+                        volatility | governance | drain | manipulation (default mixed); incidents runs
+                        the incident library (each post-mortem's playbook, then --runs variations of
+                        it), incident:<name> one of ${incidentNames.join(", ")}
+  --runs <n>            number of runs (default FUZZ_RUNS or 100, 3 per incident; unlimited with --time alone)
   --time <duration>     stop starting runs after this long: 90s, 10m, 1h (shrinking always finishes)
   --seed <int>          fast-check seed (default FUZZ_SEED, else random and printed)
   --max-commands <n>    longest command sequence per run (default 30)
@@ -116,8 +123,13 @@ export function parseFuzzArgs(
   }
   const timeBudgetMs = values.time === undefined ? undefined : parseDuration("--time", values.time);
   const runsText = values.runs ?? (timeBudgetMs === undefined ? env.FUZZ_RUNS : undefined);
+  const defaultRuns = isIncidentKind(scenario) ? 3 : 100;
   const runs =
-    runsText === undefined ? (timeBudgetMs === undefined ? 100 : unlimitedRuns) : count("--runs", runsText);
+    runsText === undefined
+      ? timeBudgetMs === undefined
+        ? defaultRuns
+        : unlimitedRuns
+      : count("--runs", runsText);
   const seedText = values.seed ?? env.FUZZ_SEED;
   const seed = seedText === undefined ? Math.floor(random() * 2 ** 31) : int32("--seed", seedText);
   const path = values.path ?? env.FUZZ_PATH;
@@ -126,6 +138,11 @@ export function parseFuzzArgs(
   }
   if (path !== undefined && seedText === undefined) {
     throw new UsageError("--path needs the --seed (or FUZZ_SEED) it was found with");
+  }
+  if (isIncidentKind(scenario) && (workers > 1 || path !== undefined)) {
+    throw new UsageError(
+      "--scenario incidents runs on one node: drop --workers and --path (replay an artifact)",
+    );
   }
   if (path !== undefined && workers > 1) {
     throw new UsageError("--path replays one case on one node: drop --workers");

@@ -7,7 +7,29 @@ import type { Steering } from "../coverage/steering.js";
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [k: string]: JsonValue };
 
-export const scenarioKinds = [
+/** The incident library (harness/scenario/incidents/): each replays a public post-mortem's price path. */
+export const incidentNames = [
+  "mango",
+  "jelly",
+  "moola",
+  "harvest",
+  "bzx",
+  "compoundDai",
+  "skrw",
+  "blackThursday",
+  "oct2025",
+] as const;
+export type IncidentName = (typeof incidentNames)[number];
+/** `incidents` draws every incident; `incident:<name>` one. */
+export type IncidentKind = "incidents" | `incident:${IncidentName}`;
+export const incidentKinds: readonly IncidentKind[] = [
+  "incidents",
+  ...incidentNames.map((n): IncidentKind => `incident:${n}`),
+];
+export const isIncidentKind = (kind: string): kind is IncidentKind =>
+  (incidentKinds as readonly string[]).includes(kind);
+
+const commandKinds = [
   "oracle",
   "cascade",
   "mixed",
@@ -21,12 +43,17 @@ export const scenarioKinds = [
   "drain",
   "manipulation",
 ] as const;
+/** The kinds a weighted draw of commands serves (harness/scenario/weights.ts). */
+export type CommandKind = (typeof commandKinds)[number];
+
+export const scenarioKinds: readonly ScenarioKind[] = [...commandKinds, ...incidentKinds];
 
 /**
  * Which commands a campaign draws (harness/scenario/weights.ts). `adversarial` mixes every adversary with
- * ordinary users; the narrower kinds aim one adversary family at the promises it attacks.
+ * ordinary users; the narrower kinds aim one adversary family at the promises it attacks. The incident kinds
+ * replay public incidents (harness/scenario/incidents/), varied around each one's price path.
  */
-export type ScenarioKind = (typeof scenarioKinds)[number];
+export type ScenarioKind = CommandKind | IncidentKind;
 
 /** One executed step, as recorded by the real world (block and timestamp as decimal strings). */
 export type StepRecord = {

@@ -5,8 +5,18 @@ import { MarketModel } from "../model/market.js";
 import type { SystemState } from "../model/state.js";
 import type { System } from "../system/system.js";
 import type { CommandSpec } from "./commands/base.js";
+import { incidentArbitrary } from "./commands/incident.js";
 import { commandSpecs, rebuildCommand } from "./commands/registry.js";
-import type { JsonValue, ScenarioHarness, ScenarioKind } from "./contract.js";
+import {
+  type CommandKind,
+  type IncidentKind,
+  type IncidentName,
+  incidentNames,
+  isIncidentKind,
+  type JsonValue,
+  type ScenarioHarness,
+  type ScenarioKind,
+} from "./contract.js";
 import { ModelAdapter } from "./model/adapter.js";
 import type { ScenarioCommand, ScenarioModel } from "./step.js";
 import { weights } from "./weights.js";
@@ -50,12 +60,15 @@ export async function createScenarioHarness(
   return {
     world,
     commands: (kind: ScenarioKind, maxCommands: number, replayPath?: string, steering?: Steering) =>
-      fc.commands([steering ? steeredArbitrary(steering) : commandArbitrary(kind)], {
-        maxCommands,
-        replayPath,
-        size: "max",
-      }),
-    steering: (kind: ScenarioKind) => new Steering(baseWeights(kind)),
+      isIncidentKind(kind)
+        ? incidentCommands(kind)
+        : fc.commands([steering ? steeredArbitrary(steering) : commandArbitrary(kind)], {
+            maxCommands,
+            replayPath,
+            size: "max",
+          }),
+    // An incident run is one scripted command: nothing to steer.
+    steering: (kind: ScenarioKind) => new Steering(isIncidentKind(kind) ? {} : baseWeights(kind)),
     coverage: (real: World) => real.coverage,
     rebuild: (name: string, args: Record<string, JsonValue>) => rebuildCommand(name, args),
     async setup() {
@@ -72,15 +85,25 @@ export async function createScenarioHarness(
   };
 }
 
+/**
+ * An incident run is one incident from the baseline (a sequence of one command: its phases are the steps);
+ * `incidents` draws which one.
+ */
+function incidentCommands(kind: IncidentKind): fc.Arbitrary<ScenarioCommand[]> {
+  const names: readonly IncidentName[] =
+    kind === "incidents" ? incidentNames : [kind.slice("incident:".length) as IncidentName];
+  return fc.constantFrom(...names).chain((name) => incidentArbitrary(name).map((command) => [command]));
+}
+
 /** The kind's drawable commands and their weights. */
-function baseWeights(kind: ScenarioKind): Record<string, number> {
+function baseWeights(kind: CommandKind): Record<string, number> {
   return Object.fromEntries(
     Object.entries(weights[kind]).filter(([, weight]) => (weight ?? 0) > 0),
   ) as Record<string, number>;
 }
 
 /** One weighted choice over the kind's commands. */
-export function commandArbitrary(kind: ScenarioKind): fc.Arbitrary<ScenarioCommand> {
+export function commandArbitrary(kind: CommandKind): fc.Arbitrary<ScenarioCommand> {
   return weightedChoice(baseWeights(kind));
 }
 

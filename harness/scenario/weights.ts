@@ -1,5 +1,5 @@
 import type { CommandName } from "./commands/registry.js";
-import type { ScenarioKind } from "./contract.js";
+import type { CommandKind } from "./contract.js";
 
 /**
  * How often each command is drawn per scenario kind (relative weights; 0 or absent: never).
@@ -8,7 +8,7 @@ import type { ScenarioKind } from "./contract.js";
  * adversaries (with the ordinary users and feeds they prey on) at the promises it attacks; `adversarial`
  * draws every adversary at once.
  */
-export const weights: Record<ScenarioKind, Partial<Record<CommandName, number>>> = {
+export const weights: Record<CommandKind, Partial<Record<CommandName, number>>> = {
   oracle: {
     pricePath: 4,
     spikeRestore: 4,

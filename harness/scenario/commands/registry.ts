@@ -17,6 +17,7 @@ import { govRace } from "./govRace.js";
 import { griefer } from "./griefer.js";
 import { guardianEscalate } from "./guardianEscalate.js";
 import { heartbeat } from "./heartbeat.js";
+import { incident } from "./incident.js";
 import { jitLp } from "./jitLp.js";
 import { keeperTick } from "./keeperTick.js";
 import { liquidate } from "./liquidate.js";
@@ -80,6 +81,7 @@ export const commandSpecs = {
   govRace,
   drainThenClose,
   mangoPump,
+  incident,
 } satisfies Record<string, CommandSpec>;
 
 export type CommandName = keyof typeof commandSpecs;
