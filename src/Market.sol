@@ -208,18 +208,7 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         if (priceLimit != 0 && (sizeDelta > 0 ? price > priceLimit : price < priceLimit)) {
             revert MarketPriceLimit(price, priceLimit);
         }
-        // A reduce settles what it owes before its receivable: the loss it realises pays the funding it is owed.
-        int256 owed = _fundingOwed(a);
-        bool receivableLast = !increasing && owed < 0;
-        if (!receivableLast) _settleFunding(account, a, true);
-
-        int256 realised = _trade(a, sizeDelta, price);
-        if (realised > 0) {
-            realised = MarketAccounting.capProfit(
-                _agg, a, _profitWindows[account], account, realised, _poolEquity(price, _agg.fundingIndex)
-            );
-        }
-        if (receivableLast) _settleFundingAfterClose(account, a, owed);
+        int256 realised = _tradeAndSettle(account, a, sizeDelta, price, increasing);
         uint256 fee = _chargeFee(a, S.abs(sizeDelta), price);
 
         if (increasing) {
@@ -240,6 +229,27 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         if (a.size != 0) _warnIfNear(account, a, price);
         _selfCorrect(price);
         return a.margin;
+    }
+
+    /// @dev Funding, the trade and its realised PnL (capped when it is a profit), in the order that keeps a reduce
+    /// solvent: a reduce settles what it owes before its receivable, so the loss it realises pays the funding it is owed.
+    function _tradeAndSettle(
+        address account,
+        MarginAccount storage a,
+        int256 sizeDelta,
+        uint256 price,
+        bool increasing
+    ) private returns (int256 realised) {
+        int256 owed = _fundingOwed(a);
+        bool receivableLast = !increasing && owed < 0;
+        if (!receivableLast) _settleFunding(account, a, true);
+        realised = _trade(a, sizeDelta, price);
+        if (realised > 0) {
+            realised = MarketAccounting.capProfit(
+                _agg, a, _profitWindows[account], account, realised, _poolEquity(price, _agg.fundingIndex)
+            );
+        }
+        if (receivableLast) _settleFundingAfterClose(account, a, owed);
     }
 
     /* LIQUIDATION */

@@ -245,6 +245,7 @@ export class Step {
       step,
       addresses: { market: w.system.addresses.market, timelock: w.timelock, guardian: w.safe },
       role: (account) => roleOf(m.actors, account),
+      exercise: (promise) => w.coverage.recordPromise(promise),
     });
     for (const b of breaches) {
       judge(() =>

@@ -52,6 +52,7 @@ export function followBreaker(ctx: PromiseContext, tx: ObservedTx): boolean {
 export function judgeBreakerEnds(ctx: PromiseContext, due: ObservedTx | undefined): Breach[] {
   const m = ctx.snapshot.market;
   const trip = ctx.history.trip;
+  if (due && trip) ctx.exercise?.("breaker-halt-ends");
   if (!due || !trip || m.mode !== HALTED || m.haltFlags !== HALT_BREAKER) return [];
   return [
     {
@@ -94,6 +95,9 @@ export function judgeHaltedLiquidation(ctx: PromiseContext): Breach[] {
     h.unhealthySince.set(k, since);
     const m = snapshot.market;
     if (m.mode !== HALTED || m.haltFlags !== HALT_BREAKER) continue;
+    const attempted = (tx: (typeof ctx.txs)[number]) =>
+      tx.call === "liquidate" && String(tx.input.account).toLowerCase() === k;
+    if (ctx.txs.some(attempted)) ctx.exercise?.("halt-liquidation-bounded");
     // Only the time the halt has kept it from the liquidators counts, and only a refused attempt shows it.
     const blocked = h.halt && h.halt.at > since ? h.halt.at : since;
     const refused = ctx.txs.find(

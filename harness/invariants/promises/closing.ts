@@ -13,8 +13,7 @@ const legitimate = new Set(["MarketNotAllowed", "MarketOracleNotValid", "MarketP
  * price limit — never because the pool cannot pay it.
  */
 export function judgeWinnerCloses(ctx: PromiseContext, tx: ObservedTx): Breach[] {
-  if (tx.status !== "reverted" || (tx.call !== "close" && tx.call !== "modify")) return [];
-  if (legitimate.has(tx.error ?? "")) return [];
+  if (tx.call !== "close" && tx.call !== "modify") return [];
   const before = accountIn(ctx.history.last, tx.from);
   const mode = ctx.history.last?.market.mode ?? 0;
   if (!before || before.state.size === 0n || mode > REDUCE_ONLY) return [];
@@ -26,6 +25,8 @@ export function judgeWinnerCloses(ctx: PromiseContext, tx: ObservedTx): Breach[]
   }
   const pnl = before.equity - before.state.margin;
   if (pnl <= 0n) return [];
+  ctx.exercise?.("profit-can-close");
+  if (tx.status !== "reverted" || legitimate.has(tx.error ?? "")) return [];
   return [
     {
       promise: "profit-can-close",

@@ -72,6 +72,7 @@ export function followPoolValue(ctx: PromiseContext): void {
 export function judgeTake(ctx: PromiseContext): Breach[] {
   const h = ctx.history;
   const breaches: Breach[] = [];
+  if (h.takenOut.size > 0) ctx.exercise?.("single-actor-take-bounded");
   for (const [account] of h.takenOut) {
     const windows = BigInt(Math.max(h.profitWindows.get(key(account))?.count ?? 0, 1));
     const cap = (h.poolValueCeiling * ctx.bounds.maxTakeBps * windows) / 10_000n;
@@ -104,6 +105,7 @@ export function judgeTake(ctx: PromiseContext): Breach[] {
  */
 export function judgeWithdrawalWhileOpen(ctx: PromiseContext, tx: ObservedTx): Breach[] {
   const after = tx.after;
+  if (after && after.size !== 0n) ctx.exercise?.("withdrawn-profit-backed");
   if (!after || after.size === 0n || after.margin >= after.initialRequired) return [];
   const withdrawn = tx.market.find((e) => e.eventName === "Withdrawn");
   if (!withdrawn) return [];

@@ -70,6 +70,8 @@ export type PromiseContext = {
   addresses: { market: Address; timelock: Address; guardian: Address };
   /** An address's role ("t3", "griefer", "keeper k0"), for artifacts people read. */
   role: (account: Address) => string;
+  /** Called when a promise has a case to judge, whether or not it holds (behaviour coverage counts them). */
+  exercise?: ((promise: string) => void) | undefined;
 };
 
 /** A broken promise: its name, expected vs actual, and the actors involved. */

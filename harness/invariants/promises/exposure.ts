@@ -12,8 +12,13 @@ const STALE = solidityEnums.OracleClass.Stale;
  * breaker. (Tightenings that follow the pool's state — below backing, unable to pay, a socialised loss — are
  * the state's, not the caller's; the guardian and the timelock act through their own promises.)
  */
-export function judgeNoExposureModeChange(tx: ObservedTx, before: Exposure): Breach[] {
+export function judgeNoExposureModeChange(
+  tx: ObservedTx,
+  before: Exposure,
+  exercise?: (promise: string) => void,
+): Breach[] {
   const trip = events(tx, "market", "ModeChanged").find((e) => Number(e.args.cause) === ORACLE_BREAKER);
+  if (trip) exercise?.("no-exposure-no-mode-change");
   if (!trip || before.exposed(tx.from) || before.margin(tx.from) > 0n) return [];
   const tripped = events(tx, "market", "BreakerTripped")[0];
   return [
@@ -47,6 +52,10 @@ export function followPending(ctx: PromiseContext, tx: ObservedTx): void {
  */
 export function judgeStaleByTime(ctx: PromiseContext, tx: ObservedTx): Breach[] {
   const tripped = events(tx, "market", "BreakerTripped")[0];
+  // The case: an action met a reading with no new round pending (refused as untrusted, or tripping on it).
+  if (!ctx.history.primaryPending && (tx.error === "MarketOracleNotValid" || tripped)) {
+    ctx.exercise?.("stale-by-time-no-trip");
+  }
   if (!tripped || Number(tripped.args.class) !== STALE || ctx.history.primaryPending) return [];
   const last = ctx.history.rounds[ctx.history.rounds.length - 1];
   return [

@@ -26,6 +26,7 @@ export function followGovernance(ctx: PromiseContext, tx: ObservedTx): void {
 export function judgeGovernanceFirst(ctx: PromiseContext, tx: ObservedTx): Breach[] {
   const settled = events(tx, "market", "ModeChanged").find((e) => Number(e.args.cause) === HALTED_TOO_LONG);
   if (!settled) return [];
+  ctx.exercise?.("governance-acts-before-exit");
   const h = ctx.history;
   const haltedAt = h.halt?.at ?? h.last?.market.haltedAt ?? 0n;
   const delay = h.timelockDelay ?? ctx.bounds.timelockDelay;

@@ -53,7 +53,7 @@ export function judgeCampaignPromises(ctx: PromiseContext): Breach[] {
   for (const tx of ctx.txs) {
     followFeeds(ctx, tx);
     breaches.push(...judgeJump(ctx, tx));
-    breaches.push(...judgeNoExposureModeChange(tx, exposure));
+    breaches.push(...judgeNoExposureModeChange(tx, exposure, ctx.exercise));
     breaches.push(...judgeStaleByTime(ctx, tx));
     breaches.push(...judgeWinnerCloses(ctx, tx));
     breaches.push(...judgeEstimatorLiquidation(ctx, tx));

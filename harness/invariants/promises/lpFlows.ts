@@ -68,6 +68,7 @@ export function judgeLpRoundTrip(ctx: PromiseContext, trip: RoundTrip): Breach[]
   const rounds = ctx.history.rounds;
   const during = rounds.slice(entry.roundsBefore);
   if (during.length === 0) return [];
+  ctx.exercise?.("round-trip-bounded");
   const part = min(trip.shares, entry.shares);
   const out = (trip.assets * part) / trip.shares;
   const inn = (entry.assets * part) / entry.shares;
@@ -103,6 +104,7 @@ export function judgeLpRoundTrip(ctx: PromiseContext, trip: RoundTrip): Breach[]
 export function judgeOutflowRoom(ctx: PromiseContext, trip: RoundTrip): Breach[] {
   const { entry } = trip;
   const m = ctx.snapshot.market;
+  ctx.exercise?.("outflow-room-not-consumed");
   const extra = trip.assets > entry.assets ? trip.assets - entry.assets : 0n;
   const fall = entry.equityBefore > m.poolEquity ? entry.equityBefore - m.poolEquity : 0n;
   const othersOut = entry.othersNet > 0n ? entry.othersNet : 0n;

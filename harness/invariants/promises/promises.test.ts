@@ -2,6 +2,9 @@
  * The campaign promises on synthetic transaction streams (the shape the step pipeline records from receipts):
  * each holds on the behaviour it allows and fails by name on the behaviour it forbids.
  */
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Address } from "viem";
 import { describe, expect, test } from "vitest";
 import { testModel } from "../../model/fixtures.js";
@@ -11,7 +14,7 @@ import { emptyFacts, type ObservedEvent, type ObservedTx } from "../facts.js";
 import { checkTransitions } from "../transitions.js";
 import { type Breach, type PromiseBounds, statedBounds } from "./context.js";
 import { emptyHistory } from "./history.js";
-import { judgeCampaignPromises } from "./index.js";
+import { campaignPromiseNames, judgeCampaignPromises } from "./index.js";
 
 const griefer = "0x00000000000000000000000000000000000000aa" as Address;
 const keeper = "0x00000000000000000000000000000000000000bb" as Address;
@@ -222,5 +225,40 @@ describe("mode-only-tightens judges each loosening by its cause", () => {
 
   test("a looser end mode with no loosening event is a violation", () => {
     expect(violated([], 0)).toBe("mode-only-tightens");
+  });
+});
+
+describe("which promises had a case to judge (behaviour coverage)", () => {
+  test("the list of campaign promise names is exactly the names the judges report", () => {
+    const dir = path.dirname(fileURLToPath(import.meta.url));
+    const inSources = new Set<string>();
+    for (const file of readdirSync(dir).filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))) {
+      for (const m of readFileSync(path.join(dir, file), "utf8").matchAll(/promise: "([a-z-]+)"/g)) {
+        inSources.add(m[1] as string);
+      }
+    }
+    expect([...inSources].sort()).toEqual([...campaignPromiseNames].sort());
+  });
+
+  test("a trip by a caller, and a settle, are cases for their promises even when the promise holds", () => {
+    const seen: string[] = [];
+    const breaches = judgeCampaignPromises({
+      txs: [
+        tripAt(1_000n),
+        tx({ at: 2_000n, call: "settle", market: [ev("ModeChanged", { from: 3, to: 4, cause: 9 })] }),
+      ],
+      snapshot: snapshot(2_000n),
+      history: emptyHistory(),
+      bounds,
+      step: 0,
+      addresses: { market: keeper, timelock, guardian: keeper },
+      role: (a) => a,
+      exercise: (p) => seen.push(p),
+    });
+    expect(seen).toContain("no-exposure-no-mode-change");
+    expect(seen).toContain("governance-acts-before-exit");
+    expect(seen).not.toContain("profit-can-close");
+    // The griefer had nothing at stake: the no-exposure promise is judged (and breaks) on the same case.
+    expect(breaches.map((b) => b.promise)).toContain("no-exposure-no-mode-change");
   });
 });

@@ -26,6 +26,7 @@ export function judgeStateTightening(ctx: PromiseContext): Breach[] {
   if (m.mode !== REDUCE_ONLY) return [];
   const inForce = ctx.history.tightenings.filter((t) => t.to >= REDUCE_ONLY);
   if (inForce.length === 0 || inForce.some((t) => t.cause !== POOL_BELOW_BACKING)) return [];
+  ctx.exercise?.("state-tightening-clears");
   const notional = (abs(m.agg.netSize) * m.price + 10n ** 30n - 1n) / 10n ** 30n;
   const required = (notional * m.risk.minBacking + WAD - 1n) / WAD;
   if (m.poolEquity <= required) return [];

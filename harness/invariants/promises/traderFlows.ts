@@ -36,6 +36,7 @@ export function judgeTraderRoundTrip(ctx: PromiseContext, tx: ObservedTx, rounds
     if (newSize !== 0n) continue;
     h.opened.delete(account);
     if (tx.block - open.block > ctx.bounds.roundTripBlocks || roundsSoFar === open.roundsBefore) continue;
+    ctx.exercise?.("front-run-bounded");
     const profit = open.realised - open.fees;
     const bound = (open.notional * ctx.bounds.frontRunEdgeBps) / 10_000n + UNIT;
     if (profit <= bound) continue;
