@@ -318,8 +318,9 @@ contract OracleGuard is IOracleGuard, Ownable {
 
     /// @dev EWMA of squared log-returns per second, weighted by elapsed time: the old variance keeps
     ///      w = lambda^(dt / horizon) and the interval's rate r^2/dt the rest, so one move adds at most
-    ///      r^2 |ln lambda| / horizon however short its interval. Then margins: IM moves at once; MM rises by a capped
-    ///      step, and only on a round that raised the variance (flat rounds never ratchet it up).
+    ///      r^2 |ln lambda| / horizon however short its interval. Then margins: IM moves at once; MM rises by at most
+    ///      mmMaxStep * min(dt / horizon, 1), and only on a round that raised the variance (flat rounds never ratchet
+    ///      it up).
     function _accept(uint256 price, uint80 roundId, uint256 updatedAt) internal {
         OracleParams memory p = _params;
         if (updatedAt == _lastGoodAt) {
@@ -344,13 +345,24 @@ contract OracleGuard is IOracleGuard, Ownable {
         uint256 im = _initialFor(sigma);
         uint256 target = M.max(p.mmFloor, M.mulWad(p.kMM, sigma));
         uint256 mm = _maintenanceMargin;
-        if (target <= mm) mm = target;
-        else if (v > previous) mm = M.min(target, mm + p.mmMaxStep);
+        if (target <= mm) {
+            mm = target;
+        }
+        // Rises by mmMaxStep per liquidationHorizon of feed time at most, however many rounds carry it: volatility
+        // manufactured with many small rounds cannot walk MM up (and liquidate) faster than a real move would.
+        else if (v > previous) {
+            mm = M.min(target, mm + _mmRise(p, dt));
+        }
         mm = M.min(mm, im);
         (_initialMargin, _maintenanceMargin) = (im, mm);
         (_lastGoodPrice, _lastGoodAt, lastRoundId) = (price, updatedAt, roundId);
         _pendingRound = 0;
         emit PriceAccepted(roundId, price, v, im, mm);
+    }
+
+    /// @dev The most MM may rise over dt seconds of feed time: mmMaxStep per liquidationHorizon, and per reading.
+    function _mmRise(OracleParams memory p, uint256 dt) internal pure returns (uint256) {
+        return M.min(p.mmMaxStep, p.mmMaxStep * dt / p.liquidationHorizon);
     }
 
     /// @dev lambda^(dt / horizon) = exp(ln(lambda) * dt / horizon); 0 once the old variance is forgotten entirely.

@@ -316,7 +316,8 @@ export function peek(o: OracleState, feeds: OracleFeeds, now: bigint): PriceRead
 
 /**
  * `_accept`: EWMA of squared log-returns per second, weighted by elapsed time (the old variance keeps
- * λ^(dt / horizon)); IM at once, MM by a capped step and only on a round that raised the variance, MM ≤ IM.
+ * λ^(dt / horizon)); IM at once, MM by at most mmMaxStep·min(dt/horizon, 1) and only on a round that raised
+ * the variance, MM ≤ IM.
  * A second round with the same `updatedAt` moves the price only.
  */
 export function accept(
@@ -362,7 +363,9 @@ export function accept(
   const target = max(p.mmFloor, mulWad(p.kMM, sigma));
   let mm = o.maintenanceMargin;
   if (target <= mm) mm = target;
-  else if (v > previous) mm = min(target, mm + p.mmMaxStep);
+  // At most mmMaxStep per liquidationHorizon of feed time, however many rounds carry it.
+  else if (v > previous)
+    mm = min(target, mm + min(p.mmMaxStep, (p.mmMaxStep * dt) / BigInt(p.liquidationHorizon)));
   mm = min(mm, im);
   o.initialMargin = im;
   o.maintenanceMargin = mm;
@@ -470,7 +473,8 @@ export function approximateAccept(
   const previous = w(o.maintenanceMargin);
   let mm = previous;
   if (target <= previous) mm = target;
-  else if (variance > w(o.variance)) mm = Math.min(target, previous + w(p.mmMaxStep));
+  else if (variance > w(o.variance))
+    mm = Math.min(target, previous + w(p.mmMaxStep) * Math.min(1, dt / p.liquidationHorizon));
   mm = Math.min(mm, im);
   return { variance, sigma, initialMargin: im, maintenanceMargin: mm };
 }

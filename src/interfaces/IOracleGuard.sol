@@ -27,7 +27,7 @@ struct OracleParams {
     uint64 mmFloor; // maintenance margin ratio floor (below imFloor)
     uint64 kIM; // initial margin = max(imFloor, kIM * sigma)
     uint64 kMM; // maintenance margin target = max(mmFloor, kMM * sigma)
-    uint64 mmMaxStep; // the most the maintenance ratio may rise in one accepted reading
+    uint64 mmMaxStep; // the most the maintenance ratio may rise per liquidationHorizon of feed time (and per reading)
 }
 
 /// @notice A level beyond the jump band that new primary rounds have shown without a fresh secondary confirming it.
