@@ -2,7 +2,13 @@
 pragma solidity 0.8.30;
 
 import {AggregatorV3Interface} from "./interfaces/AggregatorV3Interface.sol";
-import {IOracleGuard, OracleClass, OracleParams, PriceReading} from "./interfaces/IOracleGuard.sol";
+import {
+    IOracleGuard,
+    OracleClass,
+    OracleParams,
+    PendingLevel,
+    PriceReading
+} from "./interfaces/IOracleGuard.sol";
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {FixedPointMathLib as M} from "solady/utils/FixedPointMathLib.sol";
 
@@ -14,6 +20,9 @@ contract OracleGuard is IOracleGuard, Ownable {
     /// @notice The largest price (WAD) the guard reads as a price: an answer beyond it is AtBounds from the primary and
     ///         ignored from the secondary, so no answer, however huge, can make the guard's arithmetic revert.
     uint256 public constant MAX_PRICE = 1e36;
+    /// @notice The most primary rounds nobody showed the guard that a pending level may span between two rounds it
+    ///         saw (each is read back with getRoundData); beyond it the level restarts at the round seen.
+    uint256 public constant MAX_SKIPPED_ROUNDS = 16;
 
     /* IMMUTABLES */
 
@@ -32,9 +41,15 @@ contract OracleGuard is IOracleGuard, Ownable {
     uint256 internal _lastGoodPrice;
     uint256 internal _lastGoodAt;
     uint80 public lastRoundId;
+    /// @dev The pending level (see `pendingLevel`), its clock and round packed with lastRoundId, which every accepted
+    ///      round writes anyway, so clearing it costs nothing on the common path.
+    uint64 internal _pendingSince;
+    uint80 internal _pendingRound;
     uint256 public variance;
     uint256 internal _initialMargin;
     uint256 internal _maintenanceMargin;
+    uint128 internal _pendingLow;
+    uint128 internal _pendingHigh;
 
     constructor(
         AggregatorV3Interface primary_,
@@ -77,6 +92,13 @@ contract OracleGuard is IOracleGuard, Ownable {
         if (class == OracleClass.Valid) {
             if (roundId > lastRoundId) _accept(price, roundId, updatedAt);
         } else {
+            if (class == OracleClass.TooVolatile && roundId > lastRoundId && roundId > _pendingRound) {
+                _extendPending(price, roundId, updatedAt);
+            }
+            // A fresh secondary contradicting a new round is evidence against any level the primary was building.
+            else if (class == OracleClass.Diverged && roundId > lastRoundId) {
+                _pendingRound = 0;
+            }
             emit ReadingRejected(class, roundId, price);
         }
         return PriceReading(class, price, _lastGoodPrice, roundId);
@@ -101,6 +123,11 @@ contract OracleGuard is IOracleGuard, Ownable {
     /// @inheritdoc IOracleGuard
     function params() external view returns (OracleParams memory) {
         return _params;
+    }
+
+    /// @inheritdoc IOracleGuard
+    function pendingLevel() external view returns (PendingLevel memory) {
+        return _pendingLevel();
     }
 
     /* GOVERNANCE */
@@ -172,6 +199,7 @@ contract OracleGuard is IOracleGuard, Ownable {
         if (maxAnswer != 0 && (answer <= minAnswer || answer >= maxAnswer)) {
             return (OracleClass.AtBounds, price, roundId, updatedAt);
         }
+        bool confirmed;
         if (address(secondary) != address(0)) {
             // The secondary only cross-checks: a secondary that is unreadable or stale is ignored, not trusted.
             (bool ok2,, int256 a2,, uint256 u2) = _latest(secondary);
@@ -183,15 +211,82 @@ contract OracleGuard is IOracleGuard, Ownable {
                 if (M.divWad(M.dist(price, price2), price2) > p.divergenceBand) {
                     return (OracleClass.Diverged, price, roundId, updatedAt);
                 }
+                confirmed = true;
             }
         }
         uint256 last = _lastGoodPrice;
-        // A jump beyond the band is refused until the last good price is old enough that the jump is the new level.
+        // A move beyond the jump band is accepted when an independent fresh secondary confirms it, or once the
+        // primary has shown the level on new rounds for jumpResetAfter; time passing alone accepts nothing.
         if (
-            last != 0 && M.divWad(M.dist(price, last), last) > p.jumpBand
-                && block.timestamp - _lastGoodAt < p.jumpResetAfter
+            last != 0 && M.divWad(M.dist(price, last), last) > p.jumpBand && !confirmed
+                && !_persisted(p, price, roundId, updatedAt)
         ) return (OracleClass.TooVolatile, price, roundId, updatedAt);
         return (OracleClass.Valid, price, roundId, updatedAt);
+    }
+
+    /// @dev Whether this new round completes the pending level: an earlier new round beyond the band began it, every
+    ///      primary round since (the ones nobody showed the guard included) stayed within one jump band of the
+    ///      others, and the first was published at least jumpResetAfter before this one.
+    function _persisted(OracleParams memory p, uint256 price, uint80 roundId, uint256 updatedAt)
+        internal
+        view
+        returns (bool)
+    {
+        PendingLevel memory q = _pendingLevel();
+        if (q.round == 0 || roundId <= q.round || updatedAt < q.since) return false;
+        (bool ok,,) = _joinLevel(p, q, price, roundId);
+        return ok && updatedAt - q.since >= p.jumpResetAfter;
+    }
+
+    /// @dev Records a new round beyond the band: it joins the pending level if the level's range, with it and the
+    ///      rounds in between, stays within one jump band; otherwise it starts a new level (the clock restarts).
+    function _extendPending(uint256 price, uint80 roundId, uint256 updatedAt) internal {
+        PendingLevel memory q = _pendingLevel();
+        (bool ok, uint256 low, uint256 high) =
+            q.round == 0 ? (false, 0, 0) : _joinLevel(_params, q, price, roundId);
+        if (!ok) (low, high, q.since) = (price, price, uint64(updatedAt));
+        (_pendingLow, _pendingHigh, _pendingSince, _pendingRound) =
+        (uint128(low), uint128(high), q.since, roundId);
+    }
+
+    /// @dev The level's range with `price` and the primary rounds between its last round and `roundId` (read with
+    ///      getRoundData, at most MAX_SKIPPED_ROUNDS of them); ok = false when that range is wider than one jump band
+    ///      or a round in between cannot be read as a price: the level did not hold, as far as the guard can tell.
+    function _joinLevel(OracleParams memory p, PendingLevel memory q, uint256 price, uint80 roundId)
+        internal
+        view
+        returns (bool ok, uint256 low, uint256 high)
+    {
+        (low, high) = (M.min(q.low, price), M.max(q.high, price));
+        if (roundId - q.round > MAX_SKIPPED_ROUNDS + 1) return (false, low, high);
+        for (uint80 r = q.round + 1; r < roundId; ++r) {
+            (bool readable, int256 answer) = _answerOf(r);
+            if (!readable || answer <= 0 || uint256(answer) > MAX_PRICE / _primaryScale) {
+                return (false, low, high);
+            }
+            uint256 a = uint256(answer) * _primaryScale;
+            (low, high) = (M.min(low, a), M.max(high, a));
+        }
+        ok = M.divWad(high - low, low) <= p.jumpBand;
+    }
+
+    /// @dev One primary round's answer, read like `_latest` so that nothing the feed does reverts here.
+    function _answerOf(uint80 roundId) internal view returns (bool ok, int256 answer) {
+        uint256 gasBefore = gasleft();
+        (bool success, bytes memory ret) =
+            address(primary).staticcall(abi.encodeCall(AggregatorV3Interface.getRoundData, (roundId)));
+        if (!success) {
+            _revertIfStarved(gasBefore);
+            return (false, 0);
+        }
+        if (ret.length < 160) return (false, 0);
+        (, answer) = abi.decode(ret, (uint256, int256));
+        return (true, answer);
+    }
+
+    /// @dev Round 0 means no pending level, whatever the other fields still hold.
+    function _pendingLevel() internal view returns (PendingLevel memory q) {
+        if (_pendingRound != 0) q = PendingLevel(_pendingLow, _pendingHigh, _pendingSince, _pendingRound);
     }
 
     /// @dev One feed's latest round, read with a low-level staticcall so that nothing a feed does — revert with any
@@ -223,14 +318,16 @@ contract OracleGuard is IOracleGuard, Ownable {
 
     /// @dev EWMA of squared log-returns per second, weighted by elapsed time: the old variance keeps
     ///      w = lambda^(dt / horizon) and the interval's rate r^2/dt the rest, so one move adds at most
-    ///      r^2 |ln lambda| / horizon however short its interval. Then margins: IM moves at once; MM rises by a capped
-    ///      step, and only on a round that raised the variance (flat rounds never ratchet it up).
+    ///      r^2 |ln lambda| / horizon however short its interval. Then margins: IM moves at once; MM rises by at most
+    ///      mmMaxStep * min(dt / horizon, 1), and only on a round that raised the variance (flat rounds never ratchet
+    ///      it up).
     function _accept(uint256 price, uint80 roundId, uint256 updatedAt) internal {
         OracleParams memory p = _params;
         if (updatedAt == _lastGoodAt) {
             // Another round in the same second: the price is accepted, but a return over zero time says nothing
             // about volatility (dividing by a clamped dt would spike the margins).
             (_lastGoodPrice, lastRoundId) = (price, roundId);
+            _pendingRound = 0;
             emit PriceAccepted(roundId, price, variance, _initialMargin, _maintenanceMargin);
             return;
         }
@@ -248,12 +345,24 @@ contract OracleGuard is IOracleGuard, Ownable {
         uint256 im = _initialFor(sigma);
         uint256 target = M.max(p.mmFloor, M.mulWad(p.kMM, sigma));
         uint256 mm = _maintenanceMargin;
-        if (target <= mm) mm = target;
-        else if (v > previous) mm = M.min(target, mm + p.mmMaxStep);
+        if (target <= mm) {
+            mm = target;
+        }
+        // Rises by mmMaxStep per liquidationHorizon of feed time at most, however many rounds carry it: volatility
+        // manufactured with many small rounds cannot walk MM up (and liquidate) faster than a real move would.
+        else if (v > previous) {
+            mm = M.min(target, mm + _mmRise(p, dt));
+        }
         mm = M.min(mm, im);
         (_initialMargin, _maintenanceMargin) = (im, mm);
         (_lastGoodPrice, _lastGoodAt, lastRoundId) = (price, updatedAt, roundId);
+        _pendingRound = 0;
         emit PriceAccepted(roundId, price, v, im, mm);
+    }
+
+    /// @dev The most MM may rise over dt seconds of feed time: mmMaxStep per liquidationHorizon, and per reading.
+    function _mmRise(OracleParams memory p, uint256 dt) internal pure returns (uint256) {
+        return M.min(p.mmMaxStep, p.mmMaxStep * dt / p.liquidationHorizon);
     }
 
     /// @dev lambda^(dt / horizon) = exp(ln(lambda) * dt / horizon); 0 once the old variance is forgotten entirely.
@@ -278,6 +387,8 @@ contract OracleGuard is IOracleGuard, Ownable {
             p.maxAge == 0 || p.ewmaLambda == 0 || p.ewmaLambda >= WAD || p.mmFloor == 0
                 || p.mmFloor >= p.imFloor || p.imFloor > WAD || p.kMM > p.kIM || p.jumpBand == 0
                 || p.divergenceBand == 0 || p.liquidationHorizon == 0
+                // A level must outlast at least one heartbeat to be accepted unconfirmed: never a single round.
+                || p.jumpResetAfter < p.maxAge
         ) revert OracleGuardBadParams();
         _params = p;
         emit OracleParamsUpdated(p);

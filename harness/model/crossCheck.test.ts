@@ -315,6 +315,13 @@ class Harness {
     });
   }
 
+  /** Publishes `price` on the primary alone, the secondary's last round made older than secondaryMaxAge: unconfirmed. */
+  async setPrimaryUnconfirmed(price: number): Promise<void> {
+    const s = this.model.state;
+    await this.feedRound("secondary", price, () => s.now - BigInt(s.oracle.params.secondaryMaxAge) - 1n);
+    await this.feedRound("primary", price);
+  }
+
   /** One feed round: `setAnswer(answer)`, or `setAnswerAt(answer, updatedAt)` when `updatedAt` is given. */
   feedRound(feed: "primary" | "secondary", price: number, updatedAt?: () => bigint, dt?: bigint) {
     let at: bigint | undefined;
@@ -618,8 +625,8 @@ describe("model vs contracts", () => {
     await h.modify(alice, 10n * UNIT);
     await h.modify(dave, 10n * UNIT);
 
-    // A +15% reading: the increase trips the breaker (committed: the transaction succeeds, the market halts).
-    await h.setPrice(2300);
+    // A +15% reading nothing confirms: the increase trips the breaker (committed: the transaction succeeds, the market halts).
+    await h.setPrimaryUnconfirmed(2300);
     await h.modify(alice, UNIT, "tripped");
     expect([m.mode, m.haltFlags]).toEqual([Mode.Halted, HaltFlag.Breaker]);
     await h.deposit(alice, 1n);
@@ -634,7 +641,7 @@ describe("model vs contracts", () => {
     await h.refresh(keeper, 900n);
     expect([m.mode, m.haltFlags]).toEqual([Mode.Normal, 0]);
     // Tripped again, the guardian pins the halt: the breaker's reset no longer reopens it; the owner does.
-    await h.setPrice(2300);
+    await h.setPrimaryUnconfirmed(2300);
     await h.modify(alice, UNIT, "tripped");
     await h.call(guardian, "escalate", [Mode.Halted], () =>
       m.escalate({ caller: guardian, to: Mode.Halted }),
@@ -739,7 +746,7 @@ describe("model vs contracts", () => {
       expect: "ok",
     });
     await h.deposit(alice, 10_000n * USD);
-    await h.setPrice(2300);
+    await h.setPrimaryUnconfirmed(2300);
     await h.modify(alice, UNIT, "tripped");
     await h.setPrice(2000, 1n);
     for (let i = 0; m.state.market.validStreak < 255 && i < 300; i++) {

@@ -81,6 +81,19 @@ export function setPrice(model: MarketModel, price: number | bigint): void {
   model.setAnswer({ feed: "primary", answer: answer(price) });
 }
 
+/**
+ * Publishes `price` on the primary alone, after making the secondary's last round older than `secondaryMaxAge`:
+ * a move beyond the jump band is then unconfirmed (TooVolatile), neither confirmed nor Diverged.
+ */
+export function setPrimaryUnconfirmed(model: MarketModel, price: number | bigint): void {
+  const s = model.state;
+  const secondary = s.feeds.secondary;
+  const last = secondary?.rounds.get(secondary.latestRound)?.answer ?? answer(price);
+  const staleAt = s.now - BigInt(s.oracle.params.secondaryMaxAge) - 1n;
+  model.setAnswer({ feed: "secondary", answer: last, updatedAt: staleAt });
+  model.setAnswer({ feed: "primary", answer: answer(price) });
+}
+
 /** Asserts success (not tripped) and returns the effects. */
 export function ok<effects>(result: ActionResult<effects>): effects {
   if (!result.ok)

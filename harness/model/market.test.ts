@@ -13,6 +13,7 @@ import {
   ok,
   reverted,
   setPrice,
+  setPrimaryUnconfirmed,
   T0,
   testModel,
   UNIT,
@@ -366,7 +367,7 @@ describe("every error path", () => {
         0n,
       ]);
     };
-    setPrice(m, 2300); // +15%
+    setPrimaryUnconfirmed(m, 2300); // +15%
     refused(OracleClass.TooVolatile);
     // A liquidation does not trust the jump: it judges at the kinder side, the last good price (alice is healthy).
     reverted(m.liquidate({ account: alice, liquidator: keeper }), "MarketNotLiquidatable");

@@ -138,10 +138,43 @@ describe("classification, in the contract's precedence", () => {
     pushRound(secondaryOf(feeds), a8(1000), T0 - 3601n);
     pushRound(feeds.primary, a8(2041), T0);
     expect(at(T0)).toBe(OracleClass.Valid);
-    // TooVolatile: > 10% from the last good price, unless it is older than jumpResetAfter.
+    // TooVolatile: > 10% from the last good price with no fresh secondary confirming it; time alone changes nothing.
     pushRound(feeds.primary, a8(2201), T0 + 3599n);
     expect(at(T0 + 3599n)).toBe(OracleClass.TooVolatile);
+    expect(at(T0 + 3600n)).toBe(OracleClass.TooVolatile);
+    // Confirmed by a fresh secondary within the divergence band: Valid at once.
+    pushRound(secondaryOf(feeds), a8(2190), T0 + 3599n);
     expect(at(T0 + 3600n)).toBe(OracleClass.Valid);
+  });
+
+  test("a level beyond the band is accepted once it persisted for jumpResetAfter on new rounds", () => {
+    const { feeds, oracle } = setup({ secondary: false });
+    const events: ModelEvent[] = [];
+    const t1 = T0 + 60n;
+    pushRound(feeds.primary, a8(1400), t1);
+    expect(update(oracle, feeds, t1, events).class).toBe(OracleClass.TooVolatile);
+    expect(oracle.pending).toEqual({
+      low: 1400n * 10n ** 18n,
+      high: 1400n * 10n ** 18n,
+      since: t1,
+      round: 2n,
+    });
+    // The same round later: still refused, nothing recorded.
+    expect(update(oracle, feeds, t1 + 1000n, events).class).toBe(OracleClass.TooVolatile);
+    pushRound(feeds.primary, a8(1410), t1 + 1800n);
+    expect(update(oracle, feeds, t1 + 1800n, events).class).toBe(OracleClass.TooVolatile);
+    expect(oracle.pending).toMatchObject({ high: 1410n * 10n ** 18n, since: t1, round: 3n });
+    // Unseen rounds count: one back at 2,000 breaks the level, and the clock restarts at the next round seen.
+    pushRound(feeds.primary, a8(2000), t1 + 1900n);
+    pushRound(feeds.primary, a8(1400), t1 + 3600n);
+    expect(update(oracle, feeds, t1 + 3600n, events).class).toBe(OracleClass.TooVolatile);
+    expect(oracle.pending).toMatchObject({ since: t1 + 3600n, round: 5n });
+    pushRound(feeds.primary, a8(1405), t1 + 7199n);
+    expect(update(oracle, feeds, t1 + 7199n, events).class).toBe(OracleClass.TooVolatile);
+    pushRound(feeds.primary, a8(1400), t1 + 7200n);
+    expect(update(oracle, feeds, t1 + 7200n, events).class).toBe(OracleClass.Valid);
+    expect(oracle.lastGoodPrice).toBe(1400n * 10n ** 18n);
+    expect(oracle.pending.round).toBe(0n);
   });
 });
 
@@ -164,7 +197,7 @@ describe("update", () => {
     expect(events.map((e) => e.name)).toEqual(["PriceAccepted"]);
     pushRound(feeds.primary, a8(2500), T0 + 62n);
     expect(update(oracle, feeds, T0 + 62n, events).class).toBe(OracleClass.Diverged); // the secondary says 2,100
-    pushRound(secondaryOf(feeds), a8(2500), T0 + 62n);
+    pushRound(secondaryOf(feeds), a8(2500), T0 + 62n - 3601n); // no longer fresh: nothing confirms the jump
     expect(update(oracle, feeds, T0 + 62n, events)).toEqual({
       class: OracleClass.TooVolatile,
       price: 2500n * 10n ** 18n,

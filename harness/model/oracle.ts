@@ -45,7 +45,14 @@ export type OracleState = {
   variance: bigint;
   initialMargin: bigint;
   maintenanceMargin: bigint;
+  /** `_pending`: the unconfirmed level beyond the jump band that new rounds have shown (round 0n: none). */
+  pending: PendingLevel;
 };
+
+/** `PendingLevel`: its rounds' price range, the first round's updatedAt, and the last round that joined it. */
+export type PendingLevel = { low: bigint; high: bigint; since: bigint; round: bigint };
+
+export const NO_PENDING_LEVEL: PendingLevel = { low: 0n, high: 0n, since: 0n, round: 0n };
 
 /** The feeds the guard reads. */
 export type OracleFeeds = {
@@ -91,6 +98,7 @@ export function createOracle(parameters: CreateOracleParameters): OracleState {
     variance: parameters.initialVariance,
     initialMargin: 0n,
     maintenanceMargin: 0n,
+    pending: { ...NO_PENDING_LEVEL },
   };
   if (parameters.maxAnswer !== 0n && parameters.minAnswer >= parameters.maxAnswer) {
     throw new EvmRevert("OracleGuardBadParams");
@@ -147,7 +155,9 @@ export function validateParams(p: OracleParams): void {
     p.kMM > p.kIM ||
     p.jumpBand === 0n ||
     p.divergenceBand === 0n ||
-    p.liquidationHorizon === 0
+    p.liquidationHorizon === 0 ||
+    // A level must outlast at least one heartbeat to be accepted unconfirmed: never a single round.
+    p.jumpResetAfter < p.maxAge
   ) {
     throw new EvmRevert("OracleGuardBadParams");
   }
@@ -192,6 +202,7 @@ export function classify(o: OracleState, feeds: OracleFeeds, now: bigint): Class
   if (o.maxAnswer !== 0n && (answer <= o.minAnswer || answer >= o.maxAnswer)) {
     return none(OracleClass.AtBounds, price, roundId, updatedAt);
   }
+  let confirmed = false;
   if (o.hasSecondary && feeds.secondary) {
     // The secondary only cross-checks: unreadable or stale, it is ignored.
     const second = latestRoundData(feeds.secondary);
@@ -207,18 +218,68 @@ export function classify(o: OracleState, feeds: OracleFeeds, now: bigint): Class
         if (divWad(dist(price, price2), price2) > p.divergenceBand) {
           return none(OracleClass.Diverged, price, roundId, updatedAt);
         }
+        confirmed = true;
       }
     }
   }
   const last = o.lastGoodPrice;
+  // Beyond the band: accepted when a fresh secondary confirms it or the level persisted; never for time alone.
   if (
     last !== 0n &&
     divWad(dist(price, last), last) > p.jumpBand &&
-    now - o.lastGoodAt < BigInt(p.jumpResetAfter)
+    !confirmed &&
+    !persisted(o, feeds, price, roundId, updatedAt)
   ) {
     return none(OracleClass.TooVolatile, price, roundId, updatedAt);
   }
   return none(OracleClass.Valid, price, roundId, updatedAt);
+}
+
+/** `OracleGuard.MAX_SKIPPED_ROUNDS`: unseen rounds a pending level may span, each read back with getRoundData. */
+export const MAX_SKIPPED_ROUNDS = 16n;
+
+/** `_persisted`: this new round completes the pending level (one band wide, unseen rounds included, ≥ jumpResetAfter). */
+function persisted(
+  o: OracleState,
+  feeds: OracleFeeds,
+  price: bigint,
+  roundId: bigint,
+  updatedAt: bigint,
+): boolean {
+  const q = o.pending;
+  if (q.round === 0n || roundId <= q.round || updatedAt < q.since) return false;
+  return joinLevel(o, feeds, q, price, roundId).ok && updatedAt - q.since >= BigInt(o.params.jumpResetAfter);
+}
+
+/** `_extendPending`: the round joins the level if the range stays within one band, else starts a new one. */
+function extendPending(
+  o: OracleState,
+  feeds: OracleFeeds,
+  price: bigint,
+  roundId: bigint,
+  updatedAt: bigint,
+) {
+  const q = o.pending;
+  const joined = q.round === 0n ? { ok: false, low: 0n, high: 0n } : joinLevel(o, feeds, q, price, roundId);
+  o.pending = joined.ok
+    ? { low: joined.low, high: joined.high, since: q.since, round: roundId }
+    : { low: price, high: price, since: updatedAt, round: roundId };
+}
+
+/** `_joinLevel`: the level's range with `price` and the unseen rounds in between; ok when within one band. */
+function joinLevel(o: OracleState, feeds: OracleFeeds, q: PendingLevel, price: bigint, roundId: bigint) {
+  let low = min(q.low, price);
+  let high = max(q.high, price);
+  if (roundId - q.round > MAX_SKIPPED_ROUNDS + 1n) return { ok: false, low, high };
+  for (let r = q.round + 1n; r < roundId; r++) {
+    // `_answerOf`: getRoundData; the mock answers zeros for a round it never had.
+    const answer = feeds.primary.reverts ? 0n : (feeds.primary.rounds.get(r)?.answer ?? 0n);
+    if (answer <= 0n || answer > MAX_PRICE / o.primaryScale) return { ok: false, low, high };
+    const a = answer * o.primaryScale;
+    low = min(low, a);
+    high = max(high, a);
+  }
+  return { ok: divWad(high - low, low) <= o.params.jumpBand, low, high };
 }
 
 /** `update()`: classify, accept a Valid reading of a new round, record a rejected one. */
@@ -227,6 +288,12 @@ export function update(o: OracleState, feeds: OracleFeeds, now: bigint, events: 
   if (c.class === OracleClass.Valid) {
     if (c.roundId > o.lastRoundId) accept(o, c.price, c.roundId, c.updatedAt, events);
   } else {
+    if (c.class === OracleClass.TooVolatile && c.roundId > o.lastRoundId && c.roundId > o.pending.round) {
+      extendPending(o, feeds, c.price, c.roundId, c.updatedAt);
+    } else if (c.class === OracleClass.Diverged && c.roundId > o.lastRoundId) {
+      // A fresh secondary contradicting a new round is evidence against any level the primary was building.
+      o.pending = { ...NO_PENDING_LEVEL };
+    }
     events.push({
       contract: "oracle",
       name: "ReadingRejected",
@@ -249,7 +316,8 @@ export function peek(o: OracleState, feeds: OracleFeeds, now: bigint): PriceRead
 
 /**
  * `_accept`: EWMA of squared log-returns per second, weighted by elapsed time (the old variance keeps
- * λ^(dt / horizon)); IM at once, MM by a capped step and only on a round that raised the variance, MM ≤ IM.
+ * λ^(dt / horizon)); IM at once, MM by at most mmMaxStep·min(dt/horizon, 1) and only on a round that raised
+ * the variance, MM ≤ IM.
  * A second round with the same `updatedAt` moves the price only.
  */
 export function accept(
@@ -265,6 +333,7 @@ export function accept(
     // about volatility (no variance sample, margins unchanged).
     o.lastGoodPrice = price;
     o.lastRoundId = roundId;
+    o.pending = { ...NO_PENDING_LEVEL };
     events.push({
       contract: "oracle",
       name: "PriceAccepted",
@@ -294,13 +363,16 @@ export function accept(
   const target = max(p.mmFloor, mulWad(p.kMM, sigma));
   let mm = o.maintenanceMargin;
   if (target <= mm) mm = target;
-  else if (v > previous) mm = min(target, mm + p.mmMaxStep);
+  // At most mmMaxStep per liquidationHorizon of feed time, however many rounds carry it.
+  else if (v > previous)
+    mm = min(target, mm + min(p.mmMaxStep, (p.mmMaxStep * dt) / BigInt(p.liquidationHorizon)));
   mm = min(mm, im);
   o.initialMargin = im;
   o.maintenanceMargin = mm;
   o.lastGoodPrice = price;
   o.lastGoodAt = updatedAt;
   o.lastRoundId = roundId;
+  o.pending = { ...NO_PENDING_LEVEL };
   events.push({
     contract: "oracle",
     name: "PriceAccepted",
@@ -401,7 +473,8 @@ export function approximateAccept(
   const previous = w(o.maintenanceMargin);
   let mm = previous;
   if (target <= previous) mm = target;
-  else if (variance > w(o.variance)) mm = Math.min(target, previous + w(p.mmMaxStep));
+  else if (variance > w(o.variance))
+    mm = Math.min(target, previous + w(p.mmMaxStep) * Math.min(1, dt / p.liquidationHorizon));
   mm = Math.min(mm, im);
   return { variance, sigma, initialMargin: im, maintenanceMargin: mm };
 }

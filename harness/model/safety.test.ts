@@ -16,6 +16,7 @@ import {
   ok,
   reverted,
   setPrice,
+  setPrimaryUnconfirmed,
   T0,
   testModel,
   tripped,
@@ -52,7 +53,7 @@ describe("the oracle breaker", () => {
   test("a risk-adding action on a non-Valid reading trips it: committed, never reverted", () => {
     const m = withPool();
     trader(m, alice, 10_000n * USD);
-    setPrice(m, 2300); // +15%: TooVolatile
+    setPrimaryUnconfirmed(m, 2300); // +15%: TooVolatile
     const r = m.modifyPosition({ account: alice, sizeDelta: UNIT });
     expect(tripped(r)).toEqual({
       kind: "breaker",
@@ -93,7 +94,7 @@ describe("the oracle breaker", () => {
     const m = withPool();
     trader(m, alice, 10_000n * USD);
     ok(m.modifyPosition({ account: alice, sizeDelta: UNIT }));
-    setPrice(m, 2300); // +15%: TooVolatile on a new round
+    setPrimaryUnconfirmed(m, 2300); // +15%: TooVolatile on a new round
     reverted(m.lpWithdraw({ caller: lp, assets: 1_000n * USD }), "ERC4626ExceededMaxWithdraw", [
       lp,
       1_000n * USD,
@@ -105,7 +106,7 @@ describe("the oracle breaker", () => {
     const n = withPool();
     trader(n, alice, 10_000n * USD);
     ok(n.modifyPosition({ account: alice, sizeDelta: UNIT }));
-    setPrice(n, 2300);
+    setPrimaryUnconfirmed(n, 2300);
     expect(tripped(n.withdraw({ account: alice, amount: 1n }))).toMatchObject({
       kind: "breaker",
       oracleClass: OracleClass.TooVolatile,
@@ -114,7 +115,7 @@ describe("the oracle breaker", () => {
     const o = withPool();
     trader(o, alice, 10_000n * USD);
     ok(o.modifyPosition({ account: alice, sizeDelta: UNIT }));
-    setPrice(o, 2300);
+    setPrimaryUnconfirmed(o, 2300);
     reverted(o.withdraw({ account: alice, amount: 20_000n * USD }), "MarketInsufficientFreeMargin");
     expect(o.mode).toBe(Mode.Normal);
   });
@@ -123,7 +124,7 @@ describe("the oracle breaker", () => {
     const m = withPool();
     trader(m, alice, 10_000n * USD);
     ok(m.escalate({ caller: guardian, to: Mode.Cautious }));
-    setPrice(m, 2300);
+    setPrimaryUnconfirmed(m, 2300);
     tripped(m.modifyPosition({ account: alice, sizeDelta: UNIT }));
     expect(m.state.market.resumeMode).toBe(Mode.Cautious);
     ok(m.refresh()); // still TooVolatile: the streak stays at zero
@@ -145,7 +146,7 @@ describe("the oracle breaker", () => {
   test("a non-Valid reading restarts the streak; another halt cause keeps the market Halted", () => {
     const m = withPool();
     trader(m, alice, 10_000n * USD);
-    setPrice(m, 2300);
+    setPrimaryUnconfirmed(m, 2300);
     tripped(m.modifyPosition({ account: alice, sizeDelta: UNIT }));
     setPrice(m, 2000);
     ok(m.refresh());
@@ -169,7 +170,7 @@ describe("the oracle breaker", () => {
     const g = withPool();
     trader(g, alice, 10_000n * USD);
     ok(g.escalate({ caller: guardian, to: Mode.Cautious }));
-    setPrice(g, 2300);
+    setPrimaryUnconfirmed(g, 2300);
     tripped(g.modifyPosition({ account: alice, sizeDelta: UNIT }));
     // An insolvency flag set on top of the breaker's (as _selfCorrect would) survives the reset.
     g.state.market.haltFlags |= HaltFlag.Insolvent;
@@ -184,7 +185,7 @@ describe("the oracle breaker", () => {
   test("the uint8 streak counter saturates at 255 new rounds inside the cooldown; the breaker still resets", () => {
     const m = withPool();
     trader(m, alice, 10_000n * USD);
-    setPrice(m, 2300);
+    setPrimaryUnconfirmed(m, 2300);
     tripped(m.modifyPosition({ account: alice, sizeDelta: UNIT }));
     for (let i = 0; i < 255; i++) {
       setPrice(m, 2000 + (i % 2)); // same second: accepted without a variance sample

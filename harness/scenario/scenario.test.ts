@@ -62,11 +62,11 @@ describe("scenario layer on the unified model", () => {
   test("a breaker trip inside a same-block sandwich, then the reset after quiet rounds", async () => {
     const { m } = await script([
       ["open", { actor: "t0", side: "long", leverageBps: 30_000, limitBps: 0 }],
-      ["spikeRestore", { spikeBps: 2_000, both: true, victim: "open", actor: "t1" }],
+      ["spikeRestore", { spikeBps: 2_000, both: false, victim: "open", actor: "t1" }],
     ]);
     expect(m.port.mode()).toBe(Mode.Halted);
     const again = await script([
-      ["spikeRestore", { spikeBps: 2_000, both: true, victim: "open", actor: "t1" }],
+      ["spikeRestore", { spikeBps: 2_000, both: false, victim: "open", actor: "t1" }],
       ["underBand", { count: 4, up: true, bps: 50 }],
       ["timePasses", { seconds: 1_200, refresh: true }],
     ]);

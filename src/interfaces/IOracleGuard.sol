@@ -8,7 +8,7 @@ enum OracleClass {
     NonPositive, // answer <= 0
     AtBounds, // pinned at the aggregator's min or max answer
     Diverged, // primary and secondary disagree beyond the divergence band
-    TooVolatile, // jump against the last good price beyond the jump band
+    TooVolatile, // beyond the jump band from the last good price, neither confirmed by a fresh secondary nor persistent
     SequencerDown, // the L2 sequencer reports down
     GracePeriod // the L2 sequencer came back up less than the grace period ago
 }
@@ -18,7 +18,7 @@ struct OracleParams {
     uint32 maxAge; // seconds: a primary reading older than this is Stale (match it to the feed's heartbeat)
     uint32 secondaryMaxAge; // seconds: a secondary reading older than this is ignored, not trusted
     uint32 sequencerGracePeriod; // seconds after the sequencer comes back up during which readings are refused
-    uint32 jumpResetAfter; // seconds without a Valid reading after which a large jump is accepted as the new level
+    uint32 jumpResetAfter; // seconds (>= maxAge) an unconfirmed level beyond the jump band must persist on new rounds
     uint32 liquidationHorizon; // seconds the volatility is scaled to (how long a liquidation may take)
     uint64 divergenceBand; // max |primary - secondary| / secondary
     uint64 jumpBand; // max |price - lastGood| / lastGood for one reading
@@ -27,7 +27,16 @@ struct OracleParams {
     uint64 mmFloor; // maintenance margin ratio floor (below imFloor)
     uint64 kIM; // initial margin = max(imFloor, kIM * sigma)
     uint64 kMM; // maintenance margin target = max(mmFloor, kMM * sigma)
-    uint64 mmMaxStep; // the most the maintenance ratio may rise in one accepted reading
+    uint64 mmMaxStep; // the most the maintenance ratio may rise per liquidationHorizon of feed time (and per reading)
+}
+
+/// @notice A level beyond the jump band that new primary rounds have shown without a fresh secondary confirming it.
+///         All its rounds lie within one jump band of each other: [low, high]. Cleared by any accepted round.
+struct PendingLevel {
+    uint128 low; // the lowest price (WAD) among its rounds
+    uint128 high; // the highest
+    uint64 since; // updatedAt of its first round
+    uint80 round; // the last round that joined it (0: no pending level)
 }
 
 /// @notice The guard's answer to one reading.
@@ -86,4 +95,8 @@ interface IOracleGuard {
 
     /// @notice The current parameters.
     function params() external view returns (OracleParams memory);
+
+    /// @notice The unconfirmed level beyond the jump band being watched (`round` 0: none). A new round at this level
+    ///         is accepted once it is at least `jumpResetAfter` after `since`.
+    function pendingLevel() external view returns (PendingLevel memory);
 }

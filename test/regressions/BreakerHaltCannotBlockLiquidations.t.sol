@@ -21,7 +21,7 @@ contract BreakerHaltCannotBlockLiquidationsTest is SafetyBaseTest {
         assertLt(equity, int256(maintenance), "unhealthy at the last good price");
         // Before any keeper acts, a bad new round (-30%) is seen by an honest trader: the breaker trips.
         vm.warp(block.timestamp + 60);
-        _setPrice(1250e8);
+        _setPrimaryUnconfirmed(1250e8);
         vm.prank(bob);
         market.modifyPosition(1e18, 0);
         assertEq(uint8(market.mode()), uint8(Mode.Halted), "tripped");

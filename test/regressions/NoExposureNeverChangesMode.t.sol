@@ -48,7 +48,7 @@ contract NoExposureNeverChangesModeTest is SafetyBaseTest {
 
     function test_badNewRound_callerWithNoMargin_refusedForItsOwnReason() public {
         vm.warp(block.timestamp + 60);
-        _setPrice(1400e8); // -30%: TooVolatile, a new round
+        _setPrimaryUnconfirmed(1400e8); // -30% and unconfirmed: TooVolatile, a new round
         vm.expectRevert(); // its own margin check, at the last good price
         vm.prank(griefer);
         market.modifyPosition(1e18, 0);
@@ -57,7 +57,7 @@ contract NoExposureNeverChangesModeTest is SafetyBaseTest {
 
     function test_badNewRound_actionThatWouldHaveExecuted_trips() public {
         vm.warp(block.timestamp + 60);
-        _setPrice(1400e8);
+        _setPrimaryUnconfirmed(1400e8);
         vm.expectEmit(address(market));
         emit IMarket.BreakerTripped(OracleClass.TooVolatile, Mode.Normal);
         vm.expectEmit(address(market));

@@ -70,6 +70,15 @@ abstract contract BaseTest is Test, SystemDeployer {
         feed2.setAnswer(answer);
     }
 
+    /// @dev Publishes `answer` on the primary alone, after making the secondary's last round older than
+    ///      secondaryMaxAge: a move beyond the jump band is then unconfirmed (TooVolatile), neither confirmed by the
+    ///      secondary nor Diverged from it.
+    function _setPrimaryUnconfirmed(int256 answer) internal {
+        (, int256 secondaryAnswer,,,) = feed2.latestRoundData();
+        feed2.setAnswerAt(secondaryAnswer, block.timestamp - guard.params().secondaryMaxAge - 1);
+        feed.setAnswer(answer);
+    }
+
     /// @dev Moves the price by small steps (each within the jump band), a minute apart.
     function _walkPrice(int256 target) internal {
         (uint80 r, int256 current,,,) = feed.latestRoundData();

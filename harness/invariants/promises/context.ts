@@ -21,6 +21,10 @@ export type PromiseBounds = {
   divergenceBand: bigint;
   secondaryMaxAge: bigint;
   jumpResetAfter: bigint;
+  /** From the chain: the guard's maxAge, mmMaxStep (WAD) and liquidationHorizon (seconds). */
+  maxAge: bigint;
+  mmMaxStep: bigint;
+  liquidationHorizon: bigint;
   /** "Within a few blocks": a deposit or an open followed by its redeem or close this close is a round trip. */
   roundTripBlocks: bigint;
   /** What a round trip around one event may earn beyond its holding-time share, in bps of its capital. */

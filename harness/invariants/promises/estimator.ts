@@ -68,3 +68,41 @@ export function judgeEstimatorLiquidation(ctx: PromiseContext, tx: ObservedTx): 
   }
   return breaches;
 }
+
+/**
+ * Manufactured volatility moves margins by a stated bound: between any two accepted rounds k < n, MM rises by at
+ * most mmMaxStep per liquidationHorizon of feed time, however many rounds carried it. Feed time is not in the
+ * event; a round is at most maxAge old when accepted, so its span is at most the block-time span + maxAge:
+ * horizon·(MM_n − MM_k) ≤ mmMaxStep·(at_n − at_k + maxAge). Judged until governance changes the guard's
+ * parameters (a change may lift MM by a step and moves the bound).
+ */
+export function judgeMarginRise(ctx: PromiseContext, tx: ObservedTx): Breach[] {
+  const h = ctx.history;
+  const b = ctx.bounds;
+  const breaches: Breach[] = [];
+  for (const e of tx.guard) {
+    if (e.eventName === "OracleParamsUpdated") h.oracleParamsChanged = true;
+    if (e.eventName !== "PriceAccepted" || h.oracleParamsChanged) continue;
+    const mm = arg<bigint>(e, "maintenanceMargin");
+    const value = b.liquidationHorizon * mm - b.mmMaxStep * tx.timestamp;
+    if (h.mmRiseFloor !== undefined && value - h.mmRiseFloor > b.mmMaxStep * b.maxAge) {
+      breaches.push({
+        promise: "margin-rise-bounded",
+        expected: {
+          maintenanceRisePerHorizon: b.mmMaxStep,
+          liquidationHorizon: b.liquidationHorizon,
+          slackSeconds: b.maxAge,
+        },
+        actual: {
+          maintenanceMargin: mm,
+          roundId: arg<bigint>(e, "roundId"),
+          riseBeyondBoundTimesHorizon: value - h.mmRiseFloor - b.mmMaxStep * b.maxAge,
+          acceptedBy: tx.label,
+        },
+        actors: [tx.from],
+      });
+    }
+    h.mmRiseFloor = h.mmRiseFloor === undefined || value < h.mmRiseFloor ? value : h.mmRiseFloor;
+  }
+  return breaches;
+}

@@ -68,12 +68,20 @@ export type CampaignHistory = {
   timelockDelay: bigint | undefined;
   /** The primary published (or changed) a round the guard has not accepted since. */
   primaryPending: boolean;
+  /**
+   * min over accepted rounds k of (horizon · MM_k − mmMaxStep · at_k), for the margin-rise promise; undefined
+   * before the first round and after governance changed the guard's parameters (the promise stops judging).
+   */
+  mmRiseFloor: bigint | undefined;
+  oracleParamsChanged: boolean;
 };
 
 export const emptyHistory = (): CampaignHistory => ({
   last: undefined,
   baselinePoolEquity: undefined,
   rounds: [],
+  mmRiseFloor: undefined,
+  oracleParamsChanged: false,
   lastAcceptedRound: 0n,
   published: { primary: [], secondary: [] },
   trip: undefined,

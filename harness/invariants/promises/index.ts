@@ -9,7 +9,7 @@ import {
   judgeWithdrawnProfit,
 } from "./concentration.js";
 import { arg, type Breach, key, type PromiseContext } from "./context.js";
-import { followHealth, judgeEstimatorLiquidation } from "./estimator.js";
+import { followHealth, judgeEstimatorLiquidation, judgeMarginRise } from "./estimator.js";
 import { followPending, judgeNoExposureModeChange, judgeStaleByTime } from "./exposure.js";
 import { followGovernance, judgeGovernanceFirst } from "./governance.js";
 import { followFeeds, judgeJump } from "./jumps.js";
@@ -57,6 +57,7 @@ export function judgeCampaignPromises(ctx: PromiseContext): Breach[] {
     breaches.push(...judgeStaleByTime(ctx, tx));
     breaches.push(...judgeWinnerCloses(ctx, tx));
     breaches.push(...judgeEstimatorLiquidation(ctx, tx));
+    breaches.push(...judgeMarginRise(ctx, tx));
     breaches.push(...judgeGovernanceFirst(ctx, tx));
     breaches.push(...judgeWithdrawnProfit(ctx, tx));
     breaches.push(...judgeWithdrawalWhileOpen(ctx, tx));

@@ -30,6 +30,9 @@ const bounds: PromiseBounds = {
   divergenceBand: 2n * 10n ** 16n,
   secondaryMaxAge: 3_600n,
   jumpResetAfter: 3_600n,
+  maxAge: 3_600n,
+  mmMaxStep: 10n ** 16n,
+  liquidationHorizon: 3_600n,
   persistSeconds: 3_600n,
 };
 
@@ -73,7 +76,10 @@ const tripAt = (at: bigint) =>
     ],
   });
 const round = (at: bigint, roundId: bigint) =>
-  tx({ at, guard: [ev("PriceAccepted", { roundId, price: 2_000n * 10n ** 18n })] });
+  tx({
+    at,
+    guard: [ev("PriceAccepted", { roundId, price: 2_000n * 10n ** 18n, maintenanceMargin: 5n * 10n ** 16n })],
+  });
 const staleRead = (at: bigint, roundId: bigint) =>
   tx({ at, from: griefer, guard: [ev("ReadingRejected", { class: 1, roundId, price: 0n })] });
 
@@ -90,6 +96,25 @@ function judge(txs: ObservedTx[], history = emptyHistory(), snap = snapshot(0n))
 }
 
 describe("campaign promises", () => {
+  test("margin-rise-bounded: MM may rise mmMaxStep per liquidationHorizon (+ maxAge of feed lag), not per round", () => {
+    const step = 10n ** 16n;
+    const accepted = (at: bigint, roundId: bigint, mm: bigint) =>
+      tx({
+        at,
+        guard: [ev("PriceAccepted", { roundId, price: 2_000n * 10n ** 18n, maintenanceMargin: mm })],
+      });
+    const mm0 = 5n * step;
+    // One step per round, a round every 12 s (the old rule under grinding): broken from the second step.
+    const perRound = [0n, 1n, 2n, 3n].map((i) => accepted(12n * i, i + 1n, mm0 + i * step));
+    const broken = judge(perRound).filter((b) => b.promise === "margin-rise-bounded");
+    expect(broken.map((b) => (b.actual as { roundId: bigint }).roundId)).toEqual([3n, 4n]);
+    // The bound: 300 rounds over an hour, MM rising mmMaxStep · dt / horizon each (the current rule), holds.
+    const bounded = Array.from({ length: 300 }, (_, i) =>
+      accepted(12n * BigInt(i), BigInt(i) + 1n, mm0 + (step * 12n * BigInt(i)) / 3_600n),
+    );
+    expect(judge(bounded).filter((b) => b.promise === "margin-rise-bounded")).toEqual([]);
+  });
+
   test("halt-liquidation-bounded: only a liquidation refused under a breaker-only halt past the bound breaks it", () => {
     const victim = "0x00000000000000000000000000000000000000dd" as Address;
     const withVictim = (at: bigint) => {

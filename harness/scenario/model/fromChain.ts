@@ -1,6 +1,7 @@
 import type { Address } from "viem";
 import type { MockAggregatorState } from "../../model/feeds.js";
 import { MarketModel } from "../../model/market.js";
+import { NO_PENDING_LEVEL } from "../../model/oracle.js";
 import { emptyWindow } from "../../model/pool.js";
 import type { SystemState } from "../../model/state.js";
 import { type Mode, normalizeAddress, zeroAddress } from "../../model/types.js";
@@ -118,6 +119,7 @@ export async function modelFromChain(parameters: ModelFromChainParameters): Prom
       variance,
       initialMargin: im,
       maintenanceMargin: mm,
+      pending: { ...NO_PENDING_LEVEL },
     },
     pool: {
       outflowWindow,

@@ -281,6 +281,9 @@ async function readBounds(clients: ChainClients, system: System): Promise<Promis
     divergenceBand: oracle.divergenceBand,
     secondaryMaxAge: BigInt(oracle.secondaryMaxAge),
     jumpResetAfter: BigInt(oracle.jumpResetAfter),
+    maxAge: BigInt(oracle.maxAge),
+    mmMaxStep: oracle.mmMaxStep,
+    liquidationHorizon: BigInt(oracle.liquidationHorizon),
     persistSeconds: BigInt(oracle.jumpResetAfter),
   };
 }

@@ -78,7 +78,7 @@ contract BreakerTest is SafetyBaseTest {
     /// @dev An LP exit on a bad reading is refused by the pool's own maxWithdraw (ERC-4626: a failure reverts)
     ///      before the market is asked, so it neither returns 0 nor trips the breaker.
     function test_lpWithdraw_tooVolatileReading_revertsWithoutATrip() public {
-        _setPrice(2300e8); // +15% against the last good price within jumpResetAfter
+        _setPrimaryUnconfirmed(2300e8); // +15% against the last good price, unconfirmed
         uint256 shares = pool.balanceOf(lp);
         uint256 wallet = usd.balanceOf(lp);
         assertEq(pool.maxWithdraw(lp), 0);

@@ -106,9 +106,10 @@ contract MarketOracleGateTest is UnitTest {
     }
 
     function test_tooVolatileOracle_liquidationAtTheLastGoodPrice() public {
-        // Alice would be deep under water at 1,750, but a 12.5% jump is not trusted: she is judged at the kinder
+        // Alice would be deep under water at 1,750, but an unconfirmed 12.5% jump is not trusted: she is judged at the kinder
         // side, the last good price of 2,000, where she is healthy.
-        _movePrice(1750e8, 60);
+        vm.warp(block.timestamp + 60);
+        _setPrimaryUnconfirmed(1750e8);
         vm.prank(keeper);
         vm.expectPartialRevert(IMarket.MarketNotLiquidatable.selector);
         market.liquidate(alice);

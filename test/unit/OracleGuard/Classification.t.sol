@@ -8,6 +8,7 @@ import {
     IOracleGuard,
     OracleClass,
     OracleParams,
+    PendingLevel,
     PriceReading
 } from "../../../src/interfaces/IOracleGuard.sol";
 import {HostileAggregator} from "../../mocks/HostileAggregator.sol";
@@ -234,9 +235,15 @@ contract OracleGuardClassificationTest is UnitTest {
 
     /* TOO VOLATILE */
 
+    /// @dev Only the primary moves, after the secondary's last round has aged past secondaryMaxAge.
+    function _movePrimaryAlone(int256 answer, uint256 at) internal {
+        vm.warp(at);
+        feed.setAnswer(answer);
+    }
+
     function test_update_jumpBeyondBand_isTooVolatile() public {
-        // 2201 / 2000 - 1 = 10.05% > the 10% jump band.
-        _movePrice(2201e8, 60);
+        // 2201 / 2000 - 1 = 10.05% > the 10% jump band, and no fresh secondary confirms it.
+        _movePrimaryAlone(2201e8, block.timestamp + 3601);
         _assertClass(OracleClass.TooVolatile);
         _assertNothingAccepted();
     }
@@ -246,20 +253,45 @@ contract OracleGuardClassificationTest is UnitTest {
         _assertClass(OracleClass.Valid);
     }
 
-    function test_update_jumpBeyondBand_acceptedAfterJumpResetAfter() public {
+    function test_update_jumpBeyondBand_confirmedByAFreshSecondary_isValid() public {
         _movePrice(2201e8, 60);
+        _assertClass(OracleClass.Valid);
+        (uint256 price,) = guard.lastGoodPrice();
+        assertEq(price, 2201e18);
+    }
+
+    function test_update_jumpBeyondBand_acceptedOnceTheLevelPersistedForJumpResetAfter() public {
+        uint256 t1 = block.timestamp + 3601;
+        _movePrimaryAlone(2201e8, t1);
         _assertClass(OracleClass.TooVolatile);
-        // One second before the reset (last good at t0, jumpResetAfter 3600) it is still refused.
-        vm.warp(1_700_000_000 + 3599);
-        _setPrice(2201e8);
+        PendingLevel memory q = guard.pendingLevel();
+        assertEq(
+            abi.encode(q), abi.encode(PendingLevel(2201e18, 2201e18, uint64(t1), q.round)), "pending level"
+        );
+        // Time passing alone accepts nothing: the same round read an hour later is still refused.
+        vm.warp(t1 + 3600);
         _assertClass(OracleClass.TooVolatile);
-        // From t0 + 3600 the jump is the new level.
-        vm.warp(1_700_000_000 + 3600);
-        _setPrice(2201e8);
+        // A new round one second short of jumpResetAfter since the level began: refused.
+        _movePrimaryAlone(2210e8, t1 + 3599);
+        _assertClass(OracleClass.TooVolatile);
+        // From t1 + 3600 a new round at the level is accepted.
+        _movePrimaryAlone(2205e8, t1 + 3600);
         _assertClass(OracleClass.Valid);
         (uint256 price, uint256 at) = guard.lastGoodPrice();
-        assertEq(price, 2201e18);
-        assertEq(at, 1_700_000_000 + 3600);
+        assertEq(price, 2205e18);
+        assertEq(at, t1 + 3600);
+        assertEq(guard.pendingLevel().round, 0, "the pending level is cleared");
+    }
+
+    function test_update_pendingLevel_countsTheRoundsNobodyShowedTheGuard() public {
+        uint256 t1 = block.timestamp + 3601;
+        _movePrimaryAlone(2201e8, t1);
+        _assertClass(OracleClass.TooVolatile);
+        // Restored in between, and nobody read it: the level did not persist.
+        _movePrimaryAlone(2000e8, t1 + 60);
+        _movePrimaryAlone(2201e8, t1 + 3600);
+        _assertClass(OracleClass.TooVolatile);
+        assertEq(guard.pendingLevel().since, t1 + 3600, "the level restarted");
     }
 
     /* SEQUENCER */
