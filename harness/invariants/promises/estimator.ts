@@ -44,6 +44,7 @@ export function judgeEstimatorLiquidation(ctx: PromiseContext, tx: ObservedTx): 
     const before = accountIn(ctx.history.last, account);
     const price = arg<bigint>(e, "price");
     if (!mark || !before || mark.size !== arg<bigint>(e, "size")) continue;
+    ctx.exercise?.("no-estimator-liquidation");
     if (moveBps(price, mark.price) > ctx.bounds.samePriceBps || before.equity < mark.maintenance) continue;
     breaches.push({
       promise: "no-estimator-liquidation",
@@ -85,6 +86,7 @@ export function judgeMarginRise(ctx: PromiseContext, tx: ObservedTx): Breach[] {
     if (e.eventName !== "PriceAccepted" || h.oracleParamsChanged) continue;
     const mm = arg<bigint>(e, "maintenanceMargin");
     const value = b.liquidationHorizon * mm - b.mmMaxStep * tx.timestamp;
+    if (h.mmRiseFloor !== undefined) ctx.exercise?.("margin-rise-bounded");
     if (h.mmRiseFloor !== undefined && value - h.mmRiseFloor > b.mmMaxStep * b.maxAge) {
       breaches.push({
         promise: "margin-rise-bounded",

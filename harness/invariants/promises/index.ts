@@ -29,6 +29,7 @@ export const campaignPromiseNames = [
   "governance-acts-before-exit",
   "halt-liquidation-bounded",
   "jump-confirmed",
+  "margin-rise-bounded",
   "no-estimator-liquidation",
   "no-exposure-no-mode-change",
   "outflow-room-not-consumed",

@@ -28,6 +28,7 @@ export function judgeJump(ctx: PromiseContext, tx: ObservedTx): Breach[] {
     const from = previous;
     previous = price;
     if (from === undefined || moveBps(price, from) * WAD <= b.jumpBand * 10_000n) continue;
+    ctx.exercise?.("jump-confirmed");
     const secondary = h.published.secondary[h.published.secondary.length - 1];
     const confirmed =
       secondary !== undefined &&
