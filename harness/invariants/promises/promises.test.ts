@@ -140,6 +140,44 @@ describe("campaign promises", () => {
     expect(breach?.actors).toContain(keeper);
   });
 
+  test("withdrawn-profit-backed: a withdrawal while open must leave the margin alone above the initial margin", () => {
+    const trader = "0x00000000000000000000000000000000000000ee" as Address;
+    const withdrawal = (margin: bigint) =>
+      tx({
+        at: 100n,
+        from: trader,
+        call: "withdraw",
+        market: [ev("Withdrawn", { account: trader, amount: 5n })],
+        after: { margin, size: 10n ** 18n, equity: 50n, initialRequired: 12n },
+      });
+    const names = (margin: bigint) => judge([withdrawal(margin)]).map((b) => b.promise);
+    expect(names(12n)).not.toContain("withdrawn-profit-backed");
+    // Equity 50 covers the 12 only with its unrealised profit: the margin left (11) does not.
+    expect(names(11n)).toContain("withdrawn-profit-backed");
+  });
+
+  test("single-actor-take-bounded: 10 % of the pool's value ceiling per profit window the actor was paid in", () => {
+    const trader = "0x00000000000000000000000000000000000000ee" as Address;
+    const h = emptyHistory();
+    h.poolValueCeiling = 1_000_000n;
+    const deposit = tx({
+      at: 10n,
+      from: trader,
+      market: [ev("Deposited", { account: trader, amount: 100n })],
+    });
+    const close = (at: bigint) =>
+      tx({ at, from: trader, market: [ev("PositionModified", { account: trader, realisedPnl: 50_000n })] });
+    const withdraw = (at: bigint, amount: bigint) =>
+      tx({ at, from: trader, market: [ev("Withdrawn", { account: trader, amount })] });
+    const takes = (txs: ObservedTx[]) =>
+      judge(txs, h).filter((b) => b.promise === "single-actor-take-bounded");
+    // The deposit raises the ceiling to 1,000,100: one window allows 100,010 net.
+    expect(takes([deposit, close(20n), withdraw(30n, 100n + 100_010n)])).toEqual([]);
+    expect(takes([withdraw(40n, 1n)])).toHaveLength(1);
+    // A profit paid a day later opens a second window: twice the room.
+    expect(takes([close(20n + 86_400n)])).toEqual([]);
+  });
+
   test("a trip by a caller with nothing at stake on a stale-by-time reading breaks two promises", () => {
     const names = judge([tripAt(100n)], emptyHistory(), snapshot(100n, 3, 1)).map((b) => b.promise);
     expect(names).toEqual(["no-exposure-no-mode-change", "stale-by-time-no-trip"]);
