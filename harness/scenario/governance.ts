@@ -5,6 +5,7 @@ import { type Address, concat, encodeFunctionData, type Hex, pad, zeroAddress } 
 import type { ModelAction } from "./model/port.js";
 import { type Planned, request } from "./step.js";
 import { safeAbi, timelockAbi } from "./world/governanceAbis.js";
+import { assertOnChain } from "./world/exec.js";
 import type { World } from "./world/world.js";
 
 /**
@@ -28,6 +29,7 @@ export async function safeTransaction(
   );
   const [approver, executor] = owners as [Address, Address];
   if (approver === executor) throw new Error("safeTransaction: two distinct owners are needed");
+  assertOnChain(w, "a Safe transaction");
   const nonce = await w.clients.publicClient.readContract({
     address: w.safe,
     abi: safeAbi,
@@ -81,6 +83,7 @@ export async function scheduleThroughSafe(
   signers: readonly [number, number],
   label: string,
 ): Promise<{ planned: Planned[]; delay: bigint }> {
+  assertOnChain(w, "the timelock's delay");
   const delay = await w.clients.publicClient.readContract({
     address: w.timelock,
     abi: timelockAbi,

@@ -3,7 +3,7 @@ import { type CreateKeeperParameters, createKeeper, type Keeper } from "../../ke
 import type { KeeperAction, KeeperActionKind } from "../../keeper/report.js";
 import { calls } from "../calls.js";
 import type { Planned, Step } from "../step.js";
-import { classify } from "./exec.js";
+import { assertOnChain, classify } from "./exec.js";
 import type { World } from "./world.js";
 
 /**
@@ -37,6 +37,7 @@ export function createScenarioKeepers(w: World): ScenarioKeepers {
  */
 export async function keeperTick(step: Step, keeper: Keeper, from: Address): Promise<void> {
   const { w } = step;
+  assertOnChain(w, "the keeper");
   const report = await keeper.tick();
   const sent: { kind: KeeperActionKind; account?: Address | undefined; hash: Hash }[] = [];
   for (const item of [...report.actions, ...report.errors] as (KeeperAction & { hash?: Hash })[]) {

@@ -10,6 +10,7 @@ import {
   statedBounds,
 } from "../../invariants/promises/index.js";
 import type { PreviousView } from "../../invariants/transitions.js";
+import type { Speculation } from "../../engine/speculation.js";
 import type { SystemState } from "../../model/state.js";
 import { readSnapshot, type System } from "../../system/system.js";
 import type { FailureInfo, StepRecord } from "../contract.js";
@@ -66,6 +67,11 @@ export type World = {
    */
   tolerate: (failure: FailureInfo) => boolean;
   toleratedSeen: FailureInfo[];
+  /**
+   * Set while a run executes on the engine's simulated blocks (harness/engine/): steps plan their blocks
+   * and defer their checks to it. Undefined: every step acts on the real chain.
+   */
+  speculation?: Speculation | undefined;
   /** Optional transaction log (label, predicted and actual outcome), for debugging a scenario. */
   log?: ((line: string) => void) | undefined;
 };
@@ -148,6 +154,7 @@ export async function createWorld(parameters: {
       world.previous = { ...previous };
       world.history = copyHistory(history);
       world.toleratedSeen = [];
+      world.speculation = undefined;
     },
   };
 }
