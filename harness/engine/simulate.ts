@@ -30,10 +30,15 @@ type RpcSimBlock = { number: Hex; timestamp: Hex; calls: RpcSimCall[] };
  * No validation (nonces, balances, fees): the harness's senders are unlocked dev or impersonated accounts,
  * as when it sends for real.
  */
-export async function simulateBlocks(socket: RpcSocket, blocks: readonly SimBlock[]): Promise<SimCallResult[][]> {
+export async function simulateBlocks(
+  socket: RpcSocket,
+  blocks: readonly SimBlock[],
+): Promise<SimCallResult[][]> {
   if (blocks.length === 0) return [];
   if (blocks.length > maxBlocksPerRequest) {
-    throw new SimulateError(`simulateBlocks: ${blocks.length} blocks, at most ${maxBlocksPerRequest} per request`);
+    throw new SimulateError(
+      `simulateBlocks: ${blocks.length} blocks, at most ${maxBlocksPerRequest} per request`,
+    );
   }
   const request = {
     blockStateCalls: blocks.map((b) => ({

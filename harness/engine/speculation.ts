@@ -1,6 +1,12 @@
 import { type Address, type Hex, numberToHex } from "viem";
 import type { FastChain } from "../fast/fastChain.js";
-import { maxBlocksPerRequest, type SimBlock, type SimCall, type SimCallResult, simulateBlocks } from "./simulate.js";
+import {
+  maxBlocksPerRequest,
+  type SimBlock,
+  type SimCall,
+  type SimCallResult,
+  simulateBlocks,
+} from "./simulate.js";
 
 /** Where a call's answer will be once the engine has flushed: a call in a pending block, or a base read. */
 export type CallRef = { block: number; call: number } | { base: number };
@@ -106,7 +112,9 @@ export class Speculation {
     this.simulated += blocks.length;
     const answers: Answers = (ref) => {
       const answer =
-        "base" in ref ? baseAnswers[ref.base] : (simulated[ref.block] as SimCallResult[] | undefined)?.[ref.call];
+        "base" in ref
+          ? baseAnswers[ref.base]
+          : (simulated[ref.block] as SimCallResult[] | undefined)?.[ref.call];
       if (!answer) throw new SpeculationError(`no answer for call ${JSON.stringify(ref)}`);
       return answer;
     };

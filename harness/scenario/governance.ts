@@ -4,8 +4,8 @@
 import { type Address, concat, encodeFunctionData, type Hex, pad, zeroAddress } from "viem";
 import type { ModelAction } from "./model/port.js";
 import { type Planned, request } from "./step.js";
-import { safeAbi, timelockAbi } from "./world/governanceAbis.js";
 import { assertOnChain } from "./world/exec.js";
+import { safeAbi, timelockAbi } from "./world/governanceAbis.js";
 import type { World } from "./world/world.js";
 
 /**

@@ -1,13 +1,7 @@
-import {
-  type Address,
-  decodeFunctionResult,
-  encodeFunctionData,
-  type Hex,
-  parseEventLogs,
-  type TransactionReceipt,
-} from "viem";
+import { type Address, decodeFunctionResult, encodeFunctionData, type TransactionReceipt } from "viem";
 import { readsChain } from "../engine/readsChain.js";
 import { type Answers, type CallRef, type Speculation, SpeculationError } from "../engine/speculation.js";
+import { createLogParser } from "../fast/decodeLogs.js";
 import { createResultDecoder } from "../fast/decodeResult.js";
 import { lensAbi, liquidityPoolAbi, marketAbi, oracleGuardAbi } from "../generated/abis.js";
 import { type ExitAttempt, emptyFacts, type ObservedEvent, type StepFacts } from "../invariants/facts.js";
@@ -52,6 +46,8 @@ type PlannedTx = {
 };
 
 // Compiled once: the Lens snapshot is decoded on every simulated step (harness/fast/decodeResult.ts).
+const parseGuardLogs = createLogParser(oracleGuardAbi);
+const parsePoolLogs = createLogParser(liquidityPoolAbi);
 const decodeLens = createResultDecoder({ abi: lensAbi, functionName: "snapshot" });
 
 /** Collateral a settlement claim paid, from the market's own event. */
@@ -172,7 +168,8 @@ export class Step {
 
   /** A transaction someone else sent (the keeper library): predicted after the fact, in block order. */
   mirror(planned: Planned, actual: ChainResult): Acted {
-    if (this.speculation) throw new SpeculationError("mirror: a transaction someone else sent needs the real chain");
+    if (this.speculation)
+      throw new SpeculationError("mirror: a transaction someone else sent needs the real chain");
     return this.settle(planned, this.predict(planned, this.w.clock.latest), actual);
   }
 
@@ -281,7 +278,14 @@ export class Step {
     const snapshot = await readSnapshot(w.system, m.actors.accounts);
     m.port.advanceTo(w.clock.latest);
     const settlementPaid = snapshot.market.mode === 4 ? await w.system.market.read.settlementPaid() : 0n;
-    this.judge(command.toString(), command, snapshot, settlementPaid, m.port.view(m.actors.accounts), m.port.now);
+    this.judge(
+      command.toString(),
+      command,
+      snapshot,
+      settlementPaid,
+      m.port.view(m.actors.accounts),
+      m.port.now,
+    );
   }
 
   /** finish() on the engine: what the checks need from the model is taken now, the chain's part later. */
@@ -318,7 +322,12 @@ export class Step {
       blockNumber: tx.number,
       gasUsed: result.gasUsed,
     } as TransactionReceipt;
-    const actual = outcomeOf(this.w, tx.planned.request.label, receipt, result.ok ? undefined : result.returnData);
+    const actual = outcomeOf(
+      this.w,
+      tx.planned.request.label,
+      receipt,
+      result.ok ? undefined : result.returnData,
+    );
     this.settle(tx.planned, tx.prediction, actual, tx.timestamp);
     if (tx.after && actual.status === "ok") {
       const [equity, initialRequired] = decodeFunctionResult({
@@ -472,8 +481,8 @@ function observe(
     block: actual.receipt.blockNumber,
     timestamp,
     market: named(actual.events),
-    guard: named(parseEventLogs({ abi: oracleGuardAbi, logs }).filter(only(w.system.addresses.oracle))),
-    pool: named(parseEventLogs({ abi: liquidityPoolAbi, logs }).filter(only(w.system.addresses.pool))),
+    guard: named(parseGuardLogs(logs).filter(only(w.system.addresses.oracle))),
+    pool: named(parsePoolLogs(logs).filter(only(w.system.addresses.pool))),
   };
 }
 
@@ -515,7 +524,8 @@ function standIn(planned: Planned, expected: Outcome, blockNumber: bigint): Chai
   const status = expected.status === "reverted" ? "reverted" : "success";
   const receipt = { status, logs: [], blockNumber } as unknown as TransactionReceipt;
   const base = { receipt, label: planned.request.label, events: [] };
-  if (expected.status === "reverted") return { ...base, status: "reverted", error: expected.error, args: expected.args ?? [] };
+  if (expected.status === "reverted")
+    return { ...base, status: "reverted", error: expected.error, args: expected.args ?? [] };
   return { ...base, ...expected } as ChainResult;
 }
 

@@ -1,8 +1,9 @@
-import { type Address, type Hex, numberToHex, parseEventLogs, type TransactionReceipt } from "viem";
+import { type Address, type Hex, numberToHex, type parseEventLogs, type TransactionReceipt } from "viem";
 import { mine, setAutomine } from "../../chain/mining.js";
 import { waitForReceipts } from "../../chain/sendAndWait.js";
 import { increaseTime } from "../../chain/time.js";
 import { SpeculationError } from "../../engine/speculation.js";
+import { createLogParser } from "../../fast/decodeLogs.js";
 import { marketAbi } from "../../generated/abis.js";
 import type { OracleClass } from "../../model/types.js";
 import { decodeRevert } from "./errors.js";
@@ -21,6 +22,8 @@ export type ChainResult = (
 
 export type MarketEvent = ReturnType<typeof parseEventLogs<typeof marketAbi>>[number];
 
+const parseMarketLogs = createLogParser(marketAbi);
+
 // Explicit gas skips estimation: a reverting transaction is mined like any other (so every step fills
 // the same blocks whatever it predicts), and its revert data is read back from the trace.
 const gasLimit = numberToHex(3_000_000n);
@@ -31,7 +34,9 @@ const gasLimit = numberToHex(3_000_000n);
  */
 export function assertOnChain(w: World, what: string): void {
   if (w.speculation?.active) {
-    throw new SpeculationError(`${what} needs the real chain; list the command in harness/engine/readsChain.ts`);
+    throw new SpeculationError(
+      `${what} needs the real chain; list the command in harness/engine/readsChain.ts`,
+    );
   }
 }
 
@@ -116,7 +121,7 @@ export function outcomeOf(
     const { error, args } = decodeRevert(revertData);
     return { status: "reverted", error, args, receipt, label, events: [] };
   }
-  const events = parseEventLogs({ abi: marketAbi, logs: receipt.logs }).filter(
+  const events = parseMarketLogs(receipt.logs).filter(
     (log) => log.address.toLowerCase() === w.system.addresses.market.toLowerCase(),
   );
   for (const event of events) {

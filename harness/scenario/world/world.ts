@@ -1,6 +1,7 @@
 import { type Address, encodeFunctionData, getAddress, maxUint256 } from "viem";
 import type { ChainClients } from "../../chain/clients.js";
 import { type Baseline, takeBaseline } from "../../chain/snapshots.js";
+import type { Speculation } from "../../engine/speculation.js";
 import { liquidityPoolAbi, marketAbi, mockErc20Abi } from "../../generated/abis.js";
 import {
   type CampaignHistory,
@@ -10,7 +11,6 @@ import {
   statedBounds,
 } from "../../invariants/promises/index.js";
 import type { PreviousView } from "../../invariants/transitions.js";
-import type { Speculation } from "../../engine/speculation.js";
 import type { SystemState } from "../../model/state.js";
 import { readSnapshot, type System } from "../../system/system.js";
 import type { FailureInfo, StepRecord } from "../contract.js";
