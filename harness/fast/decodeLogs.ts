@@ -55,7 +55,7 @@ function decode(event: AbiEvent, topics: readonly `0x${string}`[], data: `0x${st
     if (plain.length > 0) {
       if (!data || data === "0x") return null;
       const values = decodeAbiParameters(plain, data);
-      plain.forEach((p, i) => set(p, values[i]));
+      for (const [i, p] of plain.entries()) set(p, values[i]);
     }
   } catch {
     return null;
