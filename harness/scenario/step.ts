@@ -104,6 +104,11 @@ export class Step {
   private readonly speculation: Speculation | undefined;
   private readonly planned: PlannedTx[] = [];
 
+  /** Whether this step runs on simulated blocks (see `speculation`). */
+  get speculative(): boolean {
+    return this.speculation !== undefined;
+  }
+
   constructor(
     readonly m: ScenarioModel,
     readonly w: World,
