@@ -20,6 +20,9 @@ const options = parseFuzzArgs(["--max-commands", process.env.FUZZ_MAX_COMMANDS ?
 });
 if (options.help) throw new Error("unreachable");
 const scenarios: ScenarioKind[] = ["oracle", "cascade", "mixed", "adversarial"];
+// Runs search on the engine's simulated blocks (a failure is confirmed on mined blocks before it counts);
+// FUZZ_ENGINE=mined mines every step, as the suite did before the engine.
+const engine = process.env.FUZZ_ENGINE === "mined" ? "mined" : "simulated";
 
 describe(`fuzz suite (seed ${options.seed}, ${options.runs} runs of up to ${options.maxCommands} commands)`, () => {
   let world: ChainWorld;
@@ -46,6 +49,7 @@ describe(`fuzz suite (seed ${options.seed}, ${options.runs} runs of up to ${opti
         maxCommands,
         // The open bugs the corpus already records (and replays) pass here, so the suite looks for new ones.
         tolerate: knownOpen(),
+        engine,
       });
       if (result.status === "passed") return;
       const { counterexample: c } = result;
