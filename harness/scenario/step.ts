@@ -1,4 +1,10 @@
-import { type Address, decodeFunctionResult, encodeFunctionData, type TransactionReceipt } from "viem";
+import {
+  type Address,
+  decodeFunctionResult,
+  encodeFunctionData,
+  type Hex,
+  type TransactionReceipt,
+} from "viem";
 import { readsChain } from "../engine/readsChain.js";
 import { type Answers, type CallRef, type Speculation, SpeculationError } from "../engine/speculation.js";
 import { createLogParser } from "../fast/decodeLogs.js";
@@ -44,6 +50,20 @@ type PlannedTx = {
   /** accountHealth and accountOf of a withdrawal's sender, read right after it. */
   after?: { health: CallRef; state: CallRef } | undefined;
 };
+
+// The calldata of every step's reads, encoded once per actor list (encoding hashes the signature each time).
+const stepReadsCache = new WeakMap<readonly Address[], { snapshot: Hex; settlementPaid: Hex }>();
+function stepReads(market: Address, accounts: readonly Address[]) {
+  let data = stepReadsCache.get(accounts);
+  if (!data) {
+    data = {
+      snapshot: encodeFunctionData({ abi: lensAbi, functionName: "snapshot", args: [market, accounts] }),
+      settlementPaid: encodeFunctionData({ abi: marketAbi, functionName: "settlementPaid" }),
+    };
+    stepReadsCache.set(accounts, data);
+  }
+  return data;
+}
 
 // Compiled once: the Lens snapshot is decoded on every simulated step (harness/fast/decodeResult.ts).
 const parseGuardLogs = createLogParser(oracleGuardAbi);
@@ -297,11 +317,9 @@ export class Step {
   private defer(command: ScenarioCommand, s: Speculation): void {
     const { w, m } = this;
     const { lens, market } = w.system.addresses;
-    const snapshotAt = s.read(
-      lens,
-      encodeFunctionData({ abi: lensAbi, functionName: "snapshot", args: [market, m.actors.accounts] }),
-    );
-    const paidAt = s.read(market, encodeFunctionData({ abi: marketAbi, functionName: "settlementPaid" }));
+    const data = stepReads(market, m.actors.accounts);
+    const snapshotAt = s.read(lens, data.snapshot);
+    const paidAt = s.read(market, data.settlementPaid);
     m.port.advanceTo(w.clock.latest);
     const view = m.port.view(m.actors.accounts);
     const now = m.port.now;
