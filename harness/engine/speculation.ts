@@ -55,6 +55,13 @@ export class Speculation {
   private blocks: (SimBlock & { txs: number[] })[] = [];
   private base: SimCall[] = [];
   private deferred: ((answers: Answers) => void)[] = [];
+  /**
+   * What the pending blocks change in governance, as the model predicts it (a wrong prediction fails the
+   * step anyway): Safe transactions executed, and the timelock's new delay. Planning reads the chain, which
+   * is at the pending blocks' base, and adds these.
+   */
+  safeExecutions = 0;
+  timelockDelay: bigint | undefined;
   /** Blocks simulated (and checked) by this speculation, and blocks it mined to go on from them. */
   simulated = 0;
   committed = 0;
@@ -148,6 +155,8 @@ export class Speculation {
       await fast.setAutomine(true);
     }
     this.committed += blocks.length;
+    this.safeExecutions = 0;
+    this.timelockDelay = undefined;
   }
 
   private async readBase(base: readonly SimCall[]): Promise<SimCallResult[]> {

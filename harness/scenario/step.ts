@@ -2,10 +2,11 @@ import {
   type Address,
   decodeFunctionResult,
   encodeFunctionData,
+  getAbiItem,
   type Hex,
   type TransactionReceipt,
+  toFunctionSelector,
 } from "viem";
-import { readsChain } from "../engine/readsChain.js";
 import { type Answers, type CallRef, type Speculation, SpeculationError } from "../engine/speculation.js";
 import { createLogParser } from "../fast/decodeLogs.js";
 import { createResultDecoder } from "../fast/decodeResult.js";
@@ -24,6 +25,7 @@ import type { ModelAction, ModelPort, Outcome } from "./model/port.js";
 import type { Actors } from "./world/actors.js";
 import { type ChainResult, outcomeOf, send, sendBlock, type TxRequest } from "./world/exec.js";
 import { addTo, type Ghosts } from "./world/ghosts.js";
+import { safeAbi } from "./world/governanceAbis.js";
 import type { World } from "./world/world.js";
 
 /** The fast-check model: the reference model behind its port, and who is who. */
@@ -50,6 +52,8 @@ type PlannedTx = {
   /** accountHealth and accountOf of a withdrawal's sender, read right after it. */
   after?: { health: CallRef; state: CallRef } | undefined;
 };
+
+const execTransaction = toFunctionSelector(getAbiItem({ abi: safeAbi, name: "execTransaction" }));
 
 // The calldata of every step's reads, encoded once per actor list (encoding hashes the signature each time).
 const stepReadsCache = new WeakMap<readonly Address[], { snapshot: Hex; settlementPaid: Hex }>();
@@ -138,19 +142,15 @@ export class Step {
   }
 
   /**
-   * The step of one command. In a run on the engine, a command that reads the real chain first has every
-   * pending block simulated, checked and mined, then runs for real; so does any command once the pending
-   * blocks approach what one simulation request holds.
+   * The step of one command. In a run on the engine, once the pending blocks approach what one simulation
+   * request holds, they are simulated, checked and mined first, and the run goes on simulating from there.
    */
-  static async begin(command: ScenarioCommand, m: ScenarioModel, w: World): Promise<Step> {
+  static async begin(_command: ScenarioCommand, m: ScenarioModel, w: World): Promise<Step> {
     const s = w.speculation;
-    if (s) {
-      const real = readsChain(command);
-      if (real || s.full) {
-        s.active = false;
-        await s.flush({ commit: true });
-      }
-      s.active = !real;
+    if (s?.full) {
+      s.active = false;
+      await s.flush({ commit: true });
+      s.active = true;
     }
     return new Step(m, w);
   }
@@ -208,6 +208,13 @@ export class Step {
     const timestamp = clock.next();
     const number = clock.block + 1n;
     const predictions = planned.map((p) => this.predict(p, timestamp));
+    planned.forEach((p, i) => {
+      const { expected } = predictions[i] as Prediction;
+      if (expected.status === "reverted") return;
+      const { safe } = this.w;
+      if (p.request.to === safe && p.request.data.startsWith(execTransaction)) s.safeExecutions++;
+      if (p.action.kind === "timelockDelay") s.timelockDelay = p.action.delay;
+    });
     const refs = s.block(
       number,
       timestamp,

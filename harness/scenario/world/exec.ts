@@ -35,7 +35,7 @@ const gasLimit = numberToHex(3_000_000n);
 export function assertOnChain(w: World, what: string): void {
   if (w.speculation?.active) {
     throw new SpeculationError(
-      `${what} needs the real chain; list the command in harness/engine/readsChain.ts`,
+      `${what} needs the real chain, which is still at the simulated blocks' base (harness/engine/)`,
     );
   }
 }
