@@ -11,7 +11,7 @@ describe("bench", () => {
     ]);
     for (const row of report.rows) expect(row.actionsPerSecond).toBeGreaterThan(0);
     const table = formatBenchTable(report);
-    expect(table).toMatch(/^mode\s+actions\s+seconds\s+actions\/s\s+vs forge/);
+    expect(table).toMatch(/^mode\s+actions\s+seconds\s+actions\/s\s+× forge/);
     expect(table).toContain("runs of 10 from the baseline");
   }, 60_000);
 

@@ -238,9 +238,16 @@ async function freshRound(node: BenchNode): Promise<void> {
 export const benchModes: readonly BenchMode[] = [
   {
     id: "mixed",
-    label: "the real harness: runner + scenario layer, `mixed` scenario, all checks",
-    lever: "end to end (commands, model, every invariant, keepers)",
-    run: (c) => runMixedScenario(c),
+    label: "the real harness on the engine: runner + scenario layer, `mixed` scenario, all checks",
+    lever: "end to end on simulated blocks (eth_simulateV1), findings confirmed on mined blocks",
+    run: (c) => runMixedScenario(c, "simulated"),
+  },
+  {
+    id: "mixed-mined",
+    label: "as mixed, every step mined (the harness without the engine)",
+    lever: "end to end (commands, model, every invariant, keepers), one step at a time on mined blocks",
+    maxActions: 500, // tens of actions per second: half the actions keep the run within its time budget
+    run: (c) => runMixedScenario(c, "mined"),
   },
   {
     id: "viem-http",

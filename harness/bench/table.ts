@@ -8,7 +8,7 @@ export function formatBenchTable(report: BenchReport): string {
     "actions",
     "seconds",
     "actions/s",
-    "vs forge",
+    "× forge",
     "CPU ms/action (anvil+harness)",
     "what it does",
   ];
@@ -20,7 +20,7 @@ export function formatBenchTable(report: BenchReport): string {
           String(r.actions),
           r.seconds.toFixed(2),
           Math.round(r.actionsPerSecond).toLocaleString("en-US"),
-          r.forgePerAction === undefined ? "-" : `1 : ${formatRatio(r.forgePerAction)}`,
+          r.forgePerAction === undefined ? "-" : `${formatRatio(1 / r.forgePerAction)}×`,
           r.cpuMsPerAction === undefined || r.anvilCpuMsPerAction === undefined
             ? "-"
             : `${r.cpuMsPerAction.toFixed(2)} (${r.anvilCpuMsPerAction.toFixed(2)}+${(r.cpuMsPerAction - r.anvilCpuMsPerAction).toFixed(2)})`,
@@ -33,7 +33,7 @@ export function formatBenchTable(report: BenchReport): string {
       String(forge.calls),
       forge.wallSeconds.toFixed(2),
       Math.round(forge.callsPerSecond).toLocaleString("en-US"),
-      "1 : 1",
+      "1.00×",
       "-",
       forge.source === "suite"
         ? "forge invariant runner, protocol suite"
@@ -59,7 +59,7 @@ export function formatBenchTable(report: BenchReport): string {
   );
   if (forge) out.push(`forge: ${forge.command} — ${forge.note}`);
   else if (report.forge && "error" in report.forge) out.push(`forge: FAILED ${report.forge.error}`);
-  out.push('"vs forge" = harness actions : forge invariant calls in the same time.');
+  out.push('"× forge" = harness actions per second ÷ forge invariant calls per second, same run.');
   out.push(
     '"CPU ms/action" = anvil + harness (with its children) CPU per action: the work, whatever the neighbours do; 1000 / it estimates ' +
       "one stream's actions/s on an idle machine.",
@@ -74,5 +74,5 @@ export function formatBenchTable(report: BenchReport): string {
 }
 
 function formatRatio(x: number): string {
-  return x >= 10 ? Math.round(x).toLocaleString("en-US") : x.toFixed(1);
+  return x >= 10 ? Math.round(x).toLocaleString("en-US") : x >= 0.1 ? x.toFixed(2) : x.toPrecision(2);
 }

@@ -22,7 +22,13 @@
  *   per action simulate + estimateGas + send + receipt, and one more Lens call after anything was sent.
  *   Calls go one after another: anvil 1.7 stalls concurrent eth_calls by 30-45 ms (see harness/bench/).
  */
-import { type Address, erc20Abi, type PublicClient, parseEventLogs } from "viem";
+import {
+  type Address,
+  type ContractFunctionReturnType,
+  erc20Abi,
+  type PublicClient,
+  parseEventLogs,
+} from "viem";
 import { haltFlags, lensAbi, marketAbi, oracleGuardAbi, solidityEnums } from "../generated/abis.js";
 import { createAccountDiscovery } from "./discovery.js";
 import {
@@ -55,8 +61,11 @@ export type CreateKeeperParameters = {
 };
 
 export type Keeper = {
-  /** One pass: discover accounts, read the Lens, act. See the notes at the top of this file. */
-  tick(): Promise<TickReport>;
+  /**
+   * One pass: discover accounts, read the Lens, act. See the notes at the top of this file. `io`: read and
+   * act elsewhere than on the chain (default: the clients given to createKeeper).
+   */
+  tick(io?: KeeperIo): Promise<TickReport>;
   /** Every account discovered so far, in first-seen order. */
   readonly accounts: readonly Address[];
 };
@@ -82,6 +91,35 @@ const expectedByKind: Record<KeeperActionKind, ReadonlySet<string>> = {
   realise: new Set(["MarketNotLiquidatable", "MarketNoPosition", "MarketNotSettleable", "MarketNotAllowed"]),
 };
 
+/** What the keeper reads in one pass: the Lens snapshot of its accounts and the oracle's current reading. */
+export type KeeperState = {
+  market: LensSnapshot[0];
+  accounts: LensSnapshot[1][number][];
+  peek: ContractFunctionReturnType<typeof oracleGuardAbi, "view", "peek">;
+};
+type LensSnapshot = ContractFunctionReturnType<typeof lensAbi, "view", "snapshot">;
+
+/**
+ * How a tick reads and acts. createKeeper's own reads the chain and sends transactions (viem clients); a
+ * harness that runs the protocol on simulated blocks passes one of its own to tick(), so that the same
+ * decisions are taken from what it knows.
+ */
+export type KeeperIo = {
+  /** The latest block, after discovering the accounts that appeared up to it. */
+  head(): Promise<{ number: bigint; timestamp: bigint; added: Address[]; rescanned: boolean }>;
+  /** Every account known, in first-seen order (ties in shortfall go to the earlier one). */
+  accounts(): readonly Address[];
+  readState(accounts: readonly Address[]): Promise<KeeperState>;
+  exitOpensAt(): Promise<bigint>;
+  collateralDecimals(collateral: Address): Promise<number>;
+  /** Checks a market call first (an `expected` refusal skips it), then sends it and waits for its block. */
+  transact(
+    kind: KeeperActionKind,
+    account: Address | undefined,
+    expected: ReadonlySet<string>,
+  ): Promise<TransactReturnType>;
+};
+
 export function createKeeper(parameters: CreateKeeperParameters): CreateKeeperReturnType {
   const { publicClient, walletClient, market, lens } = parameters;
   const dryRun = parameters.dryRun ?? false;
@@ -94,7 +132,7 @@ export function createKeeper(parameters: CreateKeeperParameters): CreateKeeperRe
   let collateralDecimals: number | undefined;
   let ticks = 0;
 
-  const readState = async (accounts: readonly Address[]) => {
+  const readState = async (accounts: readonly Address[]): Promise<KeeperState> => {
     oracle ??= await publicClient.readContract({ address: market, abi: marketAbi, functionName: "oracle" });
     const chunks: Address[][] = [];
     for (let i = 0; i < accounts.length; i += lensChunk) chunks.push(accounts.slice(i, i + lensChunk));
@@ -119,14 +157,44 @@ export function createKeeper(parameters: CreateKeeperParameters): CreateKeeperRe
     return { market: view, accounts: [...first, ...rest.flatMap(([, list]) => list)], peek };
   };
 
-  const tick = async (): Promise<TickReport> => {
+  const chain: KeeperIo = {
+    async head() {
+      const head = await publicClient.getBlock({ blockTag: "latest" });
+      if (head.hash === null || head.number === null)
+        throw new Error("the node returned a pending block as latest");
+      const { added, rescanned } = await discovery.scan({ head: { number: head.number, hash: head.hash } });
+      return { number: head.number, timestamp: head.timestamp, added, rescanned };
+    },
+    accounts: () => discovery.accounts,
+    readState,
+    exitOpensAt: () =>
+      publicClient.readContract({ address: market, abi: marketAbi, functionName: "exitOpensAt" }),
+    async collateralDecimals(collateral) {
+      collateralDecimals ??= await publicClient.readContract({
+        address: collateral,
+        abi: erc20Abi,
+        functionName: "decimals",
+      });
+      return collateralDecimals;
+    },
+    transact: (kind, account, expected) =>
+      transact({
+        publicClient,
+        walletClient,
+        market,
+        functionName: kind,
+        args: account ? [account] : [],
+        dryRun,
+        expected,
+        receiptTimeoutMs,
+      }),
+  };
+
+  const tick = async (io: KeeperIo = chain): Promise<TickReport> => {
     const started = Date.now();
-    const head = await publicClient.getBlock({ blockTag: "latest" });
-    if (head.hash === null || head.number === null)
-      throw new Error("the node returned a pending block as latest");
-    const { added, rescanned } = await discovery.scan({ head: { number: head.number, hash: head.hash } });
-    if (rescanned) realised.clear();
-    let state = await readState(discovery.accounts);
+    const head = await io.head();
+    if (head.rescanned) realised.clear();
+    let state = await io.readState(io.accounts());
     const report: TickReport = {
       tick: ++ticks,
       dryRun,
@@ -134,9 +202,9 @@ export function createKeeper(parameters: CreateKeeperParameters): CreateKeeperRe
       timestamp: head.timestamp,
       modeBefore: modeName(state.market.mode),
       modeAfter: modeName(state.market.mode),
-      accounts: discovery.accounts.length,
-      newAccounts: added,
-      rescanned,
+      accounts: io.accounts().length,
+      newAccounts: head.added,
+      rescanned: head.rescanned,
       liquidatable: 0,
       actions: [],
       skipped: [],
@@ -152,16 +220,7 @@ export function createKeeper(parameters: CreateKeeperParameters): CreateKeeperRe
       account: Address | undefined,
       action: Omit<KeeperAction, "kind" | "account">,
     ): Promise<TransactReturnType> => {
-      const outcome = await transact({
-        publicClient,
-        walletClient,
-        market,
-        functionName: kind,
-        args: account ? [account] : [],
-        dryRun,
-        expected: expectedByKind[kind],
-        receiptTimeoutMs,
-      });
+      const outcome = await io.transact(kind, account, expectedByKind[kind]);
       if (outcome.kind === "skipped") report.skipped.push({ kind, account, reason: outcome.revert.text });
       else if (outcome.kind === "failed") {
         report.errors.push({ kind, account, message: outcome.message, hash: outcome.hash });
@@ -186,7 +245,7 @@ export function createKeeper(parameters: CreateKeeperParameters): CreateKeeperRe
     };
     const reread = async () => {
       if (!sent) return;
-      state = await readState(discovery.accounts);
+      state = await io.readState(io.accounts());
       sent = false;
     };
 
@@ -230,11 +289,7 @@ export function createKeeper(parameters: CreateKeeperParameters): CreateKeeperRe
     // 3. The exit guarantee: a Halted market may be settled by anyone from exitOpensAt() (after maxHaltDuration
     //    and after governance has had its delay to lift the halt).
     if (state.market.mode === Mode.Halted) {
-      const opensAt = await publicClient.readContract({
-        address: market,
-        abi: marketAbi,
-        functionName: "exitOpensAt",
-      });
+      const opensAt = await io.exitOpensAt();
       if (state.market.timestamp >= opensAt) {
         await act("settle", undefined, { detail: `halted since ${state.market.haltedAt}` });
         await reread();
@@ -246,12 +301,7 @@ export function createKeeper(parameters: CreateKeeperParameters): CreateKeeperRe
       const s = state.market.settlement;
       // The window is fixed in the snapshot.
       if (state.market.timestamp < s.claimsOpenAt) {
-        collateralDecimals ??= await publicClient.readContract({
-          address: state.market.collateral,
-          abi: erc20Abi,
-          functionName: "decimals",
-        });
-        const decimals = collateralDecimals;
+        const decimals = await io.collateralDecimals(state.market.collateral);
         const underwater = state.accounts
           .filter((a) => a.state.size !== 0n && !realised.has(a.account.toLowerCase()))
           .map((a, index) => ({

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { InvariantViolation } from "../scenario/contract.js";
 import { runCampaign } from "./run.js";
 import { createStandInHarness, type StandInHarness } from "./testing/standIn.js";
 import { createToyHarness } from "./testing/toyHarness.js";
@@ -101,4 +102,76 @@ describe("runCampaign (stand-in harness on anvil)", () => {
     );
     expect(BigInt(counterexample.trace[0]?.block ?? 0)).toBeGreaterThan(0n);
   }, 120_000);
+});
+
+describe("runCampaign on simulated blocks (chainless)", () => {
+  /** The toy harness with a simulated mode whose runs all fail at their end (`spurious`), or not. */
+  const withSimulation = (aLimit: number, spurious: boolean) => {
+    const toy = createToyHarness({ aLimit });
+    const modes: ("simulated" | "mined")[] = [];
+    let simulating = false;
+    const harness: typeof toy = {
+      ...toy,
+      simulates: true,
+      async setup(options) {
+        simulating = options?.simulate === true;
+        modes.push(simulating ? "simulated" : "mined");
+        return toy.setup();
+      },
+      async endRun() {
+        if (simulating && spurious) {
+          throw new InvariantViolation({
+            invariant: "only-simulated",
+            expected: 0,
+            actual: 1,
+            diff: [],
+            step: 0,
+          });
+        }
+      },
+    };
+    return { harness, modes };
+  };
+
+  it("reports nothing that mined blocks do not confirm", async () => {
+    const { harness, modes } = withSimulation(1_000, true);
+    const result = await runCampaign({ harness, scenario: "mixed", seed: 3, runs: 10, maxCommands: 5 });
+    expect(result.status).toBe("passed");
+    expect(result.stats.engine).toEqual({ simulatedRuns: 10, confirmed: 0, unconfirmed: 10 });
+    // Each simulated run was repeated on mined blocks.
+    expect(modes).toEqual(Array.from({ length: 10 }, () => ["simulated", "mined"]).flat());
+  });
+
+  it("confirms a failure on mined blocks, then shrinks on mined blocks only", async () => {
+    const { harness, modes } = withSimulation(3, false);
+    const result = await runCampaign({ harness, scenario: "mixed", seed: 7, runs: 200, maxCommands: 20 });
+    expect(result.status).toBe("failed");
+    if (result.status !== "failed") return;
+    expect(result.counterexample.failure.invariant).toBe("too-many-a");
+    expect(result.counterexample.commands).toEqual(
+      [0, 0, 0].map((weight) => ({ name: "a", args: { weight } })),
+    );
+    expect(result.stats.engine?.confirmed).toBe(1);
+    const first = modes.indexOf("mined");
+    expect(modes.slice(first).every((m) => m === "mined")).toBe(true);
+    expect(modes.slice(0, first).every((m) => m === "simulated")).toBe(true);
+  });
+
+  it("replays a path on mined blocks only", async () => {
+    const { harness } = withSimulation(3, false);
+    const first = await runCampaign({ harness, scenario: "mixed", seed: 7, runs: 200, maxCommands: 20 });
+    if (first.status !== "failed") throw new Error("expected a failure");
+    const { harness: again, modes } = withSimulation(3, true);
+    const replay = await runCampaign({
+      harness: again,
+      scenario: "mixed",
+      seed: 7,
+      path: first.counterexample.path,
+      replayPath: first.counterexample.replayPath,
+      runs: 200,
+      maxCommands: 20,
+    });
+    expect(replay.status).toBe("failed");
+    expect(modes.every((m) => m === "mined")).toBe(true);
+  });
 });

@@ -4,6 +4,13 @@ import { Steering } from "../coverage/steering.js";
 import type { FailureInfo, ScenarioHarness, ScenarioKind, StepRecord } from "../scenario/contract.js";
 import { type CommandRecord, recordRuns, toFailureInfo } from "./failure.js";
 
+/**
+ * Runs executed on simulated blocks (harness/engine/), and of their failures, how many mined blocks confirmed
+ * (the same commands failed again on mined blocks) and how many they did not (not reported: the mined run
+ * passed, and it is the one that counts).
+ */
+export type EngineStats = { simulatedRuns: number; confirmed: number; unconfirmed: number };
+
 /** What the runner reports while it works (and once at the end). */
 export type ProgressStats = {
   /** Runs finished, shrinking runs included. */
@@ -22,6 +29,8 @@ export type ProgressStats = {
   failures: number;
   /** Runs that failed with another invariant while shrinking (treated as passing, see runCampaign). */
   otherFailures: number;
+  /** What the simulated-block engine did (runCampaign always sets it). */
+  engine?: EngineStats | undefined;
   /** The invariant of the first failure, once there is one. */
   invariant: string | null;
   /** How long the campaign ran before that first failure (ms), null before it. */
@@ -88,6 +97,12 @@ export type RunCampaignParameters<M extends object, R> = {
    * (the default), false (the kind's fixed weights), or the fixed weights a path replay was found with.
    */
   steer?: boolean | Readonly<Record<string, number>> | undefined;
+  /**
+   * "simulated" (the default where the harness supports it): search on simulated blocks (harness/engine/),
+   * and repeat a failing run on mined blocks before it counts; shrinking and path replays always run on
+   * mined blocks. "mined": every run on mined blocks.
+   */
+  engine?: "simulated" | "mined" | undefined;
 };
 
 export type RunCampaignReturnType = (
@@ -139,10 +154,12 @@ export async function runCampaign<M extends object, R>(
     invariant: null,
     foundAfterMs: null,
   };
+  const engine: EngineStats = { simulatedRuns: 0, confirmed: 0, unconfirmed: 0 };
+  stats.engine = engine;
   const snapshotStats = (): ProgressStats => {
     const elapsedMs = Date.now() - started;
     const actionsPerSecond = elapsedMs > 0 ? Math.round((stats.actions * 10_000) / elapsedMs) / 10 : 0;
-    return { ...stats, elapsedMs, actionsPerSecond, modes: [...modes].sort() };
+    return { ...stats, elapsedMs, actionsPerSecond, modes: [...modes].sort(), engine: { ...engine } };
   };
   let lastReport = started;
 
@@ -156,6 +173,8 @@ export async function runCampaign<M extends object, R>(
     );
   }
   let best: { commands: CommandRecord[]; trace: StepRecord[]; failure: FailureInfo } | undefined;
+  const simulated =
+    (parameters.engine ?? "simulated") === "simulated" && path === undefined && harness.simulates === true;
   let infrastructure: { error: unknown } | undefined;
   const steer = parameters.steer ?? true;
   const steering =
@@ -171,20 +190,34 @@ export async function runCampaign<M extends object, R>(
       if (target === undefined ? Date.now() >= deadline : Date.now() >= shrinkDeadline) {
         throw new fc.PreconditionFailure(true);
       }
-      const ran: CommandRecord[] = [];
-      let failure: FailureInfo | undefined;
-      let real: R | undefined;
-      try {
-        const world = await harness.setup();
-        real = world.real;
-        await fc.asyncModelRun(() => world, recordRuns(commands, ran));
-      } catch (error) {
-        failure = real === undefined ? undefined : toFailureInfo(error, ran.length - 1);
-        if (!failure) {
-          infrastructure = { error };
-          throw new fc.PreconditionFailure(true);
+      const execute = async (simulate: boolean) => {
+        const ran: CommandRecord[] = [];
+        let failure: FailureInfo | undefined;
+        let real: R | undefined;
+        try {
+          const world = await harness.setup(simulate ? { simulate } : undefined);
+          real = world.real;
+          await fc.asyncModelRun(() => world, recordRuns(commands, ran));
+          await harness.endRun?.(world.real);
+        } catch (error) {
+          failure = real === undefined ? undefined : toFailureInfo(error, ran.length - 1);
+          if (!failure) infrastructure = { error };
+        }
+        stats.actions += ran.length;
+        return { ran, failure, real };
+      };
+      // Simulated blocks only search: a failure there counts once the same commands fail on mined blocks.
+      const simulate = simulated && target === undefined;
+      let { ran, failure, real } = await execute(simulate);
+      if (simulate) {
+        engine.simulatedRuns++;
+        if (failure && !infrastructure) {
+          ({ ran, failure, real } = await execute(false));
+          if (failure) engine.confirmed++;
+          else engine.unconfirmed++;
         }
       }
+      if (infrastructure) throw new fc.PreconditionFailure(true);
 
       parameters.onRun?.({
         shrinking: target !== undefined,
@@ -200,7 +233,6 @@ export async function runCampaign<M extends object, R>(
         runCoverage.runs = 1;
         coverage = coverage === undefined ? runCoverage : coverage.merge(runCoverage);
       }
-      stats.actions += ran.length;
       const observed = real === undefined ? undefined : harness.stats?.(real);
       for (const mode of observed?.modes ?? []) modes.add(mode);
       if (observed?.worstHealth != null) {

@@ -121,8 +121,19 @@ export type ScenarioHarness<M extends object, R> = {
   coverage?(real: R): BehaviourCoverage;
   /** Throws on an unknown name or bad args. */
   rebuild(name: string, args: Record<string, JsonValue>): NamedCommand<M, R>;
-  /** A fresh model and real world on the baseline (resets the chain to the baseline snapshot). */
-  setup(): Promise<{ model: M; real: R }>;
+  /**
+   * A fresh model and real world on the baseline (resets the chain to the baseline snapshot). With
+   * `simulate` (only if `simulates`), the run's steps execute on simulated blocks and their checks wait for
+   * endRun (harness/engine/): a failure found that way is a lead, to be confirmed on mined blocks.
+   */
+  setup(options?: { simulate?: boolean | undefined }): Promise<{ model: M; real: R }>;
+  /** Optional: whether setup({ simulate: true }) is supported. */
+  readonly simulates?: boolean | undefined;
+  /**
+   * Optional: completes a run after its last command (a simulated run's pending checks); throws like a
+   * command would.
+   */
+  endRun?(real: R): Promise<void>;
   /** The steps executed so far in this world, with block and timestamp. */
   trace(real: R): StepRecord[];
   /** Optional: progress observations (see WorldStats). */

@@ -28,11 +28,10 @@ export async function safeTransaction(
   );
   const [approver, executor] = owners as [Address, Address];
   if (approver === executor) throw new Error("safeTransaction: two distinct owners are needed");
-  const nonce = await w.clients.publicClient.readContract({
-    address: w.safe,
-    abi: safeAbi,
-    functionName: "nonce",
-  });
+  // On simulated blocks the chain is still at their base: add what they execute (harness/engine/).
+  const nonce =
+    (await w.clients.publicClient.readContract({ address: w.safe, abi: safeAbi, functionName: "nonce" })) +
+    BigInt(w.speculation?.active ? w.speculation.safeExecutions : 0);
   const safeTx = [parameters.to, 0n, parameters.data, 0, 0n, 0n, 0n, zeroAddress, zeroAddress] as const;
   const hash = await w.clients.publicClient.readContract({
     address: w.safe,
@@ -74,6 +73,19 @@ export function timelockOperation(w: World, target: Address, data: Hex): Timeloc
   return { target, data, salt: pad(`0x${(++w.operations).toString(16)}`, { size: 32 }) };
 }
 
+/** The timelock's minimum delay now (on simulated blocks: as their updates leave it, see harness/engine/). */
+export async function timelockMinDelay(w: World): Promise<bigint> {
+  const pending = w.speculation?.active ? w.speculation.timelockDelay : undefined;
+  return (
+    pending ??
+    (await w.clients.publicClient.readContract({
+      address: w.timelock,
+      abi: timelockAbi,
+      functionName: "getMinDelay",
+    }))
+  );
+}
+
 /** The Safe schedules `op` on the timelock with the minimum delay. */
 export async function scheduleThroughSafe(
   w: World,
@@ -81,11 +93,7 @@ export async function scheduleThroughSafe(
   signers: readonly [number, number],
   label: string,
 ): Promise<{ planned: Planned[]; delay: bigint }> {
-  const delay = await w.clients.publicClient.readContract({
-    address: w.timelock,
-    abi: timelockAbi,
-    functionName: "getMinDelay",
-  });
+  const delay = await timelockMinDelay(w);
   const data = encodeFunctionData({
     abi: timelockAbi,
     functionName: "schedule",

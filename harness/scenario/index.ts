@@ -1,6 +1,8 @@
 import * as fc from "fast-check";
 import type { ChainClients } from "../chain/clients.js";
 import { Steering } from "../coverage/steering.js";
+import { Speculation } from "../engine/speculation.js";
+import { createFastChain, type FastChain } from "../fast/fastChain.js";
 import { MarketModel } from "../model/market.js";
 import type { SystemState } from "../model/state.js";
 import type { System } from "../system/system.js";
@@ -57,8 +59,17 @@ export async function createScenarioHarness(
   const baseline = await createWorld(parameters);
   const { world } = baseline;
   const modelState: SystemState = baseline.modelState;
+  let fast: Promise<FastChain> | undefined;
+  const fastChain = () => {
+    fast ??= createFastChain({ url: parameters.clients.node.wsUrl }).then((chain) => {
+      parameters.clients.node.onExit(() => chain.close());
+      return chain;
+    });
+    return fast;
+  };
   return {
     world,
+    simulates: true,
     commands: (kind: ScenarioKind, maxCommands: number, replayPath?: string, steering?: Steering) =>
       isIncidentKind(kind)
         ? incidentCommands(kind)
@@ -71,11 +82,18 @@ export async function createScenarioHarness(
     steering: (kind: ScenarioKind) => new Steering(isIncidentKind(kind) ? {} : baseWeights(kind)),
     coverage: (real: World) => real.coverage,
     rebuild: (name: string, args: Record<string, JsonValue>) => rebuildCommand(name, args),
-    async setup() {
+    async setup(options) {
       await baseline.reset();
+      if (options?.simulate) world.speculation = new Speculation(await fastChain());
       const port = new ModelAdapter(new MarketModel(structuredClone(modelState)));
       const model: ScenarioModel = { port, actors: world.actors };
       return { model, real: world };
+    },
+    async endRun(real: World) {
+      const s = real.speculation;
+      if (!s) return;
+      s.active = false;
+      await s.flush({ commit: false });
     },
     trace: (real: World) => real.steps,
     stats: (real: World) => ({ modes: [...real.modesSeen], worstHealth: real.worstHealth }),

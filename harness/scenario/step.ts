@@ -1,6 +1,17 @@
-import { type Address, parseEventLogs } from "viem";
+import {
+  type Address,
+  decodeFunctionResult,
+  encodeFunctionData,
+  getAbiItem,
+  type Hex,
+  type TransactionReceipt,
+  toFunctionSelector,
+} from "viem";
 import type { TxObservation } from "../coverage/coverage.js";
-import { liquidityPoolAbi, oracleGuardAbi } from "../generated/abis.js";
+import { type Answers, type CallRef, type Speculation, SpeculationError } from "../engine/speculation.js";
+import { createLogParser } from "../fast/decodeLogs.js";
+import { createResultDecoder } from "../fast/decodeResult.js";
+import { lensAbi, liquidityPoolAbi, marketAbi, oracleGuardAbi } from "../generated/abis.js";
 import { type ExitAttempt, emptyFacts, type ObservedEvent, type StepFacts } from "../invariants/facts.js";
 import { checkModelEquality } from "../invariants/modelEquality.js";
 import { judgeCampaignPromises } from "../invariants/promises/index.js";
@@ -13,8 +24,9 @@ import { type ChainSnapshot, readSnapshot } from "../system/system.js";
 import { InvariantViolation, type JsonValue, type NamedCommand } from "./contract.js";
 import { type ModelAction, type ModelPort, type Outcome, protocolActions } from "./model/port.js";
 import type { Actors } from "./world/actors.js";
-import { type ChainResult, send, sendBlock, type TxRequest } from "./world/exec.js";
+import { type ChainResult, outcomeOf, send, sendBlock, type TxRequest } from "./world/exec.js";
 import { addTo, type Ghosts } from "./world/ghosts.js";
+import { safeAbi } from "./world/governanceAbis.js";
 import type { World } from "./world/world.js";
 
 /** The fast-check model: the reference model behind its port, and who is who. */
@@ -37,6 +49,38 @@ type Prediction = {
 };
 
 const isProtocolAction = (kind: string) => (protocolActions as readonly string[]).includes(kind);
+
+/** A transaction a speculative step planned: where its simulated result will be, and its block. */
+type PlannedTx = {
+  planned: Planned;
+  prediction: Prediction;
+  at: CallRef;
+  number: bigint;
+  timestamp: bigint;
+  /** accountHealth and accountOf of a withdrawal's sender, read right after it. */
+  after?: { health: CallRef; state: CallRef } | undefined;
+};
+
+const execTransaction = toFunctionSelector(getAbiItem({ abi: safeAbi, name: "execTransaction" }));
+
+// The calldata of every step's reads, encoded once per actor list (encoding hashes the signature each time).
+const stepReadsCache = new WeakMap<readonly Address[], { snapshot: Hex; settlementPaid: Hex }>();
+function stepReads(market: Address, accounts: readonly Address[]) {
+  let data = stepReadsCache.get(accounts);
+  if (!data) {
+    data = {
+      snapshot: encodeFunctionData({ abi: lensAbi, functionName: "snapshot", args: [market, accounts] }),
+      settlementPaid: encodeFunctionData({ abi: marketAbi, functionName: "settlementPaid" }),
+    };
+    stepReadsCache.set(accounts, data);
+  }
+  return data;
+}
+
+// Compiled once: the Lens snapshot is decoded on every simulated step (harness/fast/decodeResult.ts).
+const parseGuardLogs = createLogParser(oracleGuardAbi);
+const parsePoolLogs = createLogParser(liquidityPoolAbi);
+const decodeLens = createResultDecoder({ abi: lensAbi, functionName: "snapshot" });
 
 /** Collateral a settlement claim paid, from the market's own event. */
 function paidOut(actual: ChainResult): bigint | undefined {
@@ -85,16 +129,44 @@ export class Step {
   readonly index: number;
   private readonly mismatches: { label: string; expected: Outcome; actual: ChainResult }[] = [];
   private readonly covered: Omit<TxObservation, "command">[] = [];
+  /**
+   * Set when the step runs on the engine's simulated blocks: its transactions are planned into blocks and
+   * its checks deferred until the engine flushes (in step order); the model's outcome stands in for the
+   * chain's meanwhile, and any difference is a model-outcome failure at this step.
+   */
+  private readonly speculation: Speculation | undefined;
+  private readonly planned: PlannedTx[] = [];
+
+  /** Whether this step runs on simulated blocks (see `speculation`). */
+  get speculative(): boolean {
+    return this.speculation !== undefined;
+  }
 
   constructor(
     readonly m: ScenarioModel,
     readonly w: World,
   ) {
-    this.index = w.steps.length;
+    this.speculation = w.speculation?.active ? w.speculation : undefined;
+    this.index = w.steps.length + (w.speculation?.pendingSteps ?? 0);
+  }
+
+  /**
+   * The step of one command. In a run on the engine, once the pending blocks approach what one simulation
+   * request holds, they are simulated, checked and mined first, and the run goes on simulating from there.
+   */
+  static async begin(_command: ScenarioCommand, m: ScenarioModel, w: World): Promise<Step> {
+    const s = w.speculation;
+    if (s?.full) {
+      s.active = false;
+      await s.flush({ commit: true });
+      s.active = true;
+    }
+    return new Step(m, w);
   }
 
   /** One transaction in its own block. */
   async act(planned: Planned): Promise<Acted> {
+    if (this.speculation) return this.speculate([planned], planned.action.kind === "withdraw")[0] as Acted;
     const prediction = this.predict(planned, this.w.clock.next());
     const actual = await send(this.w, planned.request);
     const acted = this.settle(planned, prediction, actual);
@@ -117,6 +189,8 @@ export class Step {
 
   /** Several transactions in one block, in order. */
   async block(planned: readonly Planned[]): Promise<Acted[]> {
+    if (planned.length === 0) return [];
+    if (this.speculation) return this.speculate(planned, false);
     const ts = this.w.clock.next();
     const predictions = planned.map((p) => this.predict(p, ts));
     const actual = await sendBlock(
@@ -128,7 +202,62 @@ export class Step {
 
   /** A transaction someone else sent (the keeper library): predicted after the fact, in block order. */
   mirror(planned: Planned, actual: ChainResult): Acted {
+    if (this.speculation)
+      throw new SpeculationError("mirror: a transaction someone else sent needs the real chain");
     return this.settle(planned, this.predict(planned, this.w.clock.latest), actual);
+  }
+
+  /**
+   * Plans one block of `planned` on the engine: the model predicts each transaction at the block's time,
+   * and that prediction is what the command sees until the flush (see `speculation`).
+   */
+  private speculate(planned: readonly Planned[], readAfter: boolean): Acted[] {
+    const s = this.speculation as Speculation;
+    const { clock } = this.w;
+    const timestamp = clock.next();
+    const number = clock.block + 1n;
+    const predictions = planned.map((p) => this.predict(p, timestamp));
+    planned.forEach((p, i) => {
+      const { expected } = predictions[i] as Prediction;
+      if (expected.status === "reverted") return;
+      const { safe } = this.w;
+      if (p.request.to === safe && p.request.data.startsWith(execTransaction)) s.safeExecutions++;
+      if (p.action.kind === "timelockDelay") s.timelockDelay = p.action.delay;
+    });
+    const refs = s.block(
+      number,
+      timestamp,
+      planned.map((p) => p.request),
+    );
+    const { market } = this.w.system.addresses;
+    planned.forEach((p, i) => {
+      const after =
+        readAfter && p.action.kind === "withdraw"
+          ? {
+              health: s.read(
+                market,
+                encodeFunctionData({ abi: marketAbi, functionName: "accountHealth", args: [p.action.from] }),
+              ),
+              state: s.read(
+                market,
+                encodeFunctionData({ abi: marketAbi, functionName: "accountOf", args: [p.action.from] }),
+              ),
+            }
+          : undefined;
+      this.planned.push({
+        planned: p,
+        prediction: predictions[i] as Prediction,
+        at: refs[i] as CallRef,
+        number,
+        timestamp,
+        after,
+      });
+    });
+    clock.minedAt(number, timestamp);
+    return planned.map((p, i) => {
+      const expected = (predictions[i] as Prediction).expected;
+      return { expected, actual: standIn(p, expected, number) };
+    });
   }
 
   private predict(planned: Planned, ts: bigint): Prediction {
@@ -144,7 +273,12 @@ export class Step {
     return { expected: raw, exit, met };
   }
 
-  private settle(planned: Planned, prediction: Prediction, actual: ChainResult): Acted {
+  private settle(
+    planned: Planned,
+    prediction: Prediction,
+    actual: ChainResult,
+    timestamp: bigint = this.w.clock.latest,
+  ): Acted {
     const { expected, exit, met } = prediction;
     if (met) {
       this.covered.push({
@@ -158,7 +292,7 @@ export class Step {
       this.mismatches.push({ label: planned.request.label, expected, actual });
     this.w.log?.(`  [${this.index}] ${planned.request.label}: ${JSON.stringify(describe(actual))}`);
     if (planned.action.kind === "setMode" && actual.status === "ok") this.facts.governanceSetMode = true;
-    this.facts.txs.push(observe(this.w, planned, actual));
+    this.facts.txs.push(observe(this.w, planned, actual, timestamp));
     const paid = paidOut(actual);
     recordGhosts(this.w.ghosts, planned.action, actual, paid);
     if (exit) {
@@ -201,14 +335,98 @@ export class Step {
     }
   }
 
-  /** Reads the Lens, records the step, and runs every check (throws InvariantViolation). */
-  async finish(command: ScenarioCommand): Promise<ChainSnapshot> {
+  /**
+   * Reads the Lens, records the step, and runs every check (throws InvariantViolation). On the engine, the
+   * reads are planned at the end of the step's last block and the rest waits for the flush.
+   */
+  async finish(command: ScenarioCommand): Promise<ChainSnapshot | undefined> {
     const { w, m } = this;
+    if (this.speculation) {
+      this.defer(command, this.speculation);
+      return undefined;
+    }
     const snapshot = await readSnapshot(w.system, m.actors.accounts);
     m.port.advanceTo(w.clock.latest);
+    const settlementPaid = snapshot.market.mode === 4 ? await w.system.market.read.settlementPaid() : 0n;
+    this.judge(
+      command.toString(),
+      command,
+      snapshot,
+      settlementPaid,
+      m.port.view(m.actors.accounts),
+      m.port.now,
+    );
+    return snapshot;
+  }
+
+  /** finish() on the engine: what the checks need from the model is taken now, the chain's part later. */
+  private defer(command: ScenarioCommand, s: Speculation): void {
+    const { w, m } = this;
+    const { lens, market } = w.system.addresses;
+    const data = stepReads(market, m.actors.accounts);
+    const snapshotAt = s.read(lens, data.snapshot);
+    const paidAt = s.read(market, data.settlementPaid);
+    m.port.advanceTo(w.clock.latest);
+    const view = m.port.view(m.actors.accounts);
+    const now = m.port.now;
+    const description = command.toString();
+    s.defer((answers) => {
+      for (const tx of this.planned) this.settleSimulated(tx, answers);
+      const [marketView, accounts] = decodeLens(answers(snapshotAt).returnData);
+      const paid = decodeFunctionResult({
+        abi: marketAbi,
+        functionName: "settlementPaid",
+        data: answers(paidAt).returnData,
+      });
+      this.judge(description, command, { market: marketView, accounts }, paid, view, now);
+    });
+  }
+
+  /** A planned transaction's simulated result, settled as a mined one would be. */
+  private settleSimulated(tx: PlannedTx, answers: Answers): void {
+    const result = answers(tx.at);
+    const receipt = {
+      status: result.ok ? "success" : "reverted",
+      logs: result.logs,
+      blockNumber: tx.number,
+      gasUsed: result.gasUsed,
+    } as TransactionReceipt;
+    const actual = outcomeOf(
+      this.w,
+      tx.planned.request.label,
+      receipt,
+      result.ok ? undefined : result.returnData,
+    );
+    this.settle(tx.planned, tx.prediction, actual, tx.timestamp);
+    if (tx.after && actual.status === "ok") {
+      const [equity, initialRequired] = decodeFunctionResult({
+        abi: marketAbi,
+        functionName: "accountHealth",
+        data: answers(tx.after.health).returnData,
+      });
+      const state = decodeFunctionResult({
+        abi: marketAbi,
+        functionName: "accountOf",
+        data: answers(tx.after.state).returnData,
+      });
+      const last = this.facts.txs[this.facts.txs.length - 1];
+      if (last) last.after = { margin: state.margin, size: state.size, equity, initialRequired };
+    }
+  }
+
+  /** Records the step and runs every check against the chain's snapshot and the model's view. */
+  private judge(
+    description: string,
+    command: ScenarioCommand,
+    snapshot: ChainSnapshot,
+    settlementPaid: bigint,
+    modelView: ReturnType<ModelPort["view"]>,
+    modelNow: bigint,
+  ): void {
+    const { w, m } = this;
     w.steps.push({
       index: this.index,
-      command: command.toString(),
+      command: description,
       name: command.name,
       args: command.args() as Record<string, JsonValue>,
       block: snapshot.market.blockNumber.toString(),
@@ -218,7 +436,6 @@ export class Step {
     this.cover(command.name);
 
     const step = this.index;
-    const settlementPaid = snapshot.market.mode === 4 ? await w.system.market.read.settlementPaid() : 0n;
     // Order is precedence: protocol invariants, then the promises (the independent oracle), then the model.
     const judge = (check: () => void) => {
       try {
@@ -275,11 +492,10 @@ export class Step {
         step,
       });
     }
-    if (snapshot.market.timestamp !== m.port.now) {
-      violate({ invariant: "clock", expected: m.port.now, actual: snapshot.market.timestamp, step });
+    if (snapshot.market.timestamp !== modelNow) {
+      violate({ invariant: "clock", expected: modelNow, actual: snapshot.market.timestamp, step });
     }
-    checkModelEquality({ view: m.port.view(m.actors.accounts), snapshot, step });
-    return snapshot;
+    checkModelEquality({ view: modelView, snapshot, step });
   }
 }
 
@@ -312,7 +528,12 @@ function describe(o: Outcome | ChainResult): Record<string, JsonValue> {
 }
 
 /** What the chain says a mined transaction did, for the campaign promises (independent of the model). */
-function observe(w: World, planned: Planned, actual: ChainResult): StepFacts["txs"][number] {
+function observe(
+  w: World,
+  planned: Planned,
+  actual: ChainResult,
+  timestamp: bigint,
+): StepFacts["txs"][number] {
   const { action, request: r } = planned;
   const only = (address: Address) => (log: { address: Address }) =>
     log.address.toLowerCase() === address.toLowerCase();
@@ -329,10 +550,10 @@ function observe(w: World, planned: Planned, actual: ChainResult): StepFacts["tx
     status: actual.status,
     error: actual.status === "reverted" ? actual.error : undefined,
     block: actual.receipt.blockNumber,
-    timestamp: w.clock.latest,
+    timestamp,
     market: named(actual.events),
-    guard: named(parseEventLogs({ abi: oracleGuardAbi, logs }).filter(only(w.system.addresses.oracle))),
-    pool: named(parseEventLogs({ abi: liquidityPoolAbi, logs }).filter(only(w.system.addresses.pool))),
+    guard: named(parseGuardLogs(logs).filter(only(w.system.addresses.oracle))),
+    pool: named(parsePoolLogs(logs).filter(only(w.system.addresses.pool))),
   };
 }
 
@@ -364,6 +585,19 @@ export function roleOf(actors: Actors, account: Address): string {
     index(actors.safeOwners, "safeOwner") ??
     account
   );
+}
+
+/**
+ * What a speculative step's command sees as the chain's result until the flush: the model's outcome (the
+ * flush checks it against the simulated one).
+ */
+function standIn(planned: Planned, expected: Outcome, blockNumber: bigint): ChainResult {
+  const status = expected.status === "reverted" ? "reverted" : "success";
+  const receipt = { status, logs: [], blockNumber } as unknown as TransactionReceipt;
+  const base = { receipt, label: planned.request.label, events: [] };
+  if (expected.status === "reverted")
+    return { ...base, status: "reverted", error: expected.error, args: expected.args ?? [] };
+  return { ...base, ...expected } as ChainResult;
 }
 
 /** Shorthand for the common request shape. */

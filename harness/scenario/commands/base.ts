@@ -20,7 +20,7 @@ export abstract class Command<A extends Record<string, JsonValue>> implements Sc
   }
 
   async run(m: ScenarioModel, w: World): Promise<void> {
-    const step = new Step(m, w);
+    const step = await Step.begin(this, m, w);
     await this.act(step);
     await step.finish(this);
   }

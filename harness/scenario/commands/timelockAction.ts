@@ -2,7 +2,12 @@ import * as fc from "fast-check";
 import { type Address, encodeFunctionData } from "viem";
 import { type Mode, Mode as Modes, type RiskParams } from "../../model/types.js";
 import { governanceData, modeName } from "../calls.js";
-import { executeOnTimelock, scheduleThroughSafe, timelockOperation } from "../governance.js";
+import {
+  executeOnTimelock,
+  scheduleThroughSafe,
+  timelockMinDelay,
+  timelockOperation,
+} from "../governance.js";
 import type { ModelAction } from "../model/port.js";
 import type { ScenarioModel, Step } from "../step.js";
 import { warp } from "../world/exec.js";
@@ -55,11 +60,7 @@ export class TimelockActionCommand extends Command<Args> {
     const { planned, delay } = await scheduleThroughSafe(w, op, this.a.signers, this.describeOp());
     for (const p of planned) await step.act(p);
     await warp(w, delay);
-    const timelockDelay = await w.clients.publicClient.readContract({
-      address: w.timelock,
-      abi: timelockAbi,
-      functionName: "getMinDelay",
-    });
+    const timelockDelay = await timelockMinDelay(w);
     // What the market sees when the timelock executes (the block after the warp).
     const mode = m.port.mode();
     const exitOpensAt = m.port.exitOpensAt();

@@ -1,6 +1,7 @@
 // One incident's run: its phases (each a Step with every check after it), the actors' value measured from
 // the chain before and after, and what the protocol refused or tripped on along the way.
 import type { Address } from "viem";
+import { SpeculationError } from "../../engine/speculation.js";
 import { violate } from "../../invariants/violation.js";
 import { max, min } from "../../model/math.js";
 import { enumName, Mode, OracleClass } from "../../model/types.js";
@@ -92,6 +93,8 @@ export class IncidentRun {
 
   /** One phase: a Step of its own, ended by every check (throws InvariantViolation). */
   async phase(label: string, act: (step: StepType) => Promise<void>): Promise<ChainSnapshot> {
+    // An incident measures P&L from the chain between its phases: it runs on mined blocks (the engine repeats it).
+    if (this.w.speculation) throw new SpeculationError("an incident runs on mined blocks");
     const step = new Step(this.m, this.w);
     await act(step);
     this.observe(step);
@@ -100,8 +103,10 @@ export class IncidentRun {
       args: () => this.command.args(),
       toString: () => `${this.command.toString()}: ${label}`,
     } as unknown as ScenarioCommand;
-    this.last = await step.finish(named);
-    return this.last;
+    const snapshot = await step.finish(named);
+    if (!snapshot) throw new SpeculationError("an incident runs on mined blocks");
+    this.last = snapshot;
+    return snapshot;
   }
 
   /**

@@ -37,6 +37,14 @@ export class ModelAdapter implements ModelPort {
     return this.model.snapshot({ accounts });
   }
 
+  probe(action: ModelAction, timestamp: bigint): Outcome {
+    return new ModelAdapter(this.model.clone()).apply(action, timestamp);
+  }
+
+  peek() {
+    return this.model.peek();
+  }
+
   mode() {
     return this.model.mode;
   }

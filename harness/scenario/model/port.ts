@@ -5,6 +5,7 @@ import type {
   Mode,
   OracleClass,
   OracleParams,
+  PriceReading,
   RiskParams,
   SafetyParams,
   Snapshot,
@@ -25,6 +26,10 @@ export interface ModelPort {
   apply(action: ModelAction, timestamp: bigint): Outcome;
   /** What the Lens would answer at `now` for these accounts (its block number aside). */
   view(accounts: readonly Address[]): ModelView;
+  /** The outcome `action` would have at `timestamp`, applied to nothing (an eth_call). */
+  probe(action: ModelAction, timestamp: bigint): Outcome;
+  /** What the oracle guard's peek() answers at `now`. */
+  peek(): PriceReading;
 
   // Queries for command preconditions and argument sizing.
   mode(): Mode;

@@ -1,7 +1,9 @@
-import { type Address, type Hex, numberToHex, parseEventLogs, type TransactionReceipt } from "viem";
+import { type Address, type Hex, numberToHex, type parseEventLogs, type TransactionReceipt } from "viem";
 import { mine, setAutomine } from "../../chain/mining.js";
 import { waitForReceipts } from "../../chain/sendAndWait.js";
 import { increaseTime } from "../../chain/time.js";
+import { SpeculationError } from "../../engine/speculation.js";
+import { createLogParser } from "../../fast/decodeLogs.js";
 import { marketAbi } from "../../generated/abis.js";
 import type { OracleClass } from "../../model/types.js";
 import { decodeRevert } from "./errors.js";
@@ -20,12 +22,27 @@ export type ChainResult = (
 
 export type MarketEvent = ReturnType<typeof parseEventLogs<typeof marketAbi>>[number];
 
+const parseMarketLogs = createLogParser(marketAbi);
+
 // Explicit gas skips estimation: a reverting transaction is mined like any other (so every step fills
 // the same blocks whatever it predicts), and its revert data is read back from the trace.
 const gasLimit = numberToHex(3_000_000n);
 
+/**
+ * Refuses to touch the real chain while a command runs on the engine's simulated blocks (the chain is
+ * still at the last flush: what it would answer is stale).
+ */
+export function assertOnChain(w: World, what: string): void {
+  if (w.speculation?.active) {
+    throw new SpeculationError(
+      `${what} needs the real chain, which is still at the simulated blocks' base (harness/engine/)`,
+    );
+  }
+}
+
 /** Sends one transaction and waits for its block (automine). */
 export async function send(w: World, request: TxRequest): Promise<ChainResult> {
+  assertOnChain(w, `send ${request.label}`);
   const hash = await submit(w, request);
   const [receipt] = await waitForReceipts(w.clients, { label: request.label, hashes: [hash] });
   w.clock.mined(receipt as TransactionReceipt);
@@ -38,6 +55,7 @@ export async function send(w: World, request: TxRequest): Promise<ChainResult> {
  */
 export async function sendBlock(w: World, requests: readonly TxRequest[]): Promise<ChainResult[]> {
   if (requests.length === 0) return [];
+  assertOnChain(w, "sendBlock");
   const label = requests.map((r) => r.label).join(" | ");
   const hashes: Hex[] = [];
   await setAutomine(w.clients, { enabled: false, label: `automine off: ${label}` });
@@ -56,6 +74,13 @@ export async function sendBlock(w: World, requests: readonly TxRequest[]): Promi
 
 /** Mines one empty block (time passing with nobody acting). */
 export async function mineEmpty(w: World): Promise<void> {
+  if (w.speculation?.active) {
+    const number = w.clock.block + 1n;
+    const time = w.clock.next();
+    w.speculation.block(number, time, []);
+    w.clock.minedAt(number, time);
+    return;
+  }
   await mine(w.clients, { label: "mine empty block" });
   const block = await w.clients.publicClient.getBlock({ blockTag: "latest" });
   w.clock.minedAt(block.number, block.timestamp);
@@ -63,6 +88,11 @@ export async function mineEmpty(w: World): Promise<void> {
 
 /** Makes the next block `seconds` after the latest one (instead of the usual interval). */
 export async function warp(w: World, seconds: bigint): Promise<void> {
+  if (w.speculation?.active) {
+    if (seconds < 0n) throw new RangeError(`warp: seconds must be >= 0, got ${seconds}`);
+    w.clock.pending = w.clock.latest + seconds;
+    return;
+  }
   const { timestamp } = await increaseTime(w.clients, { seconds });
   w.clock.pending = timestamp;
 }
@@ -76,11 +106,22 @@ function submit(w: World, request: TxRequest): Promise<Hex> {
 
 /** Reads a mined transaction's outcome: revert data from the trace, trips from the market's events. */
 export async function classify(w: World, label: string, receipt: TransactionReceipt): Promise<ChainResult> {
+  const data = receipt.status === "reverted" ? await revertData(w, receipt.transactionHash) : undefined;
+  return outcomeOf(w, label, receipt, data);
+}
+
+/** A transaction's outcome from its receipt (mined or simulated) and, if it reverted, its revert data. */
+export function outcomeOf(
+  w: World,
+  label: string,
+  receipt: TransactionReceipt,
+  revertData: Hex | undefined,
+): ChainResult {
   if (receipt.status === "reverted") {
-    const { error, args } = decodeRevert(await revertData(w, receipt.transactionHash));
+    const { error, args } = decodeRevert(revertData);
     return { status: "reverted", error, args, receipt, label, events: [] };
   }
-  const events = parseEventLogs({ abi: marketAbi, logs: receipt.logs }).filter(
+  const events = parseMarketLogs(receipt.logs).filter(
     (log) => log.address.toLowerCase() === w.system.addresses.market.toLowerCase(),
   );
   for (const event of events) {

@@ -1,10 +1,16 @@
 import { type Address, createWalletClient, custom, type Hash, type TransactionReceipt } from "viem";
-import { type CreateKeeperParameters, createKeeper, type Keeper } from "../../keeper/index.js";
+import {
+  type CreateKeeperParameters,
+  createKeeper,
+  type Keeper,
+  type KeeperIo,
+  type KeeperState,
+} from "../../keeper/index.js";
 import type { KeeperAction, KeeperActionKind } from "../../keeper/report.js";
 import { calls } from "../calls.js";
 import type { Planned, Step } from "../step.js";
-import { classify } from "./exec.js";
-import type { World } from "./world.js";
+import { assertOnChain, classify } from "./exec.js";
+import { unit, type World } from "./world.js";
 
 /**
  * The project's off-chain keeper (harness/keeper/) running inside scenarios as part of the system under
@@ -37,6 +43,11 @@ export function createScenarioKeepers(w: World): ScenarioKeepers {
  */
 export async function keeperTick(step: Step, keeper: Keeper, from: Address): Promise<void> {
   const { w } = step;
+  if (step.speculative) {
+    await keeper.tick(modelIo(step, from));
+    return;
+  }
+  assertOnChain(w, "the keeper");
   const report = await keeper.tick();
   const sent: { kind: KeeperActionKind; account?: Address | undefined; hash: Hash }[] = [];
   for (const item of [...report.actions, ...report.errors] as (KeeperAction & { hash?: Hash })[]) {
@@ -63,6 +74,62 @@ export async function keeperTick(step: Step, keeper: Keeper, from: Address): Pro
     const planned = plan(w, from, s.kind, s.account);
     step.mirror(planned, await classify(w, planned.request.label, receipt));
   }
+}
+
+/**
+ * The keeper's reads and transactions on a step that runs on simulated blocks: it reads what the model
+ * knows (the Lens view, the oracle's peek, checked against the chain after every step), checks each call
+ * as an eth_call would (the model at the latest block, applied to nothing), and sends through the step,
+ * one block per transaction as on the chain. A difference from what the real keeper would have done can
+ * only change which runs confirm on mined blocks, never what is reported.
+ */
+function modelIo(step: Step, from: Address): KeeperIo {
+  const { w, m } = step;
+  const port = m.port;
+  const { actors } = m;
+  // Discovery order on the chain: the baseline's margin deposits first (world.ts fund), then the rest.
+  const order = [actors.neverTrader, actors.attacker, ...actors.traders, ...actors.accounts];
+  const accounts = () => {
+    const seen = new Set<string>();
+    return order.filter((a) => {
+      const key = a.toLowerCase();
+      if (seen.has(key)) return false;
+      seen.add(key);
+      const account = port.account(a);
+      return account.margin !== 0n || account.size !== 0n;
+    });
+  };
+  return {
+    async head() {
+      port.advanceTo(w.clock.latest);
+      return { number: w.clock.block, timestamp: w.clock.latest, added: [], rescanned: false };
+    },
+    accounts,
+    async readState(list) {
+      port.advanceTo(w.clock.latest);
+      const view = port.view(list);
+      return {
+        market: { ...view.market, blockNumber: w.clock.block },
+        accounts: [...view.accounts],
+        peek: port.peek(),
+      } as unknown as KeeperState;
+    },
+    exitOpensAt: async () => port.exitOpensAt(),
+    collateralDecimals: async () => unit.toString().length - 1,
+    async transact(kind, account, expected) {
+      const planned = plan(w, from, kind, account);
+      const check = port.probe(planned.action, w.clock.latest);
+      if (check.status === "reverted") {
+        const revert = { name: check.error, text: check.error, raw: undefined };
+        return expected.has(check.error)
+          ? { kind: "skipped", revert }
+          : { kind: "failed", message: check.error, revert };
+      }
+      const { actual } = await step.act(planned);
+      if (actual.status === "reverted") return { kind: "failed", message: actual.error };
+      return { kind: "done", result: undefined, receipt: actual.receipt };
+    },
+  };
 }
 
 function plan(w: World, from: Address, kind: KeeperActionKind, account: Address | undefined): Planned {

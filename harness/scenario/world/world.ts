@@ -2,6 +2,7 @@ import { type Address, encodeFunctionData, getAddress, maxUint256 } from "viem";
 import type { ChainClients } from "../../chain/clients.js";
 import { type Baseline, takeBaseline } from "../../chain/snapshots.js";
 import type { BehaviourCoverage } from "../../coverage/coverage.js";
+import type { Speculation } from "../../engine/speculation.js";
 import { liquidityPoolAbi, marketAbi, mockErc20Abi } from "../../generated/abis.js";
 import {
   type CampaignHistory,
@@ -70,6 +71,11 @@ export type World = {
   toleratedSeen: FailureInfo[];
   /** What this run made the protocol do (harness/coverage), reset with the baseline. */
   coverage: BehaviourCoverage;
+  /**
+   * Set while a run executes on the engine's simulated blocks (harness/engine/): steps plan their blocks
+   * and defer their checks to it. Undefined: every step acts on the real chain.
+   */
+  speculation?: Speculation | undefined;
   /** Optional transaction log (label, predicted and actual outcome), for debugging a scenario. */
   log?: ((line: string) => void) | undefined;
 };
@@ -154,6 +160,7 @@ export async function createWorld(parameters: {
       world.history = copyHistory(history);
       world.toleratedSeen = [];
       world.coverage = emptyScenarioCoverage();
+      world.speculation = undefined;
     },
   };
 }
