@@ -671,8 +671,11 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
     function _lpRoom(int256 equity, uint256 price, int256 index) internal view returns (uint256) {
         int256 required = int256(M.mulWadUp(_notional(_agg.netSize, price), _risk.minBacking));
         int256 spare = equity - required;
-        int256 cash = _agg.poolCash - required - _cashOwed(price, index);
+        int256 owed = _cashOwed(price, index);
+        int256 cash = _agg.poolCash - required - owed;
         int256 out = spare < cash ? spare : cash;
+        int256 capped = equity - int256(MarketAccounting.profitCapFloor(uint256(owed)));
+        if (capped < out) out = capped;
         return out > 0 ? uint256(out) : 0;
     }
 
@@ -800,8 +803,11 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         int256 equity = _poolEquity(price, _agg.fundingIndex);
         if (equity < int256(required)) revert MarketInsufficientBacking(equity, required);
         if (cashToo) {
-            uint256 reserve = required + uint256(_cashOwed(price, _agg.fundingIndex));
+            uint256 owed = uint256(_cashOwed(price, _agg.fundingIndex));
+            uint256 reserve = required + owed;
             if (_agg.poolCash < int256(reserve)) revert MarketInsufficientBacking(_agg.poolCash, reserve);
+            uint256 floor = MarketAccounting.profitCapFloor(owed);
+            if (equity < int256(floor)) revert MarketInsufficientBacking(equity, floor);
         }
     }
 

@@ -50,6 +50,12 @@ export function formatSummary(stats: ProgressStats, context: { scenario: string;
     `modes reached: ${stats.modes.join(", ") || "-"}; worst health: ${health(stats.worstHealth)}; ` +
       `failing runs: ${stats.failures}${stats.otherFailures ? ` (+${stats.otherFailures} with another invariant, ignored while shrinking)` : ""}` +
       (stats.foundAfterMs === null ? "" : `; first failure after ${seconds(stats.foundAfterMs)}`),
+    ...(stats.engine && stats.engine.simulatedRuns > 0
+      ? [
+          `engine: ${stats.engine.simulatedRuns} runs on simulated blocks; of their failures ${stats.engine.confirmed} ` +
+            `confirmed on mined blocks, ${stats.engine.unconfirmed} not (not reported)`,
+        ]
+      : []),
   ].join("\n");
 }
 

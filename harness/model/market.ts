@@ -44,6 +44,7 @@ import {
   floorDiv,
   max,
   min,
+  mulDiv,
   mulWad,
   mulWadUp,
   sadd,
@@ -945,8 +946,10 @@ export function poolWithdrawable(s: SystemState): bigint {
 function lpRoom(m: MarketStorage, eq: bigint, price: bigint, index: bigint): bigint {
   const required = toInt256Wrapping(mulWadUp(notional(m, m.agg.netSize, price), m.risk.minBacking));
   const spare = ssub(eq, required);
-  const cash = ssub(ssub(m.agg.poolCash, required), cashOwed(m, price, index));
-  return max(min(spare, cash), 0n);
+  const owed = cashOwed(m, price, index);
+  const cash = ssub(ssub(m.agg.poolCash, required), owed);
+  const capped = ssub(eq, profitCapFloor(owed));
+  return max(min(min(spare, cash), capped), 0n);
 }
 
 /**
@@ -1144,6 +1147,11 @@ function trade(s: SystemState, a: MarginAccount, delta: bigint, price: bigint): 
   return realised;
 }
 
+/** `MarketAccounting.profitCapFloor`: the equity LP exits leave so that `owed` is payable in full under the cap. */
+export function profitCapFloor(owed: bigint): bigint {
+  return mulDiv(owed, WAD, MAX_PROFIT_SHARE, "ceil"); // solady mulDivUp (no overflow here)
+}
+
 /** `MarketAccounting.MAX_PROFIT_SHARE` (WAD) and `PROFIT_WINDOW` (seconds). */
 export const MAX_PROFIT_SHARE = 10n ** 17n;
 export const PROFIT_WINDOW = 86_400n;
@@ -1230,8 +1238,11 @@ function requireBacked(s: SystemState, price: bigint, cashToo: boolean): void {
   const eq = poolEquityAt(m, price, m.agg.fundingIndex);
   if (eq < required) throw new EvmRevert("MarketInsufficientBacking", [eq, required]);
   if (cashToo) {
-    const reserve = required + cashOwed(m, price, m.agg.fundingIndex);
+    const owed = cashOwed(m, price, m.agg.fundingIndex);
+    const reserve = required + owed;
     if (m.agg.poolCash < reserve) throw new EvmRevert("MarketInsufficientBacking", [m.agg.poolCash, reserve]);
+    const floor = profitCapFloor(owed);
+    if (eq < floor) throw new EvmRevert("MarketInsufficientBacking", [eq, floor]);
   }
 }
 

@@ -23,6 +23,14 @@ library MarketAccounting {
     uint256 internal constant MAX_PROFIT_SHARE = 0.1e18;
     uint256 internal constant PROFIT_WINDOW = 1 days;
 
+    /// @notice The pool equity LP exits must leave for `owed` (what the winners would be paid now) to be payable in
+    ///         full under the profit cap, in one close or several: owed <= MAX_PROFIT_SHARE * equity (equity already
+    ///         net of what is owed). Without it, LPs leaving ahead of a winner's close would shrink the cap and keep
+    ///         the winner's excess.
+    function profitCapFloor(uint256 owed) internal pure returns (uint256) {
+        return M.mulDivUp(owed, 1e18, MAX_PROFIT_SHARE);
+    }
+
     /// @notice Moves the funding an account owes since its last settlement between its margin and the pool cash.
     ///         A receivable the pool cannot pay in cash yet is deferred when the size does not change (the account
     ///         keeps its index, so nothing is lost and the aggregates stay exact); a trade must settle first.

@@ -43,9 +43,13 @@ contract WinnersCanAlwaysCloseTest is IntegrationBase {
         _open(bob, -25e18);
         _step(2100e8, 60);
         _step(2200e8, 60);
-        // The cash is 60,080 (the LP's 60,000 and 80 of the opening fees); all of it could leave before.
-        assertEq(_drain(), 55_080e6, "the LPs take all but alice's 5,000");
-        assertEq(market.aggregates().poolCash, 5000e6, "the pool keeps alice's profit in cash");
+        // The cash is 60,080 (the LP's 60,000 and 80 of the opening fees); all of it could leave before. The LPs
+        // leave alice's 5,000 in cash, and equity of ten times it, so that the profit cap (10% of the pool's equity)
+        // pays her in full: LPs leaving cannot shrink the cap under a winner.
+        assertEq(_drain(), 10_080e6, "the LPs take all but what keeps alice's 5,000 payable");
+        assertEq(
+            market.aggregates().poolCash, 50_000e6, "the pool keeps alice's profit payable under the cap"
+        );
 
         uint256 marginBefore = uint256(market.accountOf(alice).margin);
         _open(alice, -6.25e18); // 25%: realises 1,250

@@ -18,21 +18,14 @@ const profit = "incident-attacker-profit-bounded";
  * test fails and asks for its entry to be removed.
  */
 const failsToday: Partial<Record<IncidentName, { invariant: string; why: string }>> = {
-  mango: { invariant: profit, why: "property 2: closes after the pump; the take bound (manip: PnL cap)" },
-  jelly: { invariant: profit, why: "property 2: the long closes after the pump; the take bound (manip)" },
-  moola: { invariant: profit, why: "property 2: closes after the 5-minute pumps; the take bound (manip)" },
   harvest: { invariant: profit, why: "property 4: 1% grinds pay; volatility bound (oracle), take (manip)" },
-  compoundDai: {
+  bzx: {
     invariant: profit,
-    why: "property 3: the primary's +30% accepted after jumpResetAfter (oracle)",
+    why: "property 3: a x2 spike both feeds publish in one block now reads as a confirmed move (oracle)",
   },
   blackThursday: {
     invariant: profit,
     why: "property 5: a short on the 55-minute-old round pays (econ/oracle)",
-  },
-  oct2025: {
-    invariant: "incident-confirmed-crash-accepted",
-    why: "property 3, other side: a -12% crash on both feeds refused for an hour (oracle)",
   },
 };
 

@@ -15,6 +15,7 @@ import {
     Mode
 } from "../../../src/interfaces/IMarket.sol";
 import {OracleClass, PriceReading} from "../../../src/interfaces/IOracleGuard.sol";
+import {MarketAccounting} from "../../../src/libraries/MarketAccounting.sol";
 import {SignedMath as S} from "../../../src/libraries/SignedMath.sol";
 import {MockAggregator} from "../../mocks/MockAggregator.sol";
 import {MockERC20} from "../../mocks/MockERC20.sol";
@@ -810,9 +811,14 @@ contract MarketHandler is Test {
         if (MarketModel.allows(s.mode, Action.LpWithdraw) && cls == OracleClass.Valid) {
             int256 required = int256(s.requiredBacking(lastGood));
             int256 spare = equity - required;
-            int256 cash = s.poolCash - required - int256(s.cashOwed(lastGood));
+            uint256 owed = s.cashOwed(lastGood);
+            int256 cash = s.poolCash - required - int256(owed);
+            int256 capped = equity - int256(MarketAccounting.profitCapFloor(owed));
             withdrawable = MarketModel.pos(spare < cash ? spare : cash);
             binding = cash < spare ? "the cash reserve" : "the backing";
+            if (capped < int256(withdrawable)) {
+                (withdrawable, binding) = (MarketModel.pos(capped), "the profit cap");
+            }
         }
         if (room < withdrawable) (withdrawable, binding) = (room, "the outflow limiter");
         uint256 shares = Math.mulDiv(
@@ -858,6 +864,14 @@ contract MarketHandler is Test {
             return
                 _expect(
                     abi.encodeWithSelector(IMarket.MarketInsufficientBacking.selector, cashAfter, reserve)
+                );
+        }
+        // And the equity that keeps what the winners are owed payable in full under the profit cap.
+        uint256 floor = MarketAccounting.profitCapFloor(s.cashOwed(lastGood));
+        if (equityAfter < int256(floor)) {
+            return
+                _expect(
+                    abi.encodeWithSelector(IMarket.MarketInsufficientBacking.selector, equityAfter, floor)
                 );
         }
         // A bad new round, and the withdrawal would otherwise have gone through: the trip commits (after the refresh).
