@@ -35,7 +35,13 @@ export async function formatCallTrace(
       : frame.type === "STATICCALL"
         ? "view"
         : "ok";
-    const target = frame.to ? describeCall(addresses, frame.to, frame.input) : "create";
+    const library =
+      frame.to && !contractName(addresses, frame.to) ? roles.get(frame.to.toLowerCase()) : undefined;
+    const target = library
+      ? `${library}.call(${frame.input.slice(0, 10)}…)`
+      : frame.to
+        ? describeCall(addresses, frame.to, frame.input)
+        : "create";
     const sender = roles.get(frame.from.toLowerCase()) ?? contractName(addresses, frame.from) ?? frame.from;
     const caller = depth === 0 ? `${sender} → ` : "";
     lines.push(`${"  ".repeat(depth)}${frame.type} ${caller}${target} → ${outcome}${gas}`);

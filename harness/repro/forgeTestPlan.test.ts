@@ -86,7 +86,7 @@ describe("writeForgeTest refusals", () => {
       timestamp: 1_700_000_012n,
       hash: `0x${"3".repeat(64)}` as Hex,
       to: create2Deployer,
-      library: { id, salt: toHex(salt, { size: 32 }) },
+      library: { id, salt: toHex(salt, { size: 32 }), address: zeroAddress },
     });
     r.deployment.unshift(library("src/L.sol:A", 0n), library("src/L.sol:B", 7n));
     const source = writeForgeTest(r).source;

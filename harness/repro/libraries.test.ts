@@ -2,7 +2,7 @@
 // init code (what the generated Foundry test sends again before the system's own transactions).
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { concat, type Hex, toHex } from "viem";
+import { concat, getContractAddress, type Hex, toHex } from "viem";
 import { describe, expect, it } from "vitest";
 import { repoRoot } from "../chain/foundryBinary.js";
 import { create2Deployer, libraryDeployment, linkedLibraries } from "./libraries.js";
@@ -26,7 +26,16 @@ describe("linked libraries", () => {
     if (!first) throw new Error("no linked library in the build");
     const salt = toHex(5n, { size: 32 });
     const input = concat([salt, first.initCode]);
-    expect(libraryDeployment({ to: create2Deployer, input }, libraries)).toEqual({ id: first.id, salt });
+    expect(libraryDeployment({ to: create2Deployer, input }, libraries)).toEqual({
+      id: first.id,
+      salt,
+      address: getContractAddress({
+        opcode: "CREATE2",
+        from: create2Deployer,
+        salt,
+        bytecode: first.initCode,
+      }),
+    });
     expect(libraryDeployment({ to: null, input: first.initCode }, libraries)).toBeUndefined();
     const altered = `${input.slice(0, -2)}${input.endsWith("00") ? "01" : "00"}` as Hex;
     expect(libraryDeployment({ to: create2Deployer, input: altered }, libraries)).toBeUndefined();

@@ -8,7 +8,7 @@
  */
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import type { Address, Hex } from "viem";
+import { type Address, getContractAddress, type Hex } from "viem";
 
 /** The deterministic CREATE2 deployer forge script deploys libraries through (predeployed on anvil). */
 export const create2Deployer: Address = "0x4e59b44847b379578588920cA78FbF26c0B4956C";
@@ -20,8 +20,8 @@ export type LinkedLibrary = {
   initCode: Hex;
 };
 
-/** How forge script deployed one library: its artifact and the CREATE2 salt it used. */
-export type LibraryDeployment = { id: string; salt: Hex };
+/** How forge script deployed one library: its artifact, the CREATE2 salt it used and where the code went. */
+export type LibraryDeployment = { id: string; salt: Hex; address: Address };
 
 type Artifact = {
   bytecode?: { object?: string; linkReferences?: Record<string, Record<string, unknown>> };
@@ -71,7 +71,14 @@ export function libraryDeployment(
   const salt = `0x${tx.input.slice(2, 66)}` as Hex;
   const initCode = `0x${tx.input.slice(66)}`.toLowerCase();
   const library = libraries.find((l) => sameCode(l.initCode, initCode));
-  return library && { id: library.id, salt };
+  if (!library) return undefined;
+  const address = getContractAddress({
+    opcode: "CREATE2",
+    from: create2Deployer,
+    salt,
+    bytecode: initCode as Hex,
+  });
+  return { id: library.id, salt, address };
 }
 
 /** Equal code, where the artifact's link placeholders (`__$<34 hex>$__`) stand for any address. */

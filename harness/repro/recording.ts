@@ -208,7 +208,7 @@ export async function recordReplay(parameters: RecordReplayParameters): Promise<
     failure: result.status === "fixed" ? artifact.failure : result.failure,
     addresses,
     accounts,
-    roles: world ? roleNames(world) : new Map(),
+    roles: libraryNames(world ? roleNames(world) : new Map(), deployment),
     deployment,
     baseline,
     baselineSnapshot: await readSnapshotAt(system, accounts, baselineAt),
@@ -261,6 +261,14 @@ export function roleNames(world: World): Map<string, string> {
   for (const [i, k] of a.keepers.entries()) put(k, `k${i}`);
   put(a.attacker, "attacker");
   for (const [name, address] of Object.entries(world.system.addresses)) put(address, name);
+  return names;
+}
+
+/** The roles with the linked libraries' addresses named too (a call trace shows their delegatecalls). */
+function libraryNames(names: Map<string, string>, deployment: Recording["deployment"]): Map<string, string> {
+  for (const { library } of deployment) {
+    if (library) names.set(library.address.toLowerCase(), library.id.split(":").pop() as string);
+  }
   return names;
 }
 
