@@ -65,9 +65,8 @@ contract WinnersCanAlwaysCloseTest is IntegrationBase {
 
     /// @notice Carol's long 10 skews the book for a day (bob's short receives funding), then she closes: alice long
     ///         15 against bob short 15, +10%. The LPs take all they may. Alice closes her profit, and bob, whose
-    ///         3,000 loss exceeds the 259.2 of funding he is owed, closes too: his loss is settled before his
-    ///         receivable, which the cash left could not pay first.
-    function test_aCloseSettlesItsLossBeforeItsFunding() public {
+    ///         3,000 loss exceeds the 259.2 of funding he is owed, closes too, keeping his equity less the fee.
+    function test_aLoserOwedFundingClosesAfterLpsWithdraw() public {
         _depositMargin(carol, 10_000e6);
         _open(alice, 15e18);
         _open(bob, -15e18);
@@ -81,9 +80,10 @@ contract WinnersCanAlwaysCloseTest is IntegrationBase {
 
         vm.prank(alice);
         market.closePosition(0);
-        int256 cash = market.aggregates().poolCash;
         (int256 equity,,,) = market.accountHealth(bob);
-        assertLt(cash, 259.2e6, "the cash left cannot pay bob's receivable before his loss");
+        // The LPs' exit could drain the cash below bob's receivable before the profit cap's floor; now they must
+        // leave ten times what the winners are owed, so this path no longer reaches a cash shortage (the order
+        // itself is checked against the model by the invariant handler on every reduce).
         vm.prank(bob);
         market.closePosition(0);
         assertEq(market.accountOf(bob).margin, equity - 33e6, "bob keeps his equity less the closing fee");
