@@ -50,6 +50,7 @@ library Defaults {
             liquidationHorizon: 3600,
             divergenceBand: 0.02e18,
             jumpBand: 0.1e18,
+            maxConfirmedJump: 0.5e18, // see the README's oracle guard section
             ewmaLambda: 0.94e18,
             imFloor: 0.1e18,
             mmFloor: 0.05e18,

@@ -477,7 +477,7 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
     }
 
     function _setSafetyParams(SafetyParams memory p) internal {
-        MarketSafety.setParams(_safe, p, owner());
+        MarketSafety.setParams(_safe, p, owner(), 1e36 / uint256(_valueDivisor));
     }
 
     function _exitWindow() internal view returns (uint256) {

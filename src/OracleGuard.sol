@@ -138,7 +138,8 @@ contract OracleGuard is IOracleGuard, Ownable {
         // Each change moves a parameter by at most a factor of two, so no single proposal can swing the margins.
         if (
             !_step(o.maxAge, params_.maxAge) || !_step(o.divergenceBand, params_.divergenceBand)
-                || !_step(o.jumpBand, params_.jumpBand) || !_step(o.imFloor, params_.imFloor)
+                || !_step(o.jumpBand, params_.jumpBand)
+                || !_step(o.maxConfirmedJump, params_.maxConfirmedJump) || !_step(o.imFloor, params_.imFloor)
                 || !_step(o.mmFloor, params_.mmFloor) || !_step(o.kIM, params_.kIM)
                 || !_step(o.kMM, params_.kMM) || !_step(o.mmMaxStep, params_.mmMaxStep)
                 || !_step(o.liquidationHorizon, params_.liquidationHorizon)
@@ -215,13 +216,20 @@ contract OracleGuard is IOracleGuard, Ownable {
             }
         }
         uint256 last = _lastGoodPrice;
-        // A move beyond the jump band is accepted when an independent fresh secondary confirms it, or once the
-        // primary has shown the level on new rounds for jumpResetAfter; time passing alone accepts nothing.
+        // A move beyond the jump band is accepted when an independent fresh secondary confirms it (and it is no
+        // larger than any real market moves in one round: both feeds can be wrong together), or once the primary
+        // has shown the level on new rounds for jumpResetAfter; time passing alone accepts nothing.
         if (
-            last != 0 && M.divWad(M.dist(price, last), last) > p.jumpBand && !confirmed
+            last != 0 && _move(price, last) > p.jumpBand
+                && !(confirmed && _move(price, last) <= p.maxConfirmedJump)
                 && !_persisted(p, price, roundId, updatedAt)
         ) return (OracleClass.TooVolatile, price, roundId, updatedAt);
         return (OracleClass.Valid, price, roundId, updatedAt);
+    }
+
+    /// @dev |price - last| / last (WAD).
+    function _move(uint256 price, uint256 last) internal pure returns (uint256) {
+        return M.divWad(M.dist(price, last), last);
     }
 
     /// @dev Whether this new round completes the pending level: an earlier new round beyond the band began it, every
@@ -389,6 +397,8 @@ contract OracleGuard is IOracleGuard, Ownable {
                 || p.divergenceBand == 0 || p.liquidationHorizon == 0
                 // A level must outlast at least one heartbeat to be accepted unconfirmed: never a single round.
                 || p.jumpResetAfter < p.maxAge
+                // At least the band (hence nonzero): below it, confirmation would accept nothing.
+                || p.maxConfirmedJump < p.jumpBand
         ) revert OracleGuardBadParams();
         _params = p;
         emit OracleParamsUpdated(p);

@@ -48,6 +48,7 @@ export function defaultOracleParams(): OracleParams {
     liquidationHorizon: 3600,
     divergenceBand: 2n * 10n ** 16n,
     jumpBand: 10n ** 17n,
+    maxConfirmedJump: 5n * 10n ** 17n,
     ewmaLambda: 94n * 10n ** 16n,
     imFloor: 10n ** 17n,
     mmFloor: 5n * 10n ** 16n,

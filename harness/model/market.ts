@@ -11,6 +11,7 @@
 import type { Address } from "viem";
 import {
   COLLATERAL_DECIMALS,
+  constructorSafetyParams,
   defaultOracleParams,
   defaultRiskParams,
   defaultSafetyParams,
@@ -688,8 +689,42 @@ export function validateRiskParams(old: RiskParams, r: RiskParams): void {
   }
 }
 
-/** `_setSafetyParams`'s checks: the bounds, then the owner timelock's delay against the exit window. */
-export function validateSafetyParams(p: SafetyParams, ownerMinDelay: bigint | null): void {
+/** `MarketParams`' first steps of the safety parameters that may be zero (seconds, WAD, whole tokens). */
+const COOLDOWN_FIRST_STEP = 3_600n;
+const FRACTION_FIRST_STEP = 10n ** 17n;
+const FLOOR_FIRST_STEP_TOKENS = 1_000n;
+
+/** `MarketParams.stepWithin`: a factor of two either way, or anywhere in [0, firstStep] when both lie there. */
+function stepWithin(from: bigint, to: bigint, firstStep: bigint): boolean {
+  return (to <= 2n * from && 2n * to >= from) || (from <= firstStep && to <= firstStep);
+}
+
+/** `MarketParams.checkSafetySteps`; `collateralUnit` is one whole collateral token (10^decimals). */
+export function validateSafetySteps(o: SafetyParams, p: SafetyParams, collateralUnit: bigint): void {
+  const B = BigInt;
+  if (
+    !stepWithin(o.insuranceFloor, p.insuranceFloor, FLOOR_FIRST_STEP_TOKENS * collateralUnit) ||
+    !stepWithin(B(o.maxHaltDuration), B(p.maxHaltDuration), 0n) ||
+    !stepWithin(B(o.settlementWindow), B(p.settlementWindow), 0n) ||
+    !stepWithin(B(o.breakerCooldown), B(p.breakerCooldown), COOLDOWN_FIRST_STEP) ||
+    !stepWithin(B(o.breakerValidReadings), B(p.breakerValidReadings), 0n) ||
+    !stepWithin(o.cautiousImMultiplier, p.cautiousImMultiplier, 0n) ||
+    !stepWithin(o.cautiousOiFactor, p.cautiousOiFactor, FRACTION_FIRST_STEP) ||
+    !stepWithin(o.warningBand, p.warningBand, FRACTION_FIRST_STEP)
+  ) {
+    throw new EvmRevert("MarketStepTooLarge");
+  }
+}
+
+/**
+ * `_setSafetyParams`'s checks: the bounds, then (after the constructor's write: `from` given) the steps from the
+ * current parameters, then the owner timelock's delay against the exit window.
+ */
+export function validateSafetyParams(
+  p: SafetyParams,
+  ownerMinDelay: bigint | null,
+  from?: { params: SafetyParams; collateralUnit: bigint },
+): void {
   const HOUR = 3_600;
   const DAYS_30 = 30 * 86_400;
   if (
@@ -707,6 +742,7 @@ export function validateSafetyParams(p: SafetyParams, ownerMinDelay: bigint | nu
   ) {
     throw new EvmRevert("MarketBadParams");
   }
+  if (from) validateSafetySteps(from.params, p, from.collateralUnit);
   requireExitWindow(ownerMinDelay, BigInt(p.maxHaltDuration + p.settlementWindow));
 }
 
@@ -1439,7 +1475,10 @@ export class MarketModel {
     validateRiskParams(risk, risk);
     const ownerMinDelay = parameters.ownerMinDelay ?? null;
     const safety = parameters.safety ?? defaultSafetyParams();
-    validateSafetyParams(safety, ownerMinDelay);
+    validateSafetyParams(safety, ownerMinDelay, {
+      params: constructorSafetyParams(),
+      collateralUnit: 10n ** BigInt(decimals),
+    });
     const outflowWindow = parameters.outflowWindow ?? OUTFLOW_WINDOW;
     const maxOutflow = parameters.maxOutflow ?? MAX_OUTFLOW;
     if (outflowWindow === 0n || maxOutflow === 0n || maxOutflow > WAD) throw new EvmRevert("PoolBadParams");
@@ -1826,7 +1865,10 @@ export class MarketModel {
     return this.plain((tx, events) => {
       requireMarketOwner(tx, parameters.caller);
       requireOpen(tx);
-      validateSafetyParams(parameters.params, tx.ownerMinDelay);
+      validateSafetyParams(parameters.params, tx.ownerMinDelay, {
+        params: tx.market.safety,
+        collateralUnit: 10n ** 36n / tx.market.valueDivisor,
+      });
       tx.market.safety = { ...parameters.params };
       events.push({
         contract: "market",

@@ -13,6 +13,7 @@ import {
   type OracleState,
   peek,
   update,
+  validateParams,
   validateParamsStep,
 } from "./oracle.js";
 import type { ModelEvent } from "./result.js";
@@ -175,6 +176,34 @@ describe("classification, in the contract's precedence", () => {
     expect(update(oracle, feeds, t1 + 7200n, events).class).toBe(OracleClass.Valid);
     expect(oracle.lastGoodPrice).toBe(1400n * 10n ** 18n);
     expect(oracle.pending.round).toBe(0n);
+  });
+
+  test("a confirmed move beyond maxConfirmedJump needs persistence too (sKRW: x400 on both feeds)", () => {
+    const { feeds, oracle } = setup();
+    const events: ModelEvent[] = [];
+    const both = (price: number, at: bigint) => {
+      pushRound(secondaryOf(feeds), a8(price), at);
+      pushRound(feeds.primary, a8(price), at);
+      return update(oracle, feeds, at, events).class;
+    };
+    const t1 = T0 + 60n;
+    expect(classify(oracle, feeds, T0).class).toBe(OracleClass.Valid);
+    // The bound's edge: -50% confirmed is Valid (peek only); x400 is not, and starts a pending level.
+    pushRound(secondaryOf(feeds), a8(1000), T0);
+    pushRound(feeds.primary, a8(1000), T0);
+    expect(classify(oracle, feeds, T0).class).toBe(OracleClass.Valid);
+    expect(both(800_000, t1)).toBe(OracleClass.TooVolatile);
+    expect(oracle.pending).toMatchObject({ since: t1 });
+    expect(both(800_000, t1 + 3599n)).toBe(OracleClass.TooVolatile);
+    expect(both(800_000, t1 + 3600n)).toBe(OracleClass.Valid);
+    expect(oracle.lastGoodPrice).toBe(800_000n * 10n ** 18n);
+  });
+
+  test("maxConfirmedJump below the jump band (or zero) is refused", () => {
+    const p = defaultOracleParams();
+    expect(() => validateParams({ ...p, maxConfirmedJump: p.jumpBand })).not.toThrow();
+    expect(() => validateParams({ ...p, maxConfirmedJump: p.jumpBand - 1n })).toThrow(/OracleGuardBadParams/);
+    expect(() => validateParams({ ...p, maxConfirmedJump: 0n })).toThrow(/OracleGuardBadParams/);
   });
 });
 

@@ -122,6 +122,7 @@ export function validateParamsStep(o: OracleParams, p: OracleParams): void {
     "maxAge",
     "divergenceBand",
     "jumpBand",
+    "maxConfirmedJump",
     "imFloor",
     "mmFloor",
     "kIM",
@@ -157,7 +158,9 @@ export function validateParams(p: OracleParams): void {
     p.divergenceBand === 0n ||
     p.liquidationHorizon === 0 ||
     // A level must outlast at least one heartbeat to be accepted unconfirmed: never a single round.
-    p.jumpResetAfter < p.maxAge
+    p.jumpResetAfter < p.maxAge ||
+    // At least the band (hence nonzero): below it, confirmation would accept nothing.
+    p.maxConfirmedJump < p.jumpBand
   ) {
     throw new EvmRevert("OracleGuardBadParams");
   }
@@ -223,11 +226,12 @@ export function classify(o: OracleState, feeds: OracleFeeds, now: bigint): Class
     }
   }
   const last = o.lastGoodPrice;
-  // Beyond the band: accepted when a fresh secondary confirms it or the level persisted; never for time alone.
+  // Beyond the band: accepted when a fresh secondary confirms it (and it is within maxConfirmedJump: both feeds
+  // can be wrong together) or the level persisted; never for time alone.
   if (
     last !== 0n &&
     divWad(dist(price, last), last) > p.jumpBand &&
-    !confirmed &&
+    !(confirmed && divWad(dist(price, last), last) <= p.maxConfirmedJump) &&
     !persisted(o, feeds, price, roundId, updatedAt)
   ) {
     return none(OracleClass.TooVolatile, price, roundId, updatedAt);

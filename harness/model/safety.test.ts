@@ -354,6 +354,19 @@ describe("governance: guardian and timelock", () => {
     ok(set({ ...p, maxHaltDuration: 3 * 86_400 }));
   });
 
+  test("safety parameters move by a factor of two per change; one at zero only within its first step", () => {
+    const m = withPool();
+    const p = m.safetyParams();
+    const set = (params: typeof p) => m.setSafetyParams({ caller: addresses.owner, params });
+    reverted(set({ ...p, breakerCooldown: 86_400 }), "MarketStepTooLarge");
+    reverted(set({ ...p, cautiousImMultiplier: 2n * p.cautiousImMultiplier + 1n }), "MarketStepTooLarge");
+    reverted(set({ ...p, warningBand: 0n }), "MarketStepTooLarge"); // 25% is beyond the 10% first step
+    ok(set({ ...p, insuranceFloor: 0n })); // 1,000 tokens: within the floor's first step
+    const zero = m.safetyParams();
+    reverted(set({ ...zero, insuranceFloor: 1_000_000n * 10n ** 6n }), "MarketStepTooLarge");
+    ok(set({ ...zero, insuranceFloor: 1_000n * 10n ** 6n }));
+  });
+
   test("a timelock owner whose delay no longer covers the exit window cannot act until it does", () => {
     const m = withPool();
     m.state.ownerMinDelay = 86_400n; // the timelock shortened its own delay below 3 + 1 days

@@ -112,6 +112,7 @@ export type OracleParams = {
   liquidationHorizon: number;
   divergenceBand: bigint;
   jumpBand: bigint;
+  maxConfirmedJump: bigint;
   ewmaLambda: bigint;
   imFloor: bigint;
   mmFloor: bigint;

@@ -8,7 +8,7 @@ enum OracleClass {
     NonPositive, // answer <= 0
     AtBounds, // pinned at the aggregator's min or max answer
     Diverged, // primary and secondary disagree beyond the divergence band
-    TooVolatile, // beyond the jump band from the last good price, neither confirmed by a fresh secondary nor persistent
+    TooVolatile, // beyond the jump band, not persistent, and unconfirmed or beyond maxConfirmedJump
     SequencerDown, // the L2 sequencer reports down
     GracePeriod // the L2 sequencer came back up less than the grace period ago
 }
@@ -22,6 +22,7 @@ struct OracleParams {
     uint32 liquidationHorizon; // seconds the volatility is scaled to (how long a liquidation may take)
     uint64 divergenceBand; // max |primary - secondary| / secondary
     uint64 jumpBand; // max |price - lastGood| / lastGood for one reading
+    uint64 maxConfirmedJump; // (>= jumpBand) the largest such move a fresh secondary's confirmation alone accepts
     uint64 ewmaLambda; // weight the old variance keeps per liquidationHorizon of elapsed time, in (0, 1)
     uint64 imFloor; // initial margin ratio floor
     uint64 mmFloor; // maintenance margin ratio floor (below imFloor)
@@ -30,7 +31,8 @@ struct OracleParams {
     uint64 mmMaxStep; // the most the maintenance ratio may rise per liquidationHorizon of feed time (and per reading)
 }
 
-/// @notice A level beyond the jump band that new primary rounds have shown without a fresh secondary confirming it.
+/// @notice A level beyond the jump band that new primary rounds have shown without being accepted: no fresh secondary
+///         confirmed it, or the move was beyond `maxConfirmedJump`.
 ///         All its rounds lie within one jump band of each other: [low, high]. Cleared by any accepted round.
 struct PendingLevel {
     uint128 low; // the lowest price (WAD) among its rounds
@@ -96,7 +98,8 @@ interface IOracleGuard {
     /// @notice The current parameters.
     function params() external view returns (OracleParams memory);
 
-    /// @notice The unconfirmed level beyond the jump band being watched (`round` 0: none). A new round at this level
-    ///         is accepted once it is at least `jumpResetAfter` after `since`.
+    /// @notice The level beyond the jump band being watched, unconfirmed or confirmed but beyond `maxConfirmedJump`
+    ///         (`round` 0: none). A new round at this level is accepted once it is at least `jumpResetAfter` after
+    ///         `since`.
     function pendingLevel() external view returns (PendingLevel memory);
 }

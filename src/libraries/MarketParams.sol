@@ -8,6 +8,12 @@ import {IMarket, RiskParams, SafetyParams} from "../interfaces/IMarket.sol";
 ///         market, so that the checks do not count toward its code size.
 library MarketParams {
     uint256 internal constant WAD = 1e18;
+    /// @notice How far a safety parameter that may be zero may move within [0, step] in one change (beyond it, a
+    ///         factor of two): breakerCooldown in seconds, cautiousOiFactor and warningBand as WAD fractions, and the
+    ///         insurance floor in whole collateral tokens (the market scales it by the token's decimals).
+    uint256 internal constant COOLDOWN_FIRST_STEP = 1 hours;
+    uint256 internal constant FRACTION_FIRST_STEP = 0.1e18;
+    uint256 internal constant FLOOR_FIRST_STEP_TOKENS = 1000;
 
     /// @notice Checks (`checkRisk`) and writes new risk parameters.
     function setRisk(RiskParams storage self, RiskParams memory r) external {
@@ -49,6 +55,30 @@ library MarketParams {
                 // The breaker must be able to reset well before the exit opens: no trip may become terminal by itself.
                 || 2 * uint256(p.breakerCooldown) > p.maxHaltDuration
         ) revert IMarket.MarketBadParams();
+    }
+
+    /// @notice Reverts unless each field of `p` is within a factor of two of `o`'s, or both lie within the field's
+    ///         first step: a field at zero is raised a step at a time, never to anything in one change.
+    ///         `floorFirstStep` is FLOOR_FIRST_STEP_TOKENS in the collateral's units.
+    function checkSafetySteps(SafetyParams memory o, SafetyParams memory p, uint256 floorFirstStep)
+        internal
+        pure
+    {
+        if (
+            !stepWithin(o.insuranceFloor, p.insuranceFloor, floorFirstStep)
+                || !stepWithin(o.maxHaltDuration, p.maxHaltDuration, 0)
+                || !stepWithin(o.settlementWindow, p.settlementWindow, 0)
+                || !stepWithin(o.breakerCooldown, p.breakerCooldown, COOLDOWN_FIRST_STEP)
+                || !stepWithin(o.breakerValidReadings, p.breakerValidReadings, 0)
+                || !stepWithin(o.cautiousImMultiplier, p.cautiousImMultiplier, 0)
+                || !stepWithin(o.cautiousOiFactor, p.cautiousOiFactor, FRACTION_FIRST_STEP)
+                || !stepWithin(o.warningBand, p.warningBand, FRACTION_FIRST_STEP)
+        ) revert IMarket.MarketStepTooLarge();
+    }
+
+    /// @dev A factor of two either way, or anywhere in [0, firstStep] when both values lie there.
+    function stepWithin(uint256 from, uint256 to, uint256 firstStep) internal pure returns (bool) {
+        return (to <= 2 * from && 2 * to >= from) || (from <= firstStep && to <= firstStep);
     }
 
     /// @dev At most a factor of two either way; a parameter at zero may be set to anything.

@@ -144,9 +144,18 @@ library MarketSafety {
         setMode(self, to, Cause.Governance);
     }
 
-    /// @notice Checks and writes new safety parameters; the owner's delay must cover the new exit window.
-    function setParams(SafetyState storage self, SafetyParams memory p, address owner) external {
+    /// @notice Checks and writes new safety parameters; the owner's delay must cover the new exit window. After the
+    ///         first write (the constructor's: maxHaltDuration is never zero once set) each field moves by a bounded
+    ///         step (`MarketParams.checkSafetySteps`); `collateralUnit` is one whole collateral token.
+    function setParams(SafetyState storage self, SafetyParams memory p, address owner, uint256 collateralUnit)
+        external
+    {
         MarketParams.checkSafety(p);
+        if (self.params.maxHaltDuration != 0) {
+            MarketParams.checkSafetySteps(
+                self.params, p, MarketParams.FLOOR_FIRST_STEP_TOKENS * collateralUnit
+            );
+        }
         requireExitWindow(owner, uint256(p.maxHaltDuration) + p.settlementWindow);
         self.params = p;
         emit IMarket.SafetyParamsUpdated(p);

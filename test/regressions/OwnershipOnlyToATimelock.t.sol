@@ -39,7 +39,12 @@ contract OwnershipOnlyToATimelockTest is BaseTest {
         p.breakerCooldown = p.maxHaltDuration; // every trip would outlast the exit
         vm.expectRevert(IMarket.MarketBadParams.selector);
         market.setSafetyParams(p);
-        p.breakerCooldown = p.maxHaltDuration / 2;
-        market.setSafetyParams(p);
+        uint32 limit = p.maxHaltDuration / 2;
+        p.breakerCooldown = market.safetyParams().breakerCooldown;
+        while (p.breakerCooldown < limit) {
+            // A factor of two per change (the step bound).
+            p.breakerCooldown = 2 * p.breakerCooldown > limit ? limit : 2 * p.breakerCooldown;
+            market.setSafetyParams(p);
+        }
     }
 }

@@ -18,6 +18,8 @@ export type PromiseBounds = {
   maxOutflow: bigint;
   /** From the chain: the guard's bands and ages. */
   jumpBand: bigint;
+  /** From the chain: the largest jump a fresh secondary's confirmation alone accepts (beyond: persistence too). */
+  maxConfirmedJump: bigint;
   divergenceBand: bigint;
   secondaryMaxAge: bigint;
   jumpResetAfter: bigint;

@@ -15,7 +15,8 @@ export function followFeeds(ctx: PromiseContext, tx: ObservedTx): void {
 /**
  * A level is accepted only when confirmed or persistent, never because time passed: an accepted round that
  * moves more than the jump band from the last accepted price needs a fresh secondary within the divergence
- * band of it, or the primary publishing that level for at least `persistSeconds`.
+ * band of it (and a move of at most `maxConfirmedJump`: both feeds can be wrong together), or the primary
+ * publishing that level for at least `persistSeconds`.
  */
 export function judgeJump(ctx: PromiseContext, tx: ObservedTx): Breach[] {
   const h = ctx.history;
@@ -31,6 +32,7 @@ export function judgeJump(ctx: PromiseContext, tx: ObservedTx): Breach[] {
     ctx.exercise?.("jump-confirmed");
     const secondary = h.published.secondary[h.published.secondary.length - 1];
     const confirmed =
+      moveBps(price, from) * WAD <= b.maxConfirmedJump * 10_000n &&
       secondary !== undefined &&
       tx.timestamp - secondary.updatedAt <= b.secondaryMaxAge &&
       moveBps(secondary.answer * FEED_TO_WAD, price) * WAD <= b.divergenceBand * 10_000n;
@@ -39,9 +41,10 @@ export function judgeJump(ctx: PromiseContext, tx: ObservedTx): Breach[] {
     breaches.push({
       promise: "jump-confirmed",
       expected: {
-        jumpBeyondBand: "confirmed by a fresh secondary or persistent",
+        jumpBeyondBand: "confirmed by a fresh secondary (within maxConfirmedJump) or persistent",
         persistSeconds: b.persistSeconds,
         jumpBand: b.jumpBand,
+        maxConfirmedJump: b.maxConfirmedJump,
       },
       actual: {
         from,

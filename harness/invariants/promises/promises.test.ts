@@ -27,6 +27,7 @@ const bounds: PromiseBounds = {
   timelockDelay: 4n * 86_400n,
   maxOutflow: 25n * 10n ** 16n,
   jumpBand: 10n ** 17n,
+  maxConfirmedJump: 5n * 10n ** 17n,
   divergenceBand: 2n * 10n ** 16n,
   secondaryMaxAge: 3_600n,
   jumpResetAfter: 3_600n,
@@ -113,6 +114,22 @@ describe("campaign promises", () => {
       accepted(12n * BigInt(i), BigInt(i) + 1n, mm0 + (step * 12n * BigInt(i)) / 3_600n),
     );
     expect(judge(bounded).filter((b) => b.promise === "margin-rise-bounded")).toEqual([]);
+  });
+
+  test("jump-confirmed: a confirmed jump beyond maxConfirmedJump needs persistence too (sKRW: x400 on both feeds)", () => {
+    const publish = (at: bigint, feed: "primary" | "secondary", answer: bigint) =>
+      tx({ at, call: "feedAnswer", input: { feed, answer } });
+    const accepted = (at: bigint, roundId: bigint, price: bigint) =>
+      tx({ at, guard: [ev("PriceAccepted", { roundId, price, maintenanceMargin: 5n * 10n ** 16n })] });
+    const bothAt = (answer: bigint) => [
+      accepted(0n, 1n, 2_000n * 10n ** 18n),
+      publish(60n, "secondary", answer * 10n ** 8n),
+      publish(60n, "primary", answer * 10n ** 8n),
+      accepted(60n, 2n, answer * 10n ** 18n),
+    ];
+    const broken = (txs: ObservedTx[]) => judge(txs).filter((b) => b.promise === "jump-confirmed");
+    expect(broken(bothAt(800_000n))).toHaveLength(1);
+    expect(broken(bothAt(1_000n))).toEqual([]); // -50%, confirmed: within the bound
   });
 
   test("halt-liquidation-bounded: only a liquidation refused under a breaker-only halt past the bound breaks it", () => {

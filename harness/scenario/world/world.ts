@@ -285,6 +285,7 @@ async function readBounds(clients: ChainClients, system: System): Promise<Promis
     timelockDelay: delay,
     maxOutflow,
     jumpBand: oracle.jumpBand,
+    maxConfirmedJump: oracle.maxConfirmedJump,
     divergenceBand: oracle.divergenceBand,
     secondaryMaxAge: BigInt(oracle.secondaryMaxAge),
     jumpResetAfter: BigInt(oracle.jumpResetAfter),

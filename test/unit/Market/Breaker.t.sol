@@ -280,8 +280,11 @@ contract BreakerTest is SafetyBaseTest {
 
     function test_noReset_whilePoolCannotPay() public {
         SafetyParams memory p = market.safetyParams();
-        p.breakerCooldown = 1 days;
-        market.setSafetyParams(p);
+        while (p.breakerCooldown < 1 days) {
+            // A factor of two per change (the step bound).
+            p.breakerCooldown = 2 * p.breakerCooldown > 1 days ? 1 days : 2 * p.breakerCooldown;
+            market.setSafetyParams(p);
+        }
         _depositMargin(dave, 20_000e6);
         _open(dave, 90e18); // 100 units long against a 100k pool
         _tripStale();
