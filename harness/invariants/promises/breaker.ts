@@ -11,7 +11,8 @@ const GOVERNANCE = solidityEnums.Cause.Governance;
  * Follows a breaker halt through one transaction: a trip starts it; each valid new round the guard accepts
  * counts; a new round the guard rejects (a bad round) starts the count again; a stale reading of a round
  * already accepted (time passing, nobody publishing) counts for nothing either way. Returns whether this
- * transaction was a refresh that came after enough valid new rounds and the cooldown (so the halt must end).
+ * transaction was a refresh that came after enough valid new rounds and the cooldown and read a trusted price
+ * (so the halt must end: a market resumes at a price it trusts, never on a stale or rejected reading).
  */
 export function followBreaker(ctx: PromiseContext, tx: ObservedTx): boolean {
   const h = ctx.history;
@@ -39,7 +40,8 @@ export function followBreaker(ctx: PromiseContext, tx: ObservedTx): boolean {
     tx.status === "ok" &&
     !ended &&
     h.trip.accepted >= ctx.bounds.breakerValidReadings &&
-    tx.timestamp >= h.trip.at + ctx.bounds.breakerCooldown;
+    tx.timestamp >= h.trip.at + ctx.bounds.breakerCooldown &&
+    !tx.guard.some((e) => e.eventName === "ReadingRejected");
   if (ended) h.trip = undefined;
   return due;
 }

@@ -249,6 +249,18 @@ describe("campaign promises", () => {
     expect(judge(txs, h, snapshot(1_100n, 3, 1))).toEqual([]);
   });
 
+  test("breaker-halt-ends: a refresh that reads a stale feed is not due (a halt resumes at a trusted price)", () => {
+    const h = emptyHistory();
+    h.lastAcceptedRound = 5n;
+    judge([tripAt(100n)], h, snapshot(100n, 3, 1));
+    // Three valid new rounds and the cooldown, then nobody publishes: the refresh reads round 8 as Stale.
+    const txs = [round(300n, 6n), round(400n, 7n), round(500n, 8n), staleRead(4_200n, 8n)];
+    expect(judge(txs, h, snapshot(4_200n, 3, 1))).toEqual([]);
+    // The next refresh that accepts a round and still leaves the market halted breaks the promise.
+    const breaches = judge([round(4_300n, 9n)], h, snapshot(4_300n, 3, 1));
+    expect(breaches.map((b) => b.promise)).toEqual(["breaker-halt-ends"]);
+  });
+
   test("governance-acts-before-exit: a permissionless settle before halt + timelock delay", () => {
     const h = emptyHistory();
     const halt = tx({
