@@ -27,7 +27,13 @@ function sample(): BehaviourCoverage {
     error: "MarketNotAllowed",
   });
   c.recordCall("griefer");
-  c.recordTx({ command: "griefer", mode: "Normal", action: "modify", outcome: "tripped", oracleClass: "Stale" });
+  c.recordTx({
+    command: "griefer",
+    mode: "Normal",
+    action: "modify",
+    outcome: "tripped",
+    oracleClass: "Stale",
+  });
   c.recordTransition("griefer", "Normal", "Halted", "OracleBreaker");
   c.recordPromise("a");
   return c;

@@ -152,7 +152,8 @@ export class BehaviourCoverage {
       into.ok += m.ok;
       into.trips += m.trips;
       into.invariantTrips += m.invariantTrips;
-      for (const [reason, n] of Object.entries(m.reverts)) into.reverts[reason] = (into.reverts[reason] ?? 0) + n;
+      for (const [reason, n] of Object.entries(m.reverts))
+        into.reverts[reason] = (into.reverts[reason] ?? 0) + n;
     }
     for (const [name, cells] of Object.entries(o.producedBy)) for (const c of cells) this.produced(name, c);
     return this;
@@ -160,9 +161,7 @@ export class BehaviourCoverage {
 
   /** How many times a cell was hit over the campaign (0 when never). */
   hits(key: string): number {
-    return (
-      this.modeActionOutcome.get(key) ?? this.oracleAction.get(key) ?? this.transitions.get(key) ?? 0
-    );
+    return this.modeActionOutcome.get(key) ?? this.oracleAction.get(key) ?? this.transitions.get(key) ?? 0;
   }
 
   /** Seen / possible, per axis, with the cells of the universe never seen. */
@@ -191,7 +190,8 @@ export class BehaviourCoverage {
   }
 
   toJSON(): CoverageJson {
-    const sorted = (m: Map<string, number>) => Object.fromEntries([...m.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
+    const sorted = (m: Map<string, number>) =>
+      Object.fromEntries([...m.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
     return {
       runs: this.runs,
       modeActionOutcome: sorted(this.modeActionOutcome),
@@ -201,7 +201,9 @@ export class BehaviourCoverage {
       promises: sorted(this.promises),
       commands: Object.fromEntries([...this.commands.entries()].sort(([a], [b]) => (a < b ? -1 : 1))),
       producedBy: Object.fromEntries(
-        [...this.producedBy.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, [...v].sort()]),
+        [...this.producedBy.entries()]
+          .sort(([a], [b]) => (a < b ? -1 : 1))
+          .map(([k, v]) => [k, [...v].sort()]),
       ),
     };
   }

@@ -26,7 +26,8 @@ export function coverageCounts(summary: CoverageSummary, file: string | null): C
 /** The coverage lines printed at the end of a campaign. */
 export function formatCoverage(coverage: BehaviourCoverage): string[] {
   const s = coverage.summary();
-  const promisesUnseen = s.promises.unseen.length > 0 ? `; no case yet for ${s.promises.unseen.join(", ")}` : "";
+  const promisesUnseen =
+    s.promises.unseen.length > 0 ? `; no case yet for ${s.promises.unseen.join(", ")}` : "";
   return [
     `behaviour coverage over ${s.runs} generated runs: mode×action×outcome ${ratio(s.modeActionOutcome)}, ` +
       `oracle class×action ${ratio(s.oracleAction)}, mode transitions ${s.transitions} kinds, ` +
@@ -40,9 +41,7 @@ export function formatMetrics(coverage: BehaviourCoverage): string[] {
   const rows = [...coverage.commands.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
   if (rows.length === 0) return [];
   const width = Math.max(7, ...rows.map(([name]) => name.length));
-  const lines = [
-    `${"command".padEnd(width)}  calls    txs     ok  reverts  trips  top revert reasons`,
-  ];
+  const lines = [`${"command".padEnd(width)}  calls    txs     ok  reverts  trips  top revert reasons`];
   for (const [name, m] of rows) {
     const reverts = Object.values(m.reverts).reduce((a, b) => a + b, 0);
     const top = Object.entries(m.reverts)
