@@ -417,13 +417,19 @@ export function planPromise(
       break;
     }
     case "single-actor-take-bounded": {
-      plan.property = `no single actor takes more than ${statedBounds.maxTakeBps} bps of the pool's baseline equity over the campaign`;
+      plan.property =
+        `no single actor takes more than ${statedBounds.maxTakeBps} bps of the most the pool could have been worth, ` +
+        `per ${statedBounds.profitWindow}s profit window it was paid in`;
       member(
         "    /// @dev Per actor, collateral taken out of the market and the pool less collateral put in.",
         "    mapping(address => int256) internal taken;",
         "    address[] internal takers;",
         "    mapping(address => bool) internal isTaker;",
-        "    int256 internal baselinePoolEquity;",
+        "    /// @dev The pool's value ceiling: the peak of its cash plus every margin, plus deposits since.",
+        "    int256 internal poolValueCeiling;",
+        "    mapping(address => uint256) internal windowStart;",
+        "    mapping(address => uint256) internal windowCount;",
+        '    bytes32 internal constant PROFIT_CAPPED = keccak256("ProfitCapped(address,int256,int256)");',
         "",
         "    function _putIn(address who, uint256 amount) internal {",
         "        taken[who] -= int256(amount);",
@@ -438,22 +444,40 @@ export function planPromise(
         "    }",
         "",
         "    function _baselineTakes(MarketView memory v, AccountView[] memory list) internal {",
-        "        baselinePoolEquity = v.poolEquity;",
+        "        poolValueCeiling = v.agg.poolCash + int256(v.agg.totalMargin);",
         "        for (uint256 i; i < list.length; ++i) {",
         "            uint256 lp = v.poolShareSupply == 0 ? 0 : (list[i].lpShares * uint256(v.poolEquity)) / v.poolShareSupply;",
         "            _putIn(list[i].account, (list[i].state.margin > 0 ? uint256(list[i].state.margin) : 0) + lp);",
         "        }",
         "    }",
         "",
+        "    function _profitClose(address who) internal {",
+        "        if (windowCount[who] == 0 || block.timestamp >= windowStart[who] + " +
+          `${statedBounds.profitWindow}` +
+          ") {",
+        "            windowStart[who] = block.timestamp;",
+        "            ++windowCount[who];",
+        "        }",
+        "    }",
+        "",
         "    function _followTakes(Vm.Log[] memory logs) internal {",
         "        for (uint256 i; i < logs.length; ++i) {",
         "            Vm.Log memory l = logs[i];",
-        "            if (_is(l, address(s.market), DEPOSITED)) _putIn(address(uint160(uint256(l.topics[1]))), abi.decode(l.data, (uint256)));",
-        "            else if (_is(l, address(s.market), CLAIMED) || _is(l, address(s.market), WITHDRAWN)) {",
+        "            if (_is(l, address(s.market), DEPOSITED)) {",
+        "                uint256 amount = abi.decode(l.data, (uint256));",
+        "                _putIn(address(uint160(uint256(l.topics[1]))), amount);",
+        "                poolValueCeiling += int256(amount);",
+        "            } else if (_is(l, address(s.market), POSITION_MODIFIED)) {",
+        "                (,, int256 realised,,) = abi.decode(l.data, (int256, uint256, int256, uint256, int256));",
+        "                if (realised > 0) _profitClose(address(uint160(uint256(l.topics[1]))));",
+        "            } else if (_is(l, address(s.market), PROFIT_CAPPED)) {",
+        "                _profitClose(address(uint160(uint256(l.topics[1]))));",
+        "            } else if (_is(l, address(s.market), CLAIMED) || _is(l, address(s.market), WITHDRAWN)) {",
         "                _tookOut(address(uint160(uint256(l.topics[1]))), abi.decode(l.data, (uint256)));",
         "            } else if (_is(l, address(s.pool), POOL_DEPOSIT)) {",
         "                (uint256 assets,) = abi.decode(l.data, (uint256, uint256));",
         "                _putIn(address(uint160(uint256(l.topics[2]))), assets);",
+        "                poolValueCeiling += int256(assets);",
         "            } else if (_is(l, address(s.pool), POOL_WITHDRAW)) {",
         "                (uint256 assets,) = abi.decode(l.data, (uint256, uint256));",
         "                _tookOut(address(uint160(uint256(l.topics[3]))), assets);",
@@ -464,9 +488,12 @@ export function planPromise(
         "        }",
         "    }",
         "",
-        "    function _judgeTake() internal view {",
-        `        int256 cap = (baselinePoolEquity * ${statedBounds.maxTakeBps}) / 10_000;`,
+        "    function _judgeTake(MarketView memory v) internal {",
+        "        int256 value = v.agg.poolCash + int256(v.agg.totalMargin);",
+        "        if (value > poolValueCeiling) poolValueCeiling = value;",
         "        for (uint256 i; i < takers.length; ++i) {",
+        "            uint256 windows = windowCount[takers[i]] == 0 ? 1 : windowCount[takers[i]];",
+        `            int256 cap = (poolValueCeiling * ${statedBounds.maxTakeBps} * int256(windows)) / 10_000;`,
         "            assertLe(",
         "                taken[takers[i]],",
         "                cap,",
@@ -477,7 +504,7 @@ export function planPromise(
       );
       plan.start.push("_baselineTakes(m, list);");
       everyTx("_followTakes(r.logs);");
-      everyStep("_judgeTake();");
+      everyStep("_judgeTake(m);");
       break;
     }
     case "front-run-bounded": {
