@@ -40,13 +40,19 @@ describe("keeper", () => {
     write(`${functionName} by ${from}`, from, (w) =>
       w.writeContract({ address: system.addresses.market, abi: marketAbi, functionName, args, gas } as never),
     );
-  const setPrice = async (answer: bigint) => {
-    for (const feed of [system.addresses.primaryFeed, system.addresses.secondaryFeed]) {
+  /** Both feeds: a move the secondary confirms (accepted at once up to the guard's maxConfirmedJump). */
+  const setPrice = async (
+    answer: bigint,
+    feeds = [system.addresses.primaryFeed, system.addresses.secondaryFeed],
+  ) => {
+    for (const feed of feeds) {
       await write("set price", clients.accounts[0] as Address, (w) =>
         w.writeContract({ address: feed, abi: mockAggregatorAbi, functionName: "setAnswer", args: [answer] }),
       );
     }
   };
+  /** The primary alone: a jump beyond the band no other feed confirms is not trusted (TooVolatile or Diverged). */
+  const setPrimary = (answer: bigint) => setPrice(answer, [system.addresses.primaryFeed]);
   const fund = async (who: Address, amount: bigint, spender: Address) => {
     await write("mint", who, (w) =>
       w.writeContract({
@@ -71,13 +77,13 @@ describe("keeper", () => {
     await market(who, "modifyPosition", [size, 0n]);
   };
   /**
-   * A new round that jumps beyond the band, then a trade that passes its own checks at the last good price (bob
+   * A new primary round that jumps beyond the band (unconfirmed), then a trade that passes its own checks at the last good price (bob
    * has the margin): the breaker trips. (A caller without margin would be refused for that, and trip nothing.)
    */
   const tripBreaker = async () => {
     await fund(bob, usd(1_000), system.addresses.market);
     await market(bob, "deposit", [usd(1_000)]);
-    await setPrice(1500n * 10n ** 8n);
+    await setPrimary(1500n * 10n ** 8n);
     await market(bob, "modifyPosition", [units(1), 0n]);
     expect(await system.market.read.mode()).toBe(3);
     expect(await system.market.read.haltFlags()).toBe(1);
@@ -157,7 +163,7 @@ describe("keeper", () => {
     await open(alice, usd(2_100), units(10));
     await setPrice(1850n * 10n ** 8n);
     await market(bob, "refresh", []); // the Lens now shows alice liquidatable at 1,850
-    await setPrice(1000n * 10n ** 8n); // a jump beyond the band: TooVolatile, not trusted
+    await setPrimary(1000n * 10n ** 8n); // a jump beyond the band that no feed confirms: not trusted
     const report = await newKeeper().tick();
     expect(report.liquidatable).toBe(1);
     expect(report.errors).toEqual([]);
