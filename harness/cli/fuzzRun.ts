@@ -12,7 +12,7 @@ import { recordOnce } from "../repro/session.js";
 import { createArtifact, writeArtifact } from "../runner/artifact.js";
 import { knownOpen } from "../runner/knownOpen.js";
 import { defaultHarnessModule, HarnessModuleError, loadHarnessModule } from "../runner/loadHarness.js";
-import { type ProgressStats, runCampaign } from "../runner/run.js";
+import { emptyProgressStats, type ProgressStats, runCampaign } from "../runner/run.js";
 import { type ChainWorld, startChainWorld } from "../runner/world.js";
 import { isIncidentKind } from "../scenario/contract.js";
 import { type FuzzOptions, UsageError } from "./options.js";
@@ -54,7 +54,7 @@ export async function runFuzz({
         scenario: options.scenario,
         seed: options.seed,
         interrupted: exitCode === 130,
-        ...emptyStats,
+        ...emptyProgressStats(),
       },
     };
   }
@@ -212,7 +212,7 @@ export async function runFuzz({
     };
   } catch (error) {
     log(`fuzz: harness error (not a finding): ${error instanceof Error ? error.message : String(error)}`);
-    const stats = last ?? emptyStats;
+    const stats = last ?? emptyProgressStats();
     return {
       exitCode: 3,
       summary: {
@@ -262,17 +262,3 @@ function rerunCommand(options: FuzzOptions): string {
   ];
   return `npm run fuzz -- ${args.map(shellQuote).join(" ")}`;
 }
-
-const emptyStats: ProgressStats = {
-  runs: 0,
-  shrinkRuns: 0,
-  actions: 0,
-  elapsedMs: 0,
-  actionsPerSecond: 0,
-  modes: [],
-  worstHealth: null,
-  failures: 0,
-  otherFailures: 0,
-  invariant: null,
-  foundAfterMs: null,
-};

@@ -7,6 +7,7 @@ import { execa, type ResultPromise } from "execa";
 import { repoRoot } from "../chain/foundryBinary.js";
 import type { CoverageJson } from "../coverage/coverage.js";
 import { type CoverageCounts, coverageCounts, formatCoverage } from "../coverage/format.js";
+import { emptyProgressStats } from "../runner/run.js";
 import { type FuzzOptions, workerSeed } from "./options.js";
 import { type FuzzSummary, formatSummary } from "./report.js";
 
@@ -185,16 +186,6 @@ function emptySummary(options: FuzzOptions, seed: number): FuzzSummary {
     scenario: options.scenario,
     seed,
     interrupted: false,
-    runs: 0,
-    shrinkRuns: 0,
-    actions: 0,
-    elapsedMs: 0,
-    actionsPerSecond: 0,
-    modes: [],
-    worstHealth: null,
-    failures: 0,
-    otherFailures: 0,
-    invariant: null,
-    foundAfterMs: null,
+    ...emptyProgressStats(),
   };
 }

@@ -113,6 +113,23 @@ export type RunCampaignReturnType = (
   coverage: BehaviourCoverage | undefined;
 };
 
+/** Stats before any run (also what a summary reports when nothing ran). */
+export function emptyProgressStats(): ProgressStats {
+  return {
+    runs: 0,
+    shrinkRuns: 0,
+    actions: 0,
+    elapsedMs: 0,
+    actionsPerSecond: 0,
+    modes: [],
+    worstHealth: null,
+    failures: 0,
+    otherFailures: 0,
+    invariant: null,
+    foundAfterMs: null,
+  };
+}
+
 /** Thrown inside the property so that fast-check records the run as failing; never escapes runCampaign. */
 class RunFailed extends Error {
   override name = "RunFailed";
@@ -141,19 +158,7 @@ export async function runCampaign<M extends object, R>(
   const deadline = parameters.timeBudgetMs === undefined ? Infinity : started + parameters.timeBudgetMs;
   const intervalMs = parameters.progressIntervalMs ?? 2_000;
   const modes = new Set<string>();
-  const stats: ProgressStats = {
-    runs: 0,
-    shrinkRuns: 0,
-    actions: 0,
-    elapsedMs: 0,
-    actionsPerSecond: 0,
-    modes: [],
-    worstHealth: null,
-    failures: 0,
-    otherFailures: 0,
-    invariant: null,
-    foundAfterMs: null,
-  };
+  const stats: ProgressStats = emptyProgressStats();
   const engine: EngineStats = { simulatedRuns: 0, confirmed: 0, unconfirmed: 0 };
   stats.engine = engine;
   const snapshotStats = (): ProgressStats => {
