@@ -106,13 +106,13 @@ describe("runCampaign (stand-in harness on anvil)", () => {
 
 describe("runCampaign on simulated blocks (chainless)", () => {
   /** The toy harness with a simulated mode whose runs all fail at their end (`spurious`), or not. */
-  const withSimulation = (aLimit: number, spurious: boolean) => {
+  const withSimulation = (aLimit: number, spurious: boolean, minedKind?: string) => {
     const toy = createToyHarness({ aLimit });
     const modes: ("simulated" | "mined")[] = [];
     let simulating = false;
     const harness: typeof toy = {
       ...toy,
-      simulates: true,
+      simulates: (kind) => kind !== minedKind,
       async setup(options) {
         simulating = options?.simulate === true;
         modes.push(simulating ? "simulated" : "mined");
@@ -140,6 +140,14 @@ describe("runCampaign on simulated blocks (chainless)", () => {
     expect(result.stats.engine).toEqual({ simulatedRuns: 10, confirmed: 0, unconfirmed: 10 });
     // Each simulated run was repeated on mined blocks.
     expect(modes).toEqual(Array.from({ length: 10 }, () => ["simulated", "mined"]).flat());
+  });
+
+  it("runs a kind the harness cannot simulate on mined blocks from the start", async () => {
+    const { harness, modes } = withSimulation(1_000, true, "mixed");
+    const result = await runCampaign({ harness, scenario: "mixed", seed: 3, runs: 10, maxCommands: 5 });
+    expect(result.status).toBe("passed");
+    expect(result.stats.engine).toEqual({ simulatedRuns: 0, confirmed: 0, unconfirmed: 0 });
+    expect(modes).toEqual(Array.from({ length: 10 }, () => "mined"));
   });
 
   it("confirms a failure on mined blocks, then shrinks on mined blocks only", async () => {

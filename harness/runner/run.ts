@@ -179,7 +179,9 @@ export async function runCampaign<M extends object, R>(
   }
   let best: { commands: CommandRecord[]; trace: StepRecord[]; failure: FailureInfo } | undefined;
   const simulated =
-    (parameters.engine ?? "simulated") === "simulated" && path === undefined && harness.simulates === true;
+    (parameters.engine ?? "simulated") === "simulated" &&
+    path === undefined &&
+    harness.simulates?.(scenario) === true;
   let infrastructure: { error: unknown } | undefined;
   const steer = parameters.steer ?? true;
   const steering =

@@ -127,8 +127,8 @@ export type ScenarioHarness<M extends object, R> = {
    * endRun (harness/engine/): a failure found that way is a lead, to be confirmed on mined blocks.
    */
   setup(options?: { simulate?: boolean | undefined }): Promise<{ model: M; real: R }>;
-  /** Optional: whether setup({ simulate: true }) is supported. */
-  readonly simulates?: boolean | undefined;
+  /** Optional: whether setup({ simulate: true }) is supported for runs of this scenario kind. */
+  simulates?(kind: ScenarioKind): boolean;
   /**
    * Optional: completes a run after its last command (a simulated run's pending checks); throws like a
    * command would.

@@ -69,7 +69,8 @@ export async function createScenarioHarness(
   };
   return {
     world,
-    simulates: true,
+    // An incident measures P&L from the chain between its phases: it runs on mined blocks only.
+    simulates: (kind: ScenarioKind) => !isIncidentKind(kind),
     commands: (kind: ScenarioKind, maxCommands: number, replayPath?: string, steering?: Steering) =>
       isIncidentKind(kind)
         ? incidentCommands(kind)

@@ -93,7 +93,7 @@ export class IncidentRun {
 
   /** One phase: a Step of its own, ended by every check (throws InvariantViolation). */
   async phase(label: string, act: (step: StepType) => Promise<void>): Promise<ChainSnapshot> {
-    // An incident measures P&L from the chain between its phases: it runs on mined blocks (the engine repeats it).
+    // An incident measures P&L from the chain between its phases: it runs on mined blocks only (`simulates`).
     if (this.w.speculation) throw new SpeculationError("an incident runs on mined blocks");
     const step = new Step(this.m, this.w);
     await act(step);
