@@ -162,3 +162,27 @@ describe("npm run fuzz: workers, --json and Ctrl-C (stand-in harness, no toy che
     expectGone(Number(/^fuzz: anvil pid (\d+)/m.exec(stderr)?.[1]));
   }, 120_000);
 });
+
+describe("npm run fuzz --scenario incident:<name> --json", () => {
+  // Whether a variation breaks a bound is the incident suite's business; here, that the summary says what happened.
+  it("the summary carries each incident's playbook outcome, its runs and any failure's artifact", async () => {
+    const result = await run("fuzz", ["--scenario", "incident:bzx", "--runs", "1", "--seed", "3", "--json"]);
+    const summary = JSON.parse(String(result.stdout));
+    expect(summary).toMatchObject({ scenario: "incident:bzx", seed: 3, interrupted: false });
+    expect(summary.status).toBe(result.exitCode === 0 ? "passed" : "failed");
+    expect(summary.runs).toBeGreaterThanOrEqual(1);
+    expect(summary.incidents).toHaveLength(1);
+    const [bzx] = summary.incidents;
+    expect(bzx.name).toBe("bzx");
+    expect(bzx.runs).toBe(summary.runs);
+    expect(bzx.playbook.attackerPnl).toMatch(/^-?\d+$/);
+    expect(bzx.playbook.lpPnl.length).toBeGreaterThan(0);
+    expect(bzx.worstAttackerPnl).toMatch(/^-?\d+$/);
+    if (summary.status === "failed") {
+      expect(bzx.failure.invariant).toMatch(/^incident-|^[a-z-]+$/);
+      expect(readFileSync(path.join(repoRoot, bzx.failure.artifact), "utf8")).toMatch(/"scenario": "incident:bzx"/);
+    } else {
+      expect(bzx.failure).toBeNull();
+    }
+  }, 180_000);
+});

@@ -16,7 +16,14 @@ import { emptyProgressStats, type ProgressStats, runCampaign } from "../runner/r
 import { type ChainWorld, startChainWorld } from "../runner/world.js";
 import { isIncidentKind } from "../scenario/contract.js";
 import { type FuzzOptions, UsageError } from "./options.js";
-import { type FuzzSummary, formatFailure, formatProgress, formatSummary, shellQuote } from "./report.js";
+import {
+  type FuzzSummary,
+  formatFailure,
+  formatProgress,
+  formatSummary,
+  type IncidentSummary,
+  shellQuote,
+} from "./report.js";
 
 export type RunFuzzParameters = {
   options: FuzzOptions;
@@ -46,7 +53,10 @@ export async function runFuzz({
     if (options.harness !== defaultHarnessModule)
       throw new UsageError("--scenario incidents uses the project's harness");
     const { runIncidents } = await import("../scenario/incidents/campaign.js");
-    const { exitCode } = await runIncidents({ options, signal, log });
+    const started = Date.now();
+    const { exitCode, reports } = await runIncidents({ options, signal, log });
+    const runs = reports.reduce((sum, r) => sum + r.runs, 0);
+    const elapsedMs = Date.now() - started;
     return {
       exitCode,
       summary: {
@@ -55,6 +65,27 @@ export async function runFuzz({
         seed: options.seed,
         interrupted: exitCode === 130,
         ...emptyProgressStats(),
+        // One scripted command per run.
+        runs,
+        actions: runs,
+        elapsedMs,
+        actionsPerSecond: elapsedMs > 0 ? Math.round((runs * 1000) / elapsedMs) : 0,
+        incidents: reports.map(
+          (r): IncidentSummary => ({
+            name: r.name,
+            playbookBroke: r.playbook.failure?.invariant ?? null,
+            playbook: r.playbook.outcome
+              ? {
+                  attackerPnl: r.playbook.outcome.attackerPnl.toString(),
+                  attackerBound: r.playbook.outcome.attackerBound.toString(),
+                  lpPnl: r.playbook.outcome.lpPnl.map(({ role, pnl }) => ({ role, pnl: pnl.toString() })),
+                }
+              : null,
+            runs: r.runs,
+            worstAttackerPnl: r.worst?.attackerPnl.toString() ?? null,
+            failure: r.failure ?? null,
+          }),
+        ),
       },
     };
   }

@@ -41,6 +41,21 @@ export type FuzzSummary = ProgressStats & {
   error?: string;
   /** Behaviour coverage: seen/possible per axis, and the JSON file with every cell. */
   coverage?: CoverageCounts;
+  /** `--scenario incidents | incident:<name>`: each incident's playbook and its variations. */
+  incidents?: IncidentSummary[];
+};
+
+/** One incident in the JSON summary; amounts are collateral base units as decimal strings. */
+export type IncidentSummary = {
+  name: string;
+  /** The promise the post-mortem playbook broke, or null if it held. */
+  playbookBroke: string | null;
+  /** The playbook's outcome (null when the run ended before the incident could be measured). */
+  playbook: { attackerPnl: string; attackerBound: string; lpPnl: { role: string; pnl: string }[] } | null;
+  /** Fuzzed variations run, and the largest attacker P&L among them. */
+  runs: number;
+  worstAttackerPnl: string | null;
+  failure: { invariant: string; artifact: string } | null;
 };
 
 export function formatSummary(stats: ProgressStats, context: { scenario: string; seed: number }): string {

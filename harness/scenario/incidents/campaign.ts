@@ -53,7 +53,7 @@ export function formatOutcome(o: IncidentOutcome): string {
   ].join("; ");
 }
 
-type IncidentReport = {
+export type IncidentReport = {
   name: IncidentName;
   playbook: PlaybookResult;
   runs: number;
