@@ -38,6 +38,14 @@ contract LiquidityPool is ILiquidityPool, ERC4626, ReentrancyGuardTransient {
     uint128 internal _windowOutAge;
     uint256 internal _windowCarry;
 
+    /// @dev Each holder's young shares (minted less than the holding period ago) and the time they all free up.
+    struct Lock {
+        uint128 shares;
+        uint64 until;
+    }
+
+    mapping(address holder => Lock) internal _locks;
+
     // The market's quote, read once per entry point right after its refresh (transient: cleared when the entry
     // point ends), so that one action reads the feeds once for its previews, limits and window.
     bool internal transient _quoted;
@@ -133,11 +141,51 @@ contract LiquidityPool is ILiquidityPool, ERC4626, ReentrancyGuardTransient {
     }
 
     function maxWithdraw(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
-        return Math.min(_convertToAssets(balanceOf(owner), Math.Rounding.Floor), _withdrawable());
+        return Math.min(_convertToAssets(_freeShares(owner), Math.Rounding.Floor), _withdrawable());
     }
 
     function maxRedeem(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
-        return Math.min(balanceOf(owner), _convertToShares(_withdrawable(), Math.Rounding.Floor));
+        return Math.min(_freeShares(owner), _convertToShares(_withdrawable(), Math.Rounding.Floor));
+    }
+
+    /// @inheritdoc ILiquidityPool
+    function minHoldingPeriod() public view returns (uint256) {
+        return market.oracle().params().maxAge;
+    }
+
+    /// @inheritdoc ILiquidityPool
+    function lockedShares(address holder) public view returns (uint256 shares, uint256 until) {
+        Lock memory lock = _locks[holder];
+        return lock.until > block.timestamp ? (uint256(lock.shares), uint256(lock.until)) : (0, 0);
+    }
+
+    function _freeShares(address holder) internal view returns (uint256) {
+        (uint256 locked,) = lockedShares(holder);
+        uint256 balance = balanceOf(holder);
+        return balance > locked ? balance - locked : 0;
+    }
+
+    /// @dev Every share movement passes here. Minted shares are locked for the holding period, together with the
+    ///      receiver's shares still young (the free ones stay free: a top-up cannot relock them, and a large old
+    ///      balance cannot carry a new deposit out early). Young shares can neither be burned nor moved, so no
+    ///      deposit leaves, or hides in a fresh account, before it has carried the book for a whole heartbeat. A
+    ///      shortfall in the balance itself is left to ERC20's own error.
+    function _update(address from, address to, uint256 value) internal override {
+        if (from == address(0)) {
+            if (to != address(0)) {
+                (uint256 young,) = lockedShares(to);
+                _locks[to] = Lock(
+                    SafeCast.toUint128(young + value), SafeCast.toUint64(block.timestamp + minHoldingPeriod())
+                );
+            }
+        } else {
+            (uint256 locked, uint256 until) = lockedShares(from);
+            uint256 balance = balanceOf(from);
+            if (locked != 0 && balance >= value && balance - value < locked) {
+                revert PoolSharesLocked(from, locked, until);
+            }
+        }
+        super._update(from, to, value);
     }
 
     /// @inheritdoc ILiquidityPool

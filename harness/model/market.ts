@@ -1622,7 +1622,7 @@ export class MarketModel {
 
   lpTransfer(parameters: { from: Address; to: Address; shares: bigint }): ActionResult<Empty> {
     return this.plain((tx) => {
-      transfer(tx.shares, parameters.from, parameters.to, parameters.shares);
+      pool.transferShares(tx, parameters.from, parameters.to, parameters.shares);
       return {};
     });
   }

@@ -25,8 +25,8 @@ import {
 } from "./ledger.js";
 import { EvmRevert, min, mulDiv, type Rounding, UINT256_MAX, uadd, umul, usub, WAD } from "./math.js";
 import type { ModelEvent } from "./result.js";
-import type { SystemState } from "./state.js";
-import { normalizeAddress } from "./types.js";
+import type { ShareLock, SystemState } from "./state.js";
+import { normalizeAddress, zeroAddress } from "./types.js";
 
 export const DECIMALS_OFFSET = 6;
 const VIRTUAL_SHARES = 10n ** BigInt(DECIMALS_OFFSET);
@@ -64,6 +64,7 @@ export function emptyWindow(): Omit<SystemState["pool"], "outflowWindow" | "maxO
     windowCarry: 0n,
     windowInAge: 0n,
     windowOutAge: 0n,
+    locks: new Map(),
   };
 }
 
@@ -121,11 +122,53 @@ export function maxDeposit(s: SystemState, market: Pick<PoolMarket, "poolQuote">
 }
 
 export function maxWithdraw(s: SystemState, market: PoolMarket, owner: Address): bigint {
-  return min(convertToAssets(s, market, balanceOf(s.shares, owner), "floor"), withdrawable(s, market));
+  return min(convertToAssets(s, market, freeShares(s, owner), "floor"), withdrawable(s, market));
 }
 
 export function maxRedeem(s: SystemState, market: PoolMarket, owner: Address): bigint {
-  return min(balanceOf(s.shares, owner), convertToShares(s, market, withdrawable(s, market), "floor"));
+  return min(freeShares(s, owner), convertToShares(s, market, withdrawable(s, market), "floor"));
+}
+
+/* HOLDING PERIOD */
+
+/** `minHoldingPeriod()`: the oracle guard's `maxAge`, the feed's heartbeat. */
+export function minHoldingPeriod(s: SystemState): bigint {
+  return BigInt(s.oracle.params.maxAge);
+}
+
+/** `lockedShares(holder)`: the holder's young shares and when they free up ({0, 0} when none). */
+export function lockedShares(s: SystemState, holder: Address): ShareLock {
+  const lock = s.pool.locks.get(normalizeAddress(holder));
+  return lock && lock.until > s.now ? { ...lock } : { shares: 0n, until: 0n };
+}
+
+function freeShares(s: SystemState, holder: Address): bigint {
+  const locked = lockedShares(s, holder).shares;
+  const balance = balanceOf(s.shares, holder);
+  return balance > locked ? balance - locked : 0n;
+}
+
+/** `_update`'s lock on a mint: the new shares and the receiver's still-young ones are locked for the period. */
+function lockMinted(s: SystemState, to: Address, shares: bigint): void {
+  const young = lockedShares(s, to).shares;
+  s.pool.locks.set(normalizeAddress(to), { shares: young + shares, until: s.now + minHoldingPeriod(s) });
+}
+
+/** `_update`'s check on a burn or move: young shares stay (ERC20 reports a short balance itself). */
+function requireUnlocked(s: SystemState, from: Address, value: bigint): void {
+  const { shares: locked, until } = lockedShares(s, from);
+  const balance = balanceOf(s.shares, from);
+  if (locked !== 0n && balance >= value && balance - value < locked) {
+    throw new EvmRevert("PoolSharesLocked", [normalizeAddress(from), locked, until]);
+  }
+}
+
+/** The share token's `transfer(to, value)` from `from`: OpenZeppelin's checks, with the young shares kept. */
+export function transferShares(s: SystemState, from: Address, to: Address, value: bigint): void {
+  if (normalizeAddress(from) !== zeroAddress && normalizeAddress(to) !== zeroAddress) {
+    requireUnlocked(s, from, value);
+  }
+  transfer(s.shares, from, to, value);
 }
 
 /** `outflowAvailable()`: what LPs may still take out in the current window (a lapsed window counts as new). */
@@ -267,6 +310,7 @@ function enter(
   // Inflows make room for outflows in the same window (and, while young, the next).
   s.pool.windowIn = uadd(s.pool.windowIn, assets);
   s.pool.windowInAge = uadd(s.pool.windowInAge, umul(assets, usub(s.now, s.pool.windowStart)));
+  lockMinted(s, receiver, shares);
   mint(s.shares, receiver, shares);
   events.push({
     contract: "pool",
@@ -303,6 +347,7 @@ function exit(
   if (!isOwner) spendAllowance(s.shares, owner, caller, shares);
   s.pool.windowOut = uadd(s.pool.windowOut, assets);
   s.pool.windowOutAge = uadd(s.pool.windowOutAge, umul(assets, usub(s.now, s.pool.windowStart)));
+  requireUnlocked(s, owner, shares);
   burn(s.shares, owner, shares);
   events.push({
     contract: "pool",
@@ -327,6 +372,7 @@ export function claimSettlement(
 ): bigint {
   const { caller, receiver, shares } = parameters;
   if (shares === 0n) throw new EvmRevert("PoolZeroShares");
+  requireUnlocked(s, caller, shares);
   burn(s.shares, caller, shares);
   const assets = market.onPoolClaim(receiver, shares);
   events.push({

@@ -66,7 +66,12 @@ export type PoolStorage = {
   /** Σ inflow (outflow) × its offset into the window (seconds). */
   windowInAge: bigint;
   windowOutAge: bigint;
+  /** `_locks[holder]` (lower-case addresses): young shares and when they free up. */
+  locks: Map<Address, ShareLock>;
 };
+
+/** One holder's young shares, locked (neither redeemable nor transferable) until `until`. */
+export type ShareLock = { shares: bigint; until: bigint };
 
 export type SystemState = {
   /** block.timestamp of the transaction being modelled (and of views). */

@@ -19,6 +19,8 @@ interface ILiquidityPool is IERC4626 {
     error PoolZeroShares();
     error PoolInsolvent(int256 equity);
     error PoolBadParams();
+    /// @notice The burn or transfer would take `holder`'s balance below its young shares, locked until `until`.
+    error PoolSharesLocked(address holder, uint256 lockedShares, uint256 until);
     /// @notice The withdrawal would take the window's net outflow past its cap.
     error PoolOutflowLimit(uint256 requested, uint256 available);
 
@@ -34,6 +36,15 @@ interface ILiquidityPool is IERC4626 {
 
     /// @notice Assets LPs may still take out in the current window.
     function outflowAvailable() external view returns (uint256);
+
+    /// @notice How long minted shares stay locked (neither redeemable nor transferable): the oracle guard's
+    ///         `maxAge`, the feed's heartbeat, so a deposit cannot be in for one oracle round and out after it without
+    ///         carrying the book for as long as a round accrues over.
+    function minHoldingPeriod() external view returns (uint256);
+
+    /// @notice `holder`'s young shares and when they free up ((0, 0) when none). A new deposit relocks the young
+    ///         shares with it, never the free ones; `maxRedeem`/`maxWithdraw` count only the free shares.
+    function lockedShares(address holder) external view returns (uint256 shares, uint256 until);
 
     /// @notice What a deposit buys into: `totalAssets` plus the market's insurance sub-fund, which goes to the shares
     ///         at settlement (just `totalAssets` while no shares exist). `previewDeposit`/`previewMint` price at it;

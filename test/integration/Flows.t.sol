@@ -202,6 +202,7 @@ contract FlowsTest is IntegrationBase {
     ///         refused, traders can reduce, and once the book is flat LPs leave again. No mode changes.
     function test_governanceRaisesBackingInSteps_marketReducesItself() public {
         _lpDeposit(lp, 100_000e6);
+        _ageShares();
         _depositMargin(alice, 10_000e6);
         _open(alice, 40e18); // notional 80,000; fee 80: 64 to the pool (cash 100,064), 16 to insurance
         // minBacking 50%: 40,000 must stay; LPs may take the other 60,064 (cash and equity agree, the book is at par).
@@ -278,7 +279,8 @@ contract FlowsTest is IntegrationBase {
             _lpValue(lp2), lp2Value + Math.mulDiv(60.8e6, shares, total), 2, "lp2 gets its fee share"
         );
 
-        // And it can leave with that.
+        // And it can leave with that, once its shares are past the holding period.
+        _ageShares();
         uint256 redeemable = pool.maxRedeem(lp2);
         assertEq(redeemable, shares, "nothing holds the newcomer back");
         vm.prank(lp2);

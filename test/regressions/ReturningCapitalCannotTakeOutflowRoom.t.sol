@@ -18,13 +18,14 @@ contract ReturningCapitalCannotTakeOutflowRoomTest is IntegrationBase {
         _lpDeposit(lp, 300_000e6); // opens the first window
     }
 
-    /// @dev The attacker deposits a third of the pool 12 s before the window ends and redeems everything in the
-    ///      first block of the next window.
+    /// @dev The attacker deposits a third of the pool as late in the window as it can and still redeem in the first
+    ///      block of the next one: the holding period (an hour) before the window ends.
     function _depositAcrossTheBoundary() internal returns (uint256 back) {
-        vm.warp(block.timestamp + 1 days - 12);
+        uint256 hold = pool.minHoldingPeriod();
+        vm.warp(block.timestamp + 1 days - hold);
         _setPrice(2000e8);
         uint256 shares = _lpDeposit(attacker, pool.totalAssets() / 3);
-        vm.warp(block.timestamp + 12);
+        vm.warp(block.timestamp + hold);
         _setPrice(2000e8);
         vm.prank(attacker);
         back = pool.redeem(shares, attacker, attacker);
@@ -32,11 +33,11 @@ contract ReturningCapitalCannotTakeOutflowRoomTest is IntegrationBase {
 
     function test_capitalThatComesBackAcrossAWindowBoundary_leavesTheHonestLpsRoom() public {
         _depositAcrossTheBoundary();
-        // The honest LP still has (almost) the 25% of its own 300,000 that the window grants: the attacker's 12 s
-        // in the pool age 1/7,200 of its deposit into the base, which costs the others 0.75 x 100,000 / 7,200
-        // = 10.4 (was: all of it, maxWithdraw 0).
+        // The honest LP still has most of the 25% of its own 300,000 that the window grants: the attacker's hour in
+        // the pool (the holding period: it cannot leave sooner) ages 1/24 of its deposit into the base, which costs
+        // the others 0.75 x 100,000 / 24 = 3,125 (was: all of it, maxWithdraw 0, with a 12 s round trip).
         uint256 max = pool.maxWithdraw(lp);
-        assertGe(max, 75_000e6 - 11e6, "the returning capital took the honest LP's room");
+        assertGe(max, 75_000e6 - 3126e6, "the returning capital took the honest LP's room");
         assertLe(max, 75_000e6, "the limiter grants more than 25% of the honest capital");
         vm.prank(lp);
         pool.withdraw(max, lp, lp);
@@ -47,7 +48,8 @@ contract ReturningCapitalCannotTakeOutflowRoomTest is IntegrationBase {
             uint256 value = _lpValue(lp);
             _depositAcrossTheBoundary();
             uint256 max = pool.maxWithdraw(lp);
-            assertGe(max, value / 4 - value / 4 / 5000, "day after day, the attacker monopolises the room");
+            // The attacker's third, an hour old: 0.75 x value / 3 / 24 = value / 96 of the room.
+            assertGe(max, value / 4 - value / 96 - 1e6, "day after day, the attacker monopolises the room");
             vm.prank(lp);
             pool.withdraw(max, lp, lp);
         }

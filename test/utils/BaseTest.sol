@@ -53,6 +53,16 @@ abstract contract BaseTest is Test, SystemDeployer {
         shares = pool.deposit(amount, who);
     }
 
+    /// @dev Lets the LP shares minted so far age past the pool's holding period, with both feeds republishing their
+    ///      answers so the price stays fresh.
+    function _ageShares() internal {
+        vm.warp(block.timestamp + pool.minHoldingPeriod());
+        (, int256 primary,,,) = feed.latestRoundData();
+        (, int256 secondary,,,) = feed2.latestRoundData();
+        feed.setAnswer(primary);
+        feed2.setAnswer(secondary);
+    }
+
     function _depositMargin(address who, uint256 amount) internal {
         _fund(who, amount);
         vm.prank(who);

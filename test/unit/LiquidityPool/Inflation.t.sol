@@ -39,7 +39,9 @@ contract LiquidityPoolInflationTest is UnitTest {
         // 1,000e6 * (1e6 + 1e6) / (1 + 1) = 1e15 shares: the same price the attacker paid.
         uint256 shares = _lpDeposit(victim, 1000e6);
         assertEq(shares, 1e15);
-        // 1e15 * (1,000e6 + 1 + 1) / (1e15 + 1e6 + 1e6) = 1,000e6: the victim can take all of it back.
+        // 1e15 * (1,000e6 + 1 + 1) / (1e15 + 1e6 + 1e6) = 1,000e6: the victim can take all of it back (after the
+        // holding period).
+        _ageShares();
         assertEq(pool.maxRedeem(victim), shares);
         vm.prank(victim);
         assertEq(pool.redeem(shares, victim, victim), 1000e6);

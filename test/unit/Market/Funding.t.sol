@@ -244,6 +244,7 @@ contract MarketFundingTest is UnitTest {
     ///      required backing in cash: 50% of 0.1 unit at 2,000 = 100. A minute at 2,000 owes bob
     ///      10 * 1e-4 * 2,000 * 60 = 120, more than that cash, and alice 10.1 * 12 = 121.2.
     function _thinPoolWithAReceivable(uint256 bobMargin) internal {
+        _ageShares(); // the LP's shares may leave
         RiskParams memory r = Defaults.riskParams();
         (r.maxFundingRate, r.skewScale) = (1e14, 0.1e18);
         _setRiskParamsInSteps(r);
