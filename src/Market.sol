@@ -60,7 +60,7 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
 
     SafetyState internal _safe;
     SettlementState internal _settlement;
-    mapping(address account => ProfitWindow) internal _profitWindows;
+    ProfitWindow internal _profitWindow;
 
     constructor(address collateral_, IOracleGuard oracle_, RiskParams memory risk_, address owner_)
         Ownable(owner_)
@@ -245,8 +245,9 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         if (!receivableLast) _settleFunding(account, a, true);
         realised = _trade(a, sizeDelta, price);
         if (realised > 0) {
+            int256 index = _agg.fundingIndex;
             realised = MarketAccounting.capProfit(
-                _agg, a, _profitWindows[account], account, realised, _poolEquity(price, _agg.fundingIndex)
+                _agg, a, _profitWindow, account, realised, _poolEquity(price, index), _cashOwed(price, index)
             );
         }
         if (receivableLast) _settleFundingAfterClose(account, a, owed);
@@ -612,9 +613,8 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IMarket
-    function profitWindow(address account) external view returns (uint256 paid, uint256 start) {
-        ProfitWindow memory w = _profitWindows[account];
-        return (w.paid, w.start);
+    function profitWindow() external view returns (uint256 paid, uint256 start) {
+        return (MarketAccounting.paidInWindow(_profitWindow), _profitWindow.start);
     }
 
     /// @inheritdoc IMarket
@@ -674,7 +674,10 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         int256 owed = _cashOwed(price, index);
         int256 cash = _agg.poolCash - required - owed;
         int256 out = spare < cash ? spare : cash;
-        int256 capped = equity - int256(MarketAccounting.profitCapFloor(uint256(owed)));
+        int256 capped = equity
+            - int256(
+                MarketAccounting.profitCapFloor(uint256(owed), MarketAccounting.paidInWindow(_profitWindow))
+            );
         if (capped < out) out = capped;
         return out > 0 ? uint256(out) : 0;
     }
@@ -806,7 +809,8 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
             uint256 owed = uint256(_cashOwed(price, _agg.fundingIndex));
             uint256 reserve = required + owed;
             if (_agg.poolCash < int256(reserve)) revert MarketInsufficientBacking(_agg.poolCash, reserve);
-            uint256 floor = MarketAccounting.profitCapFloor(owed);
+            uint256 floor =
+                MarketAccounting.profitCapFloor(owed, MarketAccounting.paidInWindow(_profitWindow));
             if (equity < int256(floor)) revert MarketInsufficientBacking(equity, floor);
         }
     }

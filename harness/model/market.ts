@@ -975,16 +975,19 @@ export function poolWithdrawable(s: SystemState): bigint {
   const m = s.market;
   const price = s.oracle.lastGoodPrice;
   const index = currentFundingIndex(s);
-  return lpRoom(m, poolEquityAt(m, price, index), price, index);
+  return lpRoom(m, poolEquityAt(m, price, index), price, index, paidInWindow(s));
 }
 
-/** `_lpRoom`: what LPs can take out at `price` and leave the pool backed, in equity and in cash beyond what it owes. */
-function lpRoom(m: MarketStorage, eq: bigint, price: bigint, index: bigint): bigint {
+/**
+ * `_lpRoom`: what LPs can take out at `price` and leave the pool backed, in equity and in cash beyond what it owes,
+ * and the winners payable under the profit cap (`paid`: what the market's profit window already paid).
+ */
+function lpRoom(m: MarketStorage, eq: bigint, price: bigint, index: bigint, paid: bigint): bigint {
   const required = toInt256Wrapping(mulWadUp(notional(m, m.agg.netSize, price), m.risk.minBacking));
   const spare = ssub(eq, required);
   const owed = cashOwed(m, price, index);
   const cash = ssub(ssub(m.agg.poolCash, required), owed);
-  const capped = ssub(eq, profitCapFloor(owed));
+  const capped = ssub(eq, profitCapFloor(owed, paid));
   return max(min(min(spare, cash), capped), 0n);
 }
 
@@ -1041,7 +1044,11 @@ export function poolQuote(s: SystemState): PoolQuote {
   if (r.class !== OracleClass.Valid || mode > Mode.ReduceOnly) {
     return { equity: eq, depositOpen: false, withdrawable: 0n };
   }
-  return { equity: eq, depositOpen: mode <= Mode.Cautious, withdrawable: lpRoom(m, eq, price, index) };
+  return {
+    equity: eq,
+    depositOpen: mode <= Mode.Cautious,
+    withdrawable: lpRoom(m, eq, price, index, paidInWindow(s)),
+  };
 }
 
 /* INTERNAL: PRICES AND FUNDING */
@@ -1183,19 +1190,29 @@ function trade(s: SystemState, a: MarginAccount, delta: bigint, price: bigint): 
   return realised;
 }
 
-/** `MarketAccounting.profitCapFloor`: the equity LP exits leave so that `owed` is payable in full under the cap. */
-export function profitCapFloor(owed: bigint): bigint {
-  return mulDiv(owed, WAD, MAX_PROFIT_SHARE, "ceil"); // solady mulDivUp (no overflow here)
+/**
+ * `MarketAccounting.profitCapFloor`: the equity LP exits leave so that `owed` is payable in full under the cap, given
+ * what the window already `paid`.
+ */
+export function profitCapFloor(owed: bigint, paid: bigint): bigint {
+  return mulDiv(owed + paid, WAD, MAX_PROFIT_SHARE, "ceil"); // solady mulDivUp (no overflow here)
 }
 
 /** `MarketAccounting.MAX_PROFIT_SHARE` (WAD) and `PROFIT_WINDOW` (seconds). */
 export const MAX_PROFIT_SHARE = 10n ** 17n;
 export const PROFIT_WINDOW = 86_400n;
 
+/** `MarketAccounting.paidInWindow`: what the market's current profit window paid (zero once it is over). */
+function paidInWindow(s: SystemState): bigint {
+  const w = s.market.profitWindow;
+  return s.now >= w.start + PROFIT_WINDOW ? 0n : w.paid;
+}
+
 /**
- * `MarketAccounting.capProfit`: a close's realised profit (already credited) is paid up to MAX_PROFIT_SHARE of the
- * pool's equity after the trade plus that profit, per account per PROFIT_WINDOW, less what the window paid; the
- * rest goes back to the pool's cash.
+ * `MarketAccounting.capProfit`: every close in the market's PROFIT_WINDOW shares one room, MAX_PROFIT_SHARE of the
+ * pool's equity after the trade plus every winner's claim (the others' after the trade, and this profit) plus what
+ * the window paid, less what the window paid. When the claims exceed the room, a close is paid the fraction
+ * room / claims of its profit (pro rata); the rest goes back to the pool's cash.
  */
 function capProfit(
   s: SystemState,
@@ -1206,29 +1223,29 @@ function capProfit(
   events: ModelEvent[],
 ): bigint {
   const m = s.market;
-  const key = normalizeAddress(account);
-  let w = m.profitWindows.get(key) ?? { start: 0n, paid: 0n };
-  if (s.now >= w.start + PROFIT_WINDOW) w = { start: s.now, paid: 0n };
-  const base = sadd(poolEquityAt(m, price, m.agg.fundingIndex), realised);
+  if (s.now >= m.profitWindow.start + PROFIT_WINDOW) m.profitWindow = { start: s.now, paid: 0n };
+  const w = m.profitWindow;
+  const index = m.agg.fundingIndex;
+  const claims = sadd(cashOwed(m, price, index), realised);
+  const base = sadd(sadd(poolEquityAt(m, price, index), claims), w.paid);
   const room = base > 0n ? mulWad(base, MAX_PROFIT_SHARE) - w.paid : 0n;
-  const paid = realised < room ? realised : room > 0n ? room : 0n;
-  m.profitWindows.set(key, { start: w.start, paid: w.paid + paid });
+  const paid = claims <= room ? realised : room > 0n ? mulDiv(realised, room, claims, "floor") : 0n;
+  m.profitWindow = { start: w.start, paid: w.paid + paid };
   if (paid < realised) {
     creditMargin(s, a, paid - realised);
     m.agg.poolCash = sadd(m.agg.poolCash, realised - paid);
     events.push({
       contract: "market",
       name: "ProfitCapped",
-      args: { account: key, realisedPnl: realised, paid },
+      args: { account: normalizeAddress(account), realisedPnl: realised, paid },
     });
   }
   return paid;
 }
 
-/** `profitWindow(account)`: the profit paid in the account's current window, and when it began. */
-export function profitWindow(s: SystemState, account: Address): { paid: bigint; start: bigint } {
-  const w = s.market.profitWindows.get(normalizeAddress(account));
-  return { paid: w?.paid ?? 0n, start: w?.start ?? 0n };
+/** `profitWindow()`: what the market's current profit window paid all winners (zero once over), and its start. */
+export function profitWindow(s: SystemState): { paid: bigint; start: bigint } {
+  return { paid: paidInWindow(s), start: s.market.profitWindow.start };
 }
 
 function chargeFee(s: SystemState, a: MarginAccount, absDelta: bigint, price: bigint): bigint {
@@ -1277,7 +1294,7 @@ function requireBacked(s: SystemState, price: bigint, cashToo: boolean): void {
     const owed = cashOwed(m, price, m.agg.fundingIndex);
     const reserve = required + owed;
     if (m.agg.poolCash < reserve) throw new EvmRevert("MarketInsufficientBacking", [m.agg.poolCash, reserve]);
-    const floor = profitCapFloor(owed);
+    const floor = profitCapFloor(owed, paidInWindow(s));
     if (eq < floor) throw new EvmRevert("MarketInsufficientBacking", [eq, floor]);
   }
 }
@@ -1512,7 +1529,7 @@ export class MarketModel {
         risk: { ...risk },
         agg,
         accounts: new Map(),
-        profitWindows: new Map(),
+        profitWindow: { start: 0n, paid: 0n },
         guardian: normalizeAddress(parameters.guardian ?? zeroAddress),
         safety: { ...safety },
         haltedAt: 0n,
@@ -1962,9 +1979,9 @@ export class MarketModel {
     return accountOf(this.state, account);
   }
 
-  /** `profitWindow(account)`: the realised profit paid in the account's current window, and when it began. */
-  profitWindow(account: Address): { paid: bigint; start: bigint } {
-    return profitWindow(this.state, account);
+  /** `profitWindow()`: the realised profit the market's current window paid all winners, and when it began. */
+  profitWindow(): { paid: bigint; start: bigint } {
+    return profitWindow(this.state);
   }
 
   aggregates(): Aggregates {

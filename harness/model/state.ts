@@ -33,8 +33,8 @@ export type MarketStorage = {
   risk: RiskParams;
   agg: Aggregates;
   accounts: Map<Address, MarginAccount>;
-  /** `_profitWindows[account]` (lower-case addresses): the realised profit paid in the window that began at `start`. */
-  profitWindows: Map<Address, { start: bigint; paid: bigint }>;
+  /** `_profitWindow`: the realised profit the market paid all winners in the window that began at `start`. */
+  profitWindow: { start: bigint; paid: bigint };
   guardian: Address;
   safety: SafetyParams;
   haltedAt: bigint;

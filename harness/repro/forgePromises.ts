@@ -421,7 +421,7 @@ export function planPromise(
     case "single-actor-take-bounded": {
       plan.property =
         `no single actor takes more than ${statedBounds.maxTakeBps} bps of the most the pool could have been worth, ` +
-        `per ${statedBounds.profitWindow}s profit window it was paid in`;
+        `per ${statedBounds.profitWindow}s profit window of the market`;
       member(
         "    /// @dev Per actor, collateral taken out of the market and the pool less collateral put in.",
         "    mapping(address => int256) internal taken;",
@@ -429,8 +429,9 @@ export function planPromise(
         "    mapping(address => bool) internal isTaker;",
         "    /// @dev The pool's value ceiling: the peak of its cash plus every margin, plus deposits since.",
         "    int256 internal poolValueCeiling;",
-        "    mapping(address => uint256) internal windowStart;",
-        "    mapping(address => uint256) internal windowCount;",
+        "    /// @dev The market's profit windows (one room every close shares): when the last began, how many did.",
+        "    uint256 internal windowStart;",
+        "    uint256 internal windowCount;",
         '    bytes32 internal constant PROFIT_CAPPED = keccak256("ProfitCapped(address,int256,int256)");',
         "",
         "    function _putIn(address who, uint256 amount) internal {",
@@ -453,12 +454,12 @@ export function planPromise(
         "        }",
         "    }",
         "",
-        "    function _profitClose(address who) internal {",
-        "        if (windowCount[who] == 0 || block.timestamp >= windowStart[who] + " +
+        "    function _profitClose() internal {",
+        "        if (windowCount == 0 || block.timestamp >= windowStart + " +
           `${statedBounds.profitWindow}` +
           ") {",
-        "            windowStart[who] = block.timestamp;",
-        "            ++windowCount[who];",
+        "            windowStart = block.timestamp;",
+        "            ++windowCount;",
         "        }",
         "    }",
         "",
@@ -471,9 +472,9 @@ export function planPromise(
         "                poolValueCeiling += int256(amount);",
         "            } else if (_is(l, address(s.market), POSITION_MODIFIED)) {",
         "                (,, int256 realised,,) = abi.decode(l.data, (int256, uint256, int256, uint256, int256));",
-        "                if (realised > 0) _profitClose(address(uint160(uint256(l.topics[1]))));",
+        "                if (realised > 0) _profitClose();",
         "            } else if (_is(l, address(s.market), PROFIT_CAPPED)) {",
-        "                _profitClose(address(uint160(uint256(l.topics[1]))));",
+        "                _profitClose();",
         "            } else if (_is(l, address(s.market), CLAIMED) || _is(l, address(s.market), WITHDRAWN)) {",
         "                _tookOut(address(uint160(uint256(l.topics[1]))), abi.decode(l.data, (uint256)));",
         "            } else if (_is(l, address(s.pool), POOL_DEPOSIT)) {",
@@ -493,9 +494,9 @@ export function planPromise(
         "    function _judgeTake(MarketView memory v) internal {",
         "        int256 value = v.agg.poolCash + int256(v.agg.totalMargin);",
         "        if (value > poolValueCeiling) poolValueCeiling = value;",
+        "        uint256 windows = windowCount == 0 ? 1 : windowCount;",
+        `        int256 cap = (poolValueCeiling * ${statedBounds.maxTakeBps} * int256(windows)) / 10_000;`,
         "        for (uint256 i; i < takers.length; ++i) {",
-        "            uint256 windows = windowCount[takers[i]] == 0 ? 1 : windowCount[takers[i]];",
-        `            int256 cap = (poolValueCeiling * ${statedBounds.maxTakeBps} * int256(windows)) / 10_000;`,
         "            assertLe(",
         "                taken[takers[i]],",
         "                cap,",

@@ -144,9 +144,10 @@ describe("artifact → Foundry test (forge)", () => {
       });
       expect(recording.result.status).toBe("reproduced");
       const test = writeForgeTest(recording);
-      expect([...tests.values()].map((t) => t.name), `${variant.name}: a test of the same name`).not.toContain(
-        test.name,
-      );
+      expect(
+        [...tests.values()].map((t) => t.name),
+        `${variant.name}: a test of the same name`,
+      ).not.toContain(test.name);
       tests.set(variant.name, test);
       startForge(async () => {
         onVariant.set(variant.name, await runForgeTests({ root, tests: [test] }));
@@ -197,7 +198,10 @@ describe("artifact → Foundry test (forge)", () => {
         continue;
       }
       const test = writeForgeTest(recording);
-      expect([...tests.values()].map((t) => t.name), `${file}: a test of the same name`).not.toContain(test.name);
+      expect(
+        [...tests.values()].map((t) => t.name),
+        `${file}: a test of the same name`,
+      ).not.toContain(test.name);
       tests.set(file, test);
       if (file === corpusBug.file) {
         startForge(async () => {

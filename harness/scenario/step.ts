@@ -23,7 +23,7 @@ import { Cause, enumName, Mode, OracleClass } from "../model/types.js";
 import { type ChainSnapshot, readSnapshot } from "../system/system.js";
 import { InvariantViolation, type JsonValue, type NamedCommand } from "./contract.js";
 import { type ModelAction, type ModelPort, type Outcome, protocolActions } from "./model/port.js";
-import type { Actors } from "./world/actors.js";
+import { type Actors, actorOf } from "./world/actors.js";
 import { type ChainResult, outcomeOf, send, sendBlock, type TxRequest } from "./world/exec.js";
 import { addTo, type Ghosts } from "./world/ghosts.js";
 import { safeAbi } from "./world/governanceAbis.js";
@@ -462,6 +462,7 @@ export class Step {
       step,
       addresses: { market: w.system.addresses.market, timelock: w.timelock, guardian: w.safe },
       role: (account) => roleOf(m.actors, account),
+      actorOf: (account) => actorOf(m.actors, account),
       exercise: (promise) => w.coverage.recordPromise(promise),
     });
     for (const b of breaches) {

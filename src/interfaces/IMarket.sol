@@ -135,8 +135,9 @@ interface IMarket {
         int256 newSize
     );
     event FundingSettled(address indexed account, int256 owed);
-    /// @notice A close or reduce realised more profit than the account's room in its profit window: `paid` was
-    ///         credited (and is the `realisedPnl` of its PositionModified), the rest stayed in the pool.
+    /// @notice A close or reduce realised profit while all the winners' claims exceeded the market's room in its
+    ///         profit window: `paid` (its pro-rata share) was credited (and is the `realisedPnl` of its
+    ///         PositionModified), the rest stayed in the pool.
     event ProfitCapped(address indexed account, int256 realisedPnl, int256 paid);
     event Liquidated(
         address indexed account,
@@ -297,10 +298,11 @@ interface IMarket {
     function riskParams() external view returns (RiskParams memory);
     function accountOf(address account) external view returns (MarginAccount memory);
     function aggregates() external view returns (Aggregates memory);
-    /// @notice The realised profit `account` was paid in its current profit window, and when that window began. A
-    ///         close is paid at most MarketAccounting.MAX_PROFIT_SHARE of the pool's equity (at the close price, not
-    ///         counting the profit being closed) per MarketAccounting.PROFIT_WINDOW, less what the window paid.
-    function profitWindow(address account) external view returns (uint256 paid, uint256 start);
+    /// @notice The realised profit the market paid all winners together in its current profit window (zero once it is
+    ///         over), and when that window began. All closes in a MarketAccounting.PROFIT_WINDOW share one room of
+    ///         MarketAccounting.MAX_PROFIT_SHARE of the pool's equity not counting what it owes the winners; when the
+    ///         winners' claims exceed it, each close is paid the same fraction of its profit.
+    function profitWindow() external view returns (uint256 paid, uint256 start);
 
     /// @notice The pool's equity: cash + funding owed to it - traders' net unrealised PnL, at the last good price.
     function poolEquity() external view returns (int256);

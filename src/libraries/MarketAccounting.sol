@@ -5,7 +5,8 @@ import {Aggregates, IMarket, MarginAccount, RiskParams} from "../interfaces/IMar
 import {SignedMath as S} from "./SignedMath.sol";
 import {FixedPointMathLib as M} from "solady/utils/FixedPointMathLib.sol";
 
-/// @notice The realised profit one account was paid in its current profit window (see MarketAccounting.capProfit).
+/// @notice The realised profit the market paid all winners together in its current profit window (see
+///         MarketAccounting.capProfit).
 struct ProfitWindow {
     uint64 start;
     uint192 paid;
@@ -16,19 +17,25 @@ struct ProfitWindow {
 ///         market's O(1) aggregates. `trade` and `settleFunding` are external (delegatecalled from the market, on its
 ///         storage) so that they do not count toward the market's code size; `creditMargin` is internal and shared.
 library MarketAccounting {
-    /// @notice The most realised profit one account is paid per PROFIT_WINDOW, as a fraction (WAD) of the pool's
-    ///         equity at the close price not counting that profit. It bounds what a price the market accepted but
-    ///         that was manipulated (pushed in steps under the jump band) can pay out of the pool: a close pays at
-    ///         most this share per window, whatever the path, and the excess stays with the LPs.
+    /// @notice The most realised profit the market pays all winners together per PROFIT_WINDOW, as a fraction (WAD)
+    ///         of the pool's equity not counting what it owes the winners. It bounds what a price the market accepted
+    ///         but that was manipulated (pushed in steps under the jump band) can pay out of the pool to one actor,
+    ///         however many accounts it trades from: every close shares this one room, and the excess stays with the
+    ///         LPs.
     uint256 internal constant MAX_PROFIT_SHARE = 0.1e18;
     uint256 internal constant PROFIT_WINDOW = 1 days;
 
+    /// @notice What the market's current profit window has paid (zero once the window is over).
+    function paidInWindow(ProfitWindow storage w) internal view returns (uint256) {
+        return block.timestamp >= uint256(w.start) + PROFIT_WINDOW ? 0 : w.paid;
+    }
+
     /// @notice The pool equity LP exits must leave for `owed` (what the winners would be paid now) to be payable in
-    ///         full under the profit cap, in one close or several: owed <= MAX_PROFIT_SHARE * equity (equity already
-    ///         net of what is owed). Without it, LPs leaving ahead of a winner's close would shrink the cap and keep
-    ///         the winner's excess.
-    function profitCapFloor(uint256 owed) internal pure returns (uint256) {
-        return M.mulDivUp(owed, 1e18, MAX_PROFIT_SHARE);
+    ///         full under the profit cap, in one close or several: owed + paid <= MAX_PROFIT_SHARE * equity (equity
+    ///         already net of what is owed; `paid` what the window already paid), which keeps the room above `owed`. Without it, LPs leaving ahead of a
+    ///         winner's close would shrink the room and keep the winner's excess.
+    function profitCapFloor(uint256 owed, uint256 paid) internal pure returns (uint256) {
+        return M.mulDivUp(owed + paid, 1e18, MAX_PROFIT_SHARE);
     }
 
     /// @notice Moves the funding an account owes since its last settlement between its margin and the pool cash.
@@ -109,26 +116,34 @@ library MarketAccounting {
         if (agg.poolCash < 0) revert IMarket.MarketPoolCannotPay(uint256(realised), agg.poolCash + realised);
     }
 
-    /// @notice Caps a close's realised profit (`realised` > 0, already credited by `trade`) at the account's room in
-    ///         its profit window: MAX_PROFIT_SHARE of the pool's equity not counting this profit (`poolEquity` is the
-    ///         equity after the trade, which the realisation leaves unchanged, plus `realised`), less what the window
-    ///         already paid. The excess goes back to the pool's cash. Returns the profit paid.
+    /// @notice Caps a close's realised profit (`realised` > 0, already credited by `trade`) at its share of the
+    ///         market's room in the profit window. The room is MAX_PROFIT_SHARE of the pool's equity not counting what
+    ///         it owes the winners nor what the window paid them (`poolEquity` after the trade, plus `owed`, the other
+    ///         winners' claims after it, plus `realised`, plus the window's payments), less what the window paid. When all the winners' claims exceed the room, every
+    ///         close is paid the same fraction room / claims of its profit (pro rata, as GMX v2 scales PnL beyond its
+    ///         max-PnL factor): a close that comes first cannot use up the room of those that come later, so nobody
+    ///         can lock the honest winners out by closing ahead of them. The excess goes back to the pool's cash.
+    ///         Returns the profit paid.
     function capProfit(
         Aggregates storage agg,
         MarginAccount storage a,
         ProfitWindow storage w,
         address account,
         int256 realised,
-        int256 poolEquity
+        int256 poolEquity,
+        int256 owed
     ) external returns (int256 paid) {
         if (block.timestamp >= uint256(w.start) + PROFIT_WINDOW) {
             (w.start, w.paid) = (uint64(block.timestamp), 0);
         }
-        int256 base = poolEquity + realised;
+        int256 claims = owed + realised;
+        // What the window paid counts back into the base: at one price every close then sees the same room / claims.
+        int256 base = poolEquity + claims + int256(uint256(w.paid));
         int256 room = base > 0
             ? int256(M.mulWad(uint256(base), MAX_PROFIT_SHARE)) - int256(uint256(w.paid))
             : int256(0);
-        paid = realised < room ? realised : (room > 0 ? room : int256(0));
+        if (claims <= room) paid = realised;
+        else if (room > 0) paid = int256(M.mulDiv(uint256(realised), uint256(room), uint256(claims)));
         w.paid += uint192(uint256(paid));
         if (paid < realised) {
             creditMargin(agg, a, paid - realised);

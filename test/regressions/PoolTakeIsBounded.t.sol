@@ -69,40 +69,107 @@ contract PoolTakeIsBoundedTest is IntegrationBase {
         _assertAccounting(_list(attacker));
     }
 
-    /// @notice Splitting the close does not widen the bound: every close in the window shares one room, and a
-    ///         part's base still deducts the profit left open. The first half (800,000 of profit) is paid 10 % of
-    ///         401,280 + 800,000 = 120,128; the second 10 % of the pool then (401,280 + 679,872 kept + the first
-    ///         fee's 1,280, plus its own 800,000) less the 120,128 already paid: 188,243.2 in all, under 200,128.
+    /// @notice Splitting the close does not widen the bound: every close in the window shares one room, and what the
+    ///         window paid counts back into its base. The first half (800,000 of the 1,600,000 claimed) is paid its
+    ///         share of 10 % of 2,001,280: 100,064. The second is paid the rest of 10 % of the pool then (401,280 +
+    ///         699,936 kept + the first fee's 1,280, plus its own 800,000 and the 100,064 paid): 100,192, so 200,256
+    ///         in all: one whole close's 200,128 and 10 % of the extra fee the split paid the pool.
     function test_splitClosesShareOneWindow() public {
         _pumpedToDouble();
         vm.prank(attacker);
         market.modifyPosition(-400e18, 0);
-        (uint256 paid,) = market.profitWindow(attacker);
-        assertEq(paid, 120_128e6);
+        (uint256 paid,) = market.profitWindow();
+        assertEq(paid, 100_064e6);
         vm.prank(attacker);
         market.closePosition(0);
-        (paid,) = market.profitWindow(attacker);
-        assertEq(paid, 188_243.2e6);
-        assertLe(paid, uint256(_cap()), "no more than one whole close");
+        (paid,) = market.profitWindow();
+        assertEq(paid, 200_256e6);
+        assertLe(
+            paid, uint256(_cap()) + 128e6, "no more than one whole close and 10 % of the split's extra fee"
+        );
         assertEq(market.accountOf(attacker).margin, 200_000e6 - 1600e6 + int256(paid) - 3200e6);
     }
 
-    /// @notice The room is per window: a day later the same account may be paid again, 10 % of the pool then.
+    /// @notice The room is per window: a day later the market may pay again, 10 % of the pool then.
     function test_roomRenewsEachWindow() public {
         _pumpedToDouble();
         vm.prank(attacker);
         market.modifyPosition(-400e18, 0);
-        (uint256 paid, uint256 start) = market.profitWindow(attacker);
-        assertEq(paid, 120_128e6);
+        (uint256 paid, uint256 start) = market.profitWindow();
+        assertEq(paid, 100_064e6);
         // The price is held for a day (rounds every half hour keep it fresh).
         for (uint256 i; i < 48; ++i) {
             _step(4000e8, 1800);
         }
+        (paid,) = market.profitWindow();
+        assertEq(paid, 0, "the window is over");
         vm.prank(attacker);
         market.closePosition(0);
-        (uint256 paid2, uint256 start2) = market.profitWindow(attacker);
+        (uint256 paid2, uint256 start2) = market.profitWindow();
         assertEq(start2, start + 1 days);
-        assertEq(paid2, 188_243.2e6, "a new window: 10 % of 1,882,432");
+        assertEq(paid2, 190_249.6e6, "a new window: 10 % of 1,902,496");
+    }
+
+    /// @notice One actor with many accounts (Sybil) gets no more than one: the Mango pump with the 800 long split
+    ///         over eight accounts of 100 (25,000 margin each). Every account's close shares the market's one room
+    ///         per window, so the eight together are paid at most 10 % of the pool's 2,001,280: 200,128, as one
+    ///         account would be. (A room per account paid them 799,321 of the pool's 2,000,000.)
+    function test_sybilAccountsShareOneBound() public {
+        _noFunding();
+        _lpDeposit(lp, 2_000_000e6);
+        address[8] memory sybils;
+        for (uint256 i; i < sybils.length; ++i) {
+            sybils[i] = makeAddr(string.concat("sybil", vm.toString(i)));
+            _depositMargin(sybils[i], 25_000e6);
+            _open(sybils[i], 100e18);
+        }
+        int256[9] memory path =
+            [int256(2180e8), 2376e8, 2590e8, 2823e8, 3077e8, 3354e8, 3656e8, 3985e8, 4000e8];
+        for (uint256 i; i < path.length; ++i) {
+            _step(path[i], 1800);
+        }
+        uint256 taken;
+        for (uint256 i; i < sybils.length; ++i) {
+            vm.startPrank(sybils[i]);
+            market.closePosition(0);
+            market.withdraw(uint256(market.accountOf(sybils[i]).margin));
+            vm.stopPrank();
+            taken += usd.balanceOf(sybils[i]);
+        }
+        int256 take = int256(taken) - 8 * 25_000e6;
+        assertLe(take, _cap(), "all the actor's accounts together take at most one account's bound");
+        assertGe(_lpValue(lp), 2_000_000e6 - uint256(_cap()), "the LP loses at most one bound");
+    }
+
+    /// @notice A close that comes first cannot lock the others out: alice, long 10 at 2,000 beside the pumped attacker
+    ///         (20,000 of honest profit at 4,000), closes after him and is paid at least the fraction of her profit he
+    ///         was: room / claims, 200,129.6 / 1,620,000 = 12.35 % (13.6 % for her, as his close fee adds 2,560 to the
+    ///         pool), not nothing as a first-come room would leave her.
+    function test_winnersArePaidProRataNotFirstCome() public {
+        _noFunding();
+        _lpDeposit(lp, 2_000_000e6);
+        _depositMargin(attacker, 200_000e6);
+        _depositMargin(alice, 10_000e6);
+        _open(attacker, 800e18);
+        _open(alice, 10e18);
+        int256[9] memory path =
+            [int256(2180e8), 2376e8, 2590e8, 2823e8, 3077e8, 3354e8, 3656e8, 3985e8, 4000e8];
+        for (uint256 i; i < path.length; ++i) {
+            _step(path[i], 1800);
+        }
+        vm.prank(attacker);
+        market.closePosition(0);
+        (uint256 paidAttacker,) = market.profitWindow();
+        vm.prank(alice);
+        market.closePosition(0);
+        (uint256 paidBoth,) = market.profitWindow();
+        uint256 paidAlice = paidBoth - paidAttacker;
+        // 10 % of the pool's equity before either close (LP, fees), not counting the 1,620,000 the two are owed.
+        uint256 room = (2_000_000e6 + 1280e6 + 16e6) / 10;
+        assertEq(paidAttacker, 1_600_000e6 * room / 1_620_000e6, "the attacker: his share of the room");
+        assertEq(paidBoth, room + 256e6, "the room, and 10 % of the attacker's close fee");
+        assertGe(paidAlice * 1_600_000e6, paidAttacker * 20_000e6, "alice: at least the attacker's fraction");
+        _assertConserved(_list(attacker, alice));
     }
 
     /// @notice An honest winner well inside the bound is paid in full: 50 long at 2,000, closed at 2,200 for +10,000
@@ -117,7 +184,7 @@ contract PoolTakeIsBoundedTest is IntegrationBase {
         vm.prank(alice);
         market.closePosition(0);
         assertEq(market.accountOf(alice).margin, 20_000e6 - 100e6 + 10_000e6 - 110e6);
-        (uint256 paid,) = market.profitWindow(alice);
+        (uint256 paid,) = market.profitWindow();
         assertEq(paid, 10_000e6);
     }
 }

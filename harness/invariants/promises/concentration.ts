@@ -19,11 +19,11 @@ export function followTakes(ctx: PromiseContext, tx: ObservedTx): void {
     const profitClose =
       (e.eventName === "PositionModified" && arg<bigint>(e, "realisedPnl") > 0n) ||
       e.eventName === "ProfitCapped";
-    if (profitClose && account) {
-      const w = h.profitWindows.get(key(account));
-      if (!w) h.profitWindows.set(key(account), { start: tx.timestamp, count: 1 });
+    if (profitClose) {
+      const w = h.profitWindows;
+      if (!w) h.profitWindows = { start: tx.timestamp, count: 1 };
       else if (tx.timestamp >= w.start + ctx.bounds.profitWindow) {
-        h.profitWindows.set(key(account), { start: tx.timestamp, count: w.count + 1 });
+        h.profitWindows = { start: tx.timestamp, count: w.count + 1 };
       }
     }
     if (e.eventName === "Claimed" && account) add(h.takenOut, account, arg<bigint>(e, "amount"));
@@ -45,6 +45,7 @@ export function followTakes(ctx: PromiseContext, tx: ObservedTx): void {
   for (const e of tx.pool) {
     if (e.eventName === "Deposit") {
       add(h.putIn, arg<Address>(e, "owner"), arg<bigint>(e, "assets"));
+      h.lps.add(key(arg<Address>(e, "owner")));
       h.poolValueCeiling += arg<bigint>(e, "assets");
     }
     if (e.eventName === "Withdraw") add(h.takenOut, arg<Address>(e, "owner"), arg<bigint>(e, "assets"));
@@ -63,25 +64,52 @@ export function followPoolValue(ctx: PromiseContext): void {
   if (value > ctx.history.poolValueCeiling) ctx.history.poolValueCeiling = value;
 }
 
+/** The coalition of every account that never bought pool shares: one actor behind every trading account. */
+export const everyTrader = "every trading account";
+
 /**
- * No single actor takes more than `maxTakeBps` of what the pool could have been worth, per profit window it was
- * paid in (what it took out of the market and the pool, less what it put in). The pool's equity at any close is
- * at most its cash plus every trader's margin (a solvent trader loses at most its margin), so the ceiling is the
- * peak of that sum, plus deposits since: a bound measured from the chain, not the market's own figure.
+ * The actors whose take the promise judges, each with the accounts it controls: every actor the campaign names
+ * (`ctx.actorOf`: an attacker and its sock puppet are one), and the coalition of every account that never bought
+ * pool shares, the worst case of one actor behind any number of accounts (Sybil), which the chain cannot tell.
+ */
+function actorsOf(ctx: PromiseContext): Map<string, Address[]> {
+  const actors = new Map<string, Address[]>();
+  const join = (actor: string, account: Address) =>
+    actors.set(actor, [...(actors.get(actor) ?? []), account]);
+  for (const [account] of ctx.history.takenOut) {
+    join(ctx.actorOf?.(account) ?? account, account);
+    if (!ctx.history.lps.has(key(account))) join(everyTrader, account);
+  }
+  // The coalition is judged only where it adds a set of accounts no named actor already has.
+  const coalition = String(actors.get(everyTrader));
+  for (const [actor, accounts] of actors) {
+    if (actor !== everyTrader && String(accounts) === coalition) actors.delete(everyTrader);
+  }
+  return actors;
+}
+
+/**
+ * No actor, however many accounts it controls, takes more than `maxTakeBps` of what the pool could have been
+ * worth per profit window of the market (what its accounts took out of the market and the pool, less what they
+ * put in). The market pays every winner out of one room per window, so the bound holds for any set of accounts.
+ * The pool's equity at any close is at most its cash plus every trader's margin (a solvent trader loses at most
+ * its margin), so the ceiling is the peak of that sum, plus deposits since: a bound measured from the chain, not
+ * the market's own figure.
  */
 export function judgeTake(ctx: PromiseContext): Breach[] {
   const h = ctx.history;
   const breaches: Breach[] = [];
   if (h.takenOut.size > 0) ctx.exercise?.("single-actor-take-bounded");
-  for (const [account] of h.takenOut) {
-    const windows = BigInt(Math.max(h.profitWindows.get(key(account))?.count ?? 0, 1));
-    const cap = (h.poolValueCeiling * ctx.bounds.maxTakeBps * windows) / 10_000n;
-    const take = taken(ctx, account);
+  const windows = BigInt(Math.max(h.profitWindows?.count ?? 0, 1));
+  const cap = (h.poolValueCeiling * ctx.bounds.maxTakeBps * windows) / 10_000n;
+  for (const [actor, accounts] of actorsOf(ctx)) {
+    const take = accounts.reduce((sum, account) => sum + taken(ctx, account), 0n);
     if (take <= cap) continue;
     breaches.push({
       promise: "single-actor-take-bounded",
       expected: {
-        actor: ctx.role(account),
+        actor: actor === everyTrader ? actor : ctx.role(accounts[0] as Address),
+        accounts: accounts.map((a) => ctx.role(a)),
         takesAtMost: cap,
         perProfitWindowBps: ctx.bounds.maxTakeBps,
         profitWindows: windows,
@@ -90,10 +118,10 @@ export function judgeTake(ctx: PromiseContext): Breach[] {
       },
       actual: {
         took: take,
-        putIn: h.putIn.get(account) ?? 0n,
-        tookOut: h.takenOut.get(account),
+        putIn: accounts.reduce((sum, a) => sum + (h.putIn.get(key(a)) ?? 0n), 0n),
+        tookOut: accounts.reduce((sum, a) => sum + (h.takenOut.get(key(a)) ?? 0n), 0n),
       },
-      actors: [account],
+      actors: accounts,
     });
   }
   return breaches;

@@ -45,8 +45,9 @@ export type PromiseBounds = {
   /** Prices within this many bps of each other are "no further price move". */
   samePriceBps: bigint;
   /**
-   * The most one actor may take out of the pool per profit window, in bps of the most the pool could have been
-   * worth (the protocol's MarketAccounting.MAX_PROFIT_SHARE of the pool's equity at the close).
+   * The most one actor, with any number of accounts, may take out of the pool per profit window of the market, in
+   * bps of the most the pool could have been worth (the protocol's MarketAccounting.MAX_PROFIT_SHARE, one room
+   * per window that every close shares).
    */
   maxTakeBps: bigint;
   /** The protocol's MarketAccounting.PROFIT_WINDOW (seconds). */
@@ -76,6 +77,8 @@ export type PromiseContext = {
   addresses: { market: Address; timelock: Address; guardian: Address };
   /** An address's role ("t3", "griefer", "keeper k0"), for artifacts people read. */
   role: (account: Address) => string;
+  /** The actor that controls an account, where one actor controls several (default: each account alone). */
+  actorOf?: ((account: Address) => string) | undefined;
   /** Called when a promise has a case to judge, whether or not it holds (behaviour coverage counts them). */
   exercise?: ((promise: string) => void) | undefined;
 };

@@ -54,10 +54,13 @@ export type CampaignHistory = {
   putIn: Map<Address, bigint>;
   takenOut: Map<Address, bigint>;
   /**
-   * Per actor, the profit windows it was paid realised profit in (a close with a positive PnL, or a capped one),
-   * delimited as the market delimits them: a window begins at such a close at least `profitWindow` after the last.
+   * The market's profit windows (one room shared by every account): a window begins at a close that realised
+   * profit (a positive PnL, or a capped one) at least `profitWindow` after the last began, as the market delimits
+   * them. `count` is how many began.
    */
-  profitWindows: Map<Address, { start: bigint; count: number }>;
+  profitWindows: { start: bigint; count: number } | undefined;
+  /** Accounts that ever bought pool shares: the LPs, whom the take promise's coalition of traders leaves out. */
+  lps: Set<Address>;
   /**
    * The most the pool could have been worth at any point seen: its cash plus every trader's margin (at most
    * what every trader could lose to it), the peak over the snapshots plus the deposits made since.
@@ -93,7 +96,8 @@ export const emptyHistory = (): CampaignHistory => ({
   healthyMark: new Map(),
   putIn: new Map(),
   takenOut: new Map(),
-  profitWindows: new Map(),
+  profitWindows: undefined,
+  lps: new Set(),
   poolValueCeiling: 0n,
   withdrewProfitAt: new Map(),
   timelockDelay: undefined,

@@ -173,8 +173,9 @@ describe("campaign promises", () => {
     expect(names(11n)).toContain("withdrawn-profit-backed");
   });
 
-  test("single-actor-take-bounded: 10 % of the pool's value ceiling per profit window the actor was paid in", () => {
+  test("single-actor-take-bounded: 10 % of the pool's value ceiling per profit window of the market", () => {
     const trader = "0x00000000000000000000000000000000000000ee" as Address;
+    const other = "0x00000000000000000000000000000000000000ef" as Address;
     const h = emptyHistory();
     h.poolValueCeiling = 1_000_000n;
     const deposit = tx({
@@ -182,17 +183,43 @@ describe("campaign promises", () => {
       from: trader,
       market: [ev("Deposited", { account: trader, amount: 100n })],
     });
-    const close = (at: bigint) =>
-      tx({ at, from: trader, market: [ev("PositionModified", { account: trader, realisedPnl: 50_000n })] });
-    const withdraw = (at: bigint, amount: bigint) =>
-      tx({ at, from: trader, market: [ev("Withdrawn", { account: trader, amount })] });
+    const close = (at: bigint, who = trader) =>
+      tx({ at, from: who, market: [ev("PositionModified", { account: who, realisedPnl: 50_000n })] });
+    const withdraw = (at: bigint, amount: bigint, who = trader) =>
+      tx({ at, from: who, market: [ev("Withdrawn", { account: who, amount })] });
     const takes = (txs: ObservedTx[]) =>
       judge(txs, h).filter((b) => b.promise === "single-actor-take-bounded");
     // The deposit raises the ceiling to 1,000,100: one window allows 100,010 net.
     expect(takes([deposit, close(20n), withdraw(30n, 100n + 100_010n)])).toEqual([]);
     expect(takes([withdraw(40n, 1n)])).toHaveLength(1);
-    // A profit paid a day later opens a second window: twice the room.
+    // A profit paid a day later opens a second window of the market: twice the room.
     expect(takes([close(20n + 86_400n)])).toEqual([]);
+  });
+
+  test("single-actor-take-bounded: an actor's accounts together (Sybil) share one bound", () => {
+    const h = emptyHistory();
+    h.poolValueCeiling = 1_000_000n;
+    const sybils = [0xe1, 0xe2, 0xe3].map((n) => `0x${n.toString(16).padStart(40, "0")}` as Address);
+    // Each account takes 60,000 in the same window: each alone is under 100,000; together they are not.
+    const takeEach = sybils.map((who) =>
+      tx({
+        at: 20n,
+        from: who,
+        market: [
+          ev("PositionModified", { account: who, realisedPnl: 60_000n }),
+          ev("Withdrawn", { account: who, amount: 60_000n }),
+        ],
+      }),
+    );
+    const breaches = judge(takeEach, h).filter((b) => b.promise === "single-actor-take-bounded");
+    expect(breaches).toHaveLength(1);
+    expect(breaches[0]?.actors).toEqual(sybils.map((a) => a.toLowerCase()));
+    expect(breaches[0]?.expected).toMatchObject({ actor: "every trading account", takesAtMost: 100_000n });
+    // An LP's gains are not a trader's take: the same flows from pool depositors are judged each alone.
+    const lps = emptyHistory();
+    lps.poolValueCeiling = 1_000_000n;
+    for (const a of sybils) lps.lps.add(a.toLowerCase() as Address);
+    expect(judge(takeEach, lps).filter((b) => b.promise === "single-actor-take-bounded")).toEqual([]);
   });
 
   test("a trip by a caller with nothing at stake on a stale-by-time reading breaks two promises", () => {

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatFailure } from "../../cli/report.js";
 import { knownOpen } from "../../runner/knownOpen.js";
-import type { IncidentName } from "../contract.js";
+import { type IncidentName, incidentNames } from "../contract.js";
 import type { ScenarioHarnessReturnType } from "../index.js";
 import { startScenarioHarness } from "../testing.js";
 import { formatOutcome, runPlaybook } from "./campaign.js";
@@ -35,18 +35,7 @@ describe("incident library: each post-mortem playbook once", () => {
     await stop?.();
   });
 
-  const names: IncidentName[] = [
-    "mango",
-    "jelly",
-    "moola",
-    "harvest",
-    "bzx",
-    "compoundDai",
-    "skrw",
-    "blackThursday",
-    "oct2025",
-  ];
-  for (const name of names) {
+  for (const name of incidentNames) {
     const open = failsToday[name];
     it(open ? `${name} (open: ${open.why})` : name, async () => {
       const { outcome, failure } = await runPlaybook(harness, name);

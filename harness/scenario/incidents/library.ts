@@ -8,6 +8,7 @@ import { WAD } from "../../model/math.js";
 import { calls } from "../calls.js";
 import { BadArgsError, bool, int, ints, oneOf } from "../commands/args.js";
 import type { IncidentName, JsonValue } from "../contract.js";
+import type { Step as StepType } from "../step.js";
 import { describeStoppers } from "./outcome.js";
 import { type CommonArgs, type IncidentRun, type KeeperMode, keeperModes } from "./run.js";
 
@@ -83,22 +84,25 @@ const accepted = (run: IncidentRun): bigint => (run.m.port.price() * 10n ** 8n) 
 // borrowed (5% of the pool, as $10M was of Mango's ~$190M), long 8x, the pump in rounds under the 10% band
 // to about x2, free margin withdrawn while open, then closed; MNGO then fell back.
 // ---------------------------------------------------------------------------------------------------------
-type Pump = CommonArgs & {
+/** A thin-market pump: `steps` pushes of `stepBps` on both feeds, `stepSeconds` apart, then the cash-out. */
+type PumpShape = CommonArgs & {
   units: number;
   leverageBps: number;
   steps: number;
   stepBps: number;
   stepSeconds: number;
   withdrawBps: number;
-  /** Withdraw free margin after every this many steps (0: once, at the top). */
-  withdrawEvery: number;
   /** A rational attacker stops pumping once its unrealised profit reaches this share of the pool (0: never). */
   stopAtPoolBps: number;
   ending: "close" | "abandon";
 };
+type Pump = PumpShape & {
+  /** Withdraw free margin after every this many steps (0: once, at the top). */
+  withdrawEvery: number;
+};
 const pumpEndings = ["close", "abandon"] as const;
 
-const parsePump = (args: Args): Pump => ({
+const parsePumpShape = (args: Args): PumpShape => ({
   ...parseCommon(args),
   units: int(args, "units", 0, 10_000_000),
   leverageBps: int(args, "leverageBps", 1, 100_000),
@@ -106,26 +110,35 @@ const parsePump = (args: Args): Pump => ({
   stepBps: int(args, "stepBps", 1, 990),
   stepSeconds: int(args, "stepSeconds", 12, 3_600),
   withdrawBps: int(args, "withdrawBps", 0, 10_000),
-  withdrawEvery: int(args, "withdrawEvery", 0, 20),
   stopAtPoolBps: int(args, "stopAtPoolBps", 0, 10_000),
   ending: oneOf(args, "ending", pumpEndings),
 });
 
-const pumpArb = (shape: { steps: [number, number]; stepSeconds: [number, number] }) =>
+const parsePump = (args: Args): Pump => ({
+  ...parsePumpShape(args),
+  withdrawEvery: int(args, "withdrawEvery", 0, 20),
+});
+
+type Range = [number, number];
+const pumpShapeArb = (shape: { steps: Range; stepBps: Range; stepSeconds: Range }) =>
   fc
     .record({
       common: commonArb(),
       units: fc.integer({ min: 20_000, max: 150_000 }),
       leverageBps: fc.integer({ min: 20_000, max: 80_000 }),
       steps: fc.integer({ min: shape.steps[0], max: shape.steps[1] }),
-      stepBps: fc.integer({ min: 300, max: 990 }),
+      stepBps: fc.integer({ min: shape.stepBps[0], max: shape.stepBps[1] }),
       stepSeconds: fc.integer({ min: shape.stepSeconds[0], max: shape.stepSeconds[1] }),
       withdrawBps: fc.integer({ min: 0, max: 10_000 }),
-      withdrawEvery: fc.integer({ min: 0, max: 4 }),
       stopAtPoolBps: fc.oneof(fc.constant(0), fc.integer({ min: 2_000, max: 9_500 })),
       ending: fc.constantFrom(...pumpEndings),
     })
-    .map(({ common, ...rest }): Pump => ({ ...common, ...rest }));
+    .map(({ common, ...rest }): PumpShape => ({ ...common, ...rest }));
+
+const pumpArb = (shape: { steps: Range; stepSeconds: Range }): fc.Arbitrary<Pump> =>
+  fc
+    .tuple(pumpShapeArb({ ...shape, stepBps: [300, 990] }), fc.integer({ min: 0, max: 4 }))
+    .map(([p, withdrawEvery]) => ({ ...p, withdrawEvery }));
 
 /** Whether the attacker's unrealised profit has reached `bps` of the pool's equity (the last phase's read). */
 function pumpedEnough(run: IncidentRun, bps: number): boolean {
@@ -135,26 +148,55 @@ function pumpedEnough(run: IncidentRun, bps: number): boolean {
   return (me.equity - me.state.margin) * 10_000n >= read.market.poolEquity * BigInt(bps);
 }
 
-/** Long, pumped in steps under the band, profit withdrawn while open, then closed or abandoned. */
-async function playPump(run: IncidentRun, p: Pump): Promise<void> {
+/**
+ * The playbook every thin-market pump shares: push both feeds in steps under the band until the attacker's paper
+ * profit reaches `stopAtPoolBps` of the pool (`during(step, i, top)` acts in each push's phase), then the long
+ * withdraws its free margin (`withdrawAtEnd`), closes unless it abandons, and the pump collapses to the truth.
+ */
+async function pumpAndCashOut(
+  run: IncidentRun,
+  p: PumpShape,
+  opts: {
+    during?: (s: StepType, i: number, top: boolean) => Promise<void>;
+    withdrawAtEnd: boolean;
+    fallsTo: string;
+  },
+): Promise<void> {
   const { attacker } = run;
-  await run.setup(p.units);
-  await run.attack("attacker goes long", (s) => s.act(run.open(attacker, 1, p.leverageBps)).then(() => {}));
   for (let i = 0; i < p.steps; i++) {
     if (pumpedEnough(run, p.stopAtPoolBps)) break;
     await run.attack(`pump ${i + 1}/${p.steps} +${p.stepBps / 100}%`, async (s) => {
       await run.wait(s, p.stepSeconds);
       await s.block(run.both(p.stepBps));
-      const top = i === p.steps - 1 || pumpedEnough(run, p.stopAtPoolBps);
-      if ((p.withdrawEvery > 0 && (i + 1) % p.withdrawEvery === 0) || top) {
-        const take = run.withdrawFree(attacker, p.withdrawBps);
-        if (take) await s.act(take);
-      }
+      await opts.during?.(s, i, i === p.steps - 1 || pumpedEnough(run, p.stopAtPoolBps));
+    });
+  }
+  if (opts.withdrawAtEnd) {
+    await run.attack("the long withdraws its profit", async (s) => {
+      const take = run.withdrawFree(attacker, p.withdrawBps);
+      if (take) await s.act(take);
     });
   }
   if (p.ending === "close")
     await run.attack("closes at the top", (s) => s.act(run.close(attacker)).then(() => {}));
-  await run.settleAt(run.truth, "the pump collapses");
+  await run.settleAt(run.truth, opts.fallsTo);
+}
+
+/** Long, pumped in steps under the band, profit withdrawn while open, then closed or abandoned. */
+async function playPump(run: IncidentRun, p: Pump): Promise<void> {
+  const { attacker } = run;
+  await run.setup(p.units);
+  await run.attack("attacker goes long", (s) => s.act(run.open(attacker, 1, p.leverageBps)).then(() => {}));
+  await pumpAndCashOut(run, p, {
+    withdrawAtEnd: false,
+    fallsTo: "the pump collapses",
+    during: async (s, i, top) => {
+      if ((p.withdrawEvery > 0 && (i + 1) % p.withdrawEvery === 0) || top) {
+        const take = run.withdrawFree(attacker, p.withdrawBps);
+        if (take) await s.act(take);
+      }
+    },
+  });
 }
 
 const mango: Incident<Pump> = {
@@ -233,18 +275,7 @@ const moola: Incident<Pump> = {
 // reached ~$12-13.5M before validators delisted and settled at the pre-pump price. Scaled: a long and an
 // equal short (sock puppet t7), the short's free margin withdrawn, x4.5 in 16 pushes over an hour.
 // ---------------------------------------------------------------------------------------------------------
-type Jelly = CommonArgs & {
-  units: number;
-  leverageBps: number;
-  steps: number;
-  stepBps: number;
-  stepSeconds: number;
-  withdrawBps: number;
-  stopAtPoolBps: number;
-  ending: "close" | "abandon";
-};
-
-const jelly: Incident<Jelly> = {
+const jelly: Incident<PumpShape> = {
   name: "jelly",
   title: "Hyperliquid JELLY (Mar 2025)",
   source: {
@@ -269,30 +300,8 @@ const jelly: Incident<Jelly> = {
     stopAtPoolBps: 8_000,
     ending: "close",
   },
-  arbitrary: fc
-    .record({
-      common: commonArb(),
-      units: fc.integer({ min: 20_000, max: 150_000 }),
-      leverageBps: fc.integer({ min: 20_000, max: 80_000 }),
-      steps: fc.integer({ min: 6, max: 18 }),
-      stepBps: fc.integer({ min: 500, max: 990 }),
-      stepSeconds: fc.integer({ min: 60, max: 600 }),
-      withdrawBps: fc.integer({ min: 0, max: 10_000 }),
-      stopAtPoolBps: fc.oneof(fc.constant(0), fc.integer({ min: 2_000, max: 9_500 })),
-      ending: fc.constantFrom(...pumpEndings),
-    })
-    .map(({ common, ...rest }): Jelly => ({ ...common, ...rest })),
-  parse: (args) => ({
-    ...parseCommon(args),
-    units: int(args, "units", 0, 10_000_000),
-    leverageBps: int(args, "leverageBps", 1, 100_000),
-    steps: int(args, "steps", 1, 20),
-    stepBps: int(args, "stepBps", 1, 990),
-    stepSeconds: int(args, "stepSeconds", 12, 3_600),
-    withdrawBps: int(args, "withdrawBps", 0, 10_000),
-    stopAtPoolBps: int(args, "stopAtPoolBps", 0, 10_000),
-    ending: oneOf(args, "ending", pumpEndings),
-  }),
+  arbitrary: pumpShapeArb({ steps: [6, 18], stepBps: [500, 990], stepSeconds: [60, 600] }),
+  parse: parsePumpShape,
   async play(run, p) {
     const [attacker, sock] = run.attackers as [`0x${string}`, `0x${string}`];
     await run.setup(p.units, p.units);
@@ -303,20 +312,10 @@ const jelly: Incident<Jelly> = {
       const take = run.withdrawFree(sock, 10_000);
       if (take) await s.act(take);
     });
-    for (let i = 0; i < p.steps; i++) {
-      if (pumpedEnough(run, p.stopAtPoolBps)) break;
-      await run.attack(`pump ${i + 1}/${p.steps} +${p.stepBps / 100}%`, async (s) => {
-        await run.wait(s, p.stepSeconds);
-        await s.block(run.both(p.stepBps));
-      });
-    }
-    await run.attack("the long withdraws its profit", async (s) => {
-      const take = run.withdrawFree(attacker, p.withdrawBps);
-      if (take) await s.act(take);
+    await pumpAndCashOut(run, p, {
+      withdrawAtEnd: true,
+      fallsTo: "delisted and settled at the pre-pump price",
     });
-    if (p.ending === "close")
-      await run.attack("the long closes", (s) => s.act(run.close(attacker)).then(() => {}));
-    await run.settleAt(run.truth, "delisted and settled at the pre-pump price");
   },
 };
 

@@ -12,6 +12,7 @@ import { moved, sizeForLeverage } from "../commands/sizing.js";
 import { InvariantViolation } from "../contract.js";
 import type { Planned, ScenarioCommand, ScenarioModel, Step as StepType } from "../step.js";
 import { Step } from "../step.js";
+import { sockOf } from "../world/actors.js";
 import { keeperTick } from "../world/keepers.js";
 import { unit, type World } from "../world/world.js";
 
@@ -83,7 +84,7 @@ export class IncidentRun {
     sock = false,
   ) {
     const { actors } = m;
-    this.attackers = sock ? [actors.attacker, actors.traders[7] as Address] : [actors.attacker];
+    this.attackers = sock ? [actors.attacker, sockOf(actors)] : [actors.attacker];
     this.honestLps = [...actors.lps];
   }
 

@@ -91,7 +91,7 @@ export async function modelFromChain(parameters: ModelFromChainParameters): Prom
       risk: { ...risk },
       agg: { ...agg },
       accounts: new Map(),
-      profitWindows: new Map(),
+      profitWindow: { start: 0n, paid: 0n },
       guardian: normalizeAddress(guardian),
       safety: { ...safety },
       haltedAt,

@@ -65,3 +65,11 @@ export function assignActors(devAccounts: readonly Address[]): Actors {
     impersonated,
   };
 }
+
+/** The trader account an attacker uses as its sock puppet (the JELLY playbook's offsetting short). */
+export const sockOf = (actors: Actors): Address => actors.traders[actorCounts.traders - 1] as Address;
+
+/** The actor behind an account, for promises that judge what one actor does with several: the sock is the attacker's. */
+export function actorOf(actors: Actors, account: Address): Address {
+  return account.toLowerCase() === sockOf(actors).toLowerCase() ? actors.attacker : account;
+}

@@ -310,6 +310,7 @@ function baselineHistory(snapshot: Awaited<ReturnType<typeof readSnapshot>>): Ca
   for (const a of snapshot.accounts) {
     const lp = m.poolShareSupply === 0n ? 0n : (a.lpShares * m.poolEquity) / m.poolShareSupply;
     const put = (a.state.margin > 0n ? a.state.margin : 0n) + lp;
+    if (lp > 0n) h.lps.add(a.account.toLowerCase() as Address);
     if (put > 0n) h.putIn.set(a.account.toLowerCase() as Address, put);
   }
   return h;

@@ -813,7 +813,7 @@ contract MarketHandler is Test {
             int256 spare = equity - required;
             uint256 owed = s.cashOwed(lastGood);
             int256 cash = s.poolCash - required - int256(owed);
-            int256 capped = equity - int256(MarketAccounting.profitCapFloor(owed));
+            int256 capped = equity - int256(MarketAccounting.profitCapFloor(owed, s.profitPaid));
             withdrawable = MarketModel.pos(spare < cash ? spare : cash);
             binding = cash < spare ? "the cash reserve" : "the backing";
             if (capped < int256(withdrawable)) {
@@ -867,7 +867,7 @@ contract MarketHandler is Test {
                 );
         }
         // And the equity that keeps what the winners are owed payable in full under the profit cap.
-        uint256 floor = MarketAccounting.profitCapFloor(s.cashOwed(lastGood));
+        uint256 floor = MarketAccounting.profitCapFloor(s.cashOwed(lastGood), s.profitPaid);
         if (equityAfter < int256(floor)) {
             return
                 _expect(
@@ -1228,7 +1228,7 @@ contract MarketHandler is Test {
         Aggregates memory g = market.aggregates();
         (s.margin, s.size, s.openNotional, s.accountIndex) =
         (a.margin, a.size, a.openNotional, a.fundingIndex);
-        (s.profitPaid, s.profitStart) = market.profitWindow(who);
+        (s.profitPaid, s.profitStart) = market.profitWindow();
         (s.longOI, s.shortOI, s.netSize, s.netOpenNotional, s.sizeTimesIndex) =
         (g.longOpenInterest, g.shortOpenInterest, g.netSize, g.netOpenNotional, g.sizeTimesIndex);
         (s.totalMargin, s.poolCash, s.insurance, s.fundingIndex, s.lastFundingTime, s.idleMargin) =

@@ -53,7 +53,7 @@ library MarketModel {
         int256 size;
         int256 openNotional;
         int256 accountIndex;
-        uint256 profitPaid; // in the account's profit window, which began at profitStart
+        uint256 profitPaid; // in the market's profit window, which began at profitStart
         uint256 profitStart;
         // the aggregates
         uint256 longOI;
@@ -164,18 +164,21 @@ library MarketModel {
         if (s.size == 0) s.idleMargin = s.idleMargin - pos(before) + pos(after_);
     }
 
-    /// @dev MarketAccounting.capProfit: a close's realised profit is paid up to MAX_PROFIT_SHARE of the pool's equity
-    ///      after the trade plus that profit, per PROFIT_WINDOW, less what the window paid; the rest goes back to the
-    ///      pool's cash.
+    /// @dev MarketAccounting.capProfit: the market's room per PROFIT_WINDOW is MAX_PROFIT_SHARE of the pool's equity
+    ///      after the trade plus every winner's claim (the others' after the trade, and this profit) plus what the
+    ///      window paid, less what the window paid; when the claims exceed it, a close is paid the fraction room / claims of its profit. The
+    ///      rest goes back to the pool's cash.
     function capProfit(State memory s, int256 realised, uint256 price) internal pure returns (int256 paid) {
         if (s.p.now_ >= s.profitStart + MarketAccounting.PROFIT_WINDOW) {
             (s.profitStart, s.profitPaid) = (s.p.now_, 0);
         }
-        int256 base = poolEquity(s, price) + realised;
+        int256 claims = int256(cashOwed(s, price)) + realised;
+        int256 base = poolEquity(s, price) + claims + int256(s.profitPaid);
         int256 room = base > 0
             ? int256(M.mulWad(uint256(base), MarketAccounting.MAX_PROFIT_SHARE)) - int256(s.profitPaid)
             : int256(0);
-        paid = realised < room ? realised : (room > 0 ? room : int256(0));
+        if (claims <= room) paid = realised;
+        else if (room > 0) paid = int256(M.mulDiv(uint256(realised), uint256(room), uint256(claims)));
         s.profitPaid += uint256(paid);
         credit(s, paid - realised);
         s.poolCash += realised - paid;
