@@ -16,7 +16,9 @@ import {
 import {IOracleGuard, OracleClass, PriceReading} from "./interfaces/IOracleGuard.sol";
 import {HaltFlags as H} from "./libraries/HaltFlags.sol";
 import {MarketAccounting, ProfitWindow} from "./libraries/MarketAccounting.sol";
+import {MarketLiquidation} from "./libraries/MarketLiquidation.sol";
 import {MarketParams} from "./libraries/MarketParams.sol";
+import {MarketPool} from "./libraries/MarketPool.sol";
 import {MarketSafety, SafetyState} from "./libraries/MarketSafety.sol";
 import {MarketSettlement, SettlementState} from "./libraries/MarketSettlement.sol";
 import {SignedMath as S} from "./libraries/SignedMath.sol";
@@ -247,7 +249,13 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         if (realised > 0) {
             int256 index = _agg.fundingIndex;
             realised = MarketAccounting.capProfit(
-                _agg, a, _profitWindow, account, realised, _poolEquity(price, index), _cashOwed(price, index)
+                _agg,
+                a,
+                _profitWindow,
+                account,
+                realised,
+                _poolEquity(price, index),
+                MarketPool.cashOwed(_agg, price, index, _valueDivisor)
             );
         }
         if (receivableLast) _settleFundingAfterClose(account, a, owed);
@@ -279,18 +287,9 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         int256 size = a.size;
         if (size == 0) revert MarketNoPosition();
         (uint256 price,) = _price(Action.Liquidate, size);
-        int256 owed = _fundingOwed(a);
-        uint256 notional = _notional(size, price);
-        {
-            (, uint256 mm) = oracle.marginRatios();
-            int256 equity = _equity(a, price) - owed;
-            uint256 maintenance = M.mulWadUp(notional, mm);
-            if (equity >= int256(maintenance)) revert MarketNotLiquidatable(equity, maintenance);
-        }
-        _trade(a, -size, price);
-        _settleFundingAfterClose(account, a, owed);
         uint256 toInsurance;
-        (reward, toInsurance) = _absorb(account, a, notional);
+        (reward, toInsurance) =
+            MarketLiquidation.liquidate(_agg, _risk, _safe, a, account, price, oracle, _valueDivisor);
         if (reward != 0) collateral.safeTransfer(liquidator, reward);
         emit Liquidated(account, liquidator, size, price, reward, toInsurance);
         _selfCorrect(price);
@@ -299,39 +298,12 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
 
     /// @dev The funding an account owes (negative: is owed) since its last settlement, at the accrued index.
     function _fundingOwed(MarginAccount storage a) internal view returns (int256) {
-        return S.ceilDiv(a.size * (_agg.fundingIndex - a.fundingIndex), _valueDivisor);
+        return MarketAccounting.fundingOwed(a.size, a.fundingIndex, _agg.fundingIndex, _valueDivisor);
     }
 
-    /// @dev Funding settles after the close or reduce, so the loss it realises can pay a receivable: `owed` is the
-    ///      size before the trade's. The trade moved the closed size out of sizeTimesIndex at the old index; what
-    ///      is left of the position moves to the current one.
+    /// @dev MarketAccounting.settleFundingAfterClose.
     function _settleFundingAfterClose(address account, MarginAccount storage a, int256 owed) internal {
-        if (owed != 0) {
-            _creditMargin(a, -owed);
-            _agg.poolCash += owed;
-            emit FundingSettled(account, owed);
-        }
-        int256 moved = a.size * (_agg.fundingIndex - a.fundingIndex);
-        _agg.sizeTimesIndex += moved;
-        if (a.size > 0) _agg.longSizeTimesIndex += moved;
-        a.fundingIndex = _agg.fundingIndex;
-        // Only a receivable takes the cash below zero here: (what it is owed, the cash there was to pay it).
-        if (_agg.poolCash < 0) revert MarketPoolCannotPay(uint256(-owed), _agg.poolCash - owed);
-    }
-
-    /// @dev The loss waterfall after a close (MarketAccounting.absorb), then the tightening it calls for.
-    function _absorb(address account, MarginAccount storage a, uint256 notional)
-        internal
-        returns (uint256 reward, uint256 toInsurance)
-    {
-        uint256 covered;
-        bool socialised;
-        (reward, toInsurance, covered, socialised) =
-            MarketAccounting.absorb(_agg, a, _risk, account, notional);
-        if (covered != 0 && _agg.insurance < _safe.params.insuranceFloor) {
-            _tighten(Mode.Cautious, 0, Cause.InsuranceBelowFloor);
-        }
-        if (socialised) _tighten(Mode.ReduceOnly, 0, Cause.LossSocialised);
+        MarketAccounting.settleFundingAfterClose(_agg, a, account, owed);
     }
 
     /* POOL */
@@ -442,7 +414,7 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
     function setRiskParams(RiskParams calldata risk_) external onlyOwner {
         _requireOpen();
         // Funding up to now accrues at the old rate: a new rate never reaches back in time.
-        (uint256 price,) = oracle.lastGoodPrice();
+        uint256 price = _lastGoodPrice();
         _accrueFunding(price);
         _setRiskParams(risk_);
     }
@@ -619,8 +591,8 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
 
     /// @inheritdoc IMarket
     function poolEquity() public view returns (int256) {
-        (uint256 price,) = oracle.lastGoodPrice();
-        return _poolEquity(price, currentFundingIndex());
+        uint256 price = _lastGoodPrice();
+        return _poolEquity(price, _fundingIndexAt(price));
     }
 
     /// @inheritdoc IMarket
@@ -634,13 +606,9 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         view
         returns (int256 equity, uint256 initialRequired, uint256 maintenanceRequired, uint256 notional)
     {
-        (uint256 price,) = oracle.lastGoodPrice();
-        MarginAccount memory a = _accounts[account];
-        int256 owed = S.ceilDiv(a.size * (currentFundingIndex() - a.fundingIndex), _valueDivisor);
-        equity = _equity(a, price) - owed;
-        notional = _notional(a.size, price);
-        (uint256 im, uint256 mm) = oracle.marginRatios();
-        (initialRequired, maintenanceRequired) = (M.mulWadUp(notional, im), M.mulWadUp(notional, mm));
+        uint256 price = _lastGoodPrice();
+        return
+            MarketLiquidation.health(_accounts[account], price, _fundingIndexAt(price), oracle, _valueDivisor);
     }
 
     /// @inheritdoc IMarket
@@ -662,24 +630,17 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
     /// @inheritdoc IMarket
     function poolWithdrawable() external view returns (uint256) {
         if (!allows(Action.LpWithdraw)) return 0;
-        (uint256 price,) = oracle.lastGoodPrice();
-        int256 index = currentFundingIndex();
-        return _lpRoom(_poolEquity(price, index), price, index);
-    }
-
-    /// @dev What LPs can take out at `price` and leave the pool backed: in equity, and in cash beyond what it owes.
-    function _lpRoom(int256 equity, uint256 price, int256 index) internal view returns (uint256) {
-        int256 required = int256(M.mulWadUp(_notional(_agg.netSize, price), _risk.minBacking));
-        int256 spare = equity - required;
-        int256 owed = _cashOwed(price, index);
-        int256 cash = _agg.poolCash - required - owed;
-        int256 out = spare < cash ? spare : cash;
-        int256 capped = equity
-            - int256(
-                MarketAccounting.profitCapFloor(uint256(owed), MarketAccounting.paidInWindow(_profitWindow))
-            );
-        if (capped < out) out = capped;
-        return out > 0 ? uint256(out) : 0;
+        uint256 price = _lastGoodPrice();
+        int256 index = _fundingIndexAt(price);
+        return MarketPool.lpRoom(
+            _agg,
+            _risk,
+            _poolEquity(price, index),
+            price,
+            index,
+            _valueDivisor,
+            MarketAccounting.paidInWindow(_profitWindow)
+        );
     }
 
     /// @inheritdoc IMarket
@@ -687,14 +648,16 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         Mode m = _safe.mode;
         if (m == Mode.Settlement) return (poolEquity(), false, 0); // refresh changes nothing in Settlement
         PriceReading memory r = oracle.peek();
-        uint256 price = r.lastGoodPrice;
-        int256 index = _fundingIndexAt(price);
-        equity = _poolEquity(price, index);
-        // refresh's _selfCorrect at that price: a pool that cannot pay winners halts the market.
-        if (equity + int256(_agg.insurance) < 0) m = Mode.Halted;
-        if (r.class != OracleClass.Valid || m > Mode.ReduceOnly) return (equity, false, 0);
-        depositOpen = m <= Mode.Cautious;
-        withdrawable = _lpRoom(equity, price, index);
+        return MarketPool.quote(
+            _agg,
+            _risk,
+            m,
+            r.class,
+            r.lastGoodPrice,
+            _fundingIndexAt(r.lastGoodPrice),
+            _valueDivisor,
+            MarketAccounting.paidInWindow(_profitWindow)
+        );
     }
 
     /// @inheritdoc IMarket
@@ -707,8 +670,7 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
 
     /// @inheritdoc IMarket
     function currentFundingIndex() public view returns (int256) {
-        (uint256 price,) = oracle.lastGoodPrice();
-        return _fundingIndexAt(price);
+        return _fundingIndexAt(_lastGoodPrice());
     }
 
     /* INTERNAL: PRICES AND FUNDING */
@@ -745,8 +707,12 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
     /// @dev For actions that do not trust the price: funding accrues at the last good price, and no feed is read, so
     ///      that no feed answer can make them revert.
     function _syncFunding() internal returns (uint256 price) {
-        (price,) = oracle.lastGoodPrice();
+        price = _lastGoodPrice();
         _accrueFunding(price);
+    }
+
+    function _lastGoodPrice() internal view returns (uint256 price) {
+        (price,) = oracle.lastGoodPrice();
     }
 
     function _fundingIndexAt(uint256 price) internal view returns (int256) {
@@ -798,47 +764,11 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         if (equity < int256(required)) revert MarketInsufficientMargin(equity, required);
     }
 
-    /// @dev The pool must keep equity of at least minBacking times the net notional it is exposed to. LPs leaving
-    ///      must also leave that much in cash, plus what the pool owes in cash (_cashOwed): equity counts traders'
-    ///      unrealised losses, which are not cash yet, and the winners' profits and funding are paid in cash.
+    /// @dev The pool's backing (MarketPool.requireBacked); `cashToo` for LPs leaving.
     function _requireBacked(uint256 price, bool cashToo) internal view {
-        uint256 required = M.mulWadUp(_notional(_agg.netSize, price), _risk.minBacking);
-        int256 equity = _poolEquity(price, _agg.fundingIndex);
-        if (equity < int256(required)) revert MarketInsufficientBacking(equity, required);
-        if (cashToo) {
-            uint256 owed = uint256(_cashOwed(price, _agg.fundingIndex));
-            uint256 reserve = required + owed;
-            if (_agg.poolCash < int256(reserve)) revert MarketInsufficientBacking(_agg.poolCash, reserve);
-            uint256 floor =
-                MarketAccounting.profitCapFloor(owed, MarketAccounting.paidInWindow(_profitWindow));
-            if (equity < int256(floor)) revert MarketInsufficientBacking(equity, floor);
-        }
-    }
-
-    /// @dev What the pool would pay in cash if every position closed at `price` now: each side's unrealised profit
-    ///      net of the funding it owes, counted per side (gross), not net across sides — in a balanced book the
-    ///      losers' losses are not cash until they close, while the winners are paid at once.
-    function _cashOwed(uint256 price, int256 index) internal view returns (int256) {
-        Aggregates storage g = _agg;
-        int256 longs = int256(g.longOpenInterest);
-        return _sideClaim(longs, g.longSizeTimesIndex, g.longOpenNotional, price, index)
-            + _sideClaim(
-            g.netSize - longs,
-            g.sizeTimesIndex - g.longSizeTimesIndex,
-            g.netOpenNotional - g.longOpenNotional,
-            price,
-            index
+        MarketPool.requireBacked(
+            _agg, _risk, price, cashToo, _valueDivisor, MarketAccounting.paidInWindow(_profitWindow)
         );
-    }
-
-    /// @dev One side's claim on the pool, size * price - basis - (size * index - sizeTimesIndex), rounded up and
-    ///      floored at zero.
-    function _sideClaim(int256 size, int256 sti, int256 basis, uint256 price, int256 index)
-        internal
-        view
-        returns (int256)
-    {
-        return S.max0(S.ceilDiv(size * (int256(price) - index) + sti, _valueDivisor) - basis);
     }
 
     /// @dev State-based tightening after a price-trusting action or a refresh: a pool that cannot pay winners halts
@@ -852,33 +782,24 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
 
     /// @dev Staged intervention per account: a warning event before the account is liquidatable.
     function _warnIfNear(address account, MarginAccount storage a, uint256 price) internal {
-        (, uint256 mm) = oracle.marginRatios();
-        uint256 maintenance = M.mulWadUp(_notional(a.size, price), mm);
-        int256 equity = _equity(a, price);
-        if (equity < int256(M.mulWad(maintenance, WAD + _safe.params.warningBand))) {
-            emit MarginWarning(account, equity, maintenance);
-        }
+        MarketLiquidation.warnIfNear(a, account, price, _safe.params.warningBand, oracle, _valueDivisor);
     }
 
     function _requireAllowed(Action action) internal view {
         if (!allows(action)) revert MarketNotAllowed(action, _safe.mode);
     }
 
-    /// @dev Equity at `price`, with funding already settled: margin + unrealised PnL (rounded against the trader).
+    /// @dev Equity at `price`, with funding already settled (MarketAccounting.equity).
     function _equity(MarginAccount memory a, uint256 price) internal view returns (int256) {
-        return a.margin + S.floorDiv(a.size * int256(price), _valueDivisor) - a.openNotional;
+        return MarketAccounting.equity(a, price, _valueDivisor);
     }
 
     function _notional(int256 size, uint256 price) internal view returns (uint256) {
-        return uint256(S.ceilDiv(int256(S.abs(size)) * int256(price), _valueDivisor));
+        return MarketPool.notional(size, price, _valueDivisor);
     }
 
-    /// @dev cash + funding owed to the pool - traders' net unrealised PnL; both terms round in the pool's
-    ///      disfavour, so the sum over accounts never exceeds what the pool counts.
     function _poolEquity(uint256 price, int256 index) internal view returns (int256) {
-        int256 fundingOwed = S.floorDiv(_agg.netSize * index - _agg.sizeTimesIndex, _valueDivisor);
-        int256 traderPnl = S.ceilDiv(_agg.netSize * int256(price), _valueDivisor) - _agg.netOpenNotional;
-        return _agg.poolCash + fundingOwed - traderPnl;
+        return MarketPool.equity(_agg, price, index, _valueDivisor);
     }
 
     /* INVARIANTS */

@@ -15,7 +15,8 @@ struct ProfitWindow {
 /// @title MarketAccounting
 /// @notice The accounting layer of a Market: margins, positions and funding settlement, kept in step with the
 ///         market's O(1) aggregates. `trade` and `settleFunding` are external (delegatecalled from the market, on its
-///         storage) so that they do not count toward the market's code size; `creditMargin` is internal and shared.
+///         storage) so that they do not count toward the market's code size; `creditMargin`, `fundingOwed` and
+///         `equity` are internal and shared.
 library MarketAccounting {
     /// @notice The most realised profit the market pays all winners together per PROFIT_WINDOW, as a fraction (WAD)
     ///         of the pool's equity not counting what it owes the winners. It bounds what a price the market accepted
@@ -66,6 +67,47 @@ library MarketAccounting {
             if (size > 0) agg.longSizeTimesIndex += moved;
         }
         a.fundingIndex = index;
+    }
+
+    /// @notice Settles funding after a close or reduce, so that the loss it realises can pay a receivable: `owed` is
+    ///         the account's `fundingOwed` before the trade. The trade moved the closed size out of sizeTimesIndex at
+    ///         the old index; what is left of the position moves to the current one.
+    function settleFundingAfterClose(
+        Aggregates storage agg,
+        MarginAccount storage a,
+        address account,
+        int256 owed
+    ) external {
+        if (owed != 0) {
+            creditMargin(agg, a, -owed);
+            agg.poolCash += owed;
+            emit IMarket.FundingSettled(account, owed);
+        }
+        int256 index = agg.fundingIndex;
+        int256 moved = a.size * (index - a.fundingIndex);
+        agg.sizeTimesIndex += moved;
+        if (a.size > 0) agg.longSizeTimesIndex += moved;
+        a.fundingIndex = index;
+        // Only a receivable takes the cash below zero here: (what it is owed, the cash there was to pay it).
+        if (agg.poolCash < 0) revert IMarket.MarketPoolCannotPay(uint256(-owed), agg.poolCash - owed);
+    }
+
+    /// @notice The funding an account of `size`, last settled at `accountIndex`, owes (negative: is owed) at `index`.
+    function fundingOwed(int256 size, int256 accountIndex, int256 index, int256 valueDivisor)
+        internal
+        pure
+        returns (int256)
+    {
+        return S.ceilDiv(size * (index - accountIndex), valueDivisor);
+    }
+
+    /// @notice Equity at `price`, with funding already settled: margin + unrealised PnL (rounded against the trader).
+    function equity(MarginAccount memory a, uint256 price, int256 valueDivisor)
+        internal
+        pure
+        returns (int256)
+    {
+        return a.margin + S.floorDiv(a.size * int256(price), valueDivisor) - a.openNotional;
     }
 
     /// @notice Applies a size change at `price`: realises PnL on the closed part (between margin and pool cash),

@@ -7,7 +7,9 @@ import {Market} from "../../src/Market.sol";
 import {OracleGuard} from "../../src/OracleGuard.sol";
 import {AggregatorV3Interface} from "../../src/interfaces/AggregatorV3Interface.sol";
 import {MarketAccounting} from "../../src/libraries/MarketAccounting.sol";
+import {MarketLiquidation} from "../../src/libraries/MarketLiquidation.sol";
 import {MarketParams} from "../../src/libraries/MarketParams.sol";
+import {MarketPool} from "../../src/libraries/MarketPool.sol";
 import {MarketSafety} from "../../src/libraries/MarketSafety.sol";
 import {MarketSettlement} from "../../src/libraries/MarketSettlement.sol";
 import {BaseTest} from "../utils/BaseTest.sol";
@@ -259,7 +261,8 @@ abstract contract GuardOverheadBase is BaseTest {
         usd.balanceOf(address(p));
         // The market's delegatecalled libraries: both markets call the same ones.
         uint256 code = address(MarketAccounting).code.length + address(MarketSafety).code.length
-            + address(MarketSettlement).code.length + address(MarketParams).code.length;
+            + address(MarketSettlement).code.length + address(MarketParams).code.length
+            + address(MarketPool).code.length + address(MarketLiquidation).code.length;
         assertGt(code, 0);
         Users memory u = users[m];
         address[4] memory list = [u.trader, u.funder, u.lp, u.keeper];
