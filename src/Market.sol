@@ -20,6 +20,7 @@ import {MarketParams} from "./libraries/MarketParams.sol";
 import {MarketSafety, SafetyState} from "./libraries/MarketSafety.sol";
 import {MarketSettlement, SettlementState} from "./libraries/MarketSettlement.sol";
 import {SignedMath as S} from "./libraries/SignedMath.sol";
+import {TradePricing} from "./libraries/TradePricing.sol";
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {TimelockController} from "@openzeppelin/contracts/governance/TimelockController.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
@@ -205,11 +206,16 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         bool increasing = size == 0 || (size > 0) == (sizeDelta > 0) || S.abs(sizeDelta) > S.abs(size);
         _requireAllowed(increasing ? Action.Increase : Action.Reduce);
         (uint256 price, OracleClass trip) = _price(increasing ? Action.Increase : Action.Reduce, 0);
+        if (increasing && trip == OracleClass.Valid) {
+            (, uint256 updatedAt) = oracle.lastGoodPrice();
+            TradePricing.requireFresh(updatedAt);
+        }
         if (priceLimit != 0 && (sizeDelta > 0 ? price > priceLimit : price < priceLimit)) {
             revert MarketPriceLimit(price, priceLimit);
         }
         int256 realised = _tradeAndSettle(account, a, sizeDelta, price, increasing);
-        uint256 fee = _chargeFee(a, S.abs(sizeDelta), price);
+        uint256 fee =
+            _chargeFee(a, S.abs(sizeDelta), price, TradePricing.feeRate(_risk.tradingFee, increasing));
 
         if (increasing) {
             // Cautious lowers the open-interest cap.
@@ -767,11 +773,11 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         return MarketAccounting.trade(_agg, a, delta, price, _valueDivisor);
     }
 
-    function _chargeFee(MarginAccount storage a, uint256 absDelta, uint256 price)
+    function _chargeFee(MarginAccount storage a, uint256 absDelta, uint256 price, uint256 rate)
         internal
         returns (uint256 fee)
     {
-        fee = M.mulWadUp(_notional(int256(absDelta), price), _risk.tradingFee);
+        fee = M.mulWadUp(_notional(int256(absDelta), price), rate);
         if (fee == 0) return 0;
         uint256 toInsurance = M.mulWad(fee, _risk.insuranceFeeShare);
         _creditMargin(a, -int256(fee));
