@@ -38,8 +38,15 @@ export type PromiseBounds = {
    * pool's size, back within `roundTripBlocks` of a one-day window, about 42 bps of a 25% room).
    */
   outflowReturnBps: bigint;
-  /** What a trader's open→close around one oracle round may earn beyond its fees, in bps of notional. */
+  /**
+   * A trader's open→close around oracle rounds earns at most the part of its PnL beyond `coveredMoveBps` of the
+   * notional it opened (the protocol's TradePricing.COVERED_MOVE, the feed's deviation threshold, which every
+   * risk-increasing trade pays at least), plus `frontRunEdgeBps` of that notional.
+   */
+  coveredMoveBps: bigint;
   frontRunEdgeBps: bigint;
+  /** The oldest round (seconds) a risk-increasing trade may execute at (the protocol's TradePricing.MAX_TRADE_AGE). */
+  maxTradeAge: bigint;
   /** How long an account unhealthy at the trusted price may stay unliquidatable under a halt anyone can cause. */
   unliquidatableSeconds: bigint;
   /** Prices within this many bps of each other are "no further price move". */
@@ -59,7 +66,9 @@ export const statedBounds = {
   roundTripBlocks: 10n,
   roundTripToleranceBps: 1n,
   outflowReturnBps: 50n,
+  coveredMoveBps: 50n,
   frontRunEdgeBps: 0n,
+  maxTradeAge: 300n,
   unliquidatableSeconds: 6n * 3_600n,
   samePriceBps: 50n,
   maxTakeBps: 1_000n,
