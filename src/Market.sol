@@ -214,8 +214,7 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
             revert MarketPriceLimit(price, priceLimit);
         }
         int256 realised = _tradeAndSettle(account, a, sizeDelta, price, increasing);
-        uint256 fee =
-            _chargeFee(a, S.abs(sizeDelta), price, TradePricing.feeRate(_risk.tradingFee, increasing));
+        uint256 fee = _chargeFee(a, S.abs(sizeDelta), price);
 
         if (increasing) {
             // Cautious lowers the open-interest cap.
@@ -773,11 +772,11 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         return MarketAccounting.trade(_agg, a, delta, price, _valueDivisor);
     }
 
-    function _chargeFee(MarginAccount storage a, uint256 absDelta, uint256 price, uint256 rate)
+    function _chargeFee(MarginAccount storage a, uint256 absDelta, uint256 price)
         internal
         returns (uint256 fee)
     {
-        fee = M.mulWadUp(_notional(int256(absDelta), price), rate);
+        fee = M.mulWadUp(_notional(int256(absDelta), price), _risk.tradingFee);
         if (fee == 0) return 0;
         uint256 toInsurance = M.mulWad(fee, _risk.insuranceFeeShare);
         _creditMargin(a, -int256(fee));

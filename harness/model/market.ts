@@ -330,7 +330,7 @@ function modifyInner(
   let realised = trade(s, a, sizeDelta, price);
   if (realised > 0n) realised = capProfit(s, account, a, realised, price, events);
   if (receivableLast) settleFundingAfterClose(s, account, a, owed, events);
-  const fee = chargeFee(s, a, abs(sizeDelta), price, feeRate(s.market.risk.tradingFee, increasing));
+  const fee = chargeFee(s, a, abs(sizeDelta), price);
 
   if (increasing) {
     const m = s.market;
@@ -1232,14 +1232,8 @@ export function profitWindow(s: SystemState, account: Address): { paid: bigint; 
   return { paid: w?.paid ?? 0n, start: w?.start ?? 0n };
 }
 
-/** `TradePricing.MAX_TRADE_AGE` (seconds) and `COVERED_MOVE` (WAD): see `feeRate` and `requireFresh`. */
+/** `TradePricing.MAX_TRADE_AGE` (seconds). */
 export const MAX_TRADE_AGE = 300n;
-export const COVERED_MOVE = 5n * 10n ** 15n;
-
-/** `TradePricing.feeRate`: `tradingFee`, and at least COVERED_MOVE for a risk-increasing trade. */
-export function feeRate(tradingFee: bigint, increasing: boolean): bigint {
-  return increasing && tradingFee < COVERED_MOVE ? COVERED_MOVE : tradingFee;
-}
 
 /** `TradePricing.requireFresh`: a risk-increasing trade executes only at a round at most MAX_TRADE_AGE old. */
 function requireFresh(now: bigint, updatedAt: bigint): void {
@@ -1247,9 +1241,9 @@ function requireFresh(now: bigint, updatedAt: bigint): void {
   if (age > MAX_TRADE_AGE) throw new EvmRevert("MarketTradePriceTooOld", [age, MAX_TRADE_AGE]);
 }
 
-function chargeFee(s: SystemState, a: MarginAccount, absDelta: bigint, price: bigint, rate: bigint): bigint {
+function chargeFee(s: SystemState, a: MarginAccount, absDelta: bigint, price: bigint): bigint {
   const risk = s.market.risk;
-  const fee = mulWadUp(notional(s.market, absDelta, price), rate);
+  const fee = mulWadUp(notional(s.market, absDelta, price), risk.tradingFee);
   if (fee === 0n) return 0n;
   const toInsurance = mulWad(fee, risk.insuranceFeeShare);
   creditMargin(s, a, sneg(fee));

@@ -226,7 +226,7 @@ interface IMarket {
 
     /// @notice Changes the caller's position by `sizeDelta` at the guarded oracle price, paying the fee. A trade that
     ///         increases risk (opens, adds, or flips) needs a round at most TradePricing.MAX_TRADE_AGE old
-    ///         (`MarketTradePriceTooOld`) and pays at least TradePricing.COVERED_MOVE of its notional.
+    ///         (`MarketTradePriceTooOld`).
     /// @param priceLimit The worst acceptable price: a maximum when buying, a minimum when selling; 0 for none.
     function modifyPosition(int256 sizeDelta, uint256 priceLimit) external;
 

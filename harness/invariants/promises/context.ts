@@ -38,12 +38,7 @@ export type PromiseBounds = {
    * pool's size, back within `roundTripBlocks` of a one-day window, about 42 bps of a 25% room).
    */
   outflowReturnBps: bigint;
-  /**
-   * A trader's open→close around oracle rounds earns at most the part of its PnL beyond `coveredMoveBps` of the
-   * notional it opened (the protocol's TradePricing.COVERED_MOVE, the feed's deviation threshold, which every
-   * risk-increasing trade pays at least), plus `frontRunEdgeBps` of that notional.
-   */
-  coveredMoveBps: bigint;
+  /** What a trader's open→close around one oracle round may earn beyond its fees, in bps of notional. */
   frontRunEdgeBps: bigint;
   /** The oldest round (seconds) a risk-increasing trade may execute at (the protocol's TradePricing.MAX_TRADE_AGE). */
   maxTradeAge: bigint;
@@ -66,7 +61,6 @@ export const statedBounds = {
   roundTripBlocks: 10n,
   roundTripToleranceBps: 1n,
   outflowReturnBps: 50n,
-  coveredMoveBps: 50n,
   frontRunEdgeBps: 0n,
   maxTradeAge: 300n,
   unliquidatableSeconds: 6n * 3_600n,

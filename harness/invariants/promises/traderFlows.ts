@@ -9,9 +9,8 @@ const UNIT = 1_000_000n;
  * - a risk-increasing trade (open, add, flip) executes only at a round at most `maxTradeAge` old (the round's
  *   age is the trade's block time less the `updatedAt` of the last round the primary published);
  * - a position opened from flat and closed within `roundTripBlocks`, with a round accepted in between, earns at
- *   most the part of its PnL beyond `coveredMoveBps` of the notional it increased by, plus `frontRunEdgeBps`
- *   of that notional: a trader who sees the next round coming keeps at most the round's move beyond the feed's
- *   deviation threshold.
+ *   most its fees plus `frontRunEdgeBps` of the notional it increased by: a trader who sees the next round coming
+ *   cannot take the move from the pool at the stale price.
  */
 export function judgeTraderRoundTrip(ctx: PromiseContext, tx: ObservedTx, roundsSoFar: number): Breach[] {
   const h = ctx.history;
@@ -48,15 +47,14 @@ export function judgeTraderRoundTrip(ctx: PromiseContext, tx: ObservedTx, rounds
     if (tx.block - open.block > b.roundTripBlocks || roundsSoFar === open.roundsBefore) continue;
     ctx.exercise?.("front-run-bounded");
     const profit = open.realised - open.fees;
-    const beyond = open.realised - (open.notional * b.coveredMoveBps) / 10_000n;
-    const bound = (beyond > 0n ? beyond : 0n) + (open.notional * b.frontRunEdgeBps) / 10_000n + UNIT;
+    const bound = (open.notional * b.frontRunEdgeBps) / 10_000n + UNIT;
     if (profit <= bound) continue;
     breaches.push({
       promise: "front-run-bounded",
       expected: {
         trader: ctx.role(account),
         netProfitAtMost: bound,
-        rule: "max(0, PnL - coveredMoveBps of notional) + frontRunEdgeBps of notional",
+        rule: "fees + frontRunEdgeBps of notional",
       },
       actual: {
         realisedPnl: open.realised,
