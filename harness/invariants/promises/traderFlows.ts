@@ -26,14 +26,14 @@ export function judgeTraderRoundTrip(ctx: PromiseContext, tx: ObservedTx, rounds
     const before = newSize - delta;
     const increasing = before === 0n || before > 0n === delta > 0n || abs(delta) > abs(before);
     if (increasing) breaches.push(...judgeTradeAge(ctx, tx, account));
-    const notional = (abs(delta) * price) / 10n ** 30n;
+    const notional = () => (abs(delta) * price) / 10n ** 30n;
     if (before === 0n) {
       h.opened.set(account, {
         block: tx.block,
         roundsBefore: roundsSoFar,
         fees: fee,
         realised: 0n,
-        notional,
+        notional: notional(),
       });
       continue;
     }
@@ -41,7 +41,7 @@ export function judgeTraderRoundTrip(ctx: PromiseContext, tx: ObservedTx, rounds
     if (!open) continue;
     open.fees += fee;
     open.realised += realised;
-    if (increasing) open.notional += notional;
+    if (increasing) open.notional += notional();
     if (newSize !== 0n) continue;
     h.opened.delete(account);
     if (tx.block - open.block > b.roundTripBlocks || roundsSoFar === open.roundsBefore) continue;
