@@ -22,6 +22,7 @@ import {MarketPool} from "./libraries/MarketPool.sol";
 import {MarketSafety, SafetyState} from "./libraries/MarketSafety.sol";
 import {MarketSettlement, SettlementState} from "./libraries/MarketSettlement.sol";
 import {SignedMath as S} from "./libraries/SignedMath.sol";
+import {TradePricing} from "./libraries/TradePricing.sol";
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {TimelockController} from "@openzeppelin/contracts/governance/TimelockController.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
@@ -207,6 +208,10 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         bool increasing = size == 0 || (size > 0) == (sizeDelta > 0) || S.abs(sizeDelta) > S.abs(size);
         _requireAllowed(increasing ? Action.Increase : Action.Reduce);
         (uint256 price, OracleClass trip) = _price(increasing ? Action.Increase : Action.Reduce, 0);
+        if (increasing && trip == OracleClass.Valid) {
+            (, uint256 updatedAt) = oracle.lastGoodPrice();
+            TradePricing.requireFresh(updatedAt);
+        }
         if (priceLimit != 0 && (sizeDelta > 0 ? price > priceLimit : price < priceLimit)) {
             revert MarketPriceLimit(price, priceLimit);
         }

@@ -401,6 +401,8 @@ describe("model vs contracts", () => {
       expect: "ok",
     });
     await h.deposit(alice, 18_000n * USD);
+    // The deployment's round is minutes old by now: an increase needs one at most MAX_TRADE_AGE old.
+    await h.setPrice(2000);
     await h.modify(alice, 10n * UNIT);
     await h.deposit(bob, 5_000n * USD);
     await h.modify(bob, -30n * UNIT, "MarketInsufficientMargin");
@@ -419,6 +421,7 @@ describe("model vs contracts", () => {
     // Dave opens at 2,150 with 50 USD above the initial margin and the fee; a reading later (-7%) he is below
     // maintenance with margin left: liquidated without bad debt.
     await h.deposit(dave, () => marginFor(m, 10n * UNIT, 50n * USD));
+    await h.setPrice(2150); // a fresh round for the increase (MAX_TRADE_AGE)
     await h.modify(dave, 10n * UNIT);
     await h.setPrice(2000);
     const daveLiquidation = await h.liquidate(keeper, dave);
@@ -627,6 +630,8 @@ describe("model vs contracts", () => {
     await h.deposit(alice, 18_000n * USD);
     await h.deposit(bob, 5_000n * USD);
     await h.deposit(dave, () => marginFor(m, 10n * UNIT, 50n * USD));
+    // The deployment's round is minutes old by now: an increase needs one at most MAX_TRADE_AGE old.
+    await h.setPrice(2000);
     await h.modify(alice, 10n * UNIT);
     await h.modify(dave, 10n * UNIT);
 
@@ -677,6 +682,7 @@ describe("model vs contracts", () => {
       () => m.escalate({ caller: guardian, to: Mode.Normal }),
       "MarketNotTighter",
     );
+    await h.setPrice(2020); // a fresh round for the increases (MAX_TRADE_AGE)
     await h.modify(bob, -30n * UNIT, "MarketInsufficientMargin");
     await h.modify(bob, -5n * UNIT);
 
@@ -870,6 +876,8 @@ describe("model vs contracts", () => {
     await h.deposit(bob, 10_000n * USD);
     await h.deposit(carol, 3_000n * USD);
     await h.deposit(dave, () => marginFor(m, 10n * UNIT, 50n * USD));
+    // The deployment's round is minutes old by now: an increase needs one at most MAX_TRADE_AGE old.
+    await h.setPrice(2000);
     await h.modify(alice, 10n * UNIT);
     await h.modify(bob, -20n * UNIT);
     await h.modify(dave, 10n * UNIT);

@@ -318,6 +318,7 @@ function modifyInner(
   const action = increasing ? Action.Increase : Action.Reduce;
   requireAllowed(s, action);
   const { price, trip } = readPrice(s, action, 0n, events);
+  if (increasing && trip === OracleClass.Valid) requireFresh(s.now, s.oracle.lastGoodAt);
   if (priceLimit !== 0n && (sizeDelta > 0n ? price > priceLimit : price < priceLimit)) {
     throw new EvmRevert("MarketPriceLimit", [price, priceLimit]);
   }
@@ -1246,6 +1247,15 @@ function capProfit(
 /** `profitWindow()`: what the market's current profit window paid all winners (zero once over), and its start. */
 export function profitWindow(s: SystemState): { paid: bigint; start: bigint } {
   return { paid: paidInWindow(s), start: s.market.profitWindow.start };
+}
+
+/** `TradePricing.MAX_TRADE_AGE` (seconds). */
+export const MAX_TRADE_AGE = 300n;
+
+/** `TradePricing.requireFresh`: a risk-increasing trade executes only at a round at most MAX_TRADE_AGE old. */
+function requireFresh(now: bigint, updatedAt: bigint): void {
+  const age = now - updatedAt;
+  if (age > MAX_TRADE_AGE) throw new EvmRevert("MarketTradePriceTooOld", [age, MAX_TRADE_AGE]);
 }
 
 function chargeFee(s: SystemState, a: MarginAccount, absDelta: bigint, price: bigint): bigint {

@@ -14,6 +14,7 @@ export type RevertName =
   | "MarketNotAllowed"
   | "MarketOracleNotValid"
   | "MarketPriceLimit"
+  | "MarketTradePriceTooOld"
   | "MarketInsufficientMargin"
   | "MarketInsufficientFreeMargin"
   | "MarketOpenInterestCap"

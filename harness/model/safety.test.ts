@@ -140,6 +140,11 @@ describe("the oracle breaker", () => {
     const reset = m.refresh();
     expect(modeChanges(reset)).toEqual([{ from: Mode.Halted, to: Mode.Cautious, cause: Cause.BreakerReset }]);
     expect([m.mode, m.haltFlags, m.state.market.validStreak]).toEqual([Mode.Cautious, 0, 0]);
+    // Trading resumes at a round fresh enough for an increase (MAX_TRADE_AGE): the last one is 864 s old.
+    expect(m.modifyPosition({ account: alice, sizeDelta: UNIT })).toMatchObject({
+      error: "MarketTradePriceTooOld",
+    });
+    setPrice(m, 2020);
     ok(m.modifyPosition({ account: alice, sizeDelta: UNIT }));
   });
 

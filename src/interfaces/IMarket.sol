@@ -177,6 +177,8 @@ interface IMarket {
     error MarketNotAllowed(Action action, Mode mode);
     error MarketOracleNotValid(OracleClass class);
     error MarketPriceLimit(uint256 price, uint256 limit);
+    /// @dev A risk-increasing trade read a Valid round older than TradePricing.MAX_TRADE_AGE.
+    error MarketTradePriceTooOld(uint256 age, uint256 maxAge);
     error MarketInsufficientMargin(int256 equity, uint256 required);
     error MarketInsufficientFreeMargin(uint256 requested, uint256 available);
     error MarketOpenInterestCap(uint256 openInterest, uint256 cap);
@@ -223,7 +225,9 @@ interface IMarket {
     /// @notice Withdraws `amount` of free margin: what is left must cover the initial margin of the position.
     function withdraw(uint256 amount) external;
 
-    /// @notice Changes the caller's position by `sizeDelta` at the guarded oracle price, paying the fee.
+    /// @notice Changes the caller's position by `sizeDelta` at the guarded oracle price, paying the fee. A trade that
+    ///         increases risk (opens, adds, or flips) needs a round at most TradePricing.MAX_TRADE_AGE old
+    ///         (`MarketTradePriceTooOld`).
     /// @param priceLimit The worst acceptable price: a maximum when buying, a minimum when selling; 0 for none.
     function modifyPosition(int256 sizeDelta, uint256 priceLimit) external;
 

@@ -40,6 +40,8 @@ export type PromiseBounds = {
   outflowReturnBps: bigint;
   /** What a trader's open→close around one oracle round may earn beyond its fees, in bps of notional. */
   frontRunEdgeBps: bigint;
+  /** The oldest round (seconds) a risk-increasing trade may execute at (the protocol's TradePricing.MAX_TRADE_AGE). */
+  maxTradeAge: bigint;
   /** How long an account unhealthy at the trusted price may stay unliquidatable under a halt anyone can cause. */
   unliquidatableSeconds: bigint;
   /** Prices within this many bps of each other are "no further price move". */
@@ -61,6 +63,7 @@ export const statedBounds = {
   roundTripToleranceBps: 1n,
   outflowReturnBps: 50n,
   frontRunEdgeBps: 0n,
+  maxTradeAge: 300n,
   unliquidatableSeconds: 6n * 3_600n,
   samePriceBps: 50n,
   maxTakeBps: 1_000n,

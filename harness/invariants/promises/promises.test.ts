@@ -157,6 +157,41 @@ describe("campaign promises", () => {
     expect(breach?.actors).toContain(keeper);
   });
 
+  test("front-run-bounded: an increase executes only at a round at most maxTradeAge old; a reduce at any Valid one", () => {
+    const trader = "0x00000000000000000000000000000000000000ee" as Address;
+    const published = tx({
+      at: 1_000n,
+      call: "feedAnswer",
+      input: { feed: "primary", answer: 2_000n * 10n ** 8n },
+    });
+    const trade = (at: bigint, sizeDelta: bigint, newSize: bigint) =>
+      tx({
+        at,
+        from: trader,
+        call: "modify",
+        market: [
+          ev("PositionModified", {
+            account: trader,
+            sizeDelta,
+            price: 2_000n * 10n ** 18n,
+            realisedPnl: 0n,
+            fee: 2_000_000n,
+            newSize,
+          }),
+        ],
+      });
+    const aged = (txs: ObservedTx[]) =>
+      judge(txs).filter((b) => (b.expected as { rule?: string }).rule === "increase at a fresh round");
+    const unit = 10n ** 18n;
+    expect(aged([published, trade(1_000n + bounds.maxTradeAge, unit, unit)])).toEqual([]);
+    // Black Thursday: a short on a round 55 minutes old.
+    const stale = aged([published, trade(1_000n + 3_300n, -unit, -unit)]);
+    expect(stale.map((b) => (b.actual as { roundAge: bigint }).roundAge)).toEqual([3_300n]);
+    // Adding to a position counts as an increase; reducing one does not.
+    expect(aged([published, trade(1_000n + bounds.maxTradeAge + 1n, unit, 2n * unit)])).toHaveLength(1);
+    expect(aged([published, trade(1_000n + 3_300n, -unit, unit)])).toEqual([]);
+  });
+
   test("withdrawn-profit-backed: a withdrawal while open must leave the margin alone above the initial margin", () => {
     const trader = "0x00000000000000000000000000000000000000ee" as Address;
     const withdrawal = (margin: bigint) =>

@@ -5,12 +5,16 @@ import { abs, arg, type Breach, events, key, type PromiseContext } from "./conte
 const UNIT = 1_000_000n;
 
 /**
- * A trader's open→close around one oracle round earns at most its fees plus `frontRunEdgeBps` of notional:
- * a trader who sees the next round coming cannot take the move from the pool at the stale price. A position
- * opened from flat and closed within `roundTripBlocks`, with a round accepted in between, is judged.
+ * Trading on a stale-but-valid or foreseeable round does not pay beyond the stated bound:
+ * - a risk-increasing trade (open, add, flip) executes only at a round at most `maxTradeAge` old (the round's
+ *   age is the trade's block time less the `updatedAt` of the last round the primary published);
+ * - a position opened from flat and closed within `roundTripBlocks`, with a round accepted in between, earns at
+ *   most its fees plus `frontRunEdgeBps` of the notional it increased by: a trader who sees the next round coming
+ *   cannot take the move from the pool at the stale price.
  */
 export function judgeTraderRoundTrip(ctx: PromiseContext, tx: ObservedTx, roundsSoFar: number): Breach[] {
   const h = ctx.history;
+  const b = ctx.bounds;
   const breaches: Breach[] = [];
   for (const e of events(tx, "market", "PositionModified")) {
     const account = key(arg<Address>(e, "account"));
@@ -19,13 +23,17 @@ export function judgeTraderRoundTrip(ctx: PromiseContext, tx: ObservedTx, rounds
     const price = arg<bigint>(e, "price");
     const fee = arg<bigint>(e, "fee");
     const realised = arg<bigint>(e, "realisedPnl");
-    if (newSize - delta === 0n) {
+    const before = newSize - delta;
+    const increasing = before === 0n || before > 0n === delta > 0n || abs(delta) > abs(before);
+    if (increasing) breaches.push(...judgeTradeAge(ctx, tx, account));
+    const notional = () => (abs(delta) * price) / 10n ** 30n;
+    if (before === 0n) {
       h.opened.set(account, {
         block: tx.block,
         roundsBefore: roundsSoFar,
         fees: fee,
         realised: 0n,
-        notional: (abs(delta) * price) / 10n ** 30n,
+        notional: notional(),
       });
       continue;
     }
@@ -33,12 +41,13 @@ export function judgeTraderRoundTrip(ctx: PromiseContext, tx: ObservedTx, rounds
     if (!open) continue;
     open.fees += fee;
     open.realised += realised;
+    if (increasing) open.notional += notional();
     if (newSize !== 0n) continue;
     h.opened.delete(account);
-    if (tx.block - open.block > ctx.bounds.roundTripBlocks || roundsSoFar === open.roundsBefore) continue;
+    if (tx.block - open.block > b.roundTripBlocks || roundsSoFar === open.roundsBefore) continue;
     ctx.exercise?.("front-run-bounded");
     const profit = open.realised - open.fees;
-    const bound = (open.notional * ctx.bounds.frontRunEdgeBps) / 10_000n + UNIT;
+    const bound = (open.notional * b.frontRunEdgeBps) / 10_000n + UNIT;
     if (profit <= bound) continue;
     breaches.push({
       promise: "front-run-bounded",
@@ -51,6 +60,7 @@ export function judgeTraderRoundTrip(ctx: PromiseContext, tx: ObservedTx, rounds
         realisedPnl: open.realised,
         fees: open.fees,
         netProfit: profit,
+        notional: open.notional,
         blocksHeld: tx.block - open.block,
         roundsDuringHold: roundsSoFar - open.roundsBefore,
       },
@@ -59,4 +69,25 @@ export function judgeTraderRoundTrip(ctx: PromiseContext, tx: ObservedTx, rounds
   }
   for (const e of events(tx, "market", "Liquidated")) h.opened.delete(key(arg<Address>(e, "account")));
   return breaches;
+}
+
+/** A risk-increasing trade executed at a round older than `maxTradeAge` (judged once the primary published). */
+function judgeTradeAge(ctx: PromiseContext, tx: ObservedTx, account: Address): Breach[] {
+  const latest = ctx.history.published.primary.at(-1);
+  if (!latest) return [];
+  ctx.exercise?.("front-run-bounded");
+  const age = tx.timestamp - latest.updatedAt;
+  if (age <= ctx.bounds.maxTradeAge) return [];
+  return [
+    {
+      promise: "front-run-bounded",
+      expected: {
+        trader: ctx.role(account),
+        roundAgeAtMost: ctx.bounds.maxTradeAge,
+        rule: "increase at a fresh round",
+      },
+      actual: { roundAge: age, roundUpdatedAt: latest.updatedAt, tradeAt: tx.timestamp },
+      actors: [account],
+    },
+  ];
 }

@@ -19,10 +19,6 @@ const profit = "incident-attacker-profit-bounded";
  */
 const failsToday: Partial<Record<IncidentName, { invariant: string; why: string }>> = {
   harvest: { invariant: profit, why: "property 4: 1% grinds pay; volatility bound (oracle), take (manip)" },
-  blackThursday: {
-    invariant: profit,
-    why: "property 5: a short on the 55-minute-old round pays (econ/oracle)",
-  },
 };
 
 describe("incident library: each post-mortem playbook once", () => {

@@ -17,6 +17,7 @@ import {
 import {OracleClass, PriceReading} from "../../../src/interfaces/IOracleGuard.sol";
 import {MarketAccounting} from "../../../src/libraries/MarketAccounting.sol";
 import {SignedMath as S} from "../../../src/libraries/SignedMath.sol";
+import {TradePricing} from "../../../src/libraries/TradePricing.sol";
 import {MockAggregator} from "../../mocks/MockAggregator.sol";
 import {MockERC20} from "../../mocks/MockERC20.sol";
 import {MarketModel} from "./MarketModel.sol";
@@ -568,6 +569,18 @@ contract MarketHandler is Test {
         // good price. Any other non-Valid reading, or a reduction on one, just reverts.
         bool trip = cls != OracleClass.Valid;
         if (trip && !(increasing && _badNewRound(cls, round))) return _expectOracle(cls);
+        if (increasing && !trip) {
+            // An increase needs a round at most MAX_TRADE_AGE old (a Valid reading is the last good round).
+            (, uint256 at) = guard.lastGoodPrice();
+            uint256 age = block.timestamp - at;
+            if (age > TradePricing.MAX_TRADE_AGE) {
+                return _expect(
+                    abi.encodeWithSelector(
+                        IMarket.MarketTradePriceTooOld.selector, age, TradePricing.MAX_TRADE_AGE
+                    )
+                );
+            }
+        }
         if (limit != 0 && (delta > 0 ? price > limit : price < limit)) {
             return _expect(abi.encodeWithSelector(IMarket.MarketPriceLimit.selector, price, limit));
         }
@@ -1451,6 +1464,7 @@ contract MarketHandler is Test {
         _errorName[IMarket.MarketZeroSize.selector] = "MarketZeroSize";
         _errorName[IMarket.MarketNotAllowed.selector] = "MarketNotAllowed";
         _errorName[IMarket.MarketOracleNotValid.selector] = "MarketOracleNotValid";
+        _errorName[IMarket.MarketTradePriceTooOld.selector] = "MarketTradePriceTooOld";
         _errorName[IMarket.MarketPriceLimit.selector] = "MarketPriceLimit";
         _errorName[IMarket.MarketInsufficientMargin.selector] = "MarketInsufficientMargin";
         _errorName[IMarket.MarketInsufficientFreeMargin.selector] = "MarketInsufficientFreeMargin";

@@ -167,7 +167,8 @@ contract BreakerTest is SafetyBaseTest {
         market.refresh();
         assertEq(uint8(market.mode()), uint8(Mode.Normal));
         assertEq(market.haltFlags(), 0);
-        // Trading resumes.
+        // Trading resumes, at a round fresh enough for an increase (TradePricing.MAX_TRADE_AGE).
+        _validRound();
         _open(alice, 1e18);
         assertEq(market.accountOf(alice).size, 11e18);
     }
