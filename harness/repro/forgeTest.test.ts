@@ -52,8 +52,9 @@ const corpusBugs = [
     },
   },
   {
-    // M-06: a -1.49 % round 1 s after the last one lifts the variance as much as a day's move would; MM then
+    // M-06: a -1.49 % round 1 s after the last one weighs as much as any round (IM 10 % -> 66 %); MM then
     // climbs 6 % -> 14 % over eight flat rounds and the keeper liquidates at the price the account survived.
+    // In the patch, `previous = 0` lets every round raise MM and `dt = liquidationHorizon` by a full step.
     file: "m06-vol-spike-liquidates.json",
     reason: /^no-estimator-liquidation: liquidated by the estimator alone at the price it survived: /,
     variant: {
