@@ -50,7 +50,7 @@ export const reproUsage = `usage: npm run repro -- <artifact.json> [options]
   --root <dir>          deploy from this Foundry project instead of the repository (a patched copy)
   --forge               write the replay as a Foundry test, test/regressions/<name>.t.sol (under --root if given)
   --trace               print the failing transaction's call trace
-  --keep-node           leave the node running (its RPC URL and the system's addresses are printed) until Ctrl-C
+  --keep-node           leave the node running until Ctrl-C (its RPC URL, the system's and its libraries' addresses printed)
   --html                write a self-contained HTML report under .fuzz/reports/
   -h, --help            this text
 

@@ -124,8 +124,8 @@ async function keepNode(world: ChainWorld, recording: Recording): Promise<void> 
   console.log(
     `\nnode kept running: ${url} (pid ${world.clients.node.pid ?? "?"}), chain id ${world.clients.chain.id}`,
   );
-  for (const [name, address] of Object.entries(recording.addresses))
-    console.log(`  ${name.padEnd(14)} ${address}`);
+  const { formatAddresses } = await import("../repro/describe.js");
+  for (const line of formatAddresses(recording)) console.log(line);
   const market = recording.addresses.market;
   console.log(
     `try:  cast call ${market} "mode()(uint8)" --rpc-url ${url}\n` +

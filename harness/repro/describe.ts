@@ -56,3 +56,17 @@ export function failingTx(recording: Recording): RecordedTx | undefined {
     [...step.txs].reverse().find((tx) => tx.outcome.status === "reverted") ?? step.txs[step.txs.length - 1]
   );
 }
+
+/**
+ * The system's addresses, then the libraries forge linked into it (a call trace shows their delegatecalls),
+ * one `  name  0x…` line each, for inspecting the node with `cast`.
+ */
+export function formatAddresses(recording: Recording): string[] {
+  const rows: [string, string][] = Object.entries(recording.addresses);
+  for (const { library } of recording.deployment) {
+    if (library)
+      rows.push([library.id.split(":").pop() as string, `${library.address}  (library ${library.id})`]);
+  }
+  const width = Math.max(...rows.map(([name]) => name.length)) + 1;
+  return rows.map(([name, address]) => `  ${name.padEnd(width)} ${address}`);
+}

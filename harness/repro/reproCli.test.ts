@@ -7,6 +7,7 @@ import { createPublicClient, http, parseAbi } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../chain/foundryBinary.js";
 import { scratchProject } from "./forgeProject.js";
+import { linkedLibraries } from "./libraries.js";
 
 const corpusArtifact = path.join(repoRoot, "test", "corpus", "timelock-delay-below-exit-window.json");
 const node = process.execPath;
@@ -51,7 +52,7 @@ describe("npm run repro: --trace, --html, --forge, --keep-node", () => {
     console.log(`repro --trace --html --forge: ${Date.now() - started} ms`);
   }, 120_000);
 
-  it("--keep-node leaves the node up for inspection until SIGINT, then stops it", async () => {
+  it("--keep-node leaves the node up for inspection until SIGINT, with the system's and its libraries' addresses, then stops it", async () => {
     const started = Date.now();
     const child = cli([corpusArtifact, "--keep-node"]);
     let out = "";
@@ -75,6 +76,16 @@ describe("npm run repro: --trace, --html, --forge, --keep-node", () => {
       functionName: "mode",
     });
     expect(mode).toBe(0);
+    // Every library the build links, at an address with its code (where a trace's delegatecalls go).
+    const libraries = [...out.matchAll(/^ {2}(\w+) +(0x[0-9a-fA-F]{40}) {2}\(library (\S+)\)$/gm)];
+    expect(libraries.map((l) => l[3]).sort()).toEqual((await linkedLibraries(repoRoot)).map((l) => l.id));
+    for (const [line, name, address] of libraries) {
+      expect(
+        (await client.getCode({ address: address as `0x${string}` }))?.length ?? 0,
+        line,
+      ).toBeGreaterThan(2);
+      expect(line).toContain(`${name} `);
+    }
     expect(() => process.kill(pid, 0)).not.toThrow();
     child.kill("SIGINT");
     const result = await child;
