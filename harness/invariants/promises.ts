@@ -1,6 +1,6 @@
 import type { Address } from "viem";
+import { settledEquity } from "../../src-ts/keeper/settledEquity.js";
 import { solidityEnums } from "../generated/abis.js";
-import { settledEquity } from "../keeper/settledEquity.js";
 import type { Ghosts } from "../scenario/world/ghosts.js";
 import type { StepFacts } from "./facts.js";
 import type { CheckedSnapshot } from "./protocol.js";

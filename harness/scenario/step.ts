@@ -7,6 +7,7 @@ import {
   type TransactionReceipt,
   toFunctionSelector,
 } from "viem";
+import { safeAbi } from "../../src-ts/protocol/governanceAbis.js";
 import type { TxObservation } from "../coverage/coverage.js";
 import { type Answers, type CallRef, type Speculation, SpeculationError } from "../engine/speculation.js";
 import { createLogParser } from "../fast/decodeLogs.js";
@@ -26,7 +27,6 @@ import { type ModelAction, type ModelPort, type Outcome, protocolActions } from 
 import type { Actors } from "./world/actors.js";
 import { type ChainResult, outcomeOf, send, sendBlock, type TxRequest } from "./world/exec.js";
 import { addTo, type Ghosts } from "./world/ghosts.js";
-import { safeAbi } from "./world/governanceAbis.js";
 import type { World } from "./world/world.js";
 
 /** The fast-check model: the reference model behind its port, and who is who. */

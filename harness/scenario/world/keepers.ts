@@ -5,15 +5,15 @@ import {
   type Keeper,
   type KeeperIo,
   type KeeperState,
-} from "../../keeper/index.js";
-import type { KeeperAction, KeeperActionKind } from "../../keeper/report.js";
+} from "../../../src-ts/keeper/index.js";
+import type { KeeperAction, KeeperActionKind } from "../../../src-ts/keeper/report.js";
 import { calls } from "../calls.js";
 import type { Planned, Step } from "../step.js";
 import { assertOnChain, classify } from "./exec.js";
 import { unit, type World } from "./world.js";
 
 /**
- * The project's off-chain keeper (harness/keeper/) running inside scenarios as part of the system under
+ * The project's off-chain keeper (src-ts/keeper/) running inside scenarios as part of the system under
  * test: a prompt one that liquidates everything it can each tick, and a slow one (one call per tick).
  */
 export type ScenarioKeepers = { prompt: Keeper; slow: Keeper };
