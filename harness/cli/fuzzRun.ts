@@ -45,7 +45,7 @@ export async function runFuzz({
   if (isIncidentKind(options.scenario)) {
     if (options.harness !== defaultHarnessModule)
       throw new UsageError("--scenario incidents uses the project's harness");
-    const { runIncidents } = await import("../scenario/incidents/campaign.js");
+    const { runIncidents } = await import("./incidentCampaign.js");
     const { exitCode } = await runIncidents({ options, signal, log });
     return {
       exitCode,

@@ -14,6 +14,7 @@ import { createLogParser } from "../fast/decodeLogs.js";
 import { createResultDecoder } from "../fast/decodeResult.js";
 import { lensAbi, liquidityPoolAbi, marketAbi, oracleGuardAbi } from "../generated/abis.js";
 import { type ExitAttempt, emptyFacts, type ObservedEvent, type StepFacts } from "../invariants/facts.js";
+import { addTo, type Ghosts } from "../invariants/ghosts.js";
 import { checkModelEquality } from "../invariants/modelEquality.js";
 import { judgeCampaignPromises } from "../invariants/promises/index.js";
 import { checkUserPromises } from "../invariants/promises.js";
@@ -26,7 +27,6 @@ import { InvariantViolation, type JsonValue, type NamedCommand } from "./contrac
 import { type ModelAction, type ModelPort, type Outcome, protocolActions } from "./model/port.js";
 import type { Actors } from "./world/actors.js";
 import { type ChainResult, outcomeOf, send, sendBlock, type TxRequest } from "./world/exec.js";
-import { addTo, type Ghosts } from "./world/ghosts.js";
 import type { World } from "./world/world.js";
 
 /** The fast-check model: the reference model behind its port, and who is who. */
