@@ -1,7 +1,6 @@
 import {
   type Address,
   decodeFunctionResult,
-  encodeFunctionData,
   getAbiItem,
   type Hex,
   type TransactionReceipt,
@@ -12,6 +11,7 @@ import type { TxObservation } from "../coverage/coverage.js";
 import { type Answers, type CallRef, type Speculation, SpeculationError } from "../engine/speculation.js";
 import { createLogParser } from "../fast/decodeLogs.js";
 import { createResultDecoder } from "../fast/decodeResult.js";
+import { encodeFunctionData } from "../fast/encodeCall.js";
 import { lensAbi, liquidityPoolAbi, marketAbi, oracleGuardAbi } from "../generated/abis.js";
 import { type ExitAttempt, emptyFacts, type ObservedEvent, type StepFacts } from "../invariants/facts.js";
 import { addTo, type Ghosts } from "../invariants/ghosts.js";

@@ -1,6 +1,7 @@
 import * as fc from "fast-check";
-import { type Address, encodeFunctionData } from "viem";
+import type { Address } from "viem";
 import { timelockAbi } from "../../../src-ts/protocol/governanceAbis.js";
+import { encodeFunctionData } from "../../fast/encodeCall.js";
 import { type Mode, Mode as Modes, type RiskParams } from "../../model/types.js";
 import { governanceData, modeName } from "../calls.js";
 import {
