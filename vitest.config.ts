@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["harness/**/*.test.ts", "tools/**/*.test.ts"],
+    include: ["harness/**/*.test.ts", "src-ts/**/*.test.ts", "tools/**/*.test.ts"],
     // Forks, not threads: every worker is a process whose exit hooks can kill the anvil nodes it started.
     pool: "forks",
     // In order: fail fast without a Foundry build, then make sure the typed ABIs match that build.

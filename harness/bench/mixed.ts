@@ -2,7 +2,7 @@ import { createHarness } from "../runner/defaultHarness.js";
 import { knownOpen } from "../runner/knownOpen.js";
 import { runCampaign } from "../runner/run.js";
 import { startChainWorld } from "../runner/world.js";
-import { type BenchModeContext, type MeasuredModeResult, measure } from "./modes.js";
+import { type BenchModeContext, type MeasuredModeResult, measure } from "./measure.js";
 
 /**
  * The harness end to end, as `npm run fuzz` runs it: the runner drives the scenario layer's `mixed` commands

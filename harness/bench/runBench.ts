@@ -1,7 +1,8 @@
 import os from "node:os";
 import { startBenchNode } from "./benchNode.js";
 import { type ForgeInvariantResult, runForgeInvariants } from "./forge.js";
-import { type BenchMode, benchModes, runBenchMode } from "./modes.js";
+import type { BenchMode } from "./measure.js";
+import { benchModes, runBenchMode } from "./modes.js";
 
 export type BenchRow = {
   id: string;

@@ -52,7 +52,7 @@ export async function runFuzz({
   if (isIncidentKind(options.scenario)) {
     if (options.harness !== defaultHarnessModule)
       throw new UsageError("--scenario incidents uses the project's harness");
-    const { runIncidents } = await import("../scenario/incidents/campaign.js");
+    const { runIncidents } = await import("./incidentCampaign.js");
     const started = Date.now();
     const { exitCode, reports } = await runIncidents({ options, signal, log });
     const runs = reports.reduce((sum, r) => sum + r.runs, 0);

@@ -1,8 +1,8 @@
 import type { Address } from "viem";
+import { settledEquity } from "../../src-ts/keeper/settledEquity.js";
 import { solidityEnums } from "../generated/abis.js";
-import { settledEquity } from "../keeper/settledEquity.js";
-import type { Ghosts } from "../scenario/world/ghosts.js";
 import type { StepFacts } from "./facts.js";
+import type { Ghosts } from "./ghosts.js";
 import type { CheckedSnapshot } from "./protocol.js";
 import { violate } from "./violation.js";
 

@@ -1,9 +1,32 @@
-import {
-  type FailureInfo,
-  type FailureKind,
-  InvariantViolation,
-  type JsonValue,
-} from "../scenario/contract.js";
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [k: string]: JsonValue };
+
+/**
+ * What broke, which decides how a failure is reported: a user-level promise judged from the chain and from
+ * what actors did (the independent oracle), a protocol invariant read from the chain, a disagreement with
+ * the reference model (which may be wrong where the contracts are wrong: it transliterates them), or a
+ * command that hit something it did not expect. Absent in artifacts written before the field existed.
+ */
+export type FailureKind = "promise" | "protocol" | "model" | "unexpected";
+
+/** What an invariant check reports; `step` is the index of the step after which it failed. */
+export type FailureInfo = {
+  invariant: string;
+  kind?: FailureKind | undefined;
+  /** The actors involved, by role ("t3", "griefer", "lp1") where known. */
+  actors?: string[] | undefined;
+  expected: JsonValue;
+  actual: JsonValue;
+  diff: { path: string; expected: string; actual: string }[];
+  step: number;
+};
+
+/** Thrown by invariant checks (and by commands that detect a model/chain mismatch). */
+export class InvariantViolation extends Error {
+  constructor(readonly info: FailureInfo) {
+    super(`${info.invariant} violated at step ${info.step}`);
+    this.name = "InvariantViolation";
+  }
+}
 
 export type DiffEntry = FailureInfo["diff"][number];
 

@@ -1,8 +1,9 @@
 /**
- * Reading what the model predicts from the chain: the Lens snapshot, the decoded revert of a mined
+ * Reading what the model predicts from the chain: the Lens snapshot, the revert of a mined
  * transaction, and the protocol's events in a receipt, each in the shape the model uses.
  */
-import { type Address, decodeErrorResult, decodeEventLog, type Hash, type TransactionReceipt } from "viem";
+import { type Address, decodeEventLog, type Hash, type Hex, type TransactionReceipt } from "viem";
+import { type DecodedError, decodeRevert } from "../../src-ts/protocol/errors.js";
 import type { ChainClients } from "../chain/clients.js";
 import type { DeployedSystem } from "./deploySystem.js";
 import type { ModelEvent } from "./result.js";
@@ -27,29 +28,19 @@ export async function readSnapshot(parameters: ReadSnapshotParameters): Promise<
   return { market, accounts };
 }
 
-export type DecodedRevert = { errorName: string; args: readonly unknown[] };
-
-export type DecodeRevertParameters = { clients: ChainClients; system: DeployedSystem; hash: Hash };
+export type MinedRevertParameters = { clients: ChainClients; hash: Hash };
 
 /**
- * The custom error a mined, reverted transaction reverted with, from the node's call trace (anvil's
- * `debug_traceTransaction` with the callTracer). `errorName` is "<empty>" for a revert without data and
- * "<unknown 0x…>" for a selector no known ABI declares.
+ * The custom error a mined, reverted transaction reverted with: its revert data from the node's call trace
+ * (anvil's `debug_traceTransaction` with the callTracer), named by the protocol's one decoder.
  */
-export async function decodeRevert(parameters: DecodeRevertParameters): Promise<DecodedRevert> {
-  const { clients, system, hash } = parameters;
+export async function minedRevert(parameters: MinedRevertParameters): Promise<DecodedError> {
+  const { clients, hash } = parameters;
   const trace = (await clients.publicClient.request({
     method: "debug_traceTransaction",
     params: [hash, { tracer: "callTracer" }],
-  } as never)) as { output?: `0x${string}` };
-  const data = trace.output ?? "0x";
-  if (data === "0x") return { errorName: "<empty>", args: [] };
-  try {
-    const decoded = decodeErrorResult({ abi: system.abis.errors, data });
-    return { errorName: decoded.errorName, args: decoded.args ?? [] };
-  } catch {
-    return { errorName: `<unknown ${data.slice(0, 10)}>`, args: [] };
-  }
+  } as never)) as { output?: Hex };
+  return decodeRevert(trace.output);
 }
 
 /** The names of the events the model predicts: every event of the market, the guard and the pool but ERC-20's. */

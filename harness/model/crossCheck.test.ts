@@ -11,11 +11,11 @@ import { type AnvilNode, startAnvil } from "../chain/anvil.js";
 import { type ChainClients, createChainClients } from "../chain/clients.js";
 import { sendAndWait } from "../chain/sendAndWait.js";
 import { emptyFacts } from "../invariants/facts.js";
+import { addTo, emptyGhosts } from "../invariants/ghosts.js";
 import { checkUserPromises } from "../invariants/promises.js";
 import { checkProtocolInvariants } from "../invariants/protocol.js";
 import { InvariantViolation } from "../scenario/contract.js";
-import { addTo, emptyGhosts } from "../scenario/world/ghosts.js";
-import { decodeRevert, readSnapshot, receiptEvents } from "./chainState.js";
+import { minedRevert, readSnapshot, receiptEvents } from "./chainState.js";
 import { defaultRiskParams as defaultRisk } from "./defaults.js";
 import { type DeployedSystem, deploySystem, modelOf } from "./deploySystem.js";
 import { diffState, diffValues, toJson } from "./diff.js";
@@ -118,9 +118,9 @@ class Harness {
     expect(block.timestamp, `${where}: block time`).toBe(timestamp);
 
     if (receipt.status === "reverted") {
-      const revert = await decodeRevert({ clients, system: this.system, hash: receipt.transactionHash });
+      const revert = await minedRevert({ clients, hash: receipt.transactionHash });
       expect(predicted?.ok === false ? predicted.error : "success", `${where}: chain reverted`).toBe(
-        revert.errorName,
+        revert.error,
       );
       if (predicted && !predicted.ok)
         expect(diffValues("args", predicted.args, revert.args), where).toEqual([]);

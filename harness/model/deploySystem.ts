@@ -9,7 +9,6 @@
  * protocol-specific part the model needs.
  */
 import type { Abi, Address, Hash } from "viem";
-import { parseAbi } from "viem";
 import { loadArtifact } from "../chain/artifacts.js";
 import type { ChainClients } from "../chain/clients.js";
 import { deployArtifact } from "../chain/deploy.js";
@@ -38,8 +37,6 @@ export type SystemAbis = {
   market: Abi;
   pool: Abi;
   lens: Abi;
-  /** Every custom error any of them can revert with (solady's included), for decoding reverts. */
-  errors: Abi;
   /** Every event of the market, the guard and the pool. */
   events: Abi;
 };
@@ -84,16 +81,6 @@ export type DeploySystemParameters = {
 };
 
 export type DeploySystemReturnType = DeployedSystem;
-
-/** Errors raised in assembly by solady, which no contract ABI declares. */
-const soladyErrors = parseAbi([
-  "error TransferFromFailed()",
-  "error TransferFailed()",
-  "error MulWadFailed()",
-  "error DivWadFailed()",
-  "error MulDivFailed()",
-  "error LnWadUndefined()",
-]);
 
 export async function deploySystem(parameters: DeploySystemParameters): Promise<DeploySystemReturnType> {
   const { clients } = parameters;
@@ -163,13 +150,9 @@ export async function deploySystem(parameters: DeploySystemParameters): Promise<
   const setGuardian = await ownerCall("setGuardian", [guardian]);
   const lens = await deploy("Lens", []);
 
-  const byName = new Map<string, Abi[number]>();
   const events = new Map<string, Abi[number]>();
-  for (const abi of [abis.market, abis.pool, abis.oracle, soladyErrors as Abi]) {
-    for (const item of abi) {
-      if (item.type === "error") byName.set(item.name, item);
-      if (item.type === "event") events.set(item.name, item);
-    }
+  for (const abi of [abis.market, abis.pool, abis.oracle]) {
+    for (const item of abi) if (item.type === "event") events.set(item.name, item);
   }
 
   return {
@@ -184,7 +167,7 @@ export async function deploySystem(parameters: DeploySystemParameters): Promise<
       lens: lens.address,
       guardian,
     },
-    abis: { ...abis, errors: [...byName.values()], events: [...events.values()] },
+    abis: { ...abis, events: [...events.values()] },
     timestamps: {
       primaryFeed: primary.timestamp,
       secondaryFeed: secondary.timestamp,

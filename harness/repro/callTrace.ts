@@ -1,7 +1,7 @@
 // A transaction's call tree (anvil's debug_traceTransaction with the callTracer), decoded and indented.
 import type { Hex } from "viem";
+import { decodeRevert } from "../../src-ts/protocol/errors.js";
 import type { ChainClients } from "../chain/clients.js";
-import { decodeRevert } from "../scenario/world/errors.js";
 import type { SystemAddresses } from "../system/deploySystem.js";
 import { contractName, describeCall } from "./decode.js";
 

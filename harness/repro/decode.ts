@@ -8,6 +8,7 @@ import {
   parseEventLogs,
   toFunctionSelector,
 } from "viem";
+import { safeAbi, timelockAbi } from "../../src-ts/protocol/governanceAbis.js";
 import {
   lensAbi,
   liquidityPoolAbi,
@@ -17,7 +18,6 @@ import {
   oracleGuardAbi,
 } from "../generated/abis.js";
 import { Cause, enumName, Invariant, Mode, OracleClass } from "../model/types.js";
-import { safeAbi, timelockAbi } from "../scenario/world/governanceAbis.js";
 import type { SystemAddresses } from "../system/deploySystem.js";
 
 /** The ABI each system contract answers to (feeds share one). */

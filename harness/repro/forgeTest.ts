@@ -5,6 +5,7 @@
  * with its values. It fails while the bug is there and passes once it is fixed.
  */
 import { type Abi, type AbiParameter, encodeErrorResult, getAddress, type Hex } from "viem";
+import { timelockAbi } from "../../src-ts/protocol/governanceAbis.js";
 import {
   lensAbi,
   liquidityPoolAbi,
@@ -14,7 +15,6 @@ import {
   oracleGuardAbi,
 } from "../generated/abis.js";
 import { artifactFileName } from "../runner/artifact.js";
-import { timelockAbi } from "../scenario/world/governanceAbis.js";
 import { decodeCall } from "./decode.js";
 import { planPromise, translatedPromises } from "./forgePromises.js";
 import type { LibraryDeployment } from "./libraries.js";

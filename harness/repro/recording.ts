@@ -4,14 +4,14 @@
  * snapshot after each step. What the Foundry test writer, the call tracer and the HTML report read.
  */
 import type { Address, Hex, TransactionReceipt } from "viem";
+import { decodeRevert } from "../../src-ts/protocol/errors.js";
+import { safeAbi } from "../../src-ts/protocol/governanceAbis.js";
 import type { ChainClients } from "../chain/clients.js";
 import { repoRoot } from "../chain/foundryBinary.js";
 import type { FailureArtifact } from "../runner/artifact.js";
 import type { AnyHarness } from "../runner/loadHarness.js";
 import { type ReplayResult, replayArtifact } from "../runner/replay.js";
 import type { FailureInfo } from "../scenario/contract.js";
-import { decodeRevert } from "../scenario/world/errors.js";
-import { safeAbi } from "../scenario/world/governanceAbis.js";
 import type { World } from "../scenario/world/world.js";
 import type { SystemAddresses } from "../system/deploySystem.js";
 import type { ChainSnapshot, System } from "../system/system.js";

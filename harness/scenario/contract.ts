@@ -4,8 +4,15 @@
 import type * as fc from "fast-check";
 import type { BehaviourCoverage } from "../coverage/coverage.js";
 import type { Steering } from "../coverage/steering.js";
+import type { FailureInfo, JsonValue } from "../invariants/violation.js";
 
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [k: string]: JsonValue };
+// The failure vocabulary has its home with the checks that raise it; the runner reads it from here too.
+export {
+  type FailureInfo,
+  type FailureKind,
+  InvariantViolation,
+  type JsonValue,
+} from "../invariants/violation.js";
 
 /** The incident library (harness/scenario/incidents/): each replays a public post-mortem's price path. */
 export const incidentNames = [
@@ -63,26 +70,6 @@ export type StepRecord = {
   args: Record<string, JsonValue>;
   block: string;
   timestamp: string;
-};
-
-/**
- * What broke, which decides how a failure is reported: a user-level promise judged from the chain and from
- * what actors did (the independent oracle), a protocol invariant read from the chain, a disagreement with
- * the reference model (which may be wrong where the contracts are wrong: it transliterates them), or a
- * command that hit something it did not expect. Absent in artifacts written before the field existed.
- */
-export type FailureKind = "promise" | "protocol" | "model" | "unexpected";
-
-/** What an invariant check reports; `step` is the index of the step after which it failed. */
-export type FailureInfo = {
-  invariant: string;
-  kind?: FailureKind | undefined;
-  /** The actors involved, by role ("t3", "griefer", "lp1") where known. */
-  actors?: string[] | undefined;
-  expected: JsonValue;
-  actual: JsonValue;
-  diff: { path: string; expected: string; actual: string }[];
-  step: number;
 };
 
 /** An fc.AsyncCommand plus a stable name and JSON args, so that a failure artifact can rebuild it. */
@@ -144,11 +131,3 @@ export type ScenarioHarness<M extends object, R> = {
    */
   tolerate?(predicate: (failure: FailureInfo) => boolean): void;
 };
-
-/** Thrown by invariant checks (and by commands that detect a model/chain mismatch). */
-export class InvariantViolation extends Error {
-  constructor(readonly info: FailureInfo) {
-    super(`${info.invariant} violated at step ${info.step}`);
-    this.name = "InvariantViolation";
-  }
-}

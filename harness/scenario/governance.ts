@@ -1,10 +1,11 @@
 // The guardian Safe and the timelock, driven the way their owners would: a real Safe transaction
 // approved by one owner (approveHash) and executed by another with pre-validated (v = 1) signatures,
 // and timelock operations scheduled by the Safe, then executed by anyone once the delay has passed.
-import { type Address, concat, encodeFunctionData, type Hex, pad, zeroAddress } from "viem";
+import { type Address, concat, type Hex, pad, zeroAddress } from "viem";
+import { safeAbi, timelockAbi } from "../../src-ts/protocol/governanceAbis.js";
+import { encodeFunctionData } from "../fast/encodeCall.js";
 import type { ModelAction } from "./model/port.js";
 import { type Planned, request } from "./step.js";
-import { safeAbi, timelockAbi } from "./world/governanceAbis.js";
 import type { World } from "./world/world.js";
 
 /**

@@ -1,18 +1,20 @@
 import {
   type Address,
   decodeFunctionResult,
-  encodeFunctionData,
   getAbiItem,
   type Hex,
   type TransactionReceipt,
   toFunctionSelector,
 } from "viem";
+import { safeAbi } from "../../src-ts/protocol/governanceAbis.js";
 import type { TxObservation } from "../coverage/coverage.js";
 import { type Answers, type CallRef, type Speculation, SpeculationError } from "../engine/speculation.js";
 import { createLogParser } from "../fast/decodeLogs.js";
 import { createResultDecoder } from "../fast/decodeResult.js";
+import { encodeFunctionData } from "../fast/encodeCall.js";
 import { lensAbi, liquidityPoolAbi, marketAbi, oracleGuardAbi } from "../generated/abis.js";
 import { type ExitAttempt, emptyFacts, type ObservedEvent, type StepFacts } from "../invariants/facts.js";
+import { addTo, type Ghosts } from "../invariants/ghosts.js";
 import { checkModelEquality } from "../invariants/modelEquality.js";
 import { judgeCampaignPromises } from "../invariants/promises/index.js";
 import { checkUserPromises } from "../invariants/promises.js";
@@ -25,8 +27,6 @@ import { InvariantViolation, type JsonValue, type NamedCommand } from "./contrac
 import { type ModelAction, type ModelPort, type Outcome, protocolActions } from "./model/port.js";
 import { type Actors, actorOf } from "./world/actors.js";
 import { type ChainResult, outcomeOf, send, sendBlock, type TxRequest } from "./world/exec.js";
-import { addTo, type Ghosts } from "./world/ghosts.js";
-import { safeAbi } from "./world/governanceAbis.js";
 import type { World } from "./world/world.js";
 
 /** The fast-check model: the reference model behind its port, and who is who. */

@@ -1,5 +1,7 @@
 import * as fc from "fast-check";
-import { type Address, encodeFunctionData } from "viem";
+import type { Address } from "viem";
+import { timelockAbi } from "../../../src-ts/protocol/governanceAbis.js";
+import { encodeFunctionData } from "../../fast/encodeCall.js";
 import { type Mode, Mode as Modes, type RiskParams } from "../../model/types.js";
 import { governanceData, modeName } from "../calls.js";
 import {
@@ -11,7 +13,6 @@ import {
 import type { ModelAction } from "../model/port.js";
 import type { ScenarioModel, Step } from "../step.js";
 import { warp } from "../world/exec.js";
-import { timelockAbi } from "../world/governanceAbis.js";
 import { actorArg, keeperRefs, pick, resolve } from "./actorRef.js";
 import { int, oneOf, pair } from "./args.js";
 import { Command, type CommandSpec } from "./base.js";

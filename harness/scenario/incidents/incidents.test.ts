@@ -2,12 +2,12 @@
 // with every check after each phase and the incident's two promises at the end. Incidents the protocol does
 // not survive yet are `it.fails`, each naming the property and the fix that should flip it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { formatOutcome, runPlaybook } from "../../cli/incidentCampaign.js";
 import { formatFailure } from "../../cli/report.js";
 import { knownOpen } from "../../runner/knownOpen.js";
 import { type IncidentName, incidentNames } from "../contract.js";
 import type { ScenarioHarnessReturnType } from "../index.js";
 import { startScenarioHarness } from "../testing.js";
-import { formatOutcome, runPlaybook } from "./campaign.js";
 
 const profit = "incident-attacker-profit-bounded";
 

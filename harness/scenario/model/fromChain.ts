@@ -1,4 +1,5 @@
 import type { Address } from "viem";
+import { timelockAbi } from "../../../src-ts/protocol/governanceAbis.js";
 import type { MockAggregatorState } from "../../model/feeds.js";
 import { MarketModel } from "../../model/market.js";
 import { NO_PENDING_LEVEL } from "../../model/oracle.js";
@@ -6,7 +7,6 @@ import { emptyWindow } from "../../model/pool.js";
 import type { SystemState } from "../../model/state.js";
 import { type Mode, normalizeAddress, zeroAddress } from "../../model/types.js";
 import type { System } from "../../system/system.js";
-import { timelockAbi } from "../world/governanceAbis.js";
 
 export type ModelFromChainParameters = {
   system: System;

@@ -1,4 +1,5 @@
 import { type Address, type Hex, numberToHex, type parseEventLogs, type TransactionReceipt } from "viem";
+import { decodeRevert } from "../../../src-ts/protocol/errors.js";
 import { mine, setAutomine } from "../../chain/mining.js";
 import { waitForReceipts } from "../../chain/sendAndWait.js";
 import { increaseTime } from "../../chain/time.js";
@@ -6,7 +7,6 @@ import { SpeculationError } from "../../engine/speculation.js";
 import { createLogParser } from "../../fast/decodeLogs.js";
 import { marketAbi } from "../../generated/abis.js";
 import type { OracleClass } from "../../model/types.js";
-import { decodeRevert } from "./errors.js";
 import type { World } from "./world.js";
 
 /** One transaction to send: calldata already encoded, so single and same-block sends share one path. */

@@ -5,15 +5,16 @@ import {
   type Keeper,
   type KeeperIo,
   type KeeperState,
-} from "../../keeper/index.js";
-import type { KeeperAction, KeeperActionKind } from "../../keeper/report.js";
+} from "../../../src-ts/keeper/index.js";
+import type { KeeperAction, KeeperActionKind } from "../../../src-ts/keeper/report.js";
+import { COLLATERAL_DECIMALS } from "../../model/defaults.js";
 import { calls } from "../calls.js";
 import type { Planned, Step } from "../step.js";
 import { assertOnChain, classify } from "./exec.js";
-import { unit, type World } from "./world.js";
+import type { World } from "./world.js";
 
 /**
- * The project's off-chain keeper (harness/keeper/) running inside scenarios as part of the system under
+ * The project's off-chain keeper (src-ts/keeper/) running inside scenarios as part of the system under
  * test: a prompt one that liquidates everything it can each tick, and a slow one (one call per tick).
  */
 export type ScenarioKeepers = { prompt: Keeper; slow: Keeper };
@@ -115,7 +116,7 @@ function modelIo(step: Step, from: Address): KeeperIo {
       } as unknown as KeeperState;
     },
     exitOpensAt: async () => port.exitOpensAt(),
-    collateralDecimals: async () => unit.toString().length - 1,
+    collateralDecimals: async () => COLLATERAL_DECIMALS,
     async transact(kind, account, expected) {
       const planned = plan(w, from, kind, account);
       const check = port.probe(planned.action, w.clock.latest);

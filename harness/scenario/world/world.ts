@@ -1,9 +1,12 @@
-import { type Address, encodeFunctionData, getAddress, maxUint256 } from "viem";
+import { type Address, getAddress, maxUint256 } from "viem";
+import { timelockAbi } from "../../../src-ts/protocol/governanceAbis.js";
 import type { ChainClients } from "../../chain/clients.js";
 import { type Baseline, takeBaseline } from "../../chain/snapshots.js";
 import type { BehaviourCoverage } from "../../coverage/coverage.js";
 import type { Speculation } from "../../engine/speculation.js";
+import { encodeFunctionData } from "../../fast/encodeCall.js";
 import { liquidityPoolAbi, marketAbi, mockErc20Abi } from "../../generated/abis.js";
+import { addTo, copyGhosts, emptyGhosts, type Ghosts } from "../../invariants/ghosts.js";
 import {
   type CampaignHistory,
   copyHistory,
@@ -22,8 +25,6 @@ import { type Actors, assignActors } from "./actors.js";
 import { Clock } from "./clock.js";
 import { emptyScenarioCoverage } from "./coverage.js";
 import { type ChainResult, send, sendBlock, type TxRequest } from "./exec.js";
-import { addTo, copyGhosts, emptyGhosts, type Ghosts } from "./ghosts.js";
-import { timelockAbi } from "./governanceAbis.js";
 import { createScenarioKeepers, type ScenarioKeepers } from "./keepers.js";
 
 export const unit = 1_000_000n; // the collateral has 6 decimals

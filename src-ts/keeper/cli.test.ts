@@ -2,15 +2,20 @@ import path from "node:path";
 import { execa } from "execa";
 import type { Address } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startAnvil } from "../chain/anvil.js";
-import { type ChainClients, createChainClients } from "../chain/clients.js";
-import { repoRoot } from "../chain/foundryBinary.js";
-import { sendAndWait } from "../chain/sendAndWait.js";
-import { liquidityPoolAbi, marketAbi, mockAggregatorAbi, mockErc20Abi } from "../generated/abis.js";
-import { deployAndBind, type System } from "../system/system.js";
+import { startAnvil } from "../../harness/chain/anvil.js";
+import { type ChainClients, createChainClients } from "../../harness/chain/clients.js";
+import { repoRoot } from "../../harness/chain/foundryBinary.js";
+import { sendAndWait } from "../../harness/chain/sendAndWait.js";
+import {
+  liquidityPoolAbi,
+  marketAbi,
+  mockAggregatorAbi,
+  mockErc20Abi,
+} from "../../harness/generated/abis.js";
+import { deployAndBind, type System } from "../../harness/system/system.js";
 
 const tsx = path.join(repoRoot, "node_modules", ".bin", "tsx");
-const cli = path.join(repoRoot, "harness", "cli", "keeper.ts");
+const cli = path.join(repoRoot, "src-ts", "keeper", "main.ts");
 const keeper = (args: string[]) =>
   execa(tsx, [cli, ...args], { cwd: repoRoot, reject: false, timeout: 60_000 });
 

@@ -10,7 +10,7 @@ import type {
   WalletClient,
 } from "viem";
 import { formatTransactionReceipt } from "viem";
-import { type DecodedRevert, decodeRevert, keeperAbi } from "./revert.js";
+import { type DecodedRevert, keeperAbi, revertOf } from "./revert.js";
 
 export type KeeperFunction = "liquidate" | "refresh" | "settle" | "realise";
 
@@ -64,7 +64,7 @@ export async function transact(parameters: TransactParameters): Promise<Transact
     if (parameters.dryRun) return { kind: "done", result };
     gas = gasHeadroom(await publicClient.estimateContractGas(call as never));
   } catch (error) {
-    const revert = decodeRevert(error);
+    const revert = revertOf(error);
     if (revert?.name !== undefined && parameters.expected.has(revert.name))
       return { kind: "skipped", revert };
     return { kind: "failed", message: revert?.text ?? shortMessage(error), revert };
@@ -74,7 +74,7 @@ export async function transact(parameters: TransactParameters): Promise<Transact
   try {
     hash = await walletClient.writeContract({ ...call, gas, chain: walletClient.chain ?? null } as never);
   } catch (error) {
-    return { kind: "failed", message: `send failed: ${shortMessage(error)}`, revert: decodeRevert(error) };
+    return { kind: "failed", message: `send failed: ${shortMessage(error)}`, revert: revertOf(error) };
   }
   let receipt: TransactionReceipt;
   try {

@@ -3,17 +3,22 @@
 // the attack, and writes an artifact for each incident whose promise broke.
 import path from "node:path";
 import * as fc from "fast-check";
-import type { FuzzOptions } from "../../cli/options.js";
-import { formatFailure, shellQuote } from "../../cli/report.js";
-import { createArtifact, writeArtifact } from "../../runner/artifact.js";
-import { recordRuns, toFailureInfo } from "../../runner/failure.js";
-import { knownOpen } from "../../runner/knownOpen.js";
-import { runCampaign } from "../../runner/run.js";
-import { startChainWorld } from "../../runner/world.js";
-import { type FailureInfo, type IncidentKind, type IncidentName, incidentNames } from "../contract.js";
-import { createScenarioHarness, type ScenarioHarnessReturnType } from "../index.js";
-import { incidents } from "./library.js";
-import { describeStoppers, type IncidentOutcome, takeOutcome, usd } from "./outcome.js";
+import { createArtifact, writeArtifact } from "../runner/artifact.js";
+import { recordRuns, toFailureInfo } from "../runner/failure.js";
+import { knownOpen } from "../runner/knownOpen.js";
+import { runCampaign } from "../runner/run.js";
+import { startChainWorld } from "../runner/world.js";
+import {
+  type FailureInfo,
+  type IncidentKind,
+  type IncidentName,
+  incidentNames,
+} from "../scenario/contract.js";
+import { incidents } from "../scenario/incidents/library.js";
+import { describeStoppers, type IncidentOutcome, takeOutcome, usd } from "../scenario/incidents/outcome.js";
+import { createScenarioHarness, type ScenarioHarnessReturnType } from "../scenario/index.js";
+import type { FuzzOptions } from "./options.js";
+import { formatFailure, shellQuote } from "./report.js";
 
 export type PlaybookResult = { outcome: IncidentOutcome | undefined; failure: FailureInfo | undefined };
 

@@ -1,7 +1,7 @@
 /**
  * The off-chain keeper: liquidates, resets the oracle breaker, settles a market halted too long and
  * realises underwater accounts during the settlement window. `npm run keeper` runs it against any node
- * (harness/cli/keeper.ts); scenarios run it in-process as part of the system under test.
+ * (src-ts/keeper/main.ts); scenarios run it in-process as part of the system under test.
  *
  * For scenario authors (cascades with present / slow / absent keepers) — the API is small and stable:
  *
@@ -29,7 +29,13 @@ import {
   type PublicClient,
   parseEventLogs,
 } from "viem";
-import { haltFlags, lensAbi, marketAbi, oracleGuardAbi, solidityEnums } from "../generated/abis.js";
+import {
+  haltFlags,
+  lensAbi,
+  marketAbi,
+  oracleGuardAbi,
+  solidityEnums,
+} from "../../harness/generated/abis.js";
 import { createAccountDiscovery } from "./discovery.js";
 import {
   causeNames,

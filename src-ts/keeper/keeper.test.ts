@@ -1,12 +1,17 @@
 import type { Address } from "viem";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startAnvil } from "../chain/anvil.js";
-import { type ChainClients, createChainClients } from "../chain/clients.js";
-import { sendAndWait } from "../chain/sendAndWait.js";
-import { type Baseline, takeBaseline } from "../chain/snapshots.js";
-import { increaseTime } from "../chain/time.js";
-import { liquidityPoolAbi, marketAbi, mockAggregatorAbi, mockErc20Abi } from "../generated/abis.js";
-import { deployAndBind, type System } from "../system/system.js";
+import { startAnvil } from "../../harness/chain/anvil.js";
+import { type ChainClients, createChainClients } from "../../harness/chain/clients.js";
+import { sendAndWait } from "../../harness/chain/sendAndWait.js";
+import { type Baseline, takeBaseline } from "../../harness/chain/snapshots.js";
+import { increaseTime } from "../../harness/chain/time.js";
+import {
+  liquidityPoolAbi,
+  marketAbi,
+  mockAggregatorAbi,
+  mockErc20Abi,
+} from "../../harness/generated/abis.js";
+import { deployAndBind, type System } from "../../harness/system/system.js";
 import { createKeeper, type Keeper } from "./index.js";
 
 const usd = (n: number) => BigInt(n) * 10n ** 6n;

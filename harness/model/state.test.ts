@@ -1,0 +1,46 @@
+import { describe, expect, test } from "vitest";
+import { alice, answer, fund, lp, ok, T0, testModel, UNIT, USD } from "./fixtures.js";
+import { cloneState } from "./state.js";
+
+/** Every object reached twice in `value` (cloneState copies plain data and assumes there is none). */
+function shared(value: unknown, seen = new Set<object>(), out: object[] = []): object[] {
+  if (typeof value !== "object" || value === null) return out;
+  if (seen.has(value)) {
+    out.push(value);
+    return out;
+  }
+  seen.add(value);
+  const children =
+    value instanceof Map
+      ? [...value.keys(), ...value.values()]
+      : value instanceof Set
+        ? [...value]
+        : Object.values(value);
+  for (const child of children) shared(child, seen, out);
+  return out;
+}
+
+describe("cloneState", () => {
+  // A state with every kind of content: accounts, a position, pool shares, feed rounds, allowances.
+  const model = testModel();
+  model.warp(T0 + 12n);
+  fund(model, lp, 2_000_000n * USD);
+  ok(model.lpDeposit({ caller: lp, assets: 1_000_000n * USD }));
+  fund(model, alice, 20_000n * USD);
+  ok(model.deposit({ account: alice, amount: 10_000n * USD }));
+  ok(model.modifyPosition({ account: alice, sizeDelta: UNIT }));
+  model.warp(T0 + 24n);
+  model.setAnswer({ feed: "primary", answer: answer(2010) });
+
+  test("copies what structuredClone copies, and shares nothing with the original", () => {
+    const state = model.state;
+    const copy = cloneState(state);
+    expect(copy).toEqual(structuredClone(state));
+    expect(shared(state)).toEqual([]);
+    const reached = new Set<object>();
+    shared(state, reached);
+    const overlap: object[] = [];
+    shared(copy, new Set(reached), overlap);
+    expect(overlap).toEqual([]);
+  });
+});
