@@ -5,11 +5,13 @@ import {IMarket, Mode} from "../../src/interfaces/IMarket.sol";
 import {MarketAccounting} from "../../src/libraries/MarketAccounting.sol";
 import {IntegrationBase} from "../integration/IntegrationBase.sol";
 
-/// @notice Issue 9, property 2: a stated bound on what one account can take from the pool over any price path. A
-///         close or reduce pays at most MAX_PROFIT_SHARE (10 %) of the pool's equity at the close price, not counting
-///         the profit being closed, per account per PROFIT_WINDOW (1 day); the excess stays with the LPs. Found as
-///         the Mango shape (test/corpus/mango-pool-take.json): a long pumped in steps each under the 10 % jump band
-///         to about x2 and closed was paid the whole manipulated profit from pool cash, even in ReduceOnly.
+/// @notice Issue 9, property 2: a stated bound on what one actor, with any number of accounts, can take from the
+///         pool over any price path. All closes and reduces in a PROFIT_WINDOW (1 day) share one room of
+///         MAX_PROFIT_SHARE (10 %) of the pool's equity at the close price, not counting what it owes the winners nor
+///         what the window paid them; when the winners' claims exceed it each is paid the same fraction, and the
+///         excess stays with the LPs. Found as the Mango shape (test/corpus/mango-pool-take.json): a long pumped in
+///         steps each under the 10 % jump band to about x2 and closed was paid the whole manipulated profit from pool
+///         cash, even in ReduceOnly; then as a room per account, which eight accounts multiplied by eight.
 contract PoolTakeIsBoundedTest is IntegrationBase {
     address internal attacker = makeAddr("attacker");
 
