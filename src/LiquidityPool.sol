@@ -167,9 +167,10 @@ contract LiquidityPool is ILiquidityPool, ERC4626, ReentrancyGuardTransient {
 
     /// @dev Every share movement passes here. Minted shares are locked for the holding period, together with the
     ///      receiver's shares still young (the free ones stay free: a top-up cannot relock them, and a large old
-    ///      balance cannot carry a new deposit out early). Young shares can neither be burned nor moved, so no
-    ///      deposit leaves, or hides in a fresh account, before it has carried the book for a whole heartbeat. A
-    ///      shortfall in the balance itself is left to ERC20's own error.
+    ///      balance cannot carry a new deposit out early). Young shares cannot be moved, so no deposit hides in a
+    ///      fresh account; exits take only free shares (`maxRedeem`/`maxWithdraw`), so none leaves before it has
+    ///      carried the book for a whole heartbeat. Settlement claims are not locked: they open a settlement window
+    ///      after the last deposit. A shortfall in the balance itself is left to ERC20's own error.
     function _update(address from, address to, uint256 value) internal override {
         if (from == address(0)) {
             if (to != address(0)) {
@@ -178,7 +179,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, ReentrancyGuardTransient {
                     SafeCast.toUint128(young + value), SafeCast.toUint64(block.timestamp + minHoldingPeriod())
                 );
             }
-        } else {
+        } else if (to != address(0)) {
             (uint256 locked, uint256 until) = lockedShares(from);
             uint256 balance = balanceOf(from);
             if (locked != 0 && balance >= value && balance - value < locked) {

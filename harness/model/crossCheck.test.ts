@@ -412,8 +412,9 @@ describe("model vs contracts", () => {
     await h.deposit(eve, 0n, "MarketZeroAmount");
     await h.deposit(carol, 2_000n * USD);
 
-    // +7.5%, then half an hour of funding at a net long skew.
-    await h.setPrice(2150);
+    // An hour later (the LP's shares past their holding period) +7.5%, then half an hour of funding at a net long
+    // skew.
+    await h.setPrice(2150, 3_600n);
     await h.refresh(keeper, 1800n);
     await h.withdraw(alice, 1_000n * USD);
     await h.withdraw(alice, 50_000n * USD, "MarketInsufficientFreeMargin");

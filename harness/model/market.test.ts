@@ -32,6 +32,12 @@ function withPool(parameters: Parameters<typeof testModel>[0] = {}): MarketModel
   return m;
 }
 
+/** Lets the LP shares minted so far age past the holding period (the guard's maxAge), the price republished. */
+function ageShares(m: MarketModel, price = 2000): void {
+  m.warp(m.now + BigInt(m.state.oracle.params.maxAge));
+  setPrice(m, price);
+}
+
 /** Funds `account` with `margin` plus 1,000 USD in its wallet and deposits `margin`. */
 function trader(m: MarketModel, account: `0x${string}`, margin: bigint): void {
   fund(m, account, margin + 1_000n * USD);
@@ -239,6 +245,7 @@ describe("LP shares (ERC-4626, decimals offset 6)", () => {
     m.warp(T0 + 12n);
     fund(m, lp, 10_000n * USD);
     expect(ok(m.lpDeposit({ caller: lp, assets: 1_000n * USD })).shares).toBe(10n ** 15n);
+    ageShares(m); // these may leave; the shares minted below stay locked
     trader(m, alice, 10_000n * USD);
     ok(m.modifyPosition({ account: alice, sizeDelta: 10n * UNIT })); // fee 20 USD: 16 to the pool, 4 to insurance
     expect(m.totalAssets()).toBe(1_016n * USD);
@@ -253,7 +260,9 @@ describe("LP shares (ERC-4626, decimals offset 6)", () => {
     expect(ok(m.lpWithdraw({ caller: lp, assets: 50n * USD })).shares).toBe(49_180_591_777_693n);
     expect(m.totalSupply()).toBe(1_148_858_623_910_503n);
     expect(m.totalAssets()).toBe(1_168_000_000n);
-    expect(ok(m.lpRedeem({ caller: lp, shares: 10n ** 15n })).assets).toBe(1_016_661_211n);
+    // 1e14 * (1,168e6 + 1) / (1,148,858,623,910,503 + 1e6), floored; the young shares cannot leave yet
+    expect(ok(m.lpRedeem({ caller: lp, shares: 10n ** 14n })).assets).toBe(101_666_121n);
+    reverted(m.lpRedeem({ caller: lp, shares: 10n ** 15n }), "ERC4626ExceededMaxRedeem");
   });
 
   test("a donation moves nothing and the first depositor cannot inflate the share price", () => {
@@ -271,6 +280,7 @@ describe("LP shares (ERC-4626, decimals offset 6)", () => {
 
   test("maxWithdraw is capped by the backing the pool must keep", () => {
     const m = withPool();
+    ageShares(m);
     trader(m, alice, 100_000n * USD);
     ok(m.modifyPosition({ account: alice, sizeDelta: 100n * UNIT })); // net notional 200,000: keep 100,000
     // equity 1,000,160 - 100,000 backing
@@ -289,6 +299,7 @@ describe("LP shares (ERC-4626, decimals offset 6)", () => {
 describe("every error path", () => {
   test("zero amounts and sizes", () => {
     const m = withPool();
+    ageShares(m);
     trader(m, alice, 1_000n * USD);
     reverted(m.deposit({ account: alice, amount: 0n }), "MarketZeroAmount", []);
     reverted(m.withdraw({ account: alice, amount: 0n }), "MarketZeroAmount", []);
@@ -477,6 +488,7 @@ describe("every error path", () => {
 
   test("token errors: solady's own on the market, OpenZeppelin's bubbled through the pool", () => {
     const m = withPool();
+    ageShares(m);
     reverted(m.deposit({ account: carol, amount: 1n }), "TransferFromFailed", []);
     reverted(m.fundInsurance({ from: carol, amount: 1n }), "TransferFromFailed", []);
     reverted(m.lpDeposit({ caller: carol, assets: 1n }), "ERC20InsufficientAllowance", [
@@ -605,6 +617,7 @@ describe("modes", () => {
 
   test("ReduceOnly: reduce yes, increase and LP deposit no", () => {
     const m = withPool();
+    ageShares(m);
     trader(m, alice, 10_000n * USD);
     ok(m.modifyPosition({ account: alice, sizeDelta: 2n * UNIT }));
     m.state.market.mode = Mode.ReduceOnly;
@@ -712,6 +725,7 @@ describe("LP exits", () => {
     m.warp(T0 + 12n);
     fund(m, lp, 40_000n * USD);
     ok(m.lpDeposit({ caller: lp, assets: 20_000n * USD }));
+    ageShares(m);
     trader(m, alice, 10_000n * USD);
     trader(m, bob, 1_000n * USD);
     ok(m.modifyPosition({ account: alice, sizeDelta: 10n * UNIT }));
@@ -754,30 +768,54 @@ describe("LP exits", () => {
 describe("LP economics (issue 10)", () => {
   test("capital that comes back across a window boundary leaves the honest LP's room (M-03)", () => {
     const m = withPool(); // lp: 1,000,000 at the window's start
+    const hold = BigInt(m.state.oracle.params.maxAge);
     for (let day = 0; day < 3; day++) {
       const value = m.previewRedeem(m.sharesOf(lp));
-      m.warp(m.now + 86_400n - 12n);
+      m.warp(m.now + 86_400n - hold);
       setPrice(m, 2000);
       fund(m, eve, m.totalAssets() / 3n);
       const { shares } = ok(m.lpDeposit({ caller: eve, assets: m.totalAssets() / 3n }));
-      m.warp(m.now + 12n);
+      reverted(m.lpRedeem({ caller: eve, shares }), "ERC4626ExceededMaxRedeem", [eve, shares, 0n]);
+      m.warp(m.now + hold);
       setPrice(m, 2000);
       ok(m.lpRedeem({ caller: eve, shares }));
-      // 25% of the honest capital, less 0.75 of the 12 s the attacker's deposit aged into the base.
+      // 25% of the honest capital, less 0.75 of the hour (1/24 of a window) the attacker's third aged into the base.
       const max = m.maxWithdraw(lp);
-      expect(max >= value / 4n - value / 4n / 5_000n).toBe(true);
+      expect(max >= value / 4n - value / 96n - USD).toBe(true);
       expect(max <= value / 4n).toBe(true);
       ok(m.lpWithdraw({ caller: lp, assets: max }));
     }
   });
 
-  test("a late flash deposit-and-exit carries no room into the next window", () => {
+  test("minted shares are locked for the heartbeat; a top-up locks only the new ones (M-04)", () => {
+    const m = withPool();
+    const hold = BigInt(m.state.oracle.params.maxAge);
+    expect(m.minHoldingPeriod()).toBe(hold);
+    expect(m.maxRedeem(lp)).toBe(0n);
+    reverted(m.lpTransfer({ from: lp, to: eve, shares: 1n }), "PoolSharesLocked", [
+      lp,
+      m.sharesOf(lp),
+      T0 + 12n + hold,
+    ]);
+    ageShares(m);
+    const old = m.sharesOf(lp);
+    const { shares } = ok(m.lpDeposit({ caller: lp, assets: 1_000n * USD }));
+    expect(m.lockedShares(lp)).toEqual({ shares, until: m.now + hold });
+    ok(m.lpTransfer({ from: lp, to: eve, shares: old }));
+    reverted(m.lpTransfer({ from: lp, to: eve, shares: 1n }), "PoolSharesLocked", [lp, shares, m.now + hold]);
+    expect(m.maxRedeem(lp)).toBe(0n);
+    m.warp(m.now + hold);
+    expect(m.lockedShares(lp)).toEqual({ shares: 0n, until: 0n });
+  });
+
+  test("a late deposit met by an old LP's exit in the same block carries no room into the next window", () => {
     const m = withPool();
     m.warp(m.now + 86_400n - 12n);
     setPrice(m, 2000);
-    fund(m, eve, 3_000_000n * USD);
-    const { shares } = ok(m.lpDeposit({ caller: eve, assets: 3_000_000n * USD }));
-    ok(m.lpRedeem({ caller: eve, shares }));
+    fund(m, eve, 200_000n * USD);
+    const { shares } = ok(m.lpDeposit({ caller: eve, assets: 200_000n * USD }));
+    reverted(m.lpRedeem({ caller: eve, shares }), "ERC4626ExceededMaxRedeem", [eve, shares, 0n]);
+    ok(m.lpWithdraw({ caller: lp, assets: 200_000n * USD }));
     m.warp(m.now + 12n);
     setPrice(m, 2000);
     expect(m.outflowAvailable()).toBe(m.totalAssets() / 4n);

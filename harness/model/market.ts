@@ -2131,6 +2131,16 @@ export class MarketModel {
     return pool.maxRedeem(this.at(timestamp), this.viewMarket(timestamp), owner);
   }
 
+  /** `pool.minHoldingPeriod()`: how long minted LP shares stay locked. */
+  minHoldingPeriod(): bigint {
+    return pool.minHoldingPeriod(this.state);
+  }
+
+  /** `pool.lockedShares(holder)` at `timestamp` (default now). */
+  lockedShares(holder: Address, timestamp?: bigint): { shares: bigint; until: bigint } {
+    return pool.lockedShares(this.at(timestamp), holder);
+  }
+
   /** `Lens.marketView` at `timestamp` (default now). */
   marketView(
     parameters: { timestamp?: bigint | undefined; blockNumber?: bigint | undefined } = {},

@@ -154,7 +154,7 @@ function lockMinted(s: SystemState, to: Address, shares: bigint): void {
   s.pool.locks.set(normalizeAddress(to), { shares: young + shares, until: s.now + minHoldingPeriod(s) });
 }
 
-/** `_update`'s check on a burn or move: young shares stay (ERC20 reports a short balance itself). */
+/** `_update`'s check on a move: young shares stay (ERC20 reports a short balance itself). */
 function requireUnlocked(s: SystemState, from: Address, value: bigint): void {
   const { shares: locked, until } = lockedShares(s, from);
   const balance = balanceOf(s.shares, from);
@@ -347,7 +347,6 @@ function exit(
   if (!isOwner) spendAllowance(s.shares, owner, caller, shares);
   s.pool.windowOut = uadd(s.pool.windowOut, assets);
   s.pool.windowOutAge = uadd(s.pool.windowOutAge, umul(assets, usub(s.now, s.pool.windowStart)));
-  requireUnlocked(s, owner, shares);
   burn(s.shares, owner, shares);
   events.push({
     contract: "pool",
@@ -372,7 +371,6 @@ export function claimSettlement(
 ): bigint {
   const { caller, receiver, shares } = parameters;
   if (shares === 0n) throw new EvmRevert("PoolZeroShares");
-  requireUnlocked(s, caller, shares);
   burn(s.shares, caller, shares);
   const assets = market.onPoolClaim(receiver, shares);
   events.push({

@@ -51,6 +51,7 @@ export type RevertName =
   | "PoolInsolvent"
   | "PoolBadParams"
   | "PoolOutflowLimit"
+  | "PoolSharesLocked"
   | "ERC4626ExceededMaxDeposit"
   | "ERC4626ExceededMaxMint"
   | "ERC4626ExceededMaxWithdraw"

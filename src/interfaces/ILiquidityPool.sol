@@ -19,7 +19,7 @@ interface ILiquidityPool is IERC4626 {
     error PoolZeroShares();
     error PoolInsolvent(int256 equity);
     error PoolBadParams();
-    /// @notice The burn or transfer would take `holder`'s balance below its young shares, locked until `until`.
+    /// @notice The transfer would take `holder`'s balance below its young shares, locked until `until`.
     error PoolSharesLocked(address holder, uint256 lockedShares, uint256 until);
     /// @notice The withdrawal would take the window's net outflow past its cap.
     error PoolOutflowLimit(uint256 requested, uint256 available);
@@ -37,9 +37,9 @@ interface ILiquidityPool is IERC4626 {
     /// @notice Assets LPs may still take out in the current window.
     function outflowAvailable() external view returns (uint256);
 
-    /// @notice How long minted shares stay locked (neither redeemable nor transferable): the oracle guard's
-    ///         `maxAge`, the feed's heartbeat, so a deposit cannot be in for one oracle round and out after it without
-    ///         carrying the book for as long as a round accrues over.
+    /// @notice How long minted shares stay locked, neither redeemable nor transferable (settlement claims are not
+    ///         locked): the oracle guard's `maxAge`, the feed's heartbeat, so a deposit cannot be in for one oracle
+    ///         round and out after it without carrying the book for as long as a round accrues over.
     function minHoldingPeriod() external view returns (uint256);
 
     /// @notice `holder`'s young shares and when they free up ((0, 0) when none). A new deposit relocks the young

@@ -14,8 +14,9 @@ export type PromiseBounds = {
   breakerCooldown: bigint;
   /** From the chain: the owner timelock's delay at the baseline (a later updateDelay is followed). */
   timelockDelay: bigint;
-  /** From the chain: the pool's outflow limiter (WAD fraction per window). */
+  /** From the chain: the pool's outflow limiter (WAD fraction per window) and its window (seconds). */
   maxOutflow: bigint;
+  outflowWindow: bigint;
   /** From the chain: the guard's bands and ages. */
   jumpBand: bigint;
   /** From the chain: the largest jump a fresh secondary's confirmation alone accepts (beyond: persistence too). */
@@ -33,9 +34,8 @@ export type PromiseBounds = {
   roundTripToleranceBps: bigint;
   /**
    * How far others' outflow room may fall short of what they had, in bps of that room, after capital came back
-   * within `roundTripBlocks` (the pool carries late capital's room over a window boundary; what it still takes
-   * is its share of the window it stayed: 0.75 × the fraction of the window × its size; for capital up to the
-   * pool's size, back within `roundTripBlocks` of a one-day window, about 42 bps of a 25% room).
+   * within `roundTripBlocks`, beyond the share the limiter states for capital that crossed a window boundary
+   * (`(1 − maxOutflow)` × the fraction of the window it stayed × its size, judged by the promise itself).
    */
   outflowReturnBps: bigint;
   /** What a trader's open→close around one oracle round may earn beyond its fees, in bps of notional. */

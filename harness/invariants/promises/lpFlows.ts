@@ -99,11 +99,18 @@ export function judgeLpRoundTrip(ctx: PromiseContext, trip: RoundTrip): Breach[]
 /**
  * Honest LPs' outflow room is not consumed by capital that comes back within a few blocks: after a round
  * trip, the limiter must leave everyone else at least the room they had before the deposit (less their own
- * outflows since, and the limiter's share of any fall in equity).
+ * outflows since, and the limiter's share of any fall in equity). "Within a few blocks" is judged in time too:
+ * blocks can span hours (a warp), and capital that stayed a whole window is any LP's capital, not returning
+ * capital. When the window has turned over since, capital that stayed a fraction f of a window takes at most
+ * (1 − maxOutflow) × f of what it took out from the others' room — the bound the protocol states (README,
+ * "Returning capital across a window boundary").
  */
 export function judgeOutflowRoom(ctx: PromiseContext, trip: RoundTrip): Breach[] {
   const { entry } = trip;
   const m = ctx.snapshot.market;
+  const window = ctx.bounds.outflowWindow;
+  const stayed = trip.tx.timestamp - entry.at;
+  if (stayed >= window) return [];
   ctx.exercise?.("outflow-room-not-consumed");
   const extra = trip.assets > entry.assets ? trip.assets - entry.assets : 0n;
   const fall = entry.equityBefore > m.poolEquity ? entry.equityBefore - m.poolEquity : 0n;
@@ -111,14 +118,21 @@ export function judgeOutflowRoom(ctx: PromiseContext, trip: RoundTrip): Breach[]
   // What everyone else had before the capital came in — or, if the limiter's window has turned over since,
   // what a fresh window over the equity without that capital gives: whichever is less.
   const before = entry.roomBefore - extra - othersOut - (ctx.bounds.maxOutflow * fall) / WAD;
-  const fresh = (ctx.bounds.maxOutflow * (m.poolEquity > 0n ? m.poolEquity : 0n)) / WAD - othersOut - extra;
+  const aged = ((WAD - ctx.bounds.maxOutflow) * trip.assets * stayed) / (WAD * window);
+  const fresh =
+    (ctx.bounds.maxOutflow * (m.poolEquity > 0n ? m.poolEquity : 0n)) / WAD - othersOut - extra - aged;
   const expected = min(before, fresh);
   const allowance = expected > 0n ? (expected * ctx.bounds.outflowReturnBps) / 10_000n : 0n;
   if (m.poolOutflowAvailable + UNIT + allowance >= expected) return [];
   return [
     {
       promise: "outflow-room-not-consumed",
-      expected: { roomForOthers: expected, roomBeforeDeposit: entry.roomBefore, freshWindowRoom: fresh },
+      expected: {
+        roomForOthers: expected,
+        roomBeforeDeposit: entry.roomBefore,
+        freshWindowRoom: fresh,
+        heldSeconds: stayed,
+      },
       actual: {
         roomForOthers: m.poolOutflowAvailable,
         roundTrip: { lp: ctx.role(trip.lp), deposited: entry.assets, redeemed: trip.assets },

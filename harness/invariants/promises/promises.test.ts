@@ -26,6 +26,7 @@ const bounds: PromiseBounds = {
   breakerCooldown: 900n,
   timelockDelay: 4n * 86_400n,
   maxOutflow: 25n * 10n ** 16n,
+  outflowWindow: 86_400n,
   jumpBand: 10n ** 17n,
   maxConfirmedJump: 5n * 10n ** 17n,
   divergenceBand: 2n * 10n ** 16n,

@@ -10,9 +10,10 @@ import { Command, type CommandSpec } from "./base.js";
 type Args = { lp: string; equityBps: number; blocksBefore: number };
 
 /**
- * Deposits in the last block(s) of the LP outflow window and redeems in the next one: `equityBps` of the
- * pool's equity (borrowed), `blocksBefore` blocks before the window ends. When no window is running, a
- * 1-unit deposit starts one first. The feed's heartbeat round lands in the deposit's block.
+ * Deposits as late in the LP outflow window as it can and still redeem in the first block of the next one:
+ * `equityBps` of the pool's equity (borrowed), the pool's holding period (or, were that shorter, `blocksBefore`
+ * blocks) before the window ends. When no window is running, a 1-unit deposit starts one first. A heartbeat
+ * round lands in the deposit's block and in the redeem's.
  */
 export class WindowEdgeLpCommand extends Command<Args> {
   readonly name = "windowEdgeLp";
@@ -30,7 +31,9 @@ export class WindowEdgeLpCommand extends Command<Args> {
     }
     const assets = (m.port.totalAssets() * BigInt(this.a.equityBps)) / 10_000n;
     const end = window.start + window.length;
-    await warpTo(step, end - 12n * BigInt(this.a.blocksBefore + 1));
+    const hold = m.port.minHoldingPeriod();
+    const lead = 12n * BigInt(this.a.blocksBefore + 1);
+    await warpTo(step, end - (hold > lead ? hold : lead));
     const before = m.port.lpShares(lp);
     // A heartbeat round in the same block keeps the reading fresh after the wait.
     await step.block([
@@ -40,10 +43,12 @@ export class WindowEdgeLpCommand extends Command<Args> {
     ]);
     await warpTo(step, end);
     const gained = m.port.lpShares(lp) - before;
-    if (gained > 0n) await step.act(calls.lpRedeem(w, lp, gained));
+    if (gained > 0n) {
+      await step.block([...roundBlock(step, { moveBps: 0, secondary: true }), calls.lpRedeem(w, lp, gained)]);
+    }
   }
   toString() {
-    return `windowEdgeLp(${this.a.lp} deposits ${this.a.equityBps / 100}% of equity ${this.a.blocksBefore + 1} block(s) before the outflow window ends, redeems in the next)`;
+    return `windowEdgeLp(${this.a.lp} deposits ${this.a.equityBps / 100}% of equity the holding period (or ${this.a.blocksBefore + 1} block(s)) before the outflow window ends, redeems in the next)`;
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Address } from "viem";
 import { latestRoundData } from "../../model/feeds.js";
 import type { MarketModel } from "../../model/market.js";
+import { minHoldingPeriod } from "../../model/pool.js";
 import type { ActionResult } from "../../model/result.js";
 import type {
   AccountHealth,
@@ -110,6 +111,9 @@ export class ModelAdapter implements ModelPort {
   }
   oracleClass(timestamp: bigint) {
     return this.model.peek(timestamp).class;
+  }
+  minHoldingPeriod() {
+    return minHoldingPeriod(this.model.state);
   }
   outflowWindow() {
     const p = this.model.state.pool;

@@ -54,6 +54,8 @@ export interface ModelPort {
   /** ERC-4626 maxRedeem for this owner at `timestamp` (default now). */
   maxRedeem(owner: Address, timestamp?: bigint): bigint;
   totalAssets(): bigint;
+  /** How long minted LP shares stay locked (seconds): the pool's minHoldingPeriod. */
+  minHoldingPeriod(): bigint;
   /** The LP outflow limiter's current window: start and length (seconds). */
   outflowWindow(): { start: bigint; length: bigint };
   /** How the guard would classify a reading at `timestamp` (for behaviour coverage, never for a check). */

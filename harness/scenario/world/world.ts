@@ -269,10 +269,11 @@ async function expectAll(w: World, model: ModelAdapter, planned: Planned[]): Pro
 
 /** The protocol's own parameters the promises use, read from the deployed system, plus the stated bounds. */
 async function readBounds(clients: ChainClients, system: System): Promise<PromiseBounds> {
-  const [safety, oracle, maxOutflow, delay] = await Promise.all([
+  const [safety, oracle, maxOutflow, outflowWindow, delay] = await Promise.all([
     system.market.read.safetyParams(),
     system.oracle.read.params(),
     system.pool.read.maxOutflow(),
+    system.pool.read.outflowWindow(),
     clients.publicClient.readContract({
       address: system.addresses.timelock,
       abi: timelockAbi,
@@ -285,6 +286,7 @@ async function readBounds(clients: ChainClients, system: System): Promise<Promis
     breakerCooldown: BigInt(safety.breakerCooldown),
     timelockDelay: delay,
     maxOutflow,
+    outflowWindow,
     jumpBand: oracle.jumpBand,
     maxConfirmedJump: oracle.maxConfirmedJump,
     divergenceBand: oracle.divergenceBand,
