@@ -110,7 +110,9 @@ contract MarketFundingTest is UnitTest {
     function test_funding_eachIntervalAccruesAtItsOwnSkew() public {
         _open(alice, 10e18);
         vm.warp(block.timestamp + 1000);
-        // Bob takes the other side: from here the skew, and the rate, are 0.
+        // Bob takes the other side (at a fresh round: an increase needs one at most MAX_TRADE_AGE old, and the same
+        // price moves no funding): from here the skew, and the rate, are 0.
+        _setPrice(2000e8);
         _open(bob, -10e18);
         assertEq(market.fundingRate(), 0);
         vm.warp(block.timestamp + 1000);
