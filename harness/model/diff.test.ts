@@ -55,4 +55,26 @@ describe("diffState", () => {
     expect(JSON.parse(JSON.stringify(diff))).toEqual(diff);
     expect(JSON.parse(toJson(snapshot)).market.agg.insurance).toBe(String(snapshot.market.agg.insurance));
   });
+
+  test("an ignored path hides that field only, inside arrays and next to fields that differ", () => {
+    const account = `0x${"ab".repeat(20)}`;
+    const state = (x: bigint) => ({
+      market: {
+        list: [
+          { a: x, b: x },
+          { a: x, b: x },
+        ],
+        c: { d: x },
+      },
+      accounts: [{ account, state: { e: x, f: x } }],
+    });
+    const paths = (ignore: string[]) => diffState(state(1n), state(2n), { ignore }).map((d) => d.path);
+    expect(paths(["market.list[1].a", "accounts.*.state.e"])).toEqual([
+      "market.list[0].a",
+      "market.list[0].b",
+      "market.list[1].b",
+      "market.c.d",
+      `accounts.${account}.state.f`,
+    ]);
+  });
 });

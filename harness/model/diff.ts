@@ -25,7 +25,7 @@ export function diffState(
   options: { ignore?: readonly string[] | undefined } = {},
 ): StateDiff[] {
   const out: StateDiff[] = [];
-  const ignore = new Set(options.ignore ?? []);
+  const ignore = ignoreOf(options.ignore ?? []);
   diffValue("market", expected.market, actual.market, out, ignore);
   const byAddress = <account extends { account: string }>(list: readonly account[]) =>
     new Map(list.map((a) => [normalizeAddress(a.account), a]));
@@ -40,18 +40,17 @@ export function diffState(
 /** The same comparison as diffState, on any two values (records, arrays, scalars); `path` prefixes the paths. */
 export function diffValues(path: string, expected: unknown, actual: unknown): StateDiff[] {
   const out: StateDiff[] = [];
-  diffValue(path, expected, actual, out, new Set());
+  diffValue(path, expected, actual, out, nothingIgnored);
   return out;
 }
 
-function diffValue(
-  path: string,
-  e: unknown,
-  a: unknown,
-  out: StateDiff[],
-  ignore: ReadonlySet<string>,
-): void {
-  if (ignore.size > 0 && ignored(path, ignore)) return;
+function diffValue(path: string, e: unknown, a: unknown, out: StateDiff[], ignore: Ignore): void {
+  if (ignore !== nothingIgnored) {
+    const key = accountKey(path);
+    if (ignore.paths.has(path) || ignore.paths.has(key)) return;
+    // Below a path no ignored path starts with, nothing is ignored: checked once, not on every field.
+    if (!ignore.prefixes.has(path) && !ignore.prefixes.has(key)) ignore = nothingIgnored;
+  }
   if (Array.isArray(e) && Array.isArray(a)) {
     for (let i = 0; i < Math.max(e.length, a.length); i++)
       diffValue(`${path}[${i}]`, e[i], a[i], out, ignore);
@@ -65,14 +64,26 @@ function diffValue(
   if (!sameScalar(e, a)) out.push({ path, expected: show(e), actual: show(a) });
 }
 
+/** Ignored paths (`accounts.*.x` for every account), and every path one of them lies below. */
+type Ignore = { paths: ReadonlySet<string>; prefixes: ReadonlySet<string> };
+
+const nothingIgnored: Ignore = { paths: new Set(), prefixes: new Set() };
+
+function ignoreOf(paths: readonly string[]): Ignore {
+  if (paths.length === 0) return nothingIgnored;
+  const prefixes = new Set<string>();
+  for (const path of paths) {
+    for (let i = 1; i < path.length; i++)
+      if (path[i] === "." || path[i] === "[") prefixes.add(path.slice(0, i));
+  }
+  return { paths: new Set(paths), prefixes };
+}
+
 const accountPrefix = "accounts.0x".length + 40;
 
-// Checked on every field of every step, so without a regular expression: `accounts.<address>.x` is also
-// ignored as `accounts.*.x`.
-function ignored(path: string, ignore: ReadonlySet<string>): boolean {
-  if (ignore.has(path)) return true;
-  return path.startsWith("accounts.0x") && ignore.has(`accounts.*${path.slice(accountPrefix)}`);
-}
+/** `accounts.<address>.x` as `accounts.*.x`, the form an ignore list names every account's field by. */
+const accountKey = (path: string): string =>
+  path.startsWith("accounts.0x") ? `accounts.*${path.slice(accountPrefix)}` : path;
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
