@@ -840,7 +840,11 @@ contract MarketHandler is Test {
             MarketModel.pos(equity) + 1,
             Math.Rounding.Floor
         );
-        maxShares = M.min(pool.balanceOf(who), shares);
+        // Shares minted within the holding period are not redeemable.
+        (uint256 locked,) = pool.lockedShares(who);
+        uint256 free = pool.balanceOf(who) > locked ? pool.balanceOf(who) - locked : 0;
+        if (free < shares && free < pool.balanceOf(who)) binding = "the holding period";
+        maxShares = M.min(free, shares);
     }
 
     /// @dev Market.onPoolWithdraw, after the pool's own checks.
