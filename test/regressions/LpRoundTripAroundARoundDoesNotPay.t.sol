@@ -10,7 +10,8 @@ import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.so
 ///         right after it took its pro-rata share of the round's PnL. Property: no deposit–redeem round trip around
 ///         one oracle round pays — shares are held at least the feed's heartbeat (the guard's `maxAge`) before they
 ///         can be redeemed or transferred, so whoever takes a round's gain has carried the book for at least as long
-///         as one round accrues over; a top-up relocks only the shares still young, never the free ones.
+///         as one round accrues over; a top-up relocks only the shares still young, never the free ones. (Still
+///         open: a holder of old shares can redeem those instead — test/corpus/m04-old-shares-offset-a-young-deposit.)
 contract LpRoundTripAroundARoundDoesNotPayTest is IntegrationBase {
     address internal attacker = makeAddr("attacker");
 
