@@ -287,7 +287,7 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
             uint256 maintenance = M.mulWadUp(notional, mm);
             if (equity >= int256(maintenance)) revert MarketNotLiquidatable(equity, maintenance);
         }
-        _trade(a, -size, price);
+        MarketAccounting.requirePoolCash(_agg, _trade(a, -size, price));
         _settleFundingAfterClose(account, a, owed);
         uint256 toInsurance;
         (reward, toInsurance) = _absorb(account, a, notional);
