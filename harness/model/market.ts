@@ -329,6 +329,7 @@ function modifyInner(
 
   let realised = trade(s, a, sizeDelta, price);
   if (realised > 0n) realised = capProfit(s, account, a, realised, price, events);
+  requirePoolCash(s, realised);
   if (receivableLast) settleFundingAfterClose(s, account, a, owed, events);
   const fee = chargeFee(s, a, abs(sizeDelta), price);
 
@@ -408,7 +409,7 @@ function liquidateInner(
     const maintenance = mulWadUp(n, mm);
     if (eq >= maintenance) throw new EvmRevert("MarketNotLiquidatable", [eq, maintenance]);
   }
-  trade(s, a, sneg(size), price);
+  requirePoolCash(s, trade(s, a, sneg(size), price));
   settleFundingAfterClose(s, account, a, owed, events);
   const { reward, toInsurance, badDebt } = absorb(s, account, a, n, events);
   if (reward !== 0n) soladySafeTransfer(s.collateral, s.addresses.market, liquidator, reward);
@@ -1185,10 +1186,14 @@ function trade(s: SystemState, a: MarginAccount, delta: bigint, price: bigint): 
   agg.longSizeTimesIndex = sadd(agg.longSizeTimesIndex, smul(longPart, a.fundingIndex));
   a.size = newSize;
   if (newSize === 0n && a.margin > 0n) agg.idleMargin = uadd(agg.idleMargin, a.margin);
-  if (agg.poolCash < 0n) {
-    throw new EvmRevert("MarketPoolCannotPay", [toUint256Wrapping(realised), sadd(agg.poolCash, realised)]);
-  }
+  // The caller checks the cash (requirePoolCash) once the profit is capped.
   return realised;
+}
+
+/** `MarketAccounting.requirePoolCash`: a realised profit (after any cap) must not take the pool's cash below zero. */
+function requirePoolCash(s: SystemState, paid: bigint): void {
+  const cash = s.market.agg.poolCash;
+  if (cash < 0n) throw new EvmRevert("MarketPoolCannotPay", [toUint256Wrapping(paid), sadd(cash, paid)]);
 }
 
 /**
@@ -1196,6 +1201,7 @@ function trade(s: SystemState, a: MarginAccount, delta: bigint, price: bigint): 
  * what the window already `paid`.
  */
 export function profitCapFloor(owed: bigint, paid: bigint): bigint {
+  if (owed === 0n) return 0n; // nobody owed: no room to keep
   return mulDiv(owed + paid, WAD, MAX_PROFIT_SHARE, "ceil"); // solady mulDivUp (no overflow here)
 }
 

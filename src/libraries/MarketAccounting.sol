@@ -33,9 +33,11 @@ library MarketAccounting {
 
     /// @notice The pool equity LP exits must leave for `owed` (what the winners would be paid now) to be payable in
     ///         full under the profit cap, in one close or several: owed + paid <= MAX_PROFIT_SHARE * equity (equity
-    ///         already net of what is owed; `paid` what the window already paid), which keeps the room above `owed`. Without it, LPs leaving ahead of a
-    ///         winner's close would shrink the room and keep the winner's excess.
+    ///         already net of what is owed; `paid` what the window already paid), which keeps the room above `owed`.
+    ///         Without it, LPs leaving ahead of a winner's close would shrink the room and keep the winner's excess.
     function profitCapFloor(uint256 owed, uint256 paid) internal pure returns (uint256) {
+        // Nobody owed: no room to keep, whatever the window paid (the last LP can leave a flat market).
+        if (owed == 0) return 0;
         return M.mulDivUp(owed + paid, 1e18, MAX_PROFIT_SHARE);
     }
 
@@ -154,8 +156,14 @@ library MarketAccounting {
         agg.longSizeTimesIndex += (S.max0(newSize) - S.max0(size)) * a.fundingIndex;
         a.size = newSize;
         if (newSize == 0 && a.margin > 0) agg.idleMargin += uint256(a.margin);
-        // Only a realised profit can take the pool's cash below zero here (funding receivables are checked first).
-        if (agg.poolCash < 0) revert IMarket.MarketPoolCannotPay(uint256(realised), agg.poolCash + realised);
+        // A realised profit may take the pool's cash below zero here: the caller checks it (requirePoolCash) once
+        // the profit is capped, so that a close is refused only when the pool cannot pay what it is paid.
+    }
+
+    /// @notice Refuses a realised profit (`paid`, after any cap) that took the pool's cash below zero: (what it is
+    ///         paid, the cash there was to pay it).
+    function requirePoolCash(Aggregates storage agg, int256 paid) internal view {
+        if (agg.poolCash < 0) revert IMarket.MarketPoolCannotPay(uint256(paid), agg.poolCash + paid);
     }
 
     /// @notice Caps a close's realised profit (`realised` > 0, already credited by `trade`) at its share of the
@@ -164,8 +172,8 @@ library MarketAccounting {
     ///         winners' claims after it, plus `realised`, plus the window's payments), less what the window paid. When all the winners' claims exceed the room, every
     ///         close is paid the same fraction room / claims of its profit (pro rata, as GMX v2 scales PnL beyond its
     ///         max-PnL factor): a close that comes first cannot use up the room of those that come later, so nobody
-    ///         can lock the honest winners out by closing ahead of them. The excess goes back to the pool's cash.
-    ///         Returns the profit paid.
+    ///         can lock the honest winners out by closing ahead of them. The excess goes back to the pool's cash,
+    ///         and only what is paid must be there. Returns the profit paid.
     function capProfit(
         Aggregates storage agg,
         MarginAccount storage a,
@@ -192,6 +200,7 @@ library MarketAccounting {
             agg.poolCash += realised - paid;
             emit IMarket.ProfitCapped(account, realised, paid);
         }
+        requirePoolCash(agg, paid);
     }
 
     /// @notice The loss waterfall after a close: a positive margin pays the keeper and the penalty to insurance; a

@@ -36,7 +36,7 @@ library MarketLiquidation {
             uint256 maintenance = M.mulWadUp(notional, mm);
             if (equity >= int256(maintenance)) revert IMarket.MarketNotLiquidatable(equity, maintenance);
         }
-        A.trade(g, a, -size, price, valueDivisor);
+        A.requirePoolCash(g, A.trade(g, a, -size, price, valueDivisor));
         A.settleFundingAfterClose(g, a, account, owed);
         return _absorb(g, r, safe, a, account, notional);
     }
