@@ -19,7 +19,7 @@ import {
   UNIT,
   USD,
 } from "./fixtures.js";
-import { allows, type MarketModel } from "./market.js";
+import { allows, type MarketModel, profitCapFloor } from "./market.js";
 import { ceilDiv } from "./math.js";
 import { Action, Cause, HaltFlag, Mode, OracleClass } from "./types.js";
 
@@ -723,6 +723,22 @@ describe("funding debts and receivables", () => {
 });
 
 describe("LP exits", () => {
+  test("the profit cap's floor keeps room only for winners still owed", () => {
+    expect(profitCapFloor(0n, 1_000n * USD)).toBe(0n);
+    expect(profitCapFloor(1n, 1_000n * USD)).toBe(10n * (1_000n * USD + 1n));
+    // A winner paid this window, then a flat book: the pool's whole cash may leave it.
+    const m = testModel();
+    m.warp(T0 + 12n);
+    fund(m, lp, 100_000n * USD);
+    ok(m.lpDeposit({ caller: lp, assets: 100_000n * USD }));
+    trader(m, alice, 10_000n * USD);
+    ok(m.modifyPosition({ account: alice, sizeDelta: 10n * UNIT }));
+    setPrice(m, 2100);
+    ok(m.closePosition({ account: alice }));
+    expect(m.profitWindow().paid).toBeGreaterThan(0n);
+    expect(m.poolWithdrawable()).toBe(m.aggregates().poolCash);
+  });
+
   test("keep a cash reserve of the required backing, and at most 25% of equity leaves per day", () => {
     const m = testModel();
     m.warp(T0 + 12n);
