@@ -27,16 +27,15 @@ library MarketLiquidation {
         IOracleGuard oracle,
         int256 valueDivisor
     ) external returns (uint256 reward, uint256 toInsurance) {
-        int256 size = a.size;
-        int256 owed = A.fundingOwed(size, a.fundingIndex, g.fundingIndex, valueDivisor);
-        uint256 notional = MarketPool.notional(size, price, valueDivisor);
+        int256 owed = A.fundingOwed(a.size, a.fundingIndex, g.fundingIndex, valueDivisor);
+        uint256 notional = MarketPool.notional(a.size, price, valueDivisor);
         {
             (, uint256 mm) = oracle.marginRatios();
             int256 equity = A.equity(a, price, valueDivisor) - owed;
             uint256 maintenance = M.mulWadUp(notional, mm);
             if (equity >= int256(maintenance)) revert IMarket.MarketNotLiquidatable(equity, maintenance);
         }
-        A.requirePoolCash(g, A.trade(g, a, -size, price, valueDivisor));
+        _close(g, a, price, valueDivisor);
         A.settleFundingAfterClose(g, a, account, owed);
         return _absorb(g, r, safe, a, account, notional);
     }
@@ -77,6 +76,13 @@ library MarketLiquidation {
         notional = MarketPool.notional(a.size, price, valueDivisor);
         (uint256 im, uint256 mm) = oracle.marginRatios();
         (initialRequired, maintenanceRequired) = (M.mulWadUp(notional, im), M.mulWadUp(notional, mm));
+    }
+
+    /// @dev Closes `a` at `price`; a profit it realises must be payable from the pool's cash.
+    function _close(Aggregates storage g, MarginAccount storage a, uint256 price, int256 valueDivisor)
+        private
+    {
+        A.requirePoolCash(g, A.trade(g, a, -a.size, price, valueDivisor));
     }
 
     /// @dev The loss waterfall, then the tightening it calls for.
