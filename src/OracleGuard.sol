@@ -11,12 +11,13 @@ import {
 } from "./interfaces/IOracleGuard.sol";
 import {MarketParams} from "./libraries/MarketParams.sol";
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {FixedPointMathLib as M} from "solady/utils/FixedPointMathLib.sol";
 
 /// @title OracleGuard
 /// @notice Classifies every reading of a market's price feeds and keeps the last good price, the realised
 ///         volatility and the margin ratios that follow it. One guard per market.
-contract OracleGuard is IOracleGuard, Ownable {
+contract OracleGuard is IOracleGuard, Ownable2Step {
     uint256 internal constant WAD = 1e18;
     /// @notice The largest price (WAD) the guard reads as a price: an answer beyond it is AtBounds from the primary and
     ///         ignored from the secondary, so no answer, however huge, can make the guard's arithmetic revert.
@@ -132,6 +133,12 @@ contract OracleGuard is IOracleGuard, Ownable {
     }
 
     /* GOVERNANCE */
+
+    /// @notice Never: a guard without an owner could never have its parameters corrected. Ownership moves in two
+    ///         steps (Ownable2Step), to the market's timelock in a deployed system.
+    function renounceOwnership() public view override onlyOwner {
+        revert OwnableInvalidOwner(address(0));
+    }
 
     /// @notice Replaces the parameters; only the owner (the timelock in a deployed system).
     function setParams(OracleParams calldata params_) external onlyOwner {
