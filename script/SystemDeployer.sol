@@ -10,6 +10,7 @@ import {RiskParams} from "../src/interfaces/IMarket.sol";
 import {MockAggregator} from "../test/mocks/MockAggregator.sol";
 import {MockERC20} from "../test/mocks/MockERC20.sol";
 import {Defaults} from "./Defaults.sol";
+import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {TimelockController} from "@openzeppelin/contracts/governance/TimelockController.sol";
 import {Safe} from "@safe-global/safe-smart-account/Safe.sol";
 import {SafeProxyFactory} from "@safe-global/safe-smart-account/proxies/SafeProxyFactory.sol";
@@ -113,9 +114,12 @@ abstract contract SystemDeployer {
     }
 
     /// @notice Deploys the Safe guardian (the real Safe singleton and proxy factory, `threshold` of `owners`) and
-    ///         a TimelockController whose delay covers the exit window, proposed to by `proposer` (the Safe when
-    ///         zero) and executable by anyone; then makes the Safe the market's guardian and hands the market and
-    ///         the oracle guard to the timelock. The timelock administers itself: no admin key remains.
+    ///         a TimelockController, proposed to by `proposer` (the Safe when zero) and executable by anyone; then
+    ///         makes the Safe the market's guardian and hands the market and the oracle guard to the timelock.
+    ///         Ownership is two-step and the market checks the acceptor's delay against the exit window, so the
+    ///         timelock must itself accept: it is created with no delay and the deployer as a temporary proposer,
+    ///         which schedules and executes at once one batch — raise the delay to the exit window, then accept both
+    ///         contracts — and renounces its roles. From then on every call needs the full delay; no admin remains.
     function _deployGovernance(System memory s, address[] memory owners, uint256 threshold, address proposer)
         internal
         returns (Governance memory g)
@@ -130,11 +134,14 @@ abstract contract SystemDeployer {
         _beforeDeployTx();
         g.guardian = Safe(payable(address(factory.createProxyWithNonce(address(singleton), setup, 0))));
 
-        address[] memory proposers = new address[](1);
+        // The account making these calls owns the market until the handover.
+        address deployer = s.market.owner();
+        address[] memory proposers = new address[](2);
         proposers[0] = proposer == address(0) ? address(g.guardian) : proposer;
+        proposers[1] = deployer;
         address[] memory executors = new address[](1); // address(0): anyone may execute a ready operation
         _beforeDeployTx();
-        g.timelock = new TimelockController(Defaults.timelockDelay(), proposers, executors, address(0));
+        g.timelock = new TimelockController(0, proposers, executors, address(0));
 
         _beforeDeployTx();
         s.market.setGuardian(address(g.guardian));
@@ -142,5 +149,28 @@ abstract contract SystemDeployer {
         s.market.transferOwnership(address(g.timelock));
         _beforeDeployTx();
         s.oracle.transferOwnership(address(g.timelock));
+        _acceptWithFullDelay(g.timelock, address(s.market), address(s.oracle));
+        if (proposers[0] != deployer) {
+            _beforeDeployTx();
+            g.timelock.renounceRole(g.timelock.PROPOSER_ROLE(), deployer);
+            _beforeDeployTx();
+            g.timelock.renounceRole(g.timelock.CANCELLER_ROLE(), deployer);
+        }
+    }
+
+    /// @dev The timelock's one operation at zero delay: set its delay to the exit window, then accept `market` and
+    ///      `oracle` (whose acceptance checks that delay).
+    function _acceptWithFullDelay(TimelockController timelock, address market, address oracle) private {
+        address[] memory targets = new address[](3);
+        (targets[0], targets[1], targets[2]) = (address(timelock), market, oracle);
+        bytes[] memory payloads = new bytes[](3);
+        payloads[0] = abi.encodeCall(TimelockController.updateDelay, (Defaults.timelockDelay()));
+        payloads[1] = abi.encodeCall(Ownable2Step.acceptOwnership, ());
+        payloads[2] = payloads[1];
+        uint256[] memory values = new uint256[](3);
+        _beforeDeployTx();
+        timelock.scheduleBatch(targets, values, payloads, 0, 0, 0);
+        _beforeDeployTx();
+        timelock.executeBatch(targets, values, payloads, 0, 0);
     }
 }

@@ -24,6 +24,7 @@ import {MarketSettlement, SettlementState} from "./libraries/MarketSettlement.so
 import {SignedMath as S} from "./libraries/SignedMath.sol";
 import {TradePricing} from "./libraries/TradePricing.sol";
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {TimelockController} from "@openzeppelin/contracts/governance/TimelockController.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
@@ -39,7 +40,7 @@ import {SafeTransferLib} from "solady/utils/SafeTransferLib.sol";
 ///      an `execute*` function that only the market itself may call: it reads the credits, runs the effects and
 ///      ends with `_checkInvariants`. The guarded entry points are `virtual` only so that the gas benchmark's
 ///      unguarded build (test/utils/UnguardedMarket.sol) can run the same effects without the guard.
-contract Market is IMarket, Ownable, ReentrancyGuardTransient {
+contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
     using SafeTransferLib for address;
 
     uint256 internal constant WAD = 1e18;
@@ -475,14 +476,15 @@ contract Market is IMarket, Ownable, ReentrancyGuardTransient {
         MarketSafety.requireExitWindow(owner(), _exitWindow());
     }
 
-    /// @dev The market is handed only to a timelock whose delay covers the exit window (the deployer owns it only
-    ///      until then), and never renounced: a market without an owner could never be reopened.
-    function transferOwnership(address newOwner) public override onlyOwner {
-        MarketSafety.requireTimelock(newOwner, _exitWindow());
-        _transferOwnership(newOwner);
+    /// @dev Ownership moves in two steps (Ownable2Step) and is accepted only by a timelock whose delay covers the exit
+    ///      window when it accepts (the deployer owns the market only until then); it is never renounced: a market
+    ///      without an owner could never be reopened.
+    function acceptOwnership() public override {
+        MarketSafety.requireTimelock(_safe, msg.sender);
+        super.acceptOwnership();
     }
 
-    function renounceOwnership() public view override onlyOwner {
+    function renounceOwnership() public pure override {
         revert MarketOwnerNotTimelock(address(0));
     }
 

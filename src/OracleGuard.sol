@@ -9,13 +9,15 @@ import {
     PendingLevel,
     PriceReading
 } from "./interfaces/IOracleGuard.sol";
+import {MarketParams} from "./libraries/MarketParams.sol";
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {FixedPointMathLib as M} from "solady/utils/FixedPointMathLib.sol";
 
 /// @title OracleGuard
 /// @notice Classifies every reading of a market's price feeds and keeps the last good price, the realised
 ///         volatility and the margin ratios that follow it. One guard per market.
-contract OracleGuard is IOracleGuard, Ownable {
+contract OracleGuard is IOracleGuard, Ownable2Step {
     uint256 internal constant WAD = 1e18;
     /// @notice The largest price (WAD) the guard reads as a price: an answer beyond it is AtBounds from the primary and
     ///         ignored from the secondary, so no answer, however huge, can make the guard's arithmetic revert.
@@ -132,22 +134,17 @@ contract OracleGuard is IOracleGuard, Ownable {
 
     /* GOVERNANCE */
 
+    /// @notice Never: a guard without an owner could never have its parameters corrected. Ownership moves in two
+    ///         steps (Ownable2Step), to the market's timelock in a deployed system.
+    function renounceOwnership() public view override onlyOwner {
+        revert OwnableInvalidOwner(address(0));
+    }
+
     /// @notice Replaces the parameters; only the owner (the timelock in a deployed system).
     function setParams(OracleParams calldata params_) external onlyOwner {
         OracleParams memory o = _params;
-        // Each change moves a parameter by at most a factor of two, so no single proposal can swing the margins.
-        if (
-            !_step(o.maxAge, params_.maxAge) || !_step(o.divergenceBand, params_.divergenceBand)
-                || !_step(o.jumpBand, params_.jumpBand)
-                || !_step(o.maxConfirmedJump, params_.maxConfirmedJump) || !_step(o.imFloor, params_.imFloor)
-                || !_step(o.mmFloor, params_.mmFloor) || !_step(o.kIM, params_.kIM)
-                || !_step(o.kMM, params_.kMM) || !_step(o.mmMaxStep, params_.mmMaxStep)
-                || !_step(o.liquidationHorizon, params_.liquidationHorizon)
-                || !_step(o.secondaryMaxAge, params_.secondaryMaxAge)
-                || !_step(o.sequencerGracePeriod, params_.sequencerGracePeriod)
-                || !_step(o.jumpResetAfter, params_.jumpResetAfter)
-                || !_step(o.ewmaLambda, params_.ewmaLambda)
-        ) revert OracleGuardStepTooLarge();
+        // Each change moves a parameter by a bounded step (MarketParams), so no single proposal can swing the margins.
+        if (!MarketParams.oracleSteps(o, params_)) revert OracleGuardStepTooLarge();
         _setParams(params_);
         // New floors and multipliers apply at once (MM still moves by at most one step).
         uint256 sigma = _sigma(variance);
@@ -156,10 +153,6 @@ contract OracleGuard is IOracleGuard, Ownable {
         uint256 mm = _maintenanceMargin;
         mm = M.min(target > mm ? M.min(target, mm + params_.mmMaxStep) : target, im);
         (_initialMargin, _maintenanceMargin) = (im, mm);
-    }
-
-    function _step(uint256 from, uint256 to) internal pure returns (bool) {
-        return from == 0 || (to <= 2 * from && 2 * to >= from);
     }
 
     /* INTERNAL */

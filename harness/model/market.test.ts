@@ -533,10 +533,14 @@ describe("every error path", () => {
       m.setRiskParams({ caller: addresses.owner, params: { ...risk, skewScale: 0n } }),
       "MarketStepTooLarge",
     );
+    // The fee's first step is 0.1%: from the default to zero and back, but never from zero to 5% at once.
+    const free = { ...risk, tradingFee: 0n };
+    ok(m.setRiskParams({ caller: addresses.owner, params: free }));
     reverted(
-      m.setRiskParams({ caller: addresses.owner, params: { ...risk, tradingFee: 0n } }),
+      m.setRiskParams({ caller: addresses.owner, params: { ...free, tradingFee: 5n * 10n ** 16n } }),
       "MarketStepTooLarge",
     );
+    ok(m.setRiskParams({ caller: addresses.owner, params: risk }));
     reverted(
       m.setRiskParams({
         caller: addresses.owner,

@@ -69,7 +69,6 @@ import {
   checkVolatility as oracleCheckVolatility,
   peek as oraclePeek,
   update as oracleUpdate,
-  step,
   type VolatilityFigures,
   validateParams as validateOracleParams,
   validateParamsStep as validateOracleParamsStep,
@@ -84,6 +83,7 @@ import {
   type SystemAddresses,
   type SystemState,
 } from "./state.js";
+import { FIRST_STEP, stepWithin } from "./steps.js";
 import {
   type AccountView,
   Action,
@@ -664,7 +664,7 @@ function fundInsuranceInner(s: SystemState, from: Address, amount: bigint, event
 
 /* GOVERNANCE */
 
-/** `_setRiskParams`'s checks: a factor-two step from `old` per field, then the bounds. */
+/** `_setRiskParams`'s checks: a bounded step from `old` per field (`stepWithin`), then the bounds. */
 export function validateRiskParams(old: RiskParams, r: RiskParams): void {
   const keys = [
     "tradingFee",
@@ -676,7 +676,19 @@ export function validateRiskParams(old: RiskParams, r: RiskParams): void {
     "skewScale",
     "maxOpenInterest",
   ] as const;
-  if (keys.some((key) => !step(old[key], r[key]))) throw new EvmRevert("MarketStepTooLarge");
+  const firstStep: Record<(typeof keys)[number], bigint> = {
+    tradingFee: FIRST_STEP.fee,
+    insuranceFeeShare: FIRST_STEP.fraction,
+    liquidationPenalty: FIRST_STEP.penalty,
+    keeperRewardShare: FIRST_STEP.fraction,
+    maxFundingRate: FIRST_STEP.fundingRate,
+    minBacking: FIRST_STEP.fraction,
+    skewScale: 0n,
+    maxOpenInterest: 0n,
+  };
+  if (keys.some((key) => !stepWithin(old[key], r[key], firstStep[key]))) {
+    throw new EvmRevert("MarketStepTooLarge");
+  }
   if (
     r.tradingFee > 5n * 10n ** 16n ||
     r.insuranceFeeShare > WAD ||
@@ -691,28 +703,18 @@ export function validateRiskParams(old: RiskParams, r: RiskParams): void {
   }
 }
 
-/** `MarketParams`' first steps of the safety parameters that may be zero (seconds, WAD, whole tokens). */
-const COOLDOWN_FIRST_STEP = 3_600n;
-const FRACTION_FIRST_STEP = 10n ** 17n;
-const FLOOR_FIRST_STEP_TOKENS = 1_000n;
-
-/** `MarketParams.stepWithin`: a factor of two either way, or anywhere in [0, firstStep] when both lie there. */
-function stepWithin(from: bigint, to: bigint, firstStep: bigint): boolean {
-  return (to <= 2n * from && 2n * to >= from) || (from <= firstStep && to <= firstStep);
-}
-
 /** `MarketParams.checkSafetySteps`; `collateralUnit` is one whole collateral token (10^decimals). */
 export function validateSafetySteps(o: SafetyParams, p: SafetyParams, collateralUnit: bigint): void {
   const B = BigInt;
   if (
-    !stepWithin(o.insuranceFloor, p.insuranceFloor, FLOOR_FIRST_STEP_TOKENS * collateralUnit) ||
+    !stepWithin(o.insuranceFloor, p.insuranceFloor, FIRST_STEP.floorTokens * collateralUnit) ||
     !stepWithin(B(o.maxHaltDuration), B(p.maxHaltDuration), 0n) ||
     !stepWithin(B(o.settlementWindow), B(p.settlementWindow), 0n) ||
-    !stepWithin(B(o.breakerCooldown), B(p.breakerCooldown), COOLDOWN_FIRST_STEP) ||
+    !stepWithin(B(o.breakerCooldown), B(p.breakerCooldown), FIRST_STEP.duration) ||
     !stepWithin(B(o.breakerValidReadings), B(p.breakerValidReadings), 0n) ||
     !stepWithin(o.cautiousImMultiplier, p.cautiousImMultiplier, 0n) ||
-    !stepWithin(o.cautiousOiFactor, p.cautiousOiFactor, FRACTION_FIRST_STEP) ||
-    !stepWithin(o.warningBand, p.warningBand, FRACTION_FIRST_STEP)
+    !stepWithin(o.cautiousOiFactor, p.cautiousOiFactor, FIRST_STEP.fraction) ||
+    !stepWithin(o.warningBand, p.warningBand, FIRST_STEP.fraction)
   ) {
     throw new EvmRevert("MarketStepTooLarge");
   }

@@ -349,6 +349,20 @@ describe("round order and time", () => {
     ]);
   });
 
+  test("a field at zero rises only within its first step (MarketParams)", () => {
+    const zero = { ...defaultOracleParams(), kIM: 0n, kMM: 0n, mmMaxStep: 0n, sequencerGracePeriod: 0 };
+    expect(() => validateParamsStep(zero, { ...zero, kIM: 10n ** 18n, kMM: 10n ** 18n })).not.toThrow();
+    expect(() => validateParamsStep(zero, { ...zero, kIM: 18n * 10n ** 18n })).toThrow(
+      /OracleGuardStepTooLarge/,
+    );
+    expect(() => validateParamsStep(zero, { ...zero, mmMaxStep: 10n ** 18n })).toThrow(
+      /OracleGuardStepTooLarge/,
+    );
+    expect(() => validateParamsStep(zero, { ...zero, sequencerGracePeriod: 30 * 86_400 })).toThrow(
+      /OracleGuardStepTooLarge/,
+    );
+  });
+
   test("parameter changes move each stepped field by at most a factor of two", () => {
     const p = defaultOracleParams();
     expect(() => validateParamsStep(p, { ...p, kIM: 2n * p.kIM })).not.toThrow();
@@ -359,7 +373,8 @@ describe("round order and time", () => {
     for (const key of ["secondaryMaxAge", "sequencerGracePeriod", "jumpResetAfter", "ewmaLambda"] as const) {
       const doubled = typeof p[key] === "bigint" ? 2n * p[key] : 2 * Number(p[key]);
       expect(() => validateParamsStep(p, { ...p, [key]: doubled }), key).not.toThrow();
-      if (p[key] !== 0 && p[key] !== 0n) {
+      // The two durations' defaults (1 h) lie within their first step, where any move is allowed.
+      if (key === "jumpResetAfter" || key === "ewmaLambda") {
         const quartered = typeof p[key] === "bigint" ? p[key] / 4n : Math.floor(Number(p[key]) / 4);
         expect(() => validateParamsStep(p, { ...p, [key]: quartered }), key).toThrow(
           /OracleGuardStepTooLarge/,

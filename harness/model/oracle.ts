@@ -27,6 +27,7 @@ import {
   WAD,
 } from "./math.js";
 import type { ModelEvent } from "./result.js";
+import { FIRST_STEP, stepWithin } from "./steps.js";
 import { OracleClass, type OracleParams, type PriceReading } from "./types.js";
 
 export type OracleState = {
@@ -116,32 +117,29 @@ export function createOracle(parameters: CreateOracleParameters): OracleState {
   return state;
 }
 
-/** `setParams`'s step rule: every parameter moves by at most a factor of two per change. */
+/** `setParams`'s step rule (`MarketParams.oracleSteps`): a bounded step per field; only the fields that may be zero
+ * have a first step. */
 export function validateParamsStep(o: OracleParams, p: OracleParams): void {
-  const stepped = [
-    "maxAge",
-    "divergenceBand",
-    "jumpBand",
-    "maxConfirmedJump",
-    "imFloor",
-    "mmFloor",
-    "kIM",
-    "kMM",
-    "mmMaxStep",
-    "liquidationHorizon",
-    "secondaryMaxAge",
-    "sequencerGracePeriod",
-    "jumpResetAfter",
-    "ewmaLambda",
-  ] as const;
-  if (stepped.some((key) => !step(BigInt(o[key]), BigInt(p[key])))) {
+  const firstStep: Record<keyof OracleParams, bigint> = {
+    maxAge: 0n,
+    divergenceBand: 0n,
+    jumpBand: 0n,
+    maxConfirmedJump: 0n,
+    imFloor: 0n,
+    mmFloor: 0n,
+    kIM: FIRST_STEP.sigmaMultiple,
+    kMM: FIRST_STEP.sigmaMultiple,
+    mmMaxStep: FIRST_STEP.mmRise,
+    liquidationHorizon: 0n,
+    secondaryMaxAge: FIRST_STEP.duration,
+    sequencerGracePeriod: FIRST_STEP.duration,
+    jumpResetAfter: 0n,
+    ewmaLambda: 0n,
+  };
+  const keys = Object.keys(firstStep) as (keyof OracleParams)[];
+  if (keys.some((key) => !stepWithin(BigInt(o[key]), BigInt(p[key]), firstStep[key]))) {
     throw new EvmRevert("OracleGuardStepTooLarge");
   }
-}
-
-/** `_step(from, to)` of the guard and the market: from 0 anything goes, else within a factor of two. */
-export function step(from: bigint, to: bigint): boolean {
-  return from === 0n || (to <= 2n * from && 2n * to >= from);
 }
 
 /** `_setParams`'s validation. */

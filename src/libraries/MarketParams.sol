@@ -2,18 +2,29 @@
 pragma solidity 0.8.30;
 
 import {IMarket, RiskParams, SafetyParams} from "../interfaces/IMarket.sol";
+import {OracleParams} from "../interfaces/IOracleGuard.sol";
 
 /// @title MarketParams
-/// @notice The bounds of a market's governance-set parameters. External pure functions, delegatecalled from the
-///         market, so that the checks do not count toward its code size.
+/// @notice The bounds of a market's governance-set parameters and the one step rule of every step-bounded parameter
+///         (risk, safety and the oracle guard's): each change moves a field by at most a factor of two, and a field
+///         that may be zero moves within [0, its first step] (`stepWithin`), so that no single proposal can take it
+///         from zero to anything. Fields that are never zero have no first step. External functions are
+///         delegatecalled from the market, so that the checks do not count toward its code size.
 library MarketParams {
     uint256 internal constant WAD = 1e18;
-    /// @notice How far a safety parameter that may be zero may move within [0, step] in one change (beyond it, a
-    ///         factor of two): breakerCooldown in seconds, cautiousOiFactor and warningBand as WAD fractions, and the
-    ///         insurance floor in whole collateral tokens (the market scales it by the token's decimals).
-    uint256 internal constant COOLDOWN_FIRST_STEP = 1 hours;
+    /// @notice First steps (see `stepWithin`): durations in seconds (breakerCooldown, the oracle's secondaryMaxAge and
+    ///         sequencerGracePeriod), WAD fractions (the fee shares, minBacking, cautiousOiFactor, warningBand), the
+    ///         insurance floor in whole collateral tokens (the market scales it by the token's decimals), and the
+    ///         defaults' own values for the trading fee, the liquidation penalty, the funding rate (per second at full
+    ///         skew), the volatility multipliers kIM and kMM, and the maintenance margin's largest rise.
+    uint256 internal constant DURATION_FIRST_STEP = 1 hours;
     uint256 internal constant FRACTION_FIRST_STEP = 0.1e18;
     uint256 internal constant FLOOR_FIRST_STEP_TOKENS = 1000;
+    uint256 internal constant FEE_FIRST_STEP = 0.001e18;
+    uint256 internal constant PENALTY_FIRST_STEP = 0.01e18;
+    uint256 internal constant FUNDING_RATE_FIRST_STEP = 1e11;
+    uint256 internal constant SIGMA_MULTIPLE_FIRST_STEP = 1e18;
+    uint256 internal constant MM_RISE_FIRST_STEP = 0.01e18;
 
     /// @notice Checks (`checkRisk`) and writes new risk parameters.
     function setRisk(RiskParams storage self, RiskParams memory r) external {
@@ -29,15 +40,18 @@ library MarketParams {
         emit IMarket.RiskParamsUpdated(r);
     }
 
-    /// @notice Reverts unless `r` is within bounds and each field moves by at most a factor of two from `o`, so that
-    ///         no single proposal can swing the market.
+    /// @notice Reverts unless `r` is within bounds and each field moves from `o` by a bounded step (`stepWithin`), so
+    ///         that no single proposal can swing the market.
     function checkRisk(RiskParams memory o, RiskParams memory r) internal pure {
         if (
-            !step(o.tradingFee, r.tradingFee) || !step(o.insuranceFeeShare, r.insuranceFeeShare)
-                || !step(o.liquidationPenalty, r.liquidationPenalty)
-                || !step(o.keeperRewardShare, r.keeperRewardShare)
-                || !step(o.maxFundingRate, r.maxFundingRate) || !step(o.minBacking, r.minBacking)
-                || !step(o.skewScale, r.skewScale) || !step(o.maxOpenInterest, r.maxOpenInterest)
+            !stepWithin(o.tradingFee, r.tradingFee, FEE_FIRST_STEP)
+                || !stepWithin(o.insuranceFeeShare, r.insuranceFeeShare, FRACTION_FIRST_STEP)
+                || !stepWithin(o.liquidationPenalty, r.liquidationPenalty, PENALTY_FIRST_STEP)
+                || !stepWithin(o.keeperRewardShare, r.keeperRewardShare, FRACTION_FIRST_STEP)
+                || !stepWithin(o.maxFundingRate, r.maxFundingRate, FUNDING_RATE_FIRST_STEP)
+                || !stepWithin(o.minBacking, r.minBacking, FRACTION_FIRST_STEP)
+                || !stepWithin(o.skewScale, r.skewScale, 0)
+                || !stepWithin(o.maxOpenInterest, r.maxOpenInterest, 0)
         ) revert IMarket.MarketStepTooLarge();
         if (
             r.tradingFee > 0.05e18 || r.insuranceFeeShare > WAD || r.liquidationPenalty > 0.2e18
@@ -68,7 +82,7 @@ library MarketParams {
             !stepWithin(o.insuranceFloor, p.insuranceFloor, floorFirstStep)
                 || !stepWithin(o.maxHaltDuration, p.maxHaltDuration, 0)
                 || !stepWithin(o.settlementWindow, p.settlementWindow, 0)
-                || !stepWithin(o.breakerCooldown, p.breakerCooldown, COOLDOWN_FIRST_STEP)
+                || !stepWithin(o.breakerCooldown, p.breakerCooldown, DURATION_FIRST_STEP)
                 || !stepWithin(o.breakerValidReadings, p.breakerValidReadings, 0)
                 || !stepWithin(o.cautiousImMultiplier, p.cautiousImMultiplier, 0)
                 || !stepWithin(o.cautiousOiFactor, p.cautiousOiFactor, FRACTION_FIRST_STEP)
@@ -76,13 +90,24 @@ library MarketParams {
         ) revert IMarket.MarketStepTooLarge();
     }
 
-    /// @dev A factor of two either way, or anywhere in [0, firstStep] when both values lie there.
-    function stepWithin(uint256 from, uint256 to, uint256 firstStep) internal pure returns (bool) {
-        return (to <= 2 * from && 2 * to >= from) || (from <= firstStep && to <= firstStep);
+    /// @notice Whether each of the oracle guard's parameters moves from `o` to `p` by a bounded step. Only the fields
+    ///         the guard lets be zero have a first step (the others are checked nonzero by the guard).
+    function oracleSteps(OracleParams memory o, OracleParams memory p) internal pure returns (bool) {
+        return stepWithin(o.maxAge, p.maxAge, 0) && stepWithin(o.divergenceBand, p.divergenceBand, 0)
+            && stepWithin(o.jumpBand, p.jumpBand, 0) && stepWithin(o.maxConfirmedJump, p.maxConfirmedJump, 0)
+            && stepWithin(o.imFloor, p.imFloor, 0) && stepWithin(o.mmFloor, p.mmFloor, 0)
+            && stepWithin(o.kIM, p.kIM, SIGMA_MULTIPLE_FIRST_STEP)
+            && stepWithin(o.kMM, p.kMM, SIGMA_MULTIPLE_FIRST_STEP)
+            && stepWithin(o.mmMaxStep, p.mmMaxStep, MM_RISE_FIRST_STEP)
+            && stepWithin(o.liquidationHorizon, p.liquidationHorizon, 0)
+            && stepWithin(o.secondaryMaxAge, p.secondaryMaxAge, DURATION_FIRST_STEP)
+            && stepWithin(o.sequencerGracePeriod, p.sequencerGracePeriod, DURATION_FIRST_STEP)
+            && stepWithin(o.jumpResetAfter, p.jumpResetAfter, 0) && stepWithin(o.ewmaLambda, p.ewmaLambda, 0);
     }
 
-    /// @dev At most a factor of two either way; a parameter at zero may be set to anything.
-    function step(uint256 from, uint256 to) internal pure returns (bool) {
-        return from == 0 || (to <= 2 * from && 2 * to >= from);
+    /// @notice The step rule: a factor of two either way, or anywhere in [0, firstStep] when both values lie there. A
+    ///         field at zero thus rises only within its first step (and one with no first step never leaves zero).
+    function stepWithin(uint256 from, uint256 to, uint256 firstStep) internal pure returns (bool) {
+        return (to <= 2 * from && 2 * to >= from) || (from <= firstStep && to <= firstStep);
     }
 }

@@ -168,8 +168,9 @@ library MarketSafety {
         if (isTimelock && delay < exitWindow) revert IMarket.MarketTimelockTooShort(delay, exitWindow);
     }
 
-    /// @notice A new owner must be a timelock whose delay covers the exit window.
-    function requireTimelock(address owner, uint256 exitWindow) external view {
+    /// @notice A new owner must be a timelock whose delay covers the exit window (maxHaltDuration + settlementWindow).
+    function requireTimelock(SafetyState storage self, address owner) external view {
+        uint256 exitWindow = uint256(self.params.maxHaltDuration) + self.params.settlementWindow;
         (bool isTimelock, uint256 delay) = ownerDelay(owner);
         if (!isTimelock) revert IMarket.MarketOwnerNotTimelock(owner);
         if (delay < exitWindow) revert IMarket.MarketTimelockTooShort(delay, exitWindow);

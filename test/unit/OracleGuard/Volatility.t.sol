@@ -228,7 +228,7 @@ contract OracleGuardVolatilityTest is UnitTest {
             bad[i] = Defaults.oracleParams();
         }
         bad[0].jumpResetAfter = 0;
-        bad[1].sequencerGracePeriod = 0;
+        bad[1].sequencerGracePeriod = 3600 * 2 + 1; // 0 is within its first step (MarketParams)
         bad[2].secondaryMaxAge = 3600 * 2 + 1;
         bad[3].ewmaLambda = 0.94e18 / 2 - 1;
         bytes memory before = _state();

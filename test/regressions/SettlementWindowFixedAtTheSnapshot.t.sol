@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {SafetyParams} from "../../src/interfaces/IMarket.sol";
+import {BaseTest} from "../utils/BaseTest.sol";
+
+/// @notice L-03 (review of 632d01d): `settlementWindow` was read live after the snapshot, so a parameter change in
+///         Settlement pushed the claims back (and re-opened `realise`). Property: the window is fixed when the market
+///         settles; claims open at settledAt + that window, whatever governance proposes afterwards.
+contract SettlementWindowFixedAtTheSnapshotTest is BaseTest {
+    function test_claimsOpenAtTheWindowFixedAtTheSnapshot() public {
+        _depositMargin(alice, 1000e6);
+        market.settle(); // the owner (here the test) may settle at any time
+        uint256 window = market.safetyParams().settlementWindow;
+        SafetyParams memory p = market.safetyParams();
+        p.settlementWindow = 2 * p.settlementWindow;
+        // Refused today (no change in Settlement); the property holds whether or not it lands.
+        (bool changed,) = address(market).call(abi.encodeCall(market.setSafetyParams, (p)));
+        changed;
+        vm.warp(block.timestamp + window);
+        uint256 before = usd.balanceOf(alice);
+        vm.prank(alice);
+        market.claim();
+        assertEq(usd.balanceOf(alice) - before, 1000e6, "claims open at the snapshot's window");
+    }
+}
