@@ -217,16 +217,10 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
             revert MarketPriceLimit(price, priceLimit);
         }
         int256 realised = _tradeAndSettle(account, a, sizeDelta, price, increasing);
-        uint256 fee = _chargeFee(a, S.abs(sizeDelta), price);
+        uint256 fee = MarketAccounting.chargeFee(_agg, _risk, a, S.abs(sizeDelta), price, _valueDivisor);
 
         if (increasing) {
-            // Cautious lowers the open-interest cap.
-            uint256 cap = _safe.mode == Mode.Cautious
-                ? M.mulWad(_risk.maxOpenInterest, _safe.params.cautiousOiFactor)
-                : uint256(_risk.maxOpenInterest);
-            uint256 oi = sizeDelta > 0 ? _agg.longOpenInterest : _agg.shortOpenInterest;
-            if (oi > cap) revert MarketOpenInterestCap(oi, cap);
-            _requireBacked(price, false);
+            MarketPool.requireIncreaseRoom(_agg, _risk, _safe, sizeDelta > 0, price, _valueDivisor);
             _requireInitialMargin(a, price, true);
         }
         // No trade may leave the margin negative (a reduce realising more loss than the margin holds, funding
@@ -743,32 +737,13 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
         return MarketAccounting.trade(_agg, a, delta, price, _valueDivisor);
     }
 
-    function _chargeFee(MarginAccount storage a, uint256 absDelta, uint256 price)
-        internal
-        returns (uint256 fee)
-    {
-        fee = M.mulWadUp(_notional(int256(absDelta), price), _risk.tradingFee);
-        if (fee == 0) return 0;
-        uint256 toInsurance = M.mulWad(fee, _risk.insuranceFeeShare);
-        _creditMargin(a, -int256(fee));
-        _agg.insurance += toInsurance;
-        _agg.poolCash += int256(fee - toInsurance);
-    }
-
     function _creditMargin(MarginAccount storage a, int256 amount) internal {
         MarketAccounting.creditMargin(_agg, a, amount);
     }
 
-    /// @dev `profitCounts` is false for value leaving the market (a withdrawal while open): there the equity counts
-    ///      an unrealised loss but never an unrealised profit, which is real only once the position is reduced.
+    /// @dev The initial-margin check (MarketLiquidation.requireInitialMargin).
     function _requireInitialMargin(MarginAccount storage a, uint256 price, bool profitCounts) internal view {
-        (uint256 im,) = oracle.marginRatios();
-        // From Cautious on, the initial margin (for opening and for withdrawing) is raised.
-        if (_safe.mode >= Mode.Cautious) im = M.mulWad(im, _safe.params.cautiousImMultiplier);
-        uint256 required = M.mulWadUp(_notional(a.size, price), im);
-        int256 equity = _equity(a, price);
-        if (!profitCounts && equity > a.margin) equity = a.margin;
-        if (equity < int256(required)) revert MarketInsufficientMargin(equity, required);
+        MarketLiquidation.requireInitialMargin(_safe, a, price, profitCounts, oracle, _valueDivisor);
     }
 
     /// @dev The pool's backing (MarketPool.requireBacked); `cashToo` for LPs leaving.

@@ -14,7 +14,7 @@ struct ProfitWindow {
 
 /// @title MarketAccounting
 /// @notice The accounting layer of a Market: margins, positions and funding settlement, kept in step with the
-///         market's O(1) aggregates. `trade` and `settleFunding` are external (delegatecalled from the market, on its
+///         market's O(1) aggregates. `trade`, `settleFunding`, `chargeFee` and the profit cap are external (delegatecalled from the market, on its
 ///         storage) so that they do not count toward the market's code size; `creditMargin`, `fundingOwed` and
 ///         `equity` are internal and shared.
 library MarketAccounting {
@@ -231,6 +231,24 @@ library MarketAccounting {
             emit IMarket.BadDebt(account, deficit, covered, deficit - covered);
             socialised = deficit > covered;
         }
+    }
+
+    /// @notice Charges the trading fee on `absDelta` at `price` to `a`'s margin: the insurance fee share goes to the
+    ///         insurance fund, the rest to the pool's cash. Returns the fee.
+    function chargeFee(
+        Aggregates storage agg,
+        RiskParams storage r,
+        MarginAccount storage a,
+        uint256 absDelta,
+        uint256 price,
+        int256 valueDivisor
+    ) external returns (uint256 fee) {
+        fee = M.mulWadUp(uint256(S.ceilDiv(int256(absDelta) * int256(price), valueDivisor)), r.tradingFee);
+        if (fee == 0) return 0;
+        uint256 toInsurance = M.mulWad(fee, r.insuranceFeeShare);
+        creditMargin(agg, a, -int256(fee));
+        agg.insurance += toInsurance;
+        agg.poolCash += int256(fee - toInsurance);
     }
 
     /// @notice Credits `amount` (signed) to an account's margin, keeping totalMargin and idleMargin exact.

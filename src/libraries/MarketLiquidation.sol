@@ -58,6 +58,26 @@ library MarketLiquidation {
         }
     }
 
+    /// @notice Reverts unless `a`'s equity at `price` covers the initial margin, raised from Cautious on by the
+    ///         safety parameters' multiplier. `profitCounts` is false for value leaving the market (a withdrawal while
+    ///         open): there the equity counts an unrealised loss but never an unrealised profit, which is real only once
+    ///         the position is reduced.
+    function requireInitialMargin(
+        SafetyState storage safe,
+        MarginAccount storage a,
+        uint256 price,
+        bool profitCounts,
+        IOracleGuard oracle,
+        int256 valueDivisor
+    ) external view {
+        (uint256 im,) = oracle.marginRatios();
+        if (safe.mode >= Mode.Cautious) im = M.mulWad(im, safe.params.cautiousImMultiplier);
+        uint256 required = M.mulWadUp(MarketPool.notional(a.size, price, valueDivisor), im);
+        int256 equity = A.equity(a, price, valueDivisor);
+        if (!profitCounts && equity > a.margin) equity = a.margin;
+        if (equity < int256(required)) revert IMarket.MarketInsufficientMargin(equity, required);
+    }
+
     /// @notice IMarket.accountHealth: `a`'s equity net of the funding it owes at `index`, its initial and maintenance
     ///         requirements and its notional, at `price`.
     function health(

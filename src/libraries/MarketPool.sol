@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {Aggregates, IMarket, Mode, RiskParams} from "../interfaces/IMarket.sol";
 import {OracleClass} from "../interfaces/IOracleGuard.sol";
 import {MarketAccounting} from "./MarketAccounting.sol";
+import {SafetyState} from "./MarketSafety.sol";
 import {SignedMath as S} from "./SignedMath.sol";
 import {FixedPointMathLib as M} from "solady/utils/FixedPointMathLib.sol";
 
@@ -43,7 +44,7 @@ library MarketPool {
         bool cashToo,
         int256 valueDivisor,
         uint256 paid
-    ) external view {
+    ) public view {
         int256 index = g.fundingIndex;
         uint256 required = M.mulWadUp(notional(g.netSize, price, valueDivisor), r.minBacking);
         int256 e = equity(g, price, index, valueDivisor);
@@ -55,6 +56,25 @@ library MarketPool {
             uint256 floor = MarketAccounting.profitCapFloor(owed, paid);
             if (e < int256(floor)) revert IMarket.MarketInsufficientBacking(e, floor);
         }
+    }
+
+    /// @notice What an increase on the long (`long`) or short side must leave: open interest on that side within the
+    ///         cap (lowered by `cautiousOiFactor` in Cautious) and the pool backed at `price` (`requireBacked`, without
+    ///         the cash test that only LPs leaving need).
+    function requireIncreaseRoom(
+        Aggregates storage g,
+        RiskParams storage r,
+        SafetyState storage safe,
+        bool long,
+        uint256 price,
+        int256 valueDivisor
+    ) external view {
+        uint256 cap = safe.mode == Mode.Cautious
+            ? M.mulWad(r.maxOpenInterest, safe.params.cautiousOiFactor)
+            : uint256(r.maxOpenInterest);
+        uint256 oi = long ? g.longOpenInterest : g.shortOpenInterest;
+        if (oi > cap) revert IMarket.MarketOpenInterestCap(oi, cap);
+        requireBacked(g, r, price, false, valueDivisor, 0);
     }
 
     /// @notice What LPs can take out at `price` and leave the pool backed (`requireBacked` with `cashToo`): in equity,
