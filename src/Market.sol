@@ -685,18 +685,12 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
     function _price(Action action, int256 side) internal returns (uint256 price, OracleClass trip) {
         PriceReading memory r = oracle.update();
         _accrueFunding(r.lastGoodPrice);
-        OracleClass c = r.class;
-        if (c == OracleClass.Valid) return (r.price, c);
-        if (action == Action.Liquidate && c != OracleClass.SequencerDown && c != OracleClass.GracePeriod) {
-            if (r.price == 0) return (r.lastGoodPrice, OracleClass.Valid);
-            price = side > 0 ? M.max(r.price, r.lastGoodPrice) : M.min(r.price, r.lastGoodPrice);
-            return (price, OracleClass.Valid);
-        }
-        if (
-            (action == Action.Increase || action == Action.Withdraw || action == Action.LpWithdraw)
-                && MarketSafety.isBadRound(c) && r.roundId > oracle.lastRoundId()
-        ) return (r.lastGoodPrice, c);
-        revert MarketOracleNotValid(c);
+        if (r.class == OracleClass.Valid) return (r.price, r.class);
+        uint8 t;
+        (price, t) = MarketSafety.priceWhenNotValid(
+            uint8(r.class), r.price, r.lastGoodPrice, r.roundId, uint8(action), side, address(oracle)
+        );
+        trip = OracleClass(t);
     }
 
     /// @dev Trips the breaker (through the guarded frame, which commits it) for a bad new round seen by an action

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {Cause, IMarket, Invariant, Mode, SafetyParams} from "../interfaces/IMarket.sol";
+import {Action, Cause, IMarket, Invariant, Mode, SafetyParams} from "../interfaces/IMarket.sol";
 import {IOracleGuard, OracleClass} from "../interfaces/IOracleGuard.sol";
 import {HaltFlags as H} from "./HaltFlags.sol";
 import {MarketParams} from "./MarketParams.sol";
 import {TimelockController} from "@openzeppelin/contracts/governance/TimelockController.sol";
+import {FixedPointMathLib as M} from "solady/utils/FixedPointMathLib.sol";
 
 /// @notice A market's safety state machine: its mode, why it is Halted, the breaker's reset, the guardian.
 struct SafetyState {
@@ -193,6 +194,38 @@ library MarketSafety {
         uint256 maxHalt = self.params.maxHaltDuration;
         uint256 governance = delay + GOVERNANCE_GRACE;
         return self.haltedAt + (governance > maxHalt ? governance : maxHalt);
+    }
+
+    /// @notice The price an action (`action`, an `Action`) on `side` uses when the reading (`class`, an `OracleClass`
+    ///         other than Valid; `price`, `lastGoodPrice`, `roundId`) is not Valid, and the breaker trip it commits
+    ///         (an `OracleClass`; Valid: none). A liquidation uses the kinder side of (reading, last good price) for the account, unless
+    ///         the sequencer is down or in its grace period; a bad new round refuses a risk-adding action and trips;
+    ///         anything else reverts MarketOracleNotValid. Plain types: a library's ABI names enums and structs by
+    ///         their Solidity names, which the typed bindings cannot read.
+    function priceWhenNotValid(
+        uint8 class,
+        uint256 price,
+        uint256 lastGoodPrice,
+        uint80 roundId,
+        uint8 action,
+        int256 side,
+        address oracle
+    ) external view returns (uint256, uint8) {
+        OracleClass c = OracleClass(class);
+        Action a = Action(action);
+        if (a == Action.Liquidate && c != OracleClass.SequencerDown && c != OracleClass.GracePeriod) {
+            if (price == 0) return (lastGoodPrice, uint8(OracleClass.Valid));
+            return
+                (
+                    side > 0 ? M.max(price, lastGoodPrice) : M.min(price, lastGoodPrice),
+                    uint8(OracleClass.Valid)
+                );
+        }
+        if (
+            (a == Action.Increase || a == Action.Withdraw || a == Action.LpWithdraw) && isBadRound(c)
+                && roundId > IOracleGuard(oracle).lastRoundId()
+        ) return (lastGoodPrice, class);
+        revert IMarket.MarketOracleNotValid(c);
     }
 
     /// @notice Who may settle now, and why: anyone once the exit is open (`exitOpensAt`), else only the owner (whose
