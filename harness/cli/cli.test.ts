@@ -180,7 +180,9 @@ describe("npm run fuzz --scenario incident:<name> --json", () => {
     expect(bzx.worstAttackerPnl).toMatch(/^-?\d+$/);
     if (summary.status === "failed") {
       expect(bzx.failure.invariant).toMatch(/^incident-|^[a-z-]+$/);
-      expect(readFileSync(path.join(repoRoot, bzx.failure.artifact), "utf8")).toMatch(/"scenario": "incident:bzx"/);
+      expect(readFileSync(path.join(repoRoot, bzx.failure.artifact), "utf8")).toMatch(
+        /"scenario": "incident:bzx"/,
+      );
     } else {
       expect(bzx.failure).toBeNull();
     }
