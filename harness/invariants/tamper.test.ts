@@ -1,5 +1,8 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { encodeFunctionData, numberToHex, pad } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { repoRoot } from "../chain/foundryBinary.js";
 import { mockErc20Abi } from "../generated/abis.js";
 import { InvariantViolation } from "../scenario/contract.js";
 import type { ScenarioHarnessReturnType } from "../scenario/index.js";
@@ -17,7 +20,18 @@ afterAll(async () => {
   await stop?.();
 });
 
-const AGGREGATES_SLOT = 5n; // Market._agg (forge inspect Market storage-layout); longOpenInterest is its first word
+/** Market._agg's slot, from the build's storage layout (longOpenInterest is its first word). */
+const AGGREGATES_SLOT = (() => {
+  const artifact = JSON.parse(
+    readFileSync(path.join(repoRoot, "out", "Market.sol", "Market.json"), "utf8"),
+  ) as {
+    storageLayout?: { storage: { label: string; slot: string }[] };
+  };
+  const agg = artifact.storageLayout?.storage.find((v) => v.label === "_agg");
+  if (!agg)
+    throw new Error("out/Market.sol/Market.json has no storage layout entry for _agg: run forge build");
+  return BigInt(agg.slot);
+})();
 
 async function runOne(name: string, args: Record<string, never> | Record<string, number | string | boolean>) {
   const { model, real } = await harness.setup();
