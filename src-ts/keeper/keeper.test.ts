@@ -76,9 +76,24 @@ describe("keeper", () => {
       }),
     );
   };
+  /**
+   * Both feeds publish their current answers again: a risk-increasing trade needs a round at most
+   * TradePricing.MAX_TRADE_AGE old, and the node's clock runs on between tests.
+   */
+  const freshRounds = async () => {
+    for (const feed of [system.addresses.primaryFeed, system.addresses.secondaryFeed]) {
+      const [, answer] = await clients.publicClient.readContract({
+        address: feed,
+        abi: mockAggregatorAbi,
+        functionName: "latestRoundData",
+      });
+      await setPrice(answer, [feed]);
+    }
+  };
   const open = async (who: Address, margin: bigint, size: bigint) => {
     await fund(who, margin, system.addresses.market);
     await market(who, "deposit", [margin]);
+    await freshRounds();
     await market(who, "modifyPosition", [size, 0n]);
   };
   /**
