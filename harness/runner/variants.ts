@@ -30,9 +30,9 @@ export const brokenVariants = [
   {
     name: "fee-insurance-twice",
     bug: "the trading fee's insurance share is also left in the pool's share: it is credited twice",
-    file: "src/Market.sol",
-    find: "_agg.insurance += toInsurance;\n        _agg.poolCash += int256(fee - toInsurance);",
-    replace: "_agg.insurance += toInsurance;\n        _agg.poolCash += int256(fee);",
+    file: "src/libraries/MarketAccounting.sol",
+    find: "agg.insurance += toInsurance;\n        agg.poolCash += int256(fee - toInsurance);",
+    replace: "agg.insurance += toInsurance;\n        agg.poolCash += int256(fee);",
   },
   {
     name: "keeper-reward-not-deducted",
@@ -51,9 +51,10 @@ export const brokenVariants = [
   {
     name: "maintenance-uses-initial-margin",
     bug: "liquidation tests equity against the initial margin ratio instead of the maintenance ratio",
-    file: "src/Market.sol",
-    find: "(, uint256 mm) = oracle.marginRatios();\n            int256 equity = _equity(a, price) - owed;",
-    replace: "(uint256 mm,) = oracle.marginRatios();\n            int256 equity = _equity(a, price) - owed;",
+    file: "src/libraries/MarketLiquidation.sol",
+    find: "(, uint256 mm) = oracle.marginRatios();\n            int256 equity = A.equity(a, price, valueDivisor) - owed;",
+    replace:
+      "(uint256 mm,) = oracle.marginRatios();\n            int256 equity = A.equity(a, price, valueDivisor) - owed;",
   },
 ] as const satisfies readonly BrokenVariant[];
 
