@@ -63,6 +63,7 @@ export function createWorkload(parameters: WorkloadParameters): Workload {
   const { addresses, traders, priceSetter } = parameters;
   const random = mulberry32(parameters.seed);
   const sizes = new Map<Address, bigint>(traders.map((t) => [t, 0n]));
+  let sinceRound = 0;
   const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)] as T;
   const market = (data: Hex, from: Address): FastTx => ({ from, to: addresses.market, data });
 
@@ -74,8 +75,10 @@ export function createWorkload(parameters: WorkloadParameters): Workload {
     },
     next() {
       const roll = random();
-      if (roll < 0.05) {
-        // An oracle round within 1% of 2,000: always Valid, and frequent enough that the feed never goes stale.
+      // A round at least every 20 actions (one block each): trades need a round at most 5 minutes old.
+      if (roll < 0.05 || ++sinceRound >= 20) {
+        sinceRound = 0;
+        // An oracle round within 1% of 2,000: always Valid.
         const answer = 2000_00000000n + BigInt(Math.round((random() * 2 - 1) * 20_00000000));
         const data = encodeFunctionData({
           abi: mockAggregatorAbi,
@@ -163,6 +166,16 @@ export async function setupWorkload(parameters: SetupWorkloadParameters): Promis
       }),
       "margin deposit",
     );
+  }
+  // Rounds published last: a risk-increasing trade needs a round at most TradePricing.MAX_TRADE_AGE old (each
+  // setup transaction above is a block of its own).
+  for (const feed of [addresses.primaryFeed, addresses.secondaryFeed]) {
+    const data = encodeFunctionData({
+      abi: mockAggregatorAbi,
+      functionName: "setAnswer",
+      args: [2000_00000000n],
+    });
+    await expectSuccess(fast.send({ from: lp, to: feed, data }), "oracle round");
   }
 }
 
