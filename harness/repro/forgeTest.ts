@@ -5,30 +5,15 @@
  * with its values. It fails while the bug is there and passes once it is fixed.
  */
 import { type Abi, type AbiParameter, encodeErrorResult, getAddress, type Hex } from "viem";
+import { systemErrorsAbi } from "../../src-ts/protocol/errors.js";
 import { timelockAbi } from "../../src-ts/protocol/governanceAbis.js";
-import {
-  lensAbi,
-  liquidityPoolAbi,
-  marketAbi,
-  mockAggregatorAbi,
-  mockErc20Abi,
-  oracleGuardAbi,
-} from "../generated/abis.js";
+import { lensAbi, marketAbi } from "../generated/abis.js";
 import { artifactFileName } from "../runner/artifact.js";
 import { decodeCall } from "./decode.js";
 import { planPromise, translatedPromises } from "./forgePromises.js";
 import type { LibraryDeployment } from "./libraries.js";
 import { create2Deployer } from "./libraries.js";
 import type { RecordedStep, RecordedTx, Recording } from "./recording.js";
-
-const errorAbi: Abi = [
-  ...marketAbi,
-  ...liquidityPoolAbi,
-  ...oracleGuardAbi,
-  ...mockErc20Abi,
-  ...mockAggregatorAbi,
-  ...timelockAbi,
-].filter((item) => item.type === "error");
 
 export class ForgeTestError extends Error {
   override name = "ForgeTestError";
@@ -578,7 +563,7 @@ function assertOutcome(expected: Record<string, unknown>, message: string): stri
       const args = (expected.args as string[] | undefined) ?? [];
       if (error === "EmptyRevert")
         return [`assertFalse(r.ok, ${message});`, `assertEq(r.ret.length, 0, ${message});`];
-      const item = errorAbi.find(
+      const item = systemErrorsAbi.find(
         (e) => e.type === "error" && e.name === error && e.inputs.length === args.length,
       );
       if (item?.type !== "error") return [`assertFalse(r.ok, ${message});`];
