@@ -52,6 +52,7 @@ export function formatOutcome(o: IncidentOutcome): string {
   return [
     `attacker ${usd(o.attackerPnl)} (bound ${usd(o.attackerBound, false)} of a ${usd(o.poolEquity, false)} pool)`,
     lps.join(", "),
+    ...(o.honestTraderPnl !== 0n ? [`honest traders ${usd(o.honestTraderPnl)}`] : []),
     `stopped by: ${describeStoppers(o.stoppers)}`,
     ...(o.broken.length > 0 ? [`broken: ${o.broken.join(", ")}`] : []),
     ...(o.tolerated.length > 0 ? [`known open bugs met: ${o.tolerated.join(", ")}`] : []),

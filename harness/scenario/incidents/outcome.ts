@@ -17,7 +17,12 @@ export type IncidentOutcome = {
   /** The pool's equity when the attack started (the bounds are fractions of it). */
   poolEquity: bigint;
   attackerBound: bigint;
-  /** Per honest LP, the most it may lose. */
+  /** The honest traders' P&L together: what a real move paid them (or took from them) as the pool's counterparty. */
+  honestTraderPnl: bigint;
+  /**
+   * Per honest LP, the most it may lose: the incident's bound, plus its share of what the honest traders fairly
+   * won (a genuine move pays the traders on its side from the pool; that is not the attacker's take).
+   */
   lpLossBounds: bigint[];
   stoppers: Stoppers;
   /** The market's mode at the end. */
@@ -39,11 +44,26 @@ export const takeOutcome = (w: World): IncidentOutcome | undefined => {
 const resolveBound = (bound: Bound, base: bigint, w: World): bigint =>
   (base * (bound === "maxTake" ? w.bounds.maxTakeBps : bound)) / 10_000n;
 
+/**
+ * The most an honest LP may lose: the incident's own bound on its holding, plus its pro-rata share of what the
+ * honest traders won. Only a gain widens it: their losses are never credited against the attacker's take.
+ */
+export function lpLossBound(
+  own: bigint,
+  lpStart: bigint,
+  poolEquity: bigint,
+  honestTraderPnl: bigint,
+): bigint {
+  const fairShare = honestTraderPnl > 0n && poolEquity > 0n ? (honestTraderPnl * lpStart) / poolEquity : 0n;
+  return own + fairShare;
+}
+
 /** The actors' values when the attack starts (after the setup phase). */
 export function measureStart(run: IncidentRun, start: ChainSnapshot) {
   return {
     poolEquity: start.market.poolEquity,
     attackers: run.attackers.map((a) => heldBy(start, a)),
+    honestTraders: run.honestTraders.map((t) => heldBy(start, t)),
     lps: run.honestLps.map((lp) => heldBy(start, lp)),
     inPool: run.honestLps.map((lp) => inPool(start, lp)),
   };
@@ -64,6 +84,10 @@ export function judgeIncident(
     (sum, a, i) => sum + heldBy(end, a) - (start.attackers[i] ?? 0n),
     0n,
   );
+  const honestTraderPnl = run.honestTraders.reduce(
+    (sum, t, i) => sum + heldBy(end, t) - (start.honestTraders[i] ?? 0n),
+    0n,
+  );
   const role = (lp: Address) => `lp${m.actors.lps.indexOf(lp)}`;
   const lpPnl = run.honestLps.map((lp, i) => ({
     role: role(lp),
@@ -76,7 +100,15 @@ export function judgeIncident(
     lpPnl,
     poolEquity: start.poolEquity,
     attackerBound: resolveBound(incident.attackerProfit, start.poolEquity, w),
-    lpLossBounds: lpPnl.map((lp) => resolveBound(incident.honestLpLoss, lp.start, w)),
+    honestTraderPnl,
+    lpLossBounds: lpPnl.map((lp) =>
+      lpLossBound(
+        resolveBound(incident.honestLpLoss, lp.start, w),
+        lp.start,
+        start.poolEquity,
+        honestTraderPnl,
+      ),
+    ),
     stoppers: run.stoppers,
     endMode: end.market.mode,
     tolerated: [...new Set(w.toleratedSeen.map((f) => f.invariant))],
@@ -92,7 +124,7 @@ export function judgeIncident(
     run.promise("incident-honest-lp-loss-bounded", -lp.pnl <= bound, {
       actors: [lp.role],
       expected: { incident: incident.name, property: incident.property, lossAtMost: bound },
-      actual: { loss: -lp.pnl, inPoolAtStart: lp.start, attackerProfit: attackerPnl },
+      actual: { loss: -lp.pnl, inPoolAtStart: lp.start, attackerProfit: attackerPnl, honestTraderPnl },
     });
   });
   outcome.broken = [...new Set(run.breaches.map((b) => b.info.invariant))];

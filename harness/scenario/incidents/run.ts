@@ -69,6 +69,8 @@ export class IncidentRun {
   readonly attackers: Address[];
   /** The LPs the attack is measured against. */
   readonly honestLps: Address[];
+  /** The traders who hold a position from the setup (t0..t2 on a non-zero `honestSides`). */
+  readonly honestTraders: Address[];
   /** The feeds' answer before the attack: the true price a manipulation returns to. */
   truth = 0n;
   /** The chain right after the setup phase: where the attack starts and its P&L is measured from. */
@@ -86,6 +88,10 @@ export class IncidentRun {
     const { actors } = m;
     this.attackers = sock ? [actors.attacker, sockOf(actors)] : [actors.attacker];
     this.honestLps = [...actors.lps];
+    this.honestTraders = common.honestSides.flatMap((side, i) => {
+      const trader = actors.traders[i];
+      return side !== 0 && trader ? [trader] : [];
+    });
   }
 
   get attacker(): Address {
