@@ -261,6 +261,20 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
         if (receivableLast) _settleFundingAfterClose(account, a, owed);
     }
 
+    /// @inheritdoc IMarket
+    function settleLoss(address account) external nonReentrant {
+        _run(abi.encodeCall(this.executeSettleLoss, (account)));
+    }
+
+    function executeSettleLoss(address account) external onlySelf {
+        int256 credits = _credits();
+        _requireAllowed(Action.Reduce);
+        (uint256 price, OracleClass trip) = _price(Action.Reduce, 0);
+        if (trip != OracleClass.Valid) revert MarketOracleNotValid(trip);
+        int256 margin = MarketAccounting.settleLoss(_agg, _accounts[account], account, price, _valueDivisor);
+        _checkInvariants(credits, 0, false, margin); // value moves inside the market, never tokens
+    }
+
     /* LIQUIDATION */
 
     /// @inheritdoc IMarket

@@ -135,6 +135,8 @@ interface IMarket {
         int256 newSize
     );
     event FundingSettled(address indexed account, int256 owed);
+    /// @notice `account`'s unrealised loss `loss` moved from its margin into the pool's cash (`settleLoss`).
+    event LossSettled(address indexed account, uint256 loss);
     /// @notice A close or reduce realised profit while all the winners' claims exceeded the market's room in its
     ///         profit window: `paid` (its pro-rata share) was credited (and is the `realisedPnl` of its
     ///         PositionModified), the rest stayed in the pool.
@@ -184,6 +186,8 @@ interface IMarket {
     error MarketOpenInterestCap(uint256 openInterest, uint256 cap);
     error MarketInsufficientBacking(int256 equity, uint256 required);
     error MarketAccountInsolvent(int256 marginAfter);
+    /// @notice `settleLoss` on an account with no unrealised loss at the price.
+    error MarketNoLossToSettle(int256 unrealisedPnl);
     error MarketPoolCannotPay(uint256 owed, int256 poolCash);
     error MarketNoPosition();
     error MarketNotLiquidatable(int256 equity, uint256 maintenance);
@@ -233,6 +237,14 @@ interface IMarket {
 
     /// @notice Closes the caller's whole position.
     function closePosition(uint256 priceLimit) external;
+
+    /// @notice Moves `account`'s unrealised loss at the trusted price from its margin into the pool's cash and resets
+    ///         its cost basis to that price (mark to market, as Drift settles PnL): its equity, position and health do
+    ///         not change. Losers' losses are not cash until they close, while winners are paid in cash: after a move,
+    ///         this is how anyone turns them into the cash a winner's close needs (`MarketPoolCannotPay`).
+    ///         Permissionless; in the modes that allow reducing; reverts `MarketNoLossToSettle` without a loss and
+    ///         `MarketAccountInsolvent` when the loss exceeds the margin (that account is for the liquidators).
+    function settleLoss(address account) external;
 
     /// @notice Liquidates `account` if its equity is below maintenance. Permissionless.
     /// @return reward The keeper reward paid to the caller.

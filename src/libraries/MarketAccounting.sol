@@ -160,6 +160,28 @@ library MarketAccounting {
         // the profit is capped, so that a close is refused only when the pool cannot pay what it is paid.
     }
 
+    /// @notice Mark to market of a loser (`IMarket.settleLoss`): its unrealised loss at `price`, rounded against it as
+    ///         in `equity`, moves from its margin to the pool's cash, and its basis becomes the position's value, so
+    ///         equity is unchanged to the unit. Funding is not touched. Returns the margin left.
+    function settleLoss(
+        Aggregates storage agg,
+        MarginAccount storage a,
+        address account,
+        uint256 price,
+        int256 valueDivisor
+    ) external returns (int256) {
+        int256 pnl = S.floorDiv(a.size * int256(price), valueDivisor) - a.openNotional;
+        if (a.size == 0 || pnl >= 0) revert IMarket.MarketNoLossToSettle(pnl);
+        a.openNotional += pnl;
+        agg.netOpenNotional += pnl;
+        if (a.size > 0) agg.longOpenNotional += pnl;
+        creditMargin(agg, a, pnl);
+        agg.poolCash -= pnl;
+        if (a.margin < 0) revert IMarket.MarketAccountInsolvent(a.margin);
+        emit IMarket.LossSettled(account, uint256(-pnl));
+        return a.margin;
+    }
+
     /// @notice Refuses a realised profit (`paid`, after any cap) that took the pool's cash below zero: (what it is
     ///         paid, the cash there was to pay it).
     function requirePoolCash(Aggregates storage agg, int256 paid) internal view {

@@ -4,7 +4,7 @@ pragma solidity 0.8.30;
 import {Defaults} from "../../script/Defaults.sol";
 import {LiquidityPool} from "../../src/LiquidityPool.sol";
 import {Market} from "../../src/Market.sol";
-import {RiskParams} from "../../src/interfaces/IMarket.sol";
+import {IMarket, RiskParams} from "../../src/interfaces/IMarket.sol";
 import {IntegrationBase} from "../integration/IntegrationBase.sol";
 
 /// @notice Regression for M-07 (issue 10, property 4): the LP cash reserve was sized on the net notional, zero for a
@@ -106,6 +106,55 @@ contract WinnersCanAlwaysCloseTest is IntegrationBase {
         vm.prank(bob);
         market.closePosition(0);
         vm.prank(alice);
+        market.closePosition(0);
+        _assertConserved(_list(alice, bob, carol));
+    }
+
+    /// @notice The LPs leave while nobody is owed (bob's short, opened at 2,000, is 4,200 down at 2,420; alice's
+    ///         long is opened there), taking every unit of cash the reserve does not hold: the pool's equity is bob's
+    ///         unrealised loss. A +1.65 % move then owes alice 400, which the cash cannot pay: her close reverts
+    ///         `MarketPoolCannotPay` for as long as bob keeps his position (the fuzzer found this shape of M-07:
+    ///         `npm run fuzz -- --scenario drain --seed 101`). Anyone can settle bob's loss into the pool's cash,
+    ///         which changes neither his equity nor his health, and alice's close is then paid in full.
+    function test_aMoveAfterLpsLeave_theLosersLossBecomesTheCashAWinnerNeeds() public {
+        _open(bob, -10e18);
+        _step(2200e8, 60);
+        _step(2420e8, 60);
+        _open(alice, 10e18);
+        _ageShares();
+        market.refresh();
+        _drain();
+        _step(2460e8, 60);
+        assertLt(market.aggregates().poolCash, 400e6, "the pool's cash cannot pay alice's 400");
+
+        vm.expectPartialRevert(IMarket.MarketPoolCannotPay.selector);
+        vm.prank(alice);
+        market.closePosition(0);
+
+        (int256 equityBefore,, uint256 maintenance,) = market.accountHealth(bob);
+        int256 cashBefore = market.aggregates().poolCash;
+        vm.prank(carol); // anyone
+        market.settleLoss(bob);
+        (int256 equityAfter,,,) = market.accountHealth(bob);
+        assertEq(equityAfter, equityBefore, "bob's equity is unchanged");
+        assertGt(equityAfter, int256(maintenance), "and he is as healthy as before");
+        assertEq(market.aggregates().poolCash - cashBefore, 4600e6, "his 4,600 loss is the pool's cash");
+        vm.expectRevert(abi.encodeWithSelector(IMarket.MarketNoLossToSettle.selector, int256(0)));
+        market.settleLoss(bob);
+        vm.expectPartialRevert(IMarket.MarketNoLossToSettle.selector);
+        market.settleLoss(alice); // a winner's profit is not settled this way
+
+        uint256 marginBefore = uint256(market.accountOf(alice).margin);
+        vm.prank(alice);
+        market.closePosition(0);
+        uint256 fee = 10 * 2460 * 1e6 / 1000; // 0.1 % of the notional
+        assertApproxEqAbs(
+            uint256(market.accountOf(alice).margin),
+            marginBefore + 400e6 - fee,
+            1e6,
+            "paid her 400 less the fee"
+        );
+        vm.prank(bob);
         market.closePosition(0);
         _assertConserved(_list(alice, bob, carol));
     }
