@@ -1,5 +1,5 @@
 import type { Address } from "viem";
-import { haltFlags, solidityEnums } from "../generated/abis.js";
+import { haltFlags, solidityEnums } from "../../src-ts/generated/abis.js";
 import type { ChainSnapshot } from "../system/system.js";
 import type { StepFacts } from "./facts.js";
 import { violate } from "./violation.js";

@@ -6,13 +6,13 @@ import {
   type TransactionReceipt,
   toFunctionSelector,
 } from "viem";
+import { lensAbi, liquidityPoolAbi, marketAbi, oracleGuardAbi } from "../../src-ts/generated/abis.js";
 import { safeAbi } from "../../src-ts/protocol/governanceAbis.js";
 import type { TxObservation } from "../coverage/coverage.js";
 import { type Answers, type CallRef, type Speculation, SpeculationError } from "../engine/speculation.js";
 import { createLogParser } from "../fast/decodeLogs.js";
 import { createResultDecoder } from "../fast/decodeResult.js";
 import { encodeFunctionData } from "../fast/encodeCall.js";
-import { lensAbi, liquidityPoolAbi, marketAbi, oracleGuardAbi } from "../generated/abis.js";
 import { type ExitAttempt, emptyFacts, type ObservedEvent, type StepFacts } from "../invariants/facts.js";
 import { addTo, type Ghosts } from "../invariants/ghosts.js";
 import { checkModelEquality } from "../invariants/modelEquality.js";

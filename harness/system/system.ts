@@ -1,5 +1,4 @@
 import { type Address, getContract } from "viem";
-import type { ChainClients } from "../chain/clients.js";
 import {
   lensAbi,
   liquidityPoolAbi,
@@ -7,7 +6,8 @@ import {
   mockAggregatorAbi,
   mockErc20Abi,
   oracleGuardAbi,
-} from "../generated/abis.js";
+} from "../../src-ts/generated/abis.js";
+import type { ChainClients } from "../chain/clients.js";
 import { deploySystem, type SystemAddresses } from "./deploySystem.js";
 
 /** Typed handles on a deployed system: read with `.read`, build calldata with `encodeFunctionData`. */

@@ -7,10 +7,15 @@
  */
 import * as fc from "fast-check";
 import { type Abi, type Address, encodeFunctionData, type Hex, maxUint256 } from "viem";
+import {
+  liquidityPoolAbi,
+  marketAbi,
+  mockAggregatorAbi,
+  mockErc20Abi,
+} from "../../../src-ts/generated/abis.js";
 import { sendAndWait } from "../../chain/sendAndWait.js";
 import { type Baseline, takeBaseline } from "../../chain/snapshots.js";
 import { increaseTime } from "../../chain/time.js";
-import { liquidityPoolAbi, marketAbi, mockAggregatorAbi, mockErc20Abi } from "../../generated/abis.js";
 import {
   type FailureInfo,
   InvariantViolation,

@@ -1,11 +1,11 @@
 import { type Address, getAddress, maxUint256 } from "viem";
+import { liquidityPoolAbi, marketAbi, mockErc20Abi } from "../../../src-ts/generated/abis.js";
 import { timelockAbi } from "../../../src-ts/protocol/governanceAbis.js";
 import type { ChainClients } from "../../chain/clients.js";
 import { type Baseline, takeBaseline } from "../../chain/snapshots.js";
 import type { BehaviourCoverage } from "../../coverage/coverage.js";
 import type { Speculation } from "../../engine/speculation.js";
 import { encodeFunctionData } from "../../fast/encodeCall.js";
-import { liquidityPoolAbi, marketAbi, mockErc20Abi } from "../../generated/abis.js";
 import { addTo, copyGhosts, emptyGhosts, type Ghosts } from "../../invariants/ghosts.js";
 import {
   type CampaignHistory,
