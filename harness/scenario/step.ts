@@ -310,6 +310,8 @@ export class Step {
   /** Withdrawals and claims by accounts without a position are exits the promises judge. */
   private exitContext(action: ModelAction): Omit<ExitAttempt, "ok" | "error" | "paid"> | undefined {
     if (action.kind !== "withdraw" && action.kind !== "claim") return undefined;
+    // An account that has claimed is owed nothing more: a second claim is no exit.
+    if (action.kind === "claim" && this.m.port.claimed(action.from)) return undefined;
     const account = this.m.port.account(action.from);
     if (account.size !== 0n) return undefined;
     return {
