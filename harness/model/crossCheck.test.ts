@@ -13,6 +13,7 @@ import { liquidityPoolAbi, marketAbi, mockAggregatorAbi, mockErc20Abi } from "..
 import { type AnvilNode, startAnvil } from "../chain/anvil.js";
 import { type ChainClients, createChainClients } from "../chain/clients.js";
 import { encodeFunctionData } from "../fast/encodeCall.js";
+import { InvariantViolation } from "../invariants/violation.js";
 import type { ModelAdapter } from "../scenario/model/adapter.js";
 import type { ModelAction, Outcome } from "../scenario/model/port.js";
 import { type ScenarioCommand, type ScenarioModel, Step } from "../scenario/step.js";
@@ -21,7 +22,7 @@ import { openWorld, type World } from "../scenario/world/world.js";
 import { deployAndBind } from "../system/system.js";
 import { receiptEvents } from "./chainState.js";
 import { defaultRiskParams as defaultRisk } from "./defaults.js";
-import { diffValues } from "./diff.js";
+import { diffValues, toJson } from "./diff.js";
 import { nearZeroMarginReduce } from "./fixtures.js";
 import { executeSelectors, type MarketModel } from "./market.js";
 import { ceilDiv, UINT256_MAX } from "./math.js";
@@ -169,9 +170,16 @@ class Script {
     const command = scripted(label);
     const step = new Step(this.scenario, w);
     const { expected, actual } = await step.act({ action, request: { from: p.from, to, data, label } });
-    await step.finish(command);
-
     const where = `step ${step.index} "${label}"`;
+    try {
+      await step.finish(command);
+    } catch (error) {
+      // The pipeline's report, with what was expected and found, under the script's name for the step.
+      if (error instanceof InvariantViolation)
+        throw new Error(`${where}: ${error.message}\n${toJson(error.info, 2)}`, { cause: error });
+      throw error;
+    }
+
     const outcome = expected.status === "reverted" ? expected.error : expected.status;
     expect(outcome, `${where}: the model's outcome is not the one the script intends`).toBe(p.expect);
     const events = receiptEvents(w.system.addresses, actual.receipt);
