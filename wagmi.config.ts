@@ -3,8 +3,8 @@ import path from "node:path";
 import { defineConfig } from "@wagmi/cli";
 import { foundry } from "@wagmi/cli/plugins";
 
-// Typed ABIs for the harness, generated from Foundry's out/ (never hand-written). Run after `forge build`:
-// `npm run bindings`. We do not let the plugin run forge: the build is the build step's job, and a second
+// Typed ABIs, generated from Foundry's out/ (never hand-written) into src-ts/generated/, which the keeper (a product)
+// and the harness both may import. Run after `forge build`: `npm run bindings`. We do not let the plugin run forge: the build is the build step's job, and a second
 // compile here would race the other engineers' builds on the same out/.
 
 // Bindings cover the protocol (everything under src/) and the test doubles the harness deploys
@@ -69,7 +69,7 @@ function solidityConstants() {
 }
 
 export default defineConfig({
-  out: "harness/generated/abis.ts",
+  out: "src-ts/generated/abis.ts",
   plugins: [
     foundry({
       project: ".",

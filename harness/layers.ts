@@ -9,7 +9,7 @@ import ts from "typescript";
 
 /** Bottom first. src-ts/ is the product (the keeper and what any client of the protocol needs). */
 export const layers = [
-  "harness/generated", // the typed ABIs generated from the build
+  "src-ts/generated", // the typed ABIs generated from the build (the keeper's and the harness's)
   "src-ts/protocol",
   "src-ts/keeper",
   "harness/chain",

@@ -3,6 +3,7 @@ pragma solidity 0.8.30;
 
 import {Lens} from "../src/Lens.sol";
 import {AggregatorV3Interface} from "../src/interfaces/AggregatorV3Interface.sol";
+import {RiskParams} from "../src/interfaces/IMarket.sol";
 import {MockAggregator} from "../test/mocks/MockAggregator.sol";
 import {MockERC20} from "../test/mocks/MockERC20.sol";
 import {Defaults} from "./Defaults.sol";
@@ -23,6 +24,8 @@ import {Script, console2} from "forge-std/Script.sol";
 ///      SAFE_OWNERS      comma-separated owners of the guardian Safe (required off a local chain)
 ///      SAFE_THRESHOLD   signatures the Safe needs (default 2)
 ///      PROPOSER         who may propose timelocked operations (default: the Safe)
+///      RISK_PARAMS      the market's risk parameters at construction, ABI-encoded RiskParams (default
+///                       Defaults.riskParams()); afterwards governance moves each by bounded steps only
 ///      forge script script/Deploy.s.sol --rpc-url <url> --broadcast --private-key <key>
 contract Deploy is Script, SystemDeployer {
     uint256 internal constant LOCAL_CHAIN_ID = 31_337;
@@ -36,7 +39,8 @@ contract Deploy is Script, SystemDeployer {
         address proposer = vm.envOr("PROPOSER", address(0));
 
         vm.startBroadcast();
-        s = local ? _deploySystem(msg.sender) : _deployOnChain(msg.sender);
+        RiskParams memory risk = _riskParams();
+        s = local ? _deploySystem(msg.sender, risk) : _deployOnChain(msg.sender, risk);
         g = _deployGovernance(s, owners, threshold, proposer);
         vm.stopBroadcast();
 
@@ -60,7 +64,12 @@ contract Deploy is Script, SystemDeployer {
         }
     }
 
-    function _deployOnChain(address admin) internal returns (System memory s) {
+    function _riskParams() internal view returns (RiskParams memory) {
+        bytes memory encoded = vm.envOr("RISK_PARAMS", bytes(""));
+        return encoded.length == 0 ? Defaults.riskParams() : abi.decode(encoded, (RiskParams));
+    }
+
+    function _deployOnChain(address admin, RiskParams memory risk) internal returns (System memory s) {
         s.collateral = MockERC20(vm.envAddress("COLLATERAL"));
         s.primaryFeed = MockAggregator(vm.envAddress("PRIMARY_FEED"));
         s.secondaryFeed = MockAggregator(vm.envAddress("SECONDARY_FEED"));
@@ -71,6 +80,7 @@ contract Deploy is Script, SystemDeployer {
             AggregatorV3Interface(vm.envOr("SEQUENCER_FEED", address(0))),
             vm.envInt("MIN_ANSWER"),
             vm.envInt("MAX_ANSWER"),
+            risk,
             admin
         );
         s.lens = new Lens();

@@ -43,6 +43,11 @@ abstract contract SystemDeployer {
     function _beforeDeployTx() internal virtual {}
 
     function _deploySystem(address admin) internal returns (System memory s) {
+        return _deploySystem(admin, Defaults.riskParams());
+    }
+
+    /// @notice The same with other risk parameters for the market's constructor.
+    function _deploySystem(address admin, RiskParams memory risk) internal returns (System memory s) {
         _beforeDeployTx();
         s.collateral = new MockERC20("Mock USD", "mUSD", Defaults.COLLATERAL_DECIMALS);
         _beforeDeployTx();
@@ -60,6 +65,7 @@ abstract contract SystemDeployer {
             AggregatorV3Interface(address(0)),
             Defaults.MIN_ANSWER,
             Defaults.MAX_ANSWER,
+            risk,
             admin
         );
         _beforeDeployTx();

@@ -2,14 +2,14 @@
 export declare class BuildError extends Error {}
 /** Whether `forge build` must run in `root`: no build yet, or a source or configuration file newer than the last one. */
 export declare function buildIsStale(root?: string): boolean;
-/** Whether harness/generated/abis.ts is missing or older than the newest artifact in out/. */
+/** Whether src-ts/generated/abis.ts is missing or older than the newest artifact in out/. */
 export declare function bindingsAreStale(root?: string): boolean;
-/** Regenerates harness/generated/abis.ts from out/ (`npm run bindings`); throws BuildError on failure. */
+/** Regenerates src-ts/generated/abis.ts from out/ (`npm run bindings`); throws BuildError on failure. */
 export declare function regenerateBindings(root?: string): void;
 export type EnsureBuildOptions = {
   /** The Foundry project (default: this repository). */
   root?: string;
-  /** Also keep harness/generated/abis.ts current (default: only when root is this repository). */
+  /** Also keep src-ts/generated/abis.ts current (default: only when root is this repository). */
   bindings?: boolean;
   /** Where progress lines go (default: stderr). */
   log?: (line: string) => void;

@@ -13,7 +13,7 @@ const sourceDirs = ["src", "test", "script"];
 const configFiles = ["foundry.toml", "remappings.txt", "tools/solc.mjs"];
 /** Written after a build succeeded; its mtime is the build's time (forge leaves its own cache untouched on a no-op). */
 const stampFile = path.join("cache", "ensure-build.stamp");
-const bindingsFile = path.join("harness", "generated", "abis.ts");
+const bindingsFile = path.join("src-ts", "generated", "abis.ts");
 
 export class BuildError extends Error {
   name = "BuildError";
@@ -81,7 +81,7 @@ function run(command, args, root, what) {
 /**
  * Runs `forge build` and regenerates the typed ABIs only when needed.
  * @param {{ root?: string, bindings?: boolean, log?: (line: string) => void }} [options]
- *   root: the Foundry project (default this repository); bindings: also keep harness/generated/abis.ts
+ *   root: the Foundry project (default this repository); bindings: also keep src-ts/generated/abis.ts
  *   current (default: only for this repository); log: where progress lines go (default stderr).
  * @returns {{ built: boolean, bindings: boolean }} what was done
  */
@@ -102,14 +102,14 @@ export function ensureBuild(options = {}) {
     done.built = true;
   }
   if ((options.bindings ?? root === repoRoot) && bindingsAreStale(root)) {
-    log("build: artifacts are newer than harness/generated/abis.ts; regenerating the typed ABIs (wagmi)");
+    log("build: artifacts are newer than src-ts/generated/abis.ts; regenerating the typed ABIs (wagmi)");
     regenerateBindings(root);
     done.bindings = true;
   }
   return done;
 }
 
-/** Regenerates harness/generated/abis.ts from out/ (`npm run bindings`). */
+/** Regenerates src-ts/generated/abis.ts from out/ (`npm run bindings`). */
 export function regenerateBindings(root = repoRoot) {
   run(
     path.join(repoRoot, "node_modules", ".bin", "wagmi"),

@@ -38,7 +38,7 @@ describe("ensureBuild's staleness rules", () => {
   it("regenerates the typed ABIs when they are missing or older than an artifact", () => {
     at("out/Market.sol/Market.json", 2_000);
     expect(bindingsAreStale(root)).toBe(true);
-    at("harness/generated/abis.ts", 2_500);
+    at("src-ts/generated/abis.ts", 2_500);
     expect(bindingsAreStale(root)).toBe(false);
     at("out/OracleGuard.sol/OracleGuard.json", 2_600);
     expect(bindingsAreStale(root)).toBe(true);

@@ -1,9 +1,9 @@
 import { type Address, decodeFunctionResult, encodeFunctionData, type Hex } from "viem";
+import { lensAbi, marketAbi, mockAggregatorAbi, mockErc20Abi } from "../../src-ts/generated/abis.js";
 import type { ChainClients } from "../chain/clients.js";
 import { sendAndWait } from "../chain/sendAndWait.js";
 import { createResultDecoder } from "../fast/decodeResult.js";
 import type { FastChain } from "../fast/fastChain.js";
-import { lensAbi, marketAbi, mockAggregatorAbi, mockErc20Abi } from "../generated/abis.js";
 import type { SystemAddresses } from "../system/deploySystem.js";
 import { type BenchNode, startBenchNode } from "./benchNode.js";
 import { type BenchMode, type BenchModeContext, type MeasuredModeResult, measure } from "./measure.js";

@@ -1,6 +1,12 @@
 import { type Address, encodeFunctionData, type Hex } from "viem";
+import {
+  lensAbi,
+  liquidityPoolAbi,
+  marketAbi,
+  mockAggregatorAbi,
+  mockErc20Abi,
+} from "../../src-ts/generated/abis.js";
 import type { FastChain, FastTx } from "../fast/fastChain.js";
-import { lensAbi, liquidityPoolAbi, marketAbi, mockAggregatorAbi, mockErc20Abi } from "../generated/abis.js";
 import type { SystemAddresses } from "../system/deploySystem.js";
 
 /**

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { mockAggregatorAbi, mockErc20Abi } from "../generated/abis.js";
+import { mockAggregatorAbi, mockErc20Abi } from "../../src-ts/generated/abis.js";
 import type { AnvilNode } from "./anvil.js";
 import { loadArtifact } from "./artifacts.js";
 import type { ChainClients } from "./clients.js";

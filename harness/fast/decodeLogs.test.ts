@@ -7,7 +7,7 @@ import {
   parseEventLogs,
 } from "viem";
 import { describe, expect, it } from "vitest";
-import { liquidityPoolAbi, marketAbi } from "../generated/abis.js";
+import { liquidityPoolAbi, marketAbi } from "../../src-ts/generated/abis.js";
 import { createLogParser } from "./decodeLogs.js";
 
 const address = "0x00000000000000000000000000000000000000aa" as const;

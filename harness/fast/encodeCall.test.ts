@@ -1,6 +1,6 @@
 import { encodeFunctionData as viemEncodeFunctionData } from "viem";
 import { describe, expect, it } from "vitest";
-import { lensAbi, marketAbi } from "../generated/abis.js";
+import { lensAbi, marketAbi } from "../../src-ts/generated/abis.js";
 import { encodeFunctionData } from "./encodeCall.js";
 
 describe("encodeFunctionData (selectors hashed once)", () => {

@@ -1,9 +1,9 @@
 import { type Address, decodeErrorResult, decodeFunctionResult, encodeFunctionData } from "viem";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { lensAbi, marketAbi, mockErc20Abi } from "../../src-ts/generated/abis.js";
 import { startAnvil } from "../chain/anvil.js";
 import { type ChainClients, createChainClients } from "../chain/clients.js";
 import { type Baseline, takeBaseline } from "../chain/snapshots.js";
-import { lensAbi, marketAbi, mockErc20Abi } from "../generated/abis.js";
 import { deployAndBind, type System } from "../system/system.js";
 import { createFastChain, FastBlockError, type FastChain } from "./fastChain.js";
 import { openRpcSocket, RpcError, RpcSocketClosedError } from "./rpcSocket.js";

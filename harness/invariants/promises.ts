@@ -1,6 +1,6 @@
 import type { Address } from "viem";
+import { solidityEnums } from "../../src-ts/generated/abis.js";
 import { settledEquity } from "../../src-ts/keeper/settledEquity.js";
-import { solidityEnums } from "../generated/abis.js";
 import type { StepFacts } from "./facts.js";
 import type { Ghosts } from "./ghosts.js";
 import type { CheckedSnapshot } from "./protocol.js";

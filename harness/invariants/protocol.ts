@@ -1,4 +1,4 @@
-import { haltFlags, solidityEnums } from "../generated/abis.js";
+import { haltFlags, solidityEnums } from "../../src-ts/generated/abis.js";
 import type { Snapshot } from "../model/types.js";
 import { type DiffEntry, violate } from "./violation.js";
 

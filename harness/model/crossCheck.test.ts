@@ -1,28 +1,32 @@
 /**
  * The model against the real contracts: scripted sequences of actions run on an anvil node and on the model
- * side by side. After every step the revert (decoded custom error and arguments) or the success (trip or not,
- * and every event of the market, the guard and the pool) must match the model's prediction, and the chain's
- * Lens snapshot must equal the model's field by field. The protocol invariants and the user promises of
- * harness/invariants/ are checked on the chain's snapshot as well.
+ * side by side, through the scenario layer's own pipeline (harness/scenario/step.ts) on a system deployed
+ * the one way (script/Deploy.s.sol). Every step is checked as a fuzz step is: the outcome (decoded custom
+ * error and arguments, or the trip) must match the model's prediction, the chain's Lens snapshot must equal
+ * the model's field by field, and the protocol invariants, the user promises, the campaign promises and the
+ * mode transitions must hold. On top, the script checks that every event of the market, the guard and the
+ * pool is the one the model predicts, and that each step has the outcome the script intends.
  */
-import { type Address, type Hash, toFunctionSelector } from "viem";
+import { type Address, toFunctionSelector } from "viem";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { liquidityPoolAbi, marketAbi, mockAggregatorAbi, mockErc20Abi } from "../../src-ts/generated/abis.js";
 import { type AnvilNode, startAnvil } from "../chain/anvil.js";
 import { type ChainClients, createChainClients } from "../chain/clients.js";
-import { sendAndWait } from "../chain/sendAndWait.js";
-import { emptyFacts } from "../invariants/facts.js";
-import { addTo, emptyGhosts } from "../invariants/ghosts.js";
-import { checkUserPromises } from "../invariants/promises.js";
-import { checkProtocolInvariants } from "../invariants/protocol.js";
-import { InvariantViolation } from "../scenario/contract.js";
-import { minedRevert, readSnapshot, receiptEvents } from "./chainState.js";
+import { encodeFunctionData } from "../fast/encodeCall.js";
+import { InvariantViolation } from "../invariants/violation.js";
+import type { ModelAdapter } from "../scenario/model/adapter.js";
+import type { ModelAction, Outcome } from "../scenario/model/port.js";
+import { type ScenarioCommand, type ScenarioModel, Step } from "../scenario/step.js";
+import { warp } from "../scenario/world/exec.js";
+import { openWorld, type World } from "../scenario/world/world.js";
+import { deployAndBind } from "../system/system.js";
+import { receiptEvents } from "./chainState.js";
 import { defaultRiskParams as defaultRisk } from "./defaults.js";
-import { type DeployedSystem, deploySystem, modelOf } from "./deploySystem.js";
-import { diffState, diffValues, toJson } from "./diff.js";
+import { diffValues, toJson } from "./diff.js";
 import { nearZeroMarginReduce } from "./fixtures.js";
-import { executeSelectors, type LiquidateEffects, type MarketModel } from "./market.js";
+import { executeSelectors, type MarketModel } from "./market.js";
 import { ceilDiv, UINT256_MAX } from "./math.js";
-import type { ActionResult, RevertName } from "./result.js";
+import type { RevertName } from "./result.js";
 import { HaltFlag, Mode, OracleClass, type RiskParams } from "./types.js";
 
 const USD = 10n ** 6n;
@@ -43,276 +47,209 @@ afterAll(async () => {
 });
 
 type Target = "market" | "pool" | "collateral" | "primaryFeed" | "secondaryFeed";
-type Outcome = "ok" | "tripped" | RevertName;
+type Intended = "ok" | "tripped" | RevertName;
+
+const abis = {
+  market: marketAbi,
+  pool: liquidityPoolAbi,
+  collateral: mockErc20Abi,
+  primaryFeed: mockAggregatorAbi,
+  secondaryFeed: mockAggregatorAbi,
+} as const;
 
 type StepParameters = {
   from: Address;
   target: Target;
   functionName: string;
-  /** Evaluated after the model moved to the step's block time. */
-  args: readonly unknown[] | (() => readonly unknown[]);
-  /** Seconds after the latest block (default 12, the node's block interval). */
+  /** Built at the step's block time, the model already moved there: the call's arguments and its model action. */
+  call: () => { args: readonly unknown[]; action: ModelAction };
+  /** Seconds after the latest block (default: the node's block interval). */
   dt?: bigint | undefined;
-  /** The model's side of the step; undefined for a step that cannot revert (a feed update). */
-  model: () => ActionResult<unknown> | undefined;
   /** The outcome the script intends: keeps the scenario honest if an earlier step drifts. */
-  expect: Outcome;
+  expect: Intended;
 };
 
-/** Drives one deployed system and its model through steps, comparing everything after each. */
-class Harness {
-  readonly system: DeployedSystem;
-  readonly model: MarketModel;
-  readonly accounts: readonly Address[];
-  /** What users did, for the promises (an account that never traded loses nothing). */
-  readonly ghosts = emptyGhosts();
-  steps = 0;
+/** What a liquidation did, from the chain's own events (Liquidated and, with bad debt, BadDebt). */
+type Liquidation = {
+  price: bigint;
+  reward: bigint;
+  badDebt: { deficit: bigint; socialised: bigint } | null;
+};
+
+/**
+ * A fresh deployment through the one deploy path (risk parameters, if given, at construction: governance may
+ * only step them), with the scenario's world and model around it. Governance's own calls are sent as the
+ * timelock (the owner) and the Safe (the guardian) themselves: the contracts check who calls, not how the
+ * call got there (the scenario's governance commands take the long way, through the Safe and the delay).
+ */
+async function open(risk?: RiskParams): Promise<Script> {
+  const system = await deployAndBind({ clients, risk });
+  const { world, model } = await openWorld({ clients, system });
+  for (const address of [world.timelock, world.safe]) {
+    await clients.testClient.setBalance({ address, value: 10n ** 20n });
+    await clients.testClient.impersonateAccount({ address });
+  }
+  return new Script(world, model);
+}
+
+/** Who plays what in the scripts: the scenario's roles (harness/scenario/world/actors.ts) under script names. */
+function cast(s: Script) {
+  const a = s.world.actors;
+  const [alice, bob, carol, dave, eve] = a.traders as Address[] & { length: 8 };
+  const [lp] = a.lps as Address[];
+  const [keeper] = a.keepers as Address[];
+  if (!alice || !bob || !carol || !dave || !eve || !lp || !keeper) throw new Error("too few actors");
+  return {
+    owner: s.world.timelock,
+    guardian: s.world.safe,
+    operator: a.operator,
+    lp,
+    keeper,
+    alice,
+    bob,
+    carol,
+    dave,
+    eve,
+  };
+}
+
+/** The step a script takes, as the scenario's pipeline records it (its trace, its failure reports). */
+function scripted(label: string): ScenarioCommand {
+  return {
+    name: "script",
+    args: () => ({ label }),
+    check: () => true,
+    run: async () => {},
+    toString: () => label,
+  };
+}
+
+/** Drives a script through the scenario's Step, one transaction per step, with the script's own checks on top. */
+class Script {
+  readonly scenario: ScenarioModel;
+
+  constructor(
+    readonly world: World,
+    readonly port: ModelAdapter,
+  ) {
+    // Every actor's account is compared after each step, and the operator's too: it mints and funds insurance.
+    const { actors } = world;
+    this.scenario = { port, actors: { ...actors, accounts: [actors.operator, ...actors.accounts] } };
+  }
+
+  get model(): MarketModel {
+    return this.port.model;
+  }
+
+  get steps(): number {
+    return this.world.steps.length;
+  }
+
   /**
-   * A known limitation the session demonstrates on purpose: violations of this user promise are recorded in
-   * `knownViolations` instead of failing the step (every other check still runs).
+   * Known limitations the script demonstrates on purpose: violations of these checks are recorded in
+   * `world.toleratedSeen` instead of failing the step (every other check still runs).
    */
-  knownLimitation: string | undefined;
-  readonly knownViolations: number[] = [];
-
-  constructor(system: DeployedSystem, accounts: readonly Address[]) {
-    this.system = system;
-    this.model = modelOf(system);
-    this.accounts = accounts;
+  knownLimitations(...invariants: string[]): void {
+    this.world.tolerate = (failure) => invariants.includes(failure.invariant);
   }
 
-  /** Runs one step on both sides and compares; returns the model's prediction. */
-  async step(label: string, p: StepParameters): Promise<ActionResult<unknown> | undefined> {
-    const { publicClient, testClient } = clients;
-    const latest = await publicClient.getBlock({ blockTag: "latest" });
-    const timestamp = latest.timestamp + (p.dt ?? 12n);
-    await testClient.setNextBlockTimestamp({ timestamp });
-    this.model.warp(timestamp);
+  /** The tolerated checks that did fail, by name. */
+  get knownViolations(): string[] {
+    return this.world.toleratedSeen.map((failure) => failure.invariant);
+  }
 
-    const args = typeof p.args === "function" ? p.args() : p.args;
-    const predicted = p.model();
-    const outcome: Outcome = !predicted
-      ? "ok"
-      : !predicted.ok
-        ? predicted.error
-        : predicted.tripped
-          ? "tripped"
-          : "ok";
-    const where = `step ${++this.steps} "${label}"`;
-    expect(outcome, `${where}: the model's outcome is not the one the script intends`).toBe(p.expect);
-
-    const wallet = clients.walletClients[clients.accounts.indexOf(p.from)];
-    if (!wallet) throw new Error(`${where}: ${p.from} is not a dev account`);
-    const receipt = await sendAndWait(clients, {
-      label,
-      allowRevert: true,
-      send: (): Promise<Hash> =>
-        wallet.writeContract({
-          address: this.system.addresses[p.target],
-          abi: abiOf(this.system, p.target),
-          functionName: p.functionName,
-          args,
-          gas: 5_000_000n, // fixed, so a reverting transaction is mined rather than refused at estimation
-        } as never),
-    });
-    const block = await publicClient.getBlock({ blockNumber: receipt.blockNumber });
-    expect(block.timestamp, `${where}: block time`).toBe(timestamp);
-
-    if (receipt.status === "reverted") {
-      const revert = await minedRevert({ clients, hash: receipt.transactionHash });
-      expect(predicted?.ok === false ? predicted.error : "success", `${where}: chain reverted`).toBe(
-        revert.error,
-      );
-      if (predicted && !predicted.ok)
-        expect(diffValues("args", predicted.args, revert.args), where).toEqual([]);
-    } else {
-      expect(predicted?.ok ?? true, `${where}: chain succeeded but the model predicted a revert`).toBe(true);
-      if (predicted?.ok) {
-        const chainEvents = receiptEvents(this.system, receipt);
-        expect(
-          chainEvents.some((e) => e.name === "InvariantViolated" || e.name === "BreakerTripped"),
-          `${where}: trip`,
-        ).toBe(predicted.tripped);
-        expect(diffValues("events", predicted.events, chainEvents), `${where}: events`).toEqual([]);
-      }
-    }
-
-    const chain = await readSnapshot({ clients, system: this.system, accounts: this.accounts });
-    const model = this.model.snapshot({
-      accounts: this.accounts,
-      timestamp: chain.market.timestamp,
-      blockNumber: chain.market.blockNumber,
-    });
-    const diff = diffState(model, chain);
-    expect(diff, `${where}: model vs chain\n${toJson(diff, 2)}`).toEqual([]);
-    if (predicted?.ok && !predicted.tripped) this.record(p, args, predicted.effects);
-    const settlementPaid = this.model.settlementPaid();
-    checkProtocolInvariants({ snapshot: chain, step: this.steps, settlementPaid });
+  /** Acts on chain and model through the scenario's Step and runs every check; returns the model's prediction. */
+  async step(
+    label: string,
+    p: StepParameters,
+  ): Promise<{ expected: Outcome; events: ReturnType<typeof receiptEvents> }> {
+    const w = this.world;
+    if (p.dt !== undefined && p.dt !== w.clock.interval) await warp(w, p.dt);
+    this.port.advanceTo(w.clock.next());
+    const { args, action } = p.call();
+    const data = encodeFunctionData({ abi: abis[p.target], functionName: p.functionName, args } as never);
+    const to = w.system.addresses[p.target];
+    const command = scripted(label);
+    const step = new Step(this.scenario, w);
+    const { expected, actual } = await step.act({ action, request: { from: p.from, to, data, label } });
+    const where = `step ${step.index} "${label}"`;
     try {
-      checkUserPromises({ snapshot: chain, ghosts: this.ghosts, facts: emptyFacts(), step: this.steps });
+      await step.finish(command);
     } catch (error) {
-      if (!(error instanceof InvariantViolation) || error.info.invariant !== this.knownLimitation)
-        throw error;
-      this.knownViolations.push(this.steps);
+      // The pipeline's report, with what was expected and found, under the script's name for the step.
+      if (error instanceof InvariantViolation)
+        throw new Error(`${where}: ${error.message}\n${toJson(error.info, 2)}`, { cause: error });
+      throw error;
     }
-    return predicted;
-  }
 
-  /** Ghost bookkeeping of a successful step (the promises' view of what users did). */
-  private record(p: StepParameters, args: readonly unknown[], effects: unknown): void {
-    if (p.target !== "market") return;
-    if (p.functionName === "claim")
-      addTo(this.ghosts.claimed, p.from, (effects as { amount: bigint }).amount);
-    const amount = typeof args[0] === "bigint" ? args[0] : 0n;
-    if (p.functionName === "deposit") addTo(this.ghosts.deposited, p.from, amount);
-    if (p.functionName === "withdraw") addTo(this.ghosts.withdrawn, p.from, amount);
-    if (p.functionName === "modifyPosition" || p.functionName === "closePosition")
-      this.ghosts.exposed.add(p.from);
+    const outcome = expected.status === "reverted" ? expected.error : expected.status;
+    expect(outcome, `${where}: the model's outcome is not the one the script intends`).toBe(p.expect);
+    const events = receiptEvents(w.system.addresses, actual.receipt);
+    if (expected.predictedEvents)
+      expect(diffValues("events", expected.predictedEvents, events), `${where}: events`).toEqual([]);
+    return { expected, events };
   }
 
   /* shorthands */
 
-  mint(to: Address, amount: bigint) {
-    return this.step(`mint ${amount} to ${to.slice(0, 8)}`, {
-      from: this.system.addresses.owner,
-      target: "collateral",
-      functionName: "mint",
-      args: [to, amount],
-      model: () => this.model.mint({ to, amount }),
-      expect: "ok",
-    });
-  }
-
-  approve(owner: Address, spender: "market" | "pool") {
-    const address = this.system.addresses[spender];
-    return this.step(`approve ${spender} for ${owner.slice(0, 8)}`, {
-      from: owner,
-      target: "collateral",
-      functionName: "approve",
-      args: [address, UINT256_MAX],
-      model: () => this.model.approve({ owner, spender: address, amount: UINT256_MAX }),
-      expect: "ok",
-    });
-  }
-
-  /** Publishes `price` on the secondary feed, then the primary (so they never diverge when the price is read). */
-  async setPrice(price: number, dt?: bigint): Promise<void> {
-    const feeds = [
-      ["secondary", "secondaryFeed"],
-      ["primary", "primaryFeed"],
-    ] as const;
-    for (const [i, [feed, target]] of feeds.entries()) {
-      await this.step(`${feed} feed ${price}`, {
-        from: this.system.addresses.owner,
-        target,
-        functionName: "setAnswer",
-        args: [answer(price)],
-        dt: i === 0 ? dt : undefined,
-        model: () => {
-          this.model.setAnswer({ feed, answer: answer(price) });
-          return undefined;
-        },
-        expect: "ok",
-      });
-    }
-  }
-
-  deposit(account: Address, amount: bigint | (() => bigint), outcome: Outcome = "ok", dt?: bigint) {
-    let value = 0n;
-    return this.step(`deposit by ${account.slice(0, 8)}`, {
-      from: account,
-      target: "market",
-      functionName: "deposit",
-      args: () => {
-        value = typeof amount === "function" ? amount() : amount;
-        return [value];
-      },
-      dt,
-      model: () => this.model.deposit({ account, amount: value }),
-      expect: outcome,
-    });
-  }
-
-  withdraw(account: Address, amount: bigint | (() => bigint), outcome: Outcome = "ok", dt?: bigint) {
-    let value = 0n;
-    return this.step(`withdraw by ${account.slice(0, 8)}`, {
-      from: account,
-      target: "market",
-      functionName: "withdraw",
-      args: () => {
-        value = typeof amount === "function" ? amount() : amount;
-        return [value];
-      },
-      dt,
-      model: () => this.model.withdraw({ account, amount: value }),
-      expect: outcome,
-    });
-  }
-
-  modify(account: Address, sizeDelta: bigint, outcome: Outcome = "ok", priceLimit = 0n, dt?: bigint) {
-    return this.step(`modify ${sizeDelta} by ${account.slice(0, 8)}`, {
-      from: account,
-      target: "market",
-      functionName: "modifyPosition",
-      args: [sizeDelta, priceLimit],
-      dt,
-      model: () => this.model.modifyPosition({ account, sizeDelta, priceLimit }),
-      expect: outcome,
-    });
-  }
-
-  close(account: Address, outcome: Outcome = "ok") {
-    return this.step(`close by ${account.slice(0, 8)}`, {
-      from: account,
-      target: "market",
-      functionName: "closePosition",
-      args: [0n],
-      model: () => this.model.closePosition({ account }),
-      expect: outcome,
-    });
-  }
-
-  async liquidate(liquidator: Address, account: Address, outcome: Outcome = "ok") {
-    const r = await this.step(`liquidate ${account.slice(0, 8)}`, {
-      from: liquidator,
-      target: "market",
-      functionName: "liquidate",
-      args: [account],
-      model: () => this.model.liquidate({ account, liquidator }),
-      expect: outcome,
-    });
-    return r?.ok && !r.tripped ? (r.effects as LiquidateEffects) : undefined;
-  }
-
-  refresh(caller: Address, dt?: bigint) {
-    return this.step("refresh", {
-      from: caller,
-      target: "market",
-      functionName: "refresh",
-      args: [],
-      dt,
-      model: () => this.model.refresh(),
-      expect: "ok",
-    });
-  }
-
-  /** A market call without a shorthand of its own. */
+  /** A market call; `action` is the model's side of it. */
   call(
     from: Address,
     functionName: string,
     args: readonly unknown[],
-    model: () => ActionResult<unknown>,
-    outcome: Outcome = "ok",
+    action: ModelAction,
+    outcome: Intended = "ok",
     dt?: bigint,
   ) {
     return this.step(`${functionName} by ${from.slice(0, 8)}`, {
       from,
       target: "market",
       functionName,
-      args,
+      call: () => ({ args, action }),
       dt,
-      model,
       expect: outcome,
     });
+  }
+
+  mint(to: Address, amount: bigint) {
+    return this.step(`mint ${amount} to ${to.slice(0, 8)}`, {
+      from: this.world.actors.operator,
+      target: "collateral",
+      functionName: "mint",
+      call: () => ({ args: [to, amount], action: { kind: "mint", to, amount } }),
+      expect: "ok",
+    });
+  }
+
+  approve(owner: Address, spender: "market" | "pool") {
+    const address = this.world.system.addresses[spender];
+    return this.step(`approve ${spender} for ${owner.slice(0, 8)}`, {
+      from: owner,
+      target: "collateral",
+      functionName: "approve",
+      call: () => ({
+        args: [address, UINT256_MAX],
+        action: { kind: "approve", owner, spender: address, amount: UINT256_MAX },
+      }),
+      expect: "ok",
+    });
+  }
+
+  /** A collateral transfer (a donation, when `to` is the market). */
+  transfer(from: Address, to: Address, amount: bigint) {
+    return this.step(`transfer ${amount} from ${from.slice(0, 8)}`, {
+      from,
+      target: "collateral",
+      functionName: "transfer",
+      call: () => ({ args: [to, amount], action: { kind: "transfer", from, to, amount } }),
+      expect: "ok",
+    });
+  }
+
+  /** Publishes `price` on the secondary feed, then the primary (so they never diverge when the price is read). */
+  async setPrice(price: number, dt?: bigint): Promise<void> {
+    await this.feedRound("secondary", price, undefined, dt);
+    await this.feedRound("primary", price);
   }
 
   /** Publishes `price` on the primary alone, the secondary's last round made older than secondaryMaxAge: unconfirmed. */
@@ -324,41 +261,164 @@ class Harness {
 
   /** One feed round: `setAnswer(answer)`, or `setAnswerAt(answer, updatedAt)` when `updatedAt` is given. */
   feedRound(feed: "primary" | "secondary", price: number, updatedAt?: () => bigint, dt?: bigint) {
-    let at: bigint | undefined;
     return this.step(`${feed} feed ${price}${updatedAt ? " (dated)" : ""}`, {
-      from: this.system.addresses.owner,
+      from: this.world.actors.operator,
       target: feed === "primary" ? "primaryFeed" : "secondaryFeed",
       functionName: updatedAt ? "setAnswerAt" : "setAnswer",
-      args: () => {
-        at = updatedAt?.();
-        return at === undefined ? [answer(price)] : [answer(price), at];
+      call: () => {
+        const at = updatedAt?.();
+        return {
+          args: at === undefined ? [answer(price)] : [answer(price), at],
+          action: { kind: "feedAnswer", feed, answer: answer(price), updatedAt: at },
+        };
       },
       dt,
-      model: () => {
-        this.model.setAnswer({ feed, answer: answer(price), updatedAt: at });
-        return undefined;
+      expect: "ok",
+    });
+  }
+
+  deposit(account: Address, amount: bigint | (() => bigint), outcome: Intended = "ok", dt?: bigint) {
+    return this.step(`deposit by ${account.slice(0, 8)}`, {
+      from: account,
+      target: "market",
+      functionName: "deposit",
+      call: () => {
+        const value = typeof amount === "function" ? amount() : amount;
+        return { args: [value], action: { kind: "deposit", from: account, amount: value } };
+      },
+      dt,
+      expect: outcome,
+    });
+  }
+
+  withdraw(account: Address, amount: bigint | (() => bigint), outcome: Intended = "ok", dt?: bigint) {
+    return this.step(`withdraw by ${account.slice(0, 8)}`, {
+      from: account,
+      target: "market",
+      functionName: "withdraw",
+      call: () => {
+        const value = typeof amount === "function" ? amount() : amount;
+        return { args: [value], action: { kind: "withdraw", from: account, amount: value } };
+      },
+      dt,
+      expect: outcome,
+    });
+  }
+
+  modify(
+    account: Address,
+    sizeDelta: bigint | (() => bigint),
+    outcome: Intended = "ok",
+    priceLimit = 0n,
+    dt?: bigint,
+  ) {
+    return this.step(`modify by ${account.slice(0, 8)}`, {
+      from: account,
+      target: "market",
+      functionName: "modifyPosition",
+      call: () => {
+        const size = typeof sizeDelta === "function" ? sizeDelta() : sizeDelta;
+        return {
+          args: [size, priceLimit],
+          action: { kind: "modify", from: account, sizeDelta: size, priceLimit },
+        };
+      },
+      dt,
+      expect: outcome,
+    });
+  }
+
+  close(account: Address, outcome: Intended = "ok") {
+    return this.call(
+      account,
+      "closePosition",
+      [0n],
+      { kind: "close", from: account, priceLimit: 0n },
+      outcome,
+    );
+  }
+
+  async liquidate(
+    liquidator: Address,
+    account: Address,
+    outcome: Intended = "ok",
+  ): Promise<Liquidation | undefined> {
+    const { events } = await this.call(
+      liquidator,
+      "liquidate",
+      [account],
+      { kind: "liquidate", from: liquidator, account },
+      outcome,
+    );
+    const liquidated = events.find((e) => e.name === "Liquidated")?.args;
+    if (!liquidated) return undefined;
+    const badDebt = events.find((e) => e.name === "BadDebt")?.args;
+    return {
+      price: liquidated.price as bigint,
+      reward: liquidated.keeperReward as bigint,
+      badDebt: badDebt
+        ? { deficit: badDebt.deficit as bigint, socialised: badDebt.socialised as bigint }
+        : null,
+    };
+  }
+
+  refresh(caller: Address, dt?: bigint) {
+    return this.call(caller, "refresh", [], { kind: "refresh", from: caller }, "ok", dt);
+  }
+
+  fundInsurance(from: Address, amount: bigint, outcome: Intended = "ok") {
+    return this.call(from, "fundInsurance", [amount], { kind: "fundInsurance", from, amount }, outcome);
+  }
+
+  lpDeposit(lp: Address, assets: bigint) {
+    return this.step(`LP deposits ${assets}`, {
+      from: lp,
+      target: "pool",
+      functionName: "deposit",
+      call: () => ({ args: [assets, lp], action: { kind: "lpDeposit", from: lp, assets } }),
+      expect: "ok",
+    });
+  }
+
+  lpWithdraw(lp: Address, assets: bigint, outcome: Intended = "ok") {
+    return this.step(`LP withdraws ${assets}`, {
+      from: lp,
+      target: "pool",
+      functionName: "withdraw",
+      call: () => ({ args: [assets, lp, lp], action: { kind: "lpWithdraw", from: lp, assets } }),
+      expect: outcome,
+    });
+  }
+
+  lpRedeem(lp: Address, shares: bigint | (() => bigint), outcome: Intended = "ok") {
+    return this.step("LP redeems", {
+      from: lp,
+      target: "pool",
+      functionName: "redeem",
+      call: () => {
+        const value = typeof shares === "function" ? shares() : shares;
+        return { args: [value, lp, lp], action: { kind: "lpRedeem", from: lp, shares: value } };
+      },
+      expect: outcome,
+    });
+  }
+
+  lpClaim(lp: Address) {
+    return this.step("LP claims", {
+      from: lp,
+      target: "pool",
+      functionName: "claimSettlement",
+      call: () => {
+        const shares = this.model.sharesOf(lp);
+        return { args: [shares, lp], action: { kind: "lpClaim", from: lp, shares } };
       },
       expect: "ok",
     });
   }
 }
 
-function abiOf(system: DeployedSystem, target: Target) {
-  switch (target) {
-    case "market":
-      return system.abis.market;
-    case "pool":
-      return system.abis.pool;
-    case "collateral":
-      return system.abis.collateral;
-    default:
-      return system.abis.feed;
-  }
-}
-
 describe("model vs contracts", () => {
-  test("the model's self-call selectors are the contract's", async () => {
-    const system = await deploySystem({ clients });
+  test("the model's self-call selectors are the contract's", () => {
     const signatures = {
       deposit: "executeDeposit(address,uint256)",
       withdraw: "executeWithdraw(address,uint256)",
@@ -369,7 +429,7 @@ describe("model vs contracts", () => {
       fundInsurance: "executeFundInsurance(address,uint256)",
     } as const;
     const declared = new Set(
-      system.abis.market.flatMap((item) => (item.type === "function" ? [toFunctionSelector(item)] : [])),
+      marketAbi.flatMap((item) => (item.type === "function" ? [toFunctionSelector(item)] : [])),
     );
     for (const [key, signature] of Object.entries(signatures)) {
       const selector = toFunctionSelector(signature);
@@ -379,27 +439,17 @@ describe("model vs contracts", () => {
   });
 
   test("a scripted session: trading, funding, oracle classes, liquidations with and without bad debt, LPs", async () => {
-    const system = await deploySystem({ clients });
-    const [owner, lp, alice, bob, carol, dave, eve, keeper] = clients.accounts as Address[] & { length: 8 };
-    if (!owner || !lp || !alice || !bob || !carol || !dave || !eve || !keeper)
-      throw new Error("need 8 dev accounts");
-    const h = new Harness(system, [owner, lp, alice, bob, carol, dave, eve, keeper]);
+    const h = await open();
+    const { operator, lp, alice, bob, carol, dave, eve, keeper } = cast(h);
     const m = h.model;
 
     await h.mint(lp, 2_000_000n * USD);
     for (const account of [alice, bob]) await h.mint(account, 20_000n * USD);
-    for (const account of [carol, dave, eve, owner]) await h.mint(account, 20_000n * USD);
+    for (const account of [carol, dave, eve, operator]) await h.mint(account, 20_000n * USD);
     await h.approve(lp, "pool");
-    for (const account of [alice, bob, carol, dave, eve, owner]) await h.approve(account, "market");
+    for (const account of [alice, bob, carol, dave, eve, operator]) await h.approve(account, "market");
 
-    await h.step("LP deposits 1,000,000", {
-      from: lp,
-      target: "pool",
-      functionName: "deposit",
-      args: [1_000_000n * USD, lp],
-      model: () => m.lpDeposit({ caller: lp, assets: 1_000_000n * USD }),
-      expect: "ok",
-    });
+    await h.lpDeposit(lp, 1_000_000n * USD);
     await h.deposit(alice, 18_000n * USD);
     // The deployment's round is minutes old by now: an increase needs one at most MAX_TRADE_AGE old.
     await h.setPrice(2000);
@@ -449,30 +499,9 @@ describe("model vs contracts", () => {
     expect(m.mode).toBe(Mode.ReduceOnly);
     await h.modify(bob, -UNIT, "MarketNotAllowed");
 
-    await h.step("insurance funded", {
-      from: owner,
-      target: "market",
-      functionName: "fundInsurance",
-      args: [500n * USD],
-      model: () => m.fundInsurance({ from: owner, amount: 500n * USD }),
-      expect: "ok",
-    });
-    await h.step("LP withdraws 100,000", {
-      from: lp,
-      target: "pool",
-      functionName: "withdraw",
-      args: [100_000n * USD, lp, lp],
-      model: () => m.lpWithdraw({ caller: lp, assets: 100_000n * USD }),
-      expect: "ok",
-    });
-    await h.step("LP redeems more than allowed", {
-      from: lp,
-      target: "pool",
-      functionName: "redeem",
-      args: [10n ** 30n, lp, lp],
-      model: () => m.lpRedeem({ caller: lp, shares: 10n ** 30n }),
-      expect: "ERC4626ExceededMaxRedeem",
-    });
+    await h.fundInsurance(operator, 500n * USD);
+    await h.lpWithdraw(lp, 100_000n * USD);
+    await h.lpRedeem(lp, 10n ** 30n, "ERC4626ExceededMaxRedeem");
     await h.withdraw(carol, 2_000n * USD);
 
     // An hour without a new round: the price is Stale for every action that trusts it.
@@ -483,22 +512,8 @@ describe("model vs contracts", () => {
     await h.setPrice(price);
     await h.close(bob);
     await h.close(alice);
-    await h.step("donation to the market", {
-      from: alice,
-      target: "collateral",
-      functionName: "transfer",
-      args: [system.addresses.market, 100n * USD],
-      model: () => m.transfer({ from: alice, to: system.addresses.market, amount: 100n * USD }),
-      expect: "ok",
-    });
-    await h.step("LP redeems what it may", {
-      from: lp,
-      target: "pool",
-      functionName: "redeem",
-      args: () => [m.maxRedeem(lp), lp, lp],
-      model: () => m.lpRedeem({ caller: lp, shares: m.maxRedeem(lp) }),
-      expect: "ok",
-    });
+    await h.transfer(alice, h.world.system.addresses.market, 100n * USD);
+    await h.lpRedeem(lp, () => m.maxRedeem(lp));
     await h.withdraw(dave, () => m.accountOf(dave).margin);
     expect(h.steps).toBeGreaterThanOrEqual(50);
     expect(m.mode).toBe(Mode.ReduceOnly);
@@ -507,10 +522,8 @@ describe("model vs contracts", () => {
   // The first version of the contracts tripped TokenConservation here and halted for good (a finding of this
   // model, fixed in the contracts): a deposit no longer papers over a funding debt beyond the margin.
   test("a 1-wei deposit into an account underwater on funding is refused; the liquidator takes the debt", async () => {
-    const system = await deploySystem({ clients });
-    const [owner, lp, alice, dave, keeper] = clients.accounts as Address[];
-    if (!owner || !lp || !alice || !dave || !keeper) throw new Error("need 5 dev accounts");
-    const h = new Harness(system, [owner, lp, alice, dave, keeper]);
+    const h = await open();
+    const { lp, alice, dave, keeper } = cast(h);
     const m = h.model;
 
     await h.mint(lp, 1_000_000n * USD);
@@ -519,15 +532,10 @@ describe("model vs contracts", () => {
     await h.approve(lp, "pool");
     await h.approve(alice, "market");
     await h.approve(dave, "market");
-    await h.step("LP deposits", {
-      from: lp,
-      target: "pool",
-      functionName: "deposit",
-      args: [1_000_000n * USD, lp],
-      model: () => m.lpDeposit({ caller: lp, assets: 1_000_000n * USD }),
-      expect: "ok",
-    });
+    await h.lpDeposit(lp, 1_000_000n * USD);
     await h.deposit(alice, 10_000n * USD);
+    // The deployment's round is minutes old by now: an increase needs one at most MAX_TRADE_AGE old.
+    await h.setPrice(2000);
     await h.modify(alice, 10n * UNIT);
     await h.deposit(dave, 2_100n * USD);
     await h.modify(dave, 10n * UNIT);
@@ -535,14 +543,7 @@ describe("model vs contracts", () => {
     await h.refresh(keeper);
     await h.setPrice(1700);
     // The largest reduce that keeps dave's margin >= 0 (found on the model): dave stays in, underwater.
-    await h.step("dave reduces to ~0 margin", {
-      from: dave,
-      target: "market",
-      functionName: "modifyPosition",
-      args: () => [nearZeroMarginReduce(m, dave), 0n],
-      model: () => m.modifyPosition({ account: dave, sizeDelta: nearZeroMarginReduce(m, dave) }),
-      expect: "ok",
-    });
+    await h.modify(dave, () => nearZeroMarginReduce(m, dave));
     await h.deposit(dave, 1n, "MarketAccountInsolvent", 60n);
     expect(m.mode).toBe(Mode.Normal);
     const taken = await h.liquidate(keeper, dave);
@@ -551,24 +552,20 @@ describe("model vs contracts", () => {
   }, 60_000);
 
   test("profit is withdrawable only once real; a close is paid at most the profit cap, per window", async () => {
-    const system = await deploySystem({ clients });
-    const [owner, lp, alice, keeper] = clients.accounts as Address[];
-    if (!owner || !lp || !alice || !keeper) throw new Error("need 4 dev accounts");
-    const h = new Harness(system, [owner, lp, alice, keeper]);
+    const h = await open();
+    // The window's renewal is shown on a round trip across one round (open at 2,400, close after 2,600): the
+    // front-running pattern, whose edge is open (README, Known limitations).
+    h.knownLimitations("front-run-bounded");
+    const { lp, alice, keeper } = cast(h);
     const m = h.model;
     await h.mint(lp, 100_000n * USD);
     await h.mint(alice, 20_000n * USD);
     await h.approve(lp, "pool");
     await h.approve(alice, "market");
-    await h.step("LP deposits", {
-      from: lp,
-      target: "pool",
-      functionName: "deposit",
-      args: [100_000n * USD, lp],
-      model: () => m.lpDeposit({ caller: lp, assets: 100_000n * USD }),
-      expect: "ok",
-    });
+    await h.lpDeposit(lp, 100_000n * USD);
     await h.deposit(alice, 20_000n * USD);
+    // The deployment's round is minutes old by now: an increase needs one at most MAX_TRADE_AGE old.
+    await h.setPrice(2000);
     await h.modify(alice, 40n * UNIT);
     // A second winner shares the market's room: its claim counts in every close's pro-rata share.
     await h.mint(keeper, 5_000n * USD);
@@ -586,12 +583,7 @@ describe("model vs contracts", () => {
     await h.modify(alice, -20n * UNIT);
     // The rest in the same window: capped by what the window has left.
     await h.close(alice);
-    const read = async () =>
-      (await clients.publicClient.readContract({
-        address: system.addresses.market,
-        abi: system.abis.market,
-        functionName: "profitWindow",
-      })) as readonly [bigint, bigint];
+    const read = async () => h.world.system.market.read.profitWindow();
     await h.close(keeper);
     const [paid, start] = await read();
     expect({ paid, start }).toEqual(m.profitWindow());
@@ -605,14 +597,12 @@ describe("model vs contracts", () => {
     const [paid2, start2] = await read();
     expect({ paid: paid2, start: start2 }).toEqual(m.profitWindow());
     expect(start2).toBeGreaterThan(start);
+    expect(h.knownViolations).toContain("front-run-bounded");
   }, 60_000);
 
   test("breaker trip and reset, guardian and owner modes, Cautious trading, liquidation on a Diverged reading", async () => {
-    const system = await deploySystem({ clients });
-    const [owner, lp, alice, bob, dave, keeper] = clients.accounts as Address[];
-    const guardian = system.addresses.guardian;
-    if (!owner || !lp || !alice || !bob || !dave || !keeper) throw new Error("need 6 dev accounts");
-    const h = new Harness(system, [owner, lp, alice, bob, dave, keeper, guardian]);
+    const h = await open();
+    const { owner, guardian, lp, alice, bob, dave, keeper } = cast(h);
     const m = h.model;
     await h.mint(lp, 2_000_000n * USD);
     for (const account of [alice, bob, dave]) {
@@ -620,14 +610,7 @@ describe("model vs contracts", () => {
       await h.approve(account, "market");
     }
     await h.approve(lp, "pool");
-    await h.step("LP deposits", {
-      from: lp,
-      target: "pool",
-      functionName: "deposit",
-      args: [1_000_000n * USD, lp],
-      model: () => m.lpDeposit({ caller: lp, assets: 1_000_000n * USD }),
-      expect: "ok",
-    });
+    await h.lpDeposit(lp, 1_000_000n * USD);
     await h.deposit(alice, 18_000n * USD);
     await h.deposit(bob, 5_000n * USD);
     await h.deposit(dave, () => marginFor(m, 10n * UNIT, 50n * USD));
@@ -654,33 +637,33 @@ describe("model vs contracts", () => {
     // Tripped again, the guardian pins the halt: the breaker's reset no longer reopens it; the owner does.
     await h.setPrimaryUnconfirmed(2300);
     await h.modify(alice, UNIT, "tripped");
-    await h.call(guardian, "escalate", [Mode.Halted], () =>
-      m.escalate({ caller: guardian, to: Mode.Halted }),
-    );
+    await h.call(guardian, "escalate", [Mode.Halted], { kind: "escalate", from: guardian, to: Mode.Halted });
     for (const price of [2020, 2010, 2020]) {
       await h.setPrice(price);
       await h.refresh(keeper);
     }
     await h.refresh(keeper, 900n);
     expect([m.mode, m.haltFlags]).toEqual([Mode.Halted, HaltFlag.Guardian]);
-    await h.call(owner, "setMode", [Mode.Normal], () => m.setMode({ caller: owner, to: Mode.Normal }));
+    await h.call(owner, "setMode", [Mode.Normal], { kind: "setMode", from: owner, to: Mode.Normal });
 
     // The guardian tightens; Cautious raises the initial margin.
     await h.call(
       alice,
       "escalate",
       [Mode.Cautious],
-      () => m.escalate({ caller: alice, to: Mode.Cautious }),
+      { kind: "escalate", from: alice, to: Mode.Cautious },
       "MarketOnlyGuardian",
     );
-    await h.call(guardian, "escalate", [Mode.Cautious], () =>
-      m.escalate({ caller: guardian, to: Mode.Cautious }),
-    );
+    await h.call(guardian, "escalate", [Mode.Cautious], {
+      kind: "escalate",
+      from: guardian,
+      to: Mode.Cautious,
+    });
     await h.call(
       guardian,
       "escalate",
       [Mode.Normal],
-      () => m.escalate({ caller: guardian, to: Mode.Normal }),
+      { kind: "escalate", from: guardian, to: Mode.Normal },
       "MarketNotTighter",
     );
     await h.setPrice(2020); // a fresh round for the increases (MAX_TRADE_AGE)
@@ -707,18 +690,16 @@ describe("model vs contracts", () => {
     expect(m.state.oracle.variance).toBe(variance);
 
     // Halted by the guardian: nobody may settle before maxHaltDuration; the owner reopens the market.
-    await h.call(guardian, "escalate", [Mode.Halted], () =>
-      m.escalate({ caller: guardian, to: Mode.Halted }),
-    );
-    await h.call(keeper, "settle", [], () => m.settle({ caller: keeper }), "MarketNotSettleable");
+    await h.call(guardian, "escalate", [Mode.Halted], { kind: "escalate", from: guardian, to: Mode.Halted });
+    await h.call(keeper, "settle", [], { kind: "settle", from: keeper }, "MarketNotSettleable");
     await h.call(
       keeper,
       "setMode",
       [Mode.Normal],
-      () => m.setMode({ caller: keeper, to: Mode.Normal }),
+      { kind: "setMode", from: keeper, to: Mode.Normal },
       "OwnableUnauthorizedAccount",
     );
-    await h.call(owner, "setMode", [Mode.Normal], () => m.setMode({ caller: owner, to: Mode.Normal }));
+    await h.call(owner, "setMode", [Mode.Normal], { kind: "setMode", from: owner, to: Mode.Normal });
     expect([m.mode, m.haltFlags]).toEqual([Mode.Normal, 0]);
     const risk = m.riskParams();
     const steep: RiskParams = { ...risk, tradingFee: 3n * risk.tradingFee };
@@ -726,13 +707,11 @@ describe("model vs contracts", () => {
       owner,
       "setRiskParams",
       [steep],
-      () => m.setRiskParams({ caller: owner, params: steep }),
+      { kind: "setRiskParams", from: owner, params: steep },
       "MarketStepTooLarge",
     );
     const doubled: RiskParams = { ...risk, tradingFee: 2n * risk.tradingFee };
-    await h.call(owner, "setRiskParams", [doubled], () =>
-      m.setRiskParams({ caller: owner, params: doubled }),
-    );
+    await h.call(owner, "setRiskParams", [doubled], { kind: "setRiskParams", from: owner, params: doubled });
     await h.close(alice);
   }, 60_000);
 
@@ -740,23 +719,14 @@ describe("model vs contracts", () => {
   // it saturates at 255 (it once overflowed into a Panic that kept the breaker from ever resetting while the
   // feed stayed healthy). Model and chain agree the 256th round is harmless and the breaker resets after.
   test("the breaker's uint8 streak saturates after 255 new rounds inside the cooldown", async () => {
-    const system = await deploySystem({ clients });
-    const [owner, lp, alice] = clients.accounts as Address[];
-    if (!owner || !lp || !alice) throw new Error("need 3 dev accounts");
-    const h = new Harness(system, [owner, lp, alice]);
+    const h = await open();
+    const { owner, lp, alice } = cast(h);
     const m = h.model;
     await h.mint(lp, 1_000_000n * USD);
     await h.approve(lp, "pool");
     await h.mint(alice, 20_000n * USD);
     await h.approve(alice, "market");
-    await h.step("LP deposits", {
-      from: lp,
-      target: "pool",
-      functionName: "deposit",
-      args: [1_000_000n * USD, lp],
-      model: () => m.lpDeposit({ caller: lp, assets: 1_000_000n * USD }),
-      expect: "ok",
-    });
+    await h.lpDeposit(lp, 1_000_000n * USD);
     await h.deposit(alice, 10_000n * USD);
     await h.setPrimaryUnconfirmed(2300);
     await h.modify(alice, UNIT, "tripped");
@@ -778,16 +748,18 @@ describe("model vs contracts", () => {
   test("funding receivables the pool cannot pay are deferred until it can", async () => {
     // No backing required and no LPs: the pool's only cash is its share of the fees. Funding at its cap.
     const risk = { ...defaultRisk(), minBacking: 0n, maxFundingRate: 10n ** 14n, skewScale: 5n * UNIT };
-    const system = await deploySystem({ clients, risk });
-    const [owner, alice, bob] = clients.accounts as Address[];
-    if (!owner || !alice || !bob) throw new Error("need 3 dev accounts");
-    const h = new Harness(system, [owner, alice, bob]);
+    const h = await open(risk);
+    // That a winner can always close rests on the backing requirement, switched off here on purpose.
+    h.knownLimitations("profit-can-close");
+    const { alice, bob } = cast(h);
     for (const account of [alice, bob]) {
       await h.mint(account, 20_000n * USD);
       await h.approve(account, "market");
     }
     await h.deposit(alice, 10_000n * USD);
     await h.deposit(bob, 1_000n * USD);
+    // The deployment's round is minutes old by now: an increase needs one at most MAX_TRADE_AGE old.
+    await h.setPrice(2000);
     await h.modify(alice, 10n * UNIT);
     await h.modify(bob, -UNIT);
     await h.setPrice(2000, 100n); // bob is owed 0.2 USD a second, more than the pool's cash by now
@@ -797,6 +769,7 @@ describe("model vs contracts", () => {
     await h.deposit(alice, 1n); // alice's payable fills the pool
     await h.deposit(bob, 1n);
     await h.close(bob);
+    expect(h.knownViolations).toContain("profit-can-close");
   }, 60_000);
 
   // A contract behaviour the model predicts and the chain confirms: finalisation counts only the deficits that
@@ -806,11 +779,9 @@ describe("model vs contracts", () => {
   // claim goes through: the claims depend on what happened in the window and on who claims first.
   test("an underwater account nobody realised: the winner's claim is refused for good, the LPs' is paid", async () => {
     const risk = { ...defaultRisk(), minBacking: 0n };
-    const system = await deploySystem({ clients, risk });
-    const [owner, lp, bob, dave] = clients.accounts as Address[];
-    if (!owner || !lp || !bob || !dave) throw new Error("need 4 dev accounts");
-    const h = new Harness(system, [owner, lp, bob, dave]);
-    h.knownLimitation = "claims-within-assets"; // README, Known limitations
+    const h = await open(risk);
+    const { owner, lp, bob, dave } = cast(h);
+    h.knownLimitations("claims-within-assets"); // README, Known limitations
     const m = h.model;
     await h.mint(lp, 100n * USD);
     await h.approve(lp, "pool");
@@ -818,16 +789,11 @@ describe("model vs contracts", () => {
       await h.mint(account, 10_000n * USD);
       await h.approve(account, "market");
     }
-    await h.step("LP deposits 100", {
-      from: lp,
-      target: "pool",
-      functionName: "deposit",
-      args: [100n * USD, lp],
-      model: () => m.lpDeposit({ caller: lp, assets: 100n * USD }),
-      expect: "ok",
-    });
+    await h.lpDeposit(lp, 100n * USD);
     await h.deposit(dave, 2_100n * USD);
     await h.deposit(bob, 5_000n * USD);
+    // The deployment's round is minutes old by now: an increase needs one at most MAX_TRADE_AGE old.
+    await h.setPrice(2000);
     await h.modify(dave, 10n * UNIT);
     await h.modify(bob, -10n * UNIT);
     await h.setPrice(1850);
@@ -835,29 +801,19 @@ describe("model vs contracts", () => {
     await h.setPrice(1700);
     await h.refresh(owner);
     expect(m.accountHealth(dave).equity).toBeLessThan(-900n * USD);
-    await h.call(owner, "settle", [], () => m.settle({ caller: owner }));
-    await h.call(bob, "claim", [], () => m.claim({ account: bob }), "MarketSettlementExhausted", 86_400n);
-    const shares = m.sharesOf(lp);
-    await h.step("LP claims", {
-      from: lp,
-      target: "pool",
-      functionName: "claimSettlement",
-      args: [shares, lp],
-      model: () => m.lpClaim({ caller: lp, shares }),
-      expect: "ok",
-    });
+    await h.call(owner, "settle", [], { kind: "settle", from: owner });
+    await h.call(bob, "claim", [], { kind: "claim", from: bob }, "MarketSettlementExhausted", 86_400n);
+    await h.lpClaim(lp);
     expect(m.collateralBalanceOf(lp)).toBeGreaterThan(100n * USD);
-    await h.call(bob, "claim", [], () => m.claim({ account: bob }), "MarketSettlementExhausted");
-    await h.call(dave, "claim", [], () => m.claim({ account: dave }));
+    await h.call(bob, "claim", [], { kind: "claim", from: bob }, "MarketSettlementExhausted");
+    await h.call(dave, "claim", [], { kind: "claim", from: dave });
     // The scenario layer's promise names it from finalisation on.
-    expect(h.knownViolations.length).toBeGreaterThan(0);
+    expect(h.knownViolations).toContain("claims-within-assets");
   }, 60_000);
 
   test("settlement: the snapshot, realisation, claims, the LPs' claim; the outflow limiter before it", async () => {
-    const system = await deploySystem({ clients });
-    const [owner, lp, alice, bob, carol, dave, keeper] = clients.accounts as Address[];
-    if (!owner || !lp || !alice || !bob || !carol || !dave || !keeper) throw new Error("need 7 dev accounts");
-    const h = new Harness(system, [owner, lp, alice, bob, carol, dave, keeper]);
+    const h = await open();
+    const { owner, lp, alice, bob, carol, dave, keeper } = cast(h);
     const m = h.model;
     await h.mint(lp, 2_000_000n * USD);
     await h.approve(lp, "pool");
@@ -865,14 +821,7 @@ describe("model vs contracts", () => {
       await h.mint(account, 20_000n * USD);
       await h.approve(account, "market");
     }
-    await h.step("LP deposits", {
-      from: lp,
-      target: "pool",
-      functionName: "deposit",
-      args: [1_000_000n * USD, lp],
-      model: () => m.lpDeposit({ caller: lp, assets: 1_000_000n * USD }),
-      expect: "ok",
-    });
+    await h.lpDeposit(lp, 1_000_000n * USD);
     await h.deposit(alice, 10_000n * USD);
     await h.deposit(bob, 10_000n * USD);
     await h.deposit(carol, 3_000n * USD);
@@ -887,22 +836,8 @@ describe("model vs contracts", () => {
     await h.setPrice(2000, 86_400n);
     const room = m.outflowAvailable();
     expect(room).toBeLessThan(m.poolWithdrawable());
-    await h.step("LP withdraws the room", {
-      from: lp,
-      target: "pool",
-      functionName: "withdraw",
-      args: [room, lp, lp],
-      model: () => m.lpWithdraw({ caller: lp, assets: room }),
-      expect: "ok",
-    });
-    await h.step("LP withdraws beyond it", {
-      from: lp,
-      target: "pool",
-      functionName: "withdraw",
-      args: [1n, lp, lp],
-      model: () => m.lpWithdraw({ caller: lp, assets: 1n }),
-      expect: "ERC4626ExceededMaxWithdraw",
-    });
+    await h.lpWithdraw(lp, room);
+    await h.lpWithdraw(lp, 1n, "ERC4626ExceededMaxWithdraw");
 
     // Dave goes underwater with no keeper around.
     let price = 2000;
@@ -911,8 +846,8 @@ describe("model vs contracts", () => {
       await h.setPrice(price);
       await h.refresh(keeper);
     }
-    await h.call(keeper, "settle", [], () => m.settle({ caller: keeper }), "MarketNotSettleable");
-    await h.call(owner, "settle", [], () => m.settle({ caller: owner }));
+    await h.call(keeper, "settle", [], { kind: "settle", from: keeper }, "MarketNotSettleable");
+    await h.call(owner, "settle", [], { kind: "settle", from: owner });
     expect(m.mode).toBe(Mode.Settlement);
     await h.refresh(keeper);
     await h.deposit(carol, 1n, "MarketNotAllowed");
@@ -920,33 +855,31 @@ describe("model vs contracts", () => {
       carol,
       "fundInsurance",
       [1n],
-      () => m.fundInsurance({ from: carol, amount: 1n }),
+      { kind: "fundInsurance", from: carol, amount: 1n },
       "MarketNotAllowed",
     );
-    await h.call(carol, "claim", [], () => m.claim({ account: carol }));
-    await h.call(carol, "claim", [], () => m.claim({ account: carol }), "MarketAlreadyClaimed");
-    await h.call(alice, "claim", [], () => m.claim({ account: alice }), "MarketSettlementPending");
-    await h.call(keeper, "realise", [bob], () => m.realise({ account: bob }), "MarketNotLiquidatable");
-    await h.call(keeper, "realise", [dave], () => m.realise({ account: dave }));
+    await h.call(carol, "claim", [], { kind: "claim", from: carol });
+    await h.call(carol, "claim", [], { kind: "claim", from: carol }, "MarketAlreadyClaimed");
+    await h.call(alice, "claim", [], { kind: "claim", from: alice }, "MarketSettlementPending");
+    await h.call(
+      keeper,
+      "realise",
+      [bob],
+      { kind: "realise", from: keeper, account: bob },
+      "MarketNotLiquidatable",
+    );
+    await h.call(keeper, "realise", [dave], { kind: "realise", from: keeper, account: dave });
     await h.call(
       keeper,
       "realise",
       [alice],
-      () => m.realise({ account: alice }),
+      { kind: "realise", from: keeper, account: alice },
       "MarketRealiseWindowClosed",
       86_400n,
     );
-    for (const account of [alice, bob]) await h.call(account, "claim", [], () => m.claim({ account }));
+    for (const account of [alice, bob]) await h.call(account, "claim", [], { kind: "claim", from: account });
     expect(m.settlement()).toMatchObject({ finalised: true, traderRatio: 10n ** 18n });
-    const shares = m.sharesOf(lp);
-    await h.step("LP claims", {
-      from: lp,
-      target: "pool",
-      functionName: "claimSettlement",
-      args: [shares, lp],
-      model: () => m.lpClaim({ caller: lp, shares }),
-      expect: "ok",
-    });
+    await h.lpClaim(lp);
     expect(m.settlementPaid()).toBeLessThanOrEqual(m.settlement().assets);
   }, 60_000);
 });

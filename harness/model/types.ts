@@ -5,7 +5,7 @@
  * (wagmi.config.ts), never copied by hand.
  */
 import type { Address } from "viem";
-import { haltFlags, solidityEnums } from "../generated/abis.js";
+import { haltFlags, solidityEnums } from "../../src-ts/generated/abis.js";
 
 /** src/interfaces/IMarket.sol `Mode`, loosest to strictest. */
 export const Mode = solidityEnums.Mode;

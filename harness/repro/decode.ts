@@ -8,7 +8,6 @@ import {
   parseEventLogs,
   toFunctionSelector,
 } from "viem";
-import { safeAbi, timelockAbi } from "../../src-ts/protocol/governanceAbis.js";
 import {
   lensAbi,
   liquidityPoolAbi,
@@ -16,7 +15,8 @@ import {
   mockAggregatorAbi,
   mockErc20Abi,
   oracleGuardAbi,
-} from "../generated/abis.js";
+} from "../../src-ts/generated/abis.js";
+import { safeAbi, timelockAbi } from "../../src-ts/protocol/governanceAbis.js";
 import { Cause, enumName, Invariant, Mode, OracleClass } from "../model/types.js";
 import type { SystemAddresses } from "../system/deploySystem.js";
 

@@ -5,7 +5,7 @@
  * fails while the bug is there and passes once it is fixed.
  */
 import { type Abi, getAddress, toFunctionSelector } from "viem";
-import { marketAbi, mockAggregatorAbi } from "../generated/abis.js";
+import { marketAbi, mockAggregatorAbi } from "../../src-ts/generated/abis.js";
 import { statedBounds } from "../invariants/promises/index.js";
 import { decodeCall } from "./decode.js";
 import type { RecordedTx, Recording } from "./recording.js";

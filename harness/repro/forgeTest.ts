@@ -5,9 +5,9 @@
  * with its values. It fails while the bug is there and passes once it is fixed.
  */
 import { type Abi, type AbiParameter, encodeErrorResult, getAddress, type Hex } from "viem";
+import { lensAbi, marketAbi } from "../../src-ts/generated/abis.js";
 import { systemErrorsAbi } from "../../src-ts/protocol/errors.js";
 import { timelockAbi } from "../../src-ts/protocol/governanceAbis.js";
-import { lensAbi, marketAbi } from "../generated/abis.js";
 import { artifactFileName } from "../runner/artifact.js";
 import { decodeCall } from "./decode.js";
 import { planPromise, translatedPromises } from "./forgePromises.js";

@@ -1,7 +1,7 @@
 // Every protocol call a command can make, as a Planned pair: the model action and the encoded transaction.
 import { type Address, formatUnits } from "viem";
+import { liquidityPoolAbi, marketAbi, mockAggregatorAbi, mockErc20Abi } from "../../src-ts/generated/abis.js";
 import { encodeFunctionData } from "../fast/encodeCall.js";
-import { liquidityPoolAbi, marketAbi, mockAggregatorAbi, mockErc20Abi } from "../generated/abis.js";
 import { enumName, Mode, type RiskParams } from "../model/types.js";
 import type { FeedName } from "./model/port.js";
 import { type Planned, request } from "./step.js";

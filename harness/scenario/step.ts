@@ -6,13 +6,13 @@ import {
   type TransactionReceipt,
   toFunctionSelector,
 } from "viem";
+import { lensAbi, liquidityPoolAbi, marketAbi, oracleGuardAbi } from "../../src-ts/generated/abis.js";
 import { safeAbi } from "../../src-ts/protocol/governanceAbis.js";
 import type { TxObservation } from "../coverage/coverage.js";
 import { type Answers, type CallRef, type Speculation, SpeculationError } from "../engine/speculation.js";
 import { createLogParser } from "../fast/decodeLogs.js";
 import { createResultDecoder } from "../fast/decodeResult.js";
 import { encodeFunctionData } from "../fast/encodeCall.js";
-import { lensAbi, liquidityPoolAbi, marketAbi, oracleGuardAbi } from "../generated/abis.js";
 import { type ExitAttempt, emptyFacts, type ObservedEvent, type StepFacts } from "../invariants/facts.js";
 import { addTo, type Ghosts } from "../invariants/ghosts.js";
 import { checkModelEquality } from "../invariants/modelEquality.js";
@@ -310,6 +310,8 @@ export class Step {
   /** Withdrawals and claims by accounts without a position are exits the promises judge. */
   private exitContext(action: ModelAction): Omit<ExitAttempt, "ok" | "error" | "paid"> | undefined {
     if (action.kind !== "withdraw" && action.kind !== "claim") return undefined;
+    // An account that has claimed is owed nothing more: a second claim is no exit.
+    if (action.kind === "claim" && this.m.port.claimed(action.from)) return undefined;
     const account = this.m.port.account(action.from);
     if (account.size !== 0n) return undefined;
     return {

@@ -40,6 +40,15 @@ describe("deploySystem", () => {
     expect(snap.accounts[0]?.state.size).toBe(0n);
   });
 
+  it("gives the market the risk parameters asked for at construction", async () => {
+    const defaults = await system.market.read.riskParams();
+    // Out of governance's reach from the defaults (a parameter moves by at most a factor of two per change).
+    const risk = { ...defaults, minBacking: 0n, skewScale: defaults.skewScale / 1000n };
+    const other = await deployAndBind({ clients, risk });
+    expect(await other.market.read.riskParams()).toEqual(risk);
+    expect(await system.market.read.riskParams()).toEqual(defaults);
+  }, 60_000);
+
   it("refuses forge output without the expected returns", () => {
     expect(() => parseReturns('{"logs":[]}\n')).toThrow(SystemDeployError);
     expect(() =>

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
-import { type Address, getAddress } from "viem";
+import { type Address, type ContractConstructorArgs, encodeAbiParameters, getAddress } from "viem";
+import { marketAbi } from "../../src-ts/generated/abis.js";
 import type { ChainClients } from "../chain/clients.js";
 import { foundryBinary, repoRoot } from "../chain/foundryBinary.js";
 
@@ -30,7 +31,15 @@ export type DeploySystemParameters = {
   safeThreshold?: number | undefined;
   /** The Foundry project to deploy from (default: this repository). A patched copy deploys its own build. */
   root?: string | undefined;
+  /**
+   * The market's risk parameters at construction (default: the script's, `Defaults.riskParams()`). A
+   * deployment-time value, not a governance step: setRiskParams moves each parameter by bounded steps only.
+   */
+  risk?: RiskParams | undefined;
 };
+
+/** The Market constructor's RiskParams, as viem types it from the generated ABI. */
+export type RiskParams = ContractConstructorArgs<typeof marketAbi>[2];
 
 export type DeploySystemReturnType = SystemAddresses;
 
@@ -70,6 +79,7 @@ export async function deploySystem(parameters: DeploySystemParameters): Promise<
           FOUNDRY_BROADCAST: broadcastDir,
           SAFE_OWNERS: owners.join(","),
           SAFE_THRESHOLD: String(parameters.safeThreshold ?? 2),
+          ...(parameters.risk ? { RISK_PARAMS: encodeRisk(parameters.risk) } : {}),
         },
       },
     );
@@ -119,4 +129,13 @@ export function parseReturns(stdout: string): SystemAddresses {
 
 function tupleAddresses(value: string | undefined): Address[] {
   return (value?.match(/0x[0-9a-fA-F]{40}/g) ?? []).map((a) => getAddress(a));
+}
+
+/** RiskParams ABI-encoded as the script's RISK_PARAMS reads it (`abi.decode(encoded, (RiskParams))`). */
+function encodeRisk(risk: RiskParams): `0x${string}` {
+  const marketConstructor = marketAbi.find((item) => item.type === "constructor");
+  const input = marketConstructor?.inputs[2];
+  if (input?.internalType !== "struct RiskParams")
+    throw new SystemDeployError("the Market constructor's third input is no longer RiskParams");
+  return encodeAbiParameters([input], [risk]);
 }

@@ -1,5 +1,4 @@
 import { type Address, getContract } from "viem";
-import type { ChainClients } from "../chain/clients.js";
 import {
   lensAbi,
   liquidityPoolAbi,
@@ -7,8 +6,9 @@ import {
   mockAggregatorAbi,
   mockErc20Abi,
   oracleGuardAbi,
-} from "../generated/abis.js";
-import { deploySystem, type SystemAddresses } from "./deploySystem.js";
+} from "../../src-ts/generated/abis.js";
+import type { ChainClients } from "../chain/clients.js";
+import { type DeploySystemParameters, deploySystem, type SystemAddresses } from "./deploySystem.js";
 
 /** Typed handles on a deployed system: read with `.read`, build calldata with `encodeFunctionData`. */
 export type System = ReturnType<typeof bindSystem>;
@@ -29,11 +29,11 @@ export function bindSystem(clients: ChainClients, addresses: SystemAddresses) {
   };
 }
 
-export type DeployAndBindParameters = { clients: ChainClients; root?: string | undefined };
+export type DeployAndBindParameters = Pick<DeploySystemParameters, "clients" | "root" | "risk">;
 
 /** Deploys with the project's script (or a patched copy's, from `root`) and binds the result. */
-export async function deployAndBind({ clients, root }: DeployAndBindParameters): Promise<System> {
-  return bindSystem(clients, await deploySystem({ clients, root }));
+export async function deployAndBind(parameters: DeployAndBindParameters): Promise<System> {
+  return bindSystem(parameters.clients, await deploySystem(parameters));
 }
 
 /** The market's whole state and the listed accounts', in one eth_call through the Lens. */

@@ -6,13 +6,8 @@ import { startAnvil } from "../../harness/chain/anvil.js";
 import { type ChainClients, createChainClients } from "../../harness/chain/clients.js";
 import { repoRoot } from "../../harness/chain/foundryBinary.js";
 import { sendAndWait } from "../../harness/chain/sendAndWait.js";
-import {
-  liquidityPoolAbi,
-  marketAbi,
-  mockAggregatorAbi,
-  mockErc20Abi,
-} from "../../harness/generated/abis.js";
 import { deployAndBind, type System } from "../../harness/system/system.js";
+import { liquidityPoolAbi, marketAbi, mockAggregatorAbi, mockErc20Abi } from "../generated/abis.js";
 
 const tsx = path.join(repoRoot, "node_modules", ".bin", "tsx");
 const cli = path.join(repoRoot, "src-ts", "keeper", "main.ts");

@@ -12,7 +12,7 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { getWebSocketRpcClient } from "viem/utils";
-import { marketAbi } from "../../harness/generated/abis.js";
+import { marketAbi } from "../generated/abis.js";
 import { type KeeperCliOptions, keeperUsage, parseKeeperArgs, UsageError } from "./args.js";
 import { createKeeper, type KeeperWalletClient } from "./index.js";
 import { formatTickLine, tickReportToJson } from "./report.js";

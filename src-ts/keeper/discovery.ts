@@ -1,5 +1,5 @@
 import { type Address, getAbiItem, type Hash, type PublicClient } from "viem";
-import { marketAbi } from "../../harness/generated/abis.js";
+import { marketAbi } from "../generated/abis.js";
 
 // Every account that can ever hold margin or a position first shows up in one of these events.
 const discoveryEvents = [

@@ -29,13 +29,7 @@ import {
   type PublicClient,
   parseEventLogs,
 } from "viem";
-import {
-  haltFlags,
-  lensAbi,
-  marketAbi,
-  oracleGuardAbi,
-  solidityEnums,
-} from "../../harness/generated/abis.js";
+import { haltFlags, lensAbi, marketAbi, oracleGuardAbi, solidityEnums } from "../generated/abis.js";
 import { createAccountDiscovery } from "./discovery.js";
 import {
   causeNames,

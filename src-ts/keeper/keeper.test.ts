@@ -5,13 +5,8 @@ import { type ChainClients, createChainClients } from "../../harness/chain/clien
 import { sendAndWait } from "../../harness/chain/sendAndWait.js";
 import { type Baseline, takeBaseline } from "../../harness/chain/snapshots.js";
 import { increaseTime } from "../../harness/chain/time.js";
-import {
-  liquidityPoolAbi,
-  marketAbi,
-  mockAggregatorAbi,
-  mockErc20Abi,
-} from "../../harness/generated/abis.js";
 import { deployAndBind, type System } from "../../harness/system/system.js";
+import { liquidityPoolAbi, marketAbi, mockAggregatorAbi, mockErc20Abi } from "../generated/abis.js";
 import { createKeeper, type Keeper } from "./index.js";
 
 const usd = (n: number) => BigInt(n) * 10n ** 6n;

@@ -1,5 +1,5 @@
 import { type Address, formatUnits, type Hash } from "viem";
-import { solidityEnums } from "../../harness/generated/abis.js";
+import { solidityEnums } from "../generated/abis.js";
 import type { modeNames } from "./revert.js";
 
 export type ModeName = (typeof modeNames)[number];

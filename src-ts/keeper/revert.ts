@@ -1,5 +1,5 @@
 import { type Abi, BaseError, ContractFunctionRevertedError, type Hex } from "viem";
-import { marketAbi, oracleGuardAbi } from "../../harness/generated/abis.js";
+import { marketAbi, oracleGuardAbi } from "../generated/abis.js";
 import { decodeRevert, formatRevert } from "../protocol/errors.js";
 
 /** The market's ABI plus the oracle guard's errors, which can bubble out of a market call. */

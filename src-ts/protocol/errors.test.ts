@@ -1,6 +1,6 @@
 import { encodeErrorResult } from "viem";
 import { describe, expect, it } from "vitest";
-import { marketAbi } from "../../harness/generated/abis.js";
+import { marketAbi } from "../generated/abis.js";
 import { decodeRevert, formatRevert } from "./errors.js";
 import { timelockAbi } from "./governanceAbis.js";
 

@@ -12,7 +12,7 @@ import {
   mockErc20Abi,
   oracleGuardAbi,
   solidityEnums,
-} from "../../harness/generated/abis.js";
+} from "../generated/abis.js";
 import { timelockAbi } from "./governanceAbis.js";
 
 // Errors raised in assembly (solady's SafeTransferLib and FixedPointMathLib) never appear in a contract's ABI.

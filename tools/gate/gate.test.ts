@@ -35,7 +35,7 @@ function copyRepository(): string {
   }
   symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"));
   cpSync(path.join(repoRoot, "lib"), path.join(dir, "lib"), { recursive: true, verbatimSymlinks: true });
-  for (const built of ["out", "cache", "harness/generated"]) {
+  for (const built of ["out", "cache", "src-ts/generated"]) {
     if (existsSync(path.join(repoRoot, built))) {
       cpSync(path.join(repoRoot, built), path.join(dir, built), { recursive: true });
     }

@@ -1,4 +1,4 @@
-import { haltFlags, solidityEnums } from "../../generated/abis.js";
+import { haltFlags, solidityEnums } from "../../../src-ts/generated/abis.js";
 import type { ObservedTx } from "../facts.js";
 import { arg, type Breach, events, type PromiseContext } from "./context.js";
 

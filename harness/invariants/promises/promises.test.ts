@@ -371,11 +371,13 @@ describe("mode-only-tightens judges each loosening by its cause", () => {
     expect(violated([pin, reset], 0)).toBe("mode-only-tightens");
   });
 
-  test("a Governance loosening counts only through the timelock", () => {
-    const setMode = (to: Address) =>
-      tx({ at: 10n, to, call: "setMode", market: [ev("ModeChanged", { from: 3, to: 0, cause: 0 })] });
+  test("a Governance loosening counts only through the timelock, or sent by it", () => {
+    const setMode = (to: Address, from: Address = keeper) =>
+      tx({ at: 10n, from, to, call: "setMode", market: [ev("ModeChanged", { from: 3, to: 0, cause: 0 })] });
     expect(violated([setMode(timelock)], 0)).toBeNull();
+    expect(violated([setMode(keeper, timelock)], 0)).toBeNull();
     expect(violated([setMode(griefer)], 0)).toBe("mode-only-tightens");
+    expect(violated([setMode(keeper, griefer)], 0)).toBe("mode-only-tightens");
   });
 
   test("a looser end mode with no loosening event is a violation", () => {

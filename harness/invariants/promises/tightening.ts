@@ -1,4 +1,4 @@
-import { solidityEnums } from "../../generated/abis.js";
+import { solidityEnums } from "../../../src-ts/generated/abis.js";
 import type { ObservedTx } from "../facts.js";
 import { abs, type Breach, events, type PromiseContext, WAD } from "./context.js";
 

@@ -146,6 +146,8 @@ function dispatch(m: MarketModel, action: ModelAction): ActionResult<unknown> | 
       return m.lpDeposit({ caller: action.from, assets: action.assets });
     case "lpRedeem":
       return m.lpRedeem({ caller: action.from, shares: action.shares });
+    case "lpWithdraw":
+      return m.lpWithdraw({ caller: action.from, assets: action.assets });
     case "lpClaim":
       return m.lpClaim({ caller: action.from, shares: action.shares });
     case "escalate":
@@ -164,6 +166,8 @@ function dispatch(m: MarketModel, action: ModelAction): ActionResult<unknown> | 
       return m.mint({ to: action.to, amount: action.amount });
     case "approve":
       return m.approve({ owner: action.owner, spender: action.spender, amount: action.amount });
+    case "transfer":
+      return m.transfer({ from: action.from, to: action.to, amount: action.amount });
     case "feedAnswer":
       m.setAnswer({ feed: action.feed, answer: action.answer, updatedAt: action.updatedAt });
       return undefined;
@@ -184,9 +188,15 @@ function dispatch(m: MarketModel, action: ModelAction): ActionResult<unknown> | 
 function outcomeOf(result: ActionResult<unknown> | undefined): Outcome {
   if (!result) return { status: "ok" };
   if (!result.ok) return { status: "reverted", error: result.error, args: result.args };
-  if (!result.tripped) return { status: "ok" };
+  const predictedEvents = result.events;
+  if (!result.tripped) return { status: "ok", predictedEvents };
   const trip = result.trip;
   return trip.kind === "breaker"
-    ? { status: "tripped", oracleClass: trip.oracleClass, riskAddingAnomaly: trip.oracleClass }
-    : { status: "invariant", invariant: trip.invariant };
+    ? {
+        status: "tripped",
+        oracleClass: trip.oracleClass,
+        riskAddingAnomaly: trip.oracleClass,
+        predictedEvents,
+      }
+    : { status: "invariant", invariant: trip.invariant, predictedEvents };
 }

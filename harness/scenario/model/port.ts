@@ -1,5 +1,6 @@
 import type { Address } from "viem";
 import type { FeedName } from "../../model/market.js";
+import type { ModelEvent } from "../../model/result.js";
 import type {
   MarginAccount,
   Mode,
@@ -92,6 +93,7 @@ export type ModelAction =
   | { kind: "refresh"; from: Address }
   | { kind: "lpDeposit"; from: Address; assets: bigint }
   | { kind: "lpRedeem"; from: Address; shares: bigint }
+  | { kind: "lpWithdraw"; from: Address; assets: bigint }
   | { kind: "lpClaim"; from: Address; shares: bigint }
   | { kind: "escalate"; from: Address; to: Mode }
   | { kind: "setMode"; from: Address; to: Mode }
@@ -104,6 +106,7 @@ export type ModelAction =
   | { kind: "feedBounds"; feed: FeedName; minAnswer: bigint; maxAnswer: bigint }
   | { kind: "mint"; to: Address; amount: bigint }
   | { kind: "approve"; owner: Address; spender: Address; amount: bigint }
+  | { kind: "transfer"; from: Address; to: Address; amount: bigint }
   /** The owner timelock's updateDelay (executed by the timelock on itself): what the market's getMinDelay reads. */
   | { kind: "timelockDelay"; delay: bigint }
   /** A mined transaction that touches nothing modelled (a Safe approval, a timelock schedule). */
@@ -138,6 +141,8 @@ export type Outcome = (
 ) & {
   /** Set when a risk-adding action read the oracle and got a non-Valid class (model side only). */
   riskAddingAnomaly?: OracleClass | undefined;
+  /** The market's, the guard's and the pool's events the model predicts, in order (model side only). */
+  predictedEvents?: readonly ModelEvent[] | undefined;
 };
 
 /** The model's answer to a Lens snapshot: harness/model's `Snapshot`, the Lens's own shape. */

@@ -1,5 +1,10 @@
+import {
+  liquidityPoolAbi,
+  marketAbi,
+  oracleGuardAbi,
+  solidityEnums,
+} from "../../../src-ts/generated/abis.js";
 import { BehaviourCoverage, type CoverageDimensions } from "../../coverage/coverage.js";
-import { liquidityPoolAbi, marketAbi, oracleGuardAbi, solidityEnums } from "../../generated/abis.js";
 import { campaignPromiseNames } from "../../invariants/promises/index.js";
 import { protocolActions } from "../model/port.js";
 

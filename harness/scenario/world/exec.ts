@@ -1,11 +1,11 @@
 import { type Address, type Hex, numberToHex, type parseEventLogs, type TransactionReceipt } from "viem";
+import { marketAbi } from "../../../src-ts/generated/abis.js";
 import { decodeRevert } from "../../../src-ts/protocol/errors.js";
 import { mine, setAutomine } from "../../chain/mining.js";
 import { waitForReceipts } from "../../chain/sendAndWait.js";
 import { increaseTime } from "../../chain/time.js";
 import { SpeculationError } from "../../engine/speculation.js";
 import { createLogParser } from "../../fast/decodeLogs.js";
-import { marketAbi } from "../../generated/abis.js";
 import type { OracleClass } from "../../model/types.js";
 import type { World } from "./world.js";
 

@@ -1,11 +1,11 @@
 import { type Address, getAddress, maxUint256 } from "viem";
+import { liquidityPoolAbi, marketAbi, mockErc20Abi } from "../../../src-ts/generated/abis.js";
 import { timelockAbi } from "../../../src-ts/protocol/governanceAbis.js";
 import type { ChainClients } from "../../chain/clients.js";
 import { type Baseline, takeBaseline } from "../../chain/snapshots.js";
 import type { BehaviourCoverage } from "../../coverage/coverage.js";
 import type { Speculation } from "../../engine/speculation.js";
 import { encodeFunctionData } from "../../fast/encodeCall.js";
-import { liquidityPoolAbi, marketAbi, mockErc20Abi } from "../../generated/abis.js";
 import { addTo, copyGhosts, emptyGhosts, type Ghosts } from "../../invariants/ghosts.js";
 import {
   type CampaignHistory,
@@ -93,10 +93,48 @@ export type WorldBaseline = {
  * Funds every actor on a freshly deployed system, with every funding transaction also applied to the
  * model (which starts from the deployment), checks that both agree, and takes the baseline snapshot.
  */
-export async function createWorld(parameters: {
-  clients: ChainClients;
-  system: System;
-}): Promise<WorldBaseline> {
+export async function createWorld(parameters: OpenWorldParameters): Promise<WorldBaseline> {
+  const { world, model } = await openWorld(parameters);
+  const { clients } = parameters;
+  await fund(world, model);
+  await observeBaseline(world);
+  const previous: PreviousView = { ...world.previous };
+  const history = copyHistory(world.history);
+  const baseline: Baseline = await takeBaseline(clients, { label: "scenario baseline" });
+  const modelState = structuredClone(model.model.state);
+  const clock = world.clock.copy();
+  const ghosts = copyGhosts(world.ghosts);
+  return {
+    world,
+    modelState,
+    async reset() {
+      await baseline.resetToBaseline({ label: "scenario: reset to baseline" });
+      world.clock = clock.copy();
+      world.ghosts = copyGhosts(ghosts);
+      world.steps = [];
+      world.modesSeen = new Set(["Normal"]);
+      world.worstHealth = null;
+      world.operations = 0;
+      world.keepers = createScenarioKeepers(world);
+      world.previous = { ...previous };
+      world.history = copyHistory(history);
+      world.toleratedSeen = [];
+      world.coverage = emptyScenarioCoverage();
+      world.speculation = undefined;
+    },
+  };
+}
+
+export type OpenWorldParameters = { clients: ChainClients; system: System };
+
+/**
+ * The world around a freshly deployed system before anyone is funded: who plays what (the impersonated
+ * roles get ether), the clock, the promises' bounds and memory, and the model read from the chain. A script
+ * that sets up its own accounts (the model cross-check) starts here; createWorld funds every actor on top.
+ */
+export async function openWorld(
+  parameters: OpenWorldParameters,
+): Promise<{ world: World; model: ModelAdapter }> {
   const { clients, system } = parameters;
   const actors = assignActors(clients.accounts.map((a) => getAddress(a)));
   for (const account of actors.impersonated) {
@@ -133,37 +171,16 @@ export async function createWorld(parameters: {
       timestamp: latest.timestamp,
     }),
   );
-  await fund(world, model);
+  await observeBaseline(world);
+  return { world, model };
+}
 
-  const baselineSnapshot = await readSnapshot(system, actors.accounts);
-  const view = baselineSnapshot.market;
-  const previous: PreviousView = { mode: view.mode, haltFlags: view.haltFlags, price: view.price };
-  world.previous = previous;
-  const history = baselineHistory(baselineSnapshot);
-  world.history = copyHistory(history);
-  const baseline: Baseline = await takeBaseline(clients, { label: "scenario baseline" });
-  const modelState = structuredClone(model.model.state);
-  const clock = world.clock.copy();
-  const ghosts = copyGhosts(world.ghosts);
-  return {
-    world,
-    modelState,
-    async reset() {
-      await baseline.resetToBaseline({ label: "scenario: reset to baseline" });
-      world.clock = clock.copy();
-      world.ghosts = copyGhosts(ghosts);
-      world.steps = [];
-      world.modesSeen = new Set(["Normal"]);
-      world.worstHealth = null;
-      world.operations = 0;
-      world.keepers = createScenarioKeepers(world);
-      world.previous = { ...previous };
-      world.history = copyHistory(history);
-      world.toleratedSeen = [];
-      world.coverage = emptyScenarioCoverage();
-      world.speculation = undefined;
-    },
-  };
+/** What the transition checks and the campaign promises start from: the chain as it is now. */
+async function observeBaseline(world: World): Promise<void> {
+  const snapshot = await readSnapshot(world.system, world.actors.accounts);
+  const view = snapshot.market;
+  world.previous = { mode: view.mode, haltFlags: view.haltFlags, price: view.price };
+  world.history = baselineHistory(snapshot);
 }
 
 async function fund(w: World, model: ModelAdapter): Promise<void> {
