@@ -269,8 +269,8 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
     function executeSettleLoss(address account) external onlySelf {
         int256 credits = _credits();
         _requireAllowed(Action.Reduce);
-        (uint256 price, OracleClass trip) = _price(Action.Reduce, 0);
-        if (trip != OracleClass.Valid) revert MarketOracleNotValid(trip);
+        // A reduce's price is always a Valid reading's: anything else reverts in `_price`.
+        (uint256 price,) = _price(Action.Reduce, 0);
         int256 margin = MarketAccounting.settleLoss(_agg, _accounts[account], account, price, _valueDivisor);
         _checkInvariants(credits, 0, false, margin); // value moves inside the market, never tokens
     }

@@ -867,3 +867,27 @@ describe("LP economics (issue 10)", () => {
     expect(m.maxDeposit() > 0n).toBe(true);
   });
 });
+
+describe("settleLoss (mark to market of a loser)", () => {
+  test("moves a loser's loss into the pool's cash, its equity unchanged; refuses a winner and a flat account", () => {
+    const m = withPool();
+    trader(m, alice, 10_000n * USD);
+    trader(m, bob, 10_000n * USD);
+    ok(m.modifyPosition({ account: alice, sizeDelta: 5n * UNIT }));
+    ok(m.modifyPosition({ account: bob, sizeDelta: -5n * UNIT }));
+    m.warp(m.now + 60n);
+    setPrice(m, 2100);
+    ok(m.refresh());
+    const equityBefore = m.accountHealth(bob).equity;
+    const cashBefore = m.state.market.agg.poolCash;
+
+    ok(m.settleLoss({ account: bob }));
+    expect(m.accountHealth(bob).equity).toBe(equityBefore);
+    expect(m.state.market.agg.poolCash - cashBefore).toBe(500n * USD); // 5 units x 100
+    expect(m.accountOf(bob).openNotional).toBe(-10_500n * USD);
+
+    reverted(m.settleLoss({ account: bob }), "MarketNoLossToSettle");
+    reverted(m.settleLoss({ account: alice }), "MarketNoLossToSettle");
+    reverted(m.settleLoss({ account: carol }), "MarketNoLossToSettle");
+  });
+});

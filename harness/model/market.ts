@@ -118,6 +118,7 @@ export const executeSelectors = {
   poolDeposit: "0xa9698cc5", // executePoolDeposit(uint256)
   poolWithdraw: "0xa6e0798a", // executePoolWithdraw(address,uint256)
   fundInsurance: "0x6841d84a", // executeFundInsurance(address,uint256)
+  settleLoss: "0x5412f17a", // executeSettleLoss(address)
 } as const;
 
 /* GUARDED EXECUTION */
@@ -1087,6 +1088,32 @@ function readPrice(
   throw new EvmRevert("MarketOracleNotValid", [c]);
 }
 
+/**
+ * `MarketAccounting.settleLoss` behind `executeSettleLoss`: in a mode that allows reducing, at a Valid reading, the
+ * account's unrealised loss (rounded against it, as in `equity`) moves from its margin to the pool's cash and its
+ * basis becomes the position's value. Returns the margin left.
+ */
+function settleLossInner(s: SystemState, account: Address, events: ModelEvent[]): bigint {
+  requireAllowed(s, Action.Reduce);
+  const { price } = readPrice(s, Action.Reduce, 0n, events);
+  const m = s.market;
+  const a = accountRef(s, account);
+  const pnl = ssub(floorDiv(smul(a.size, price), m.valueDivisor), a.openNotional);
+  if (a.size === 0n || pnl >= 0n) throw new EvmRevert("MarketNoLossToSettle", [pnl]);
+  a.openNotional = sadd(a.openNotional, pnl);
+  m.agg.netOpenNotional = sadd(m.agg.netOpenNotional, pnl);
+  if (a.size > 0n) m.agg.longOpenNotional = sadd(m.agg.longOpenNotional, pnl);
+  creditMargin(s, a, pnl);
+  m.agg.poolCash = ssub(m.agg.poolCash, pnl);
+  if (a.margin < 0n) throw new EvmRevert("MarketAccountInsolvent", [a.margin]);
+  events.push({
+    contract: "market",
+    name: "LossSettled",
+    args: { account: normalizeAddress(account), loss: sneg(pnl) },
+  });
+  return a.margin;
+}
+
 /** `_tripIf`: the breaker trips (through the guarded frame) only for an action that passed its own checks. */
 function tripIf(trip: OracleClass): void {
   if (trip !== OracleClass.Valid) throw new BreakerTripped(trip);
@@ -1441,6 +1468,7 @@ export type ModifyPositionParameters = {
 };
 export type ClosePositionParameters = { account: Address; priceLimit?: bigint | undefined };
 export type LiquidateParameters = { account: Address; liquidator: Address };
+export type SettleLossParameters = { account: Address };
 export type FundInsuranceParameters = { from: Address; amount: bigint };
 export type LpDepositParameters = { caller: Address; assets: bigint; receiver?: Address | undefined };
 export type LpMintParameters = { caller: Address; shares: bigint; receiver?: Address | undefined };
@@ -1758,6 +1786,16 @@ export class MarketModel {
       const { margin, ...effects } = liquidateInner(s, parameters.account, parameters.liquidator, ev);
       checkInvariants(s, before, sneg(toInt256Wrapping(effects.reward)), true, margin);
       return effects;
+    });
+  }
+
+  /** `settleLoss(account)`: a loser's unrealised loss at the trusted price moves from its margin to the pool's cash. */
+  settleLoss(parameters: SettleLossParameters): ActionResult<Empty> {
+    return this.guardedAction(executeSelectors.settleLoss, (s, ev) => {
+      const before = credits(s);
+      const margin = settleLossInner(s, parameters.account, ev);
+      checkInvariants(s, before, 0n, false, margin);
+      return {};
     });
   }
 

@@ -20,6 +20,7 @@ export type RevertName =
   | "MarketOpenInterestCap"
   | "MarketInsufficientBacking"
   | "MarketAccountInsolvent"
+  | "MarketNoLossToSettle"
   | "MarketPoolCannotPay"
   | "MarketNoPosition"
   | "MarketNotLiquidatable"

@@ -60,6 +60,15 @@ export const calls = {
       `${short(from)}.liquidate(${short(account)})`,
     ),
   }),
+  settleLoss: (w: World, from: Address, account: Address): Planned => ({
+    action: { kind: "settleLoss", from, account },
+    request: marketCall(
+      w,
+      from,
+      encodeFunctionData({ abi: marketAbi, functionName: "settleLoss", args: [account] }),
+      `${short(from)}.settleLoss(${short(account)})`,
+    ),
+  }),
   refresh: (w: World, from: Address): Planned => ({
     action: { kind: "refresh", from },
     request: marketCall(

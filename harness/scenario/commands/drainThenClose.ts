@@ -1,4 +1,5 @@
 import * as fc from "fast-check";
+import type { Address } from "viem";
 import { calls } from "../calls.js";
 import type { ScenarioModel, Step } from "../step.js";
 import { actorArg, lpRefs, pick, resolve, tradingRefs } from "./actorRef.js";
@@ -58,6 +59,7 @@ export class DrainThenCloseCommand extends Command<Args> {
     }
     const size = m.port.account(winner).size;
     if (size === 0n) return;
+    await settleLosersIfShort(step, winner);
     const reduce = (size * BigInt(this.a.reduceBps)) / 10_000n;
     if (this.a.reduceBps >= 10_000) await step.act(calls.close(w, winner, 0n));
     else if (reduce !== 0n) await step.act(calls.modify(w, winner, -reduce, 0n));
@@ -65,6 +67,22 @@ export class DrainThenCloseCommand extends Command<Args> {
   toString() {
     return `drainThenClose(${this.a.winner} long / ${this.a.loser} short ${this.a.capBps / 100}% of the OI cap; ${this.a.steps} x +${this.a.stepBps / 100}%; LPs drain ${this.a.days} window(s); ${this.a.winner} reduces ${this.a.reduceBps / 100}%)`;
   }
+}
+
+/**
+ * The winner's recourse when the pool's cash is short of its claim (the losers' losses are not cash until they
+ * close): it settles every solvent loser's loss into the pool (`settleLoss`, permissionless) before it closes.
+ */
+async function settleLosersIfShort(step: Step, winner: Address) {
+  const { m, w } = step;
+  const view = m.port.view(m.actors.accounts);
+  const me = view.accounts.find((a) => a.account.toLowerCase() === winner.toLowerCase());
+  const claim = me ? me.equity - me.state.margin : 0n;
+  if (claim <= 0n || view.market.agg.poolCash >= claim) return;
+  const losers = view.accounts.filter(
+    (a) => a.state.size !== 0n && a.equity < a.state.margin && a.equity >= 0n && !a.liquidatable,
+  );
+  for (const loser of losers) await step.act(calls.settleLoss(w, winner, loser.account));
 }
 
 export const drainThenClose: CommandSpec = {

@@ -138,6 +138,8 @@ function dispatch(m: MarketModel, action: ModelAction): ActionResult<unknown> | 
       return m.closePosition({ account: action.from, priceLimit: action.priceLimit });
     case "liquidate":
       return m.liquidate({ account: action.account, liquidator: action.from });
+    case "settleLoss":
+      return m.settleLoss({ account: action.account });
     case "fundInsurance":
       return m.fundInsurance({ from: action.from, amount: action.amount });
     case "refresh":

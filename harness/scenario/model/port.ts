@@ -89,6 +89,7 @@ export type ModelAction =
   | { kind: "modify"; from: Address; sizeDelta: bigint; priceLimit: bigint }
   | { kind: "close"; from: Address; priceLimit: bigint }
   | { kind: "liquidate"; from: Address; account: Address }
+  | { kind: "settleLoss"; from: Address; account: Address }
   | { kind: "fundInsurance"; from: Address; amount: bigint }
   | { kind: "refresh"; from: Address }
   | { kind: "lpDeposit"; from: Address; assets: bigint }
@@ -119,6 +120,7 @@ export const protocolActions = [
   "modify",
   "close",
   "liquidate",
+  "settleLoss",
   "fundInsurance",
   "refresh",
   "lpDeposit",
