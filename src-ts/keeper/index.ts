@@ -1,6 +1,7 @@
 /**
- * The off-chain keeper: liquidates, resets the oracle breaker, settles a market halted too long and
- * realises underwater accounts during the settlement window. `npm run keeper` runs it against any node
+ * The off-chain keeper: liquidates, resets the oracle breaker, settles losers' losses into the pool's cash when
+ * the winners are owed more than it holds, settles a market halted too long and realises underwater accounts
+ * during the settlement window. `npm run keeper` runs it against any node
  * (src-ts/keeper/main.ts); scenarios run it in-process as part of the system under test.
  *
  * For scenario authors (cascades with present / slow / absent keepers) — the API is small and stable:
@@ -84,6 +85,12 @@ const expectedByKind: Record<KeeperActionKind, ReadonlySet<string>> = {
     "MarketNotLiquidatable",
     "MarketOracleNotValid",
     "MarketNoPosition",
+    "MarketNotAllowed",
+  ]),
+  settleLoss: new Set([
+    "MarketNoLossToSettle",
+    "MarketAccountInsolvent",
+    "MarketOracleNotValid",
     "MarketNotAllowed",
   ]),
   refresh: new Set(),
@@ -286,7 +293,29 @@ export function createKeeper(parameters: CreateKeeperParameters): CreateKeeperRe
       await reread();
     }
 
-    // 3. The exit guarantee: a Halted market may be settled by anyone from exitOpensAt() (after maxHaltDuration
+    // 3. The pool's cash: winners are paid in cash, while the losers' losses are not cash until they close. When
+    //    the winners' unrealised profit exceeds the cash, settle the largest solvent losses into it (settleLoss:
+    //    the loser's equity and health do not change), so that every winner can close.
+    if (state.market.mode <= Mode.ReduceOnly) {
+      const pnl = (a: (typeof state.accounts)[number]) => a.equity - a.state.margin;
+      const owed = state.accounts.reduce((sum, a) => (pnl(a) > 0n ? sum + pnl(a) : sum), 0n);
+      let short = owed - state.market.agg.poolCash;
+      const losers = state.accounts
+        .map((a, index) => ({ a, index, loss: -pnl(a) }))
+        .filter(({ a, loss }) => a.state.size !== 0n && loss > 0n && a.equity >= 0n && !a.liquidatable)
+        .sort((x, y) => (x.loss === y.loss ? x.index - y.index : x.loss > y.loss ? -1 : 1));
+      for (const { a, loss } of losers) {
+        if (budget <= 0 || short <= 0n) break;
+        const outcome = await act("settleLoss", a.account, {
+          detail: `loss ${loss}; cash short by ${short}`,
+        });
+        if (outcome.kind !== "skipped") budget--;
+        if (outcome.kind === "done") short -= loss;
+      }
+      await reread();
+    }
+
+    // 4. The exit guarantee: a Halted market may be settled by anyone from exitOpensAt() (after maxHaltDuration
     //    and after governance has had its delay to lift the halt).
     if (state.market.mode === Mode.Halted) {
       const opensAt = await io.exitOpensAt();
@@ -296,7 +325,7 @@ export function createKeeper(parameters: CreateKeeperParameters): CreateKeeperRe
       }
     }
 
-    // 4. Settlement window: record every underwater account's deficit before the claim ratio is fixed.
+    // 5. Settlement window: record every underwater account's deficit before the claim ratio is fixed.
     if (state.market.mode === Mode.Settlement) {
       const s = state.market.settlement;
       // The window is fixed in the snapshot.

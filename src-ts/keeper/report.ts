@@ -7,7 +7,7 @@ export type ModeName = (typeof modeNames)[number];
 /** The market's `Cause` names by value (generated from the Solidity enum). */
 export const causeNames: readonly string[] = Object.keys(solidityEnums.Cause);
 
-export type KeeperActionKind = "refresh" | "liquidate" | "settle" | "realise";
+export type KeeperActionKind = "refresh" | "liquidate" | "settleLoss" | "settle" | "realise";
 
 /** Something the keeper did (or, in a dry run, would have done: no hash). */
 export type KeeperAction = {

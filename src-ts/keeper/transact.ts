@@ -12,7 +12,7 @@ import type {
 import { formatTransactionReceipt } from "viem";
 import { type DecodedRevert, keeperAbi, revertOf } from "./revert.js";
 
-export type KeeperFunction = "liquidate" | "refresh" | "settle" | "realise";
+export type KeeperFunction = "liquidate" | "settleLoss" | "refresh" | "settle" | "realise";
 
 export type KeeperWalletClient = WalletClient<Transport, Chain | undefined, Account>;
 

@@ -138,10 +138,12 @@ function plan(w: World, from: Address, kind: KeeperActionKind, account: Address 
   const planned =
     kind === "liquidate"
       ? calls.liquidate(w, from, target)
-      : kind === "realise"
-        ? calls.realise(w, from, target)
-        : kind === "settle"
-          ? calls.settle(w, from)
-          : calls.refresh(w, from);
+      : kind === "settleLoss"
+        ? calls.settleLoss(w, from, target)
+        : kind === "realise"
+          ? calls.realise(w, from, target)
+          : kind === "settle"
+            ? calls.settle(w, from)
+            : calls.refresh(w, from);
   return { ...planned, request: { ...planned.request, label: `keeper ${planned.request.label}` } };
 }
