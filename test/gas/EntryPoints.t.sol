@@ -94,6 +94,16 @@ contract EntryPointsGasTest is BaseTest {
         vm.snapshotGasLastCall("market", "liquidate");
     }
 
+    /// @dev Alice long 10, the price 5% lower a minute later: a keeper settles her 1,000 loss into the pool's cash.
+    function test_gas_settleLoss() public {
+        _open(alice, 10e18);
+        vm.warp(block.timestamp + 60);
+        _setPrice(1900e8);
+        vm.prank(keeper);
+        market.settleLoss(alice);
+        vm.snapshotGasLastCall("market", "settleLoss");
+    }
+
     function test_gas_fundInsurance() public {
         vm.prank(carol);
         market.fundInsurance(1000e6);
