@@ -10,6 +10,7 @@ import {
     PriceReading
 } from "./interfaces/IOracleGuard.sol";
 import {MarketParams} from "./libraries/MarketParams.sol";
+import {TradePricing} from "./libraries/TradePricing.sol";
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {FixedPointMathLib as M} from "solady/utils/FixedPointMathLib.sol";
@@ -52,6 +53,10 @@ contract OracleGuard is IOracleGuard, Ownable2Step {
     uint256 internal _maintenanceMargin;
     uint128 internal _pendingLow;
     uint128 internal _pendingHigh;
+    /// @dev The stable price (see `stablePrice`) as it stood at `_stableAt`, when the last round was accepted; from
+    ///      there it follows `_lastGoodPrice` at TradePricing's rate.
+    uint128 internal _stablePrice;
+    uint64 internal _stableAt;
 
     constructor(
         AggregatorV3Interface primary_,
@@ -81,6 +86,7 @@ contract OracleGuard is IOracleGuard, Ownable2Step {
         _lastGoodPrice = price;
         _lastGoodAt = updatedAt;
         lastRoundId = roundId;
+        (_stablePrice, _stableAt) = (uint128(price), uint64(block.timestamp));
         _initialMargin = _initialFor(_sigma(initialVariance));
         _maintenanceMargin =
             M.min(M.max(params_.mmFloor, M.mulWad(params_.kMM, _sigma(initialVariance))), _initialMargin);
@@ -115,6 +121,11 @@ contract OracleGuard is IOracleGuard, Ownable2Step {
     /// @inheritdoc IOracleGuard
     function lastGoodPrice() external view returns (uint256 price, uint256 updatedAt) {
         return (_lastGoodPrice, _lastGoodAt);
+    }
+
+    /// @inheritdoc IOracleGuard
+    function stablePrice() external view returns (uint256 price, uint256 updatedAt) {
+        return (_stableNow(), _lastGoodAt);
     }
 
     /// @inheritdoc IOracleGuard
@@ -324,6 +335,8 @@ contract OracleGuard is IOracleGuard, Ownable2Step {
     ///      it up).
     function _accept(uint256 price, uint80 roundId, uint256 updatedAt) internal {
         OracleParams memory p = _params;
+        // The stable price so far followed the previous round; from now it follows this one.
+        (_stablePrice, _stableAt) = (uint128(_stableNow()), uint64(block.timestamp));
         if (updatedAt == _lastGoodAt) {
             // Another round in the same second: the price is accepted, but a return over zero time says nothing
             // about volatility (dividing by a clamped dt would spike the margins).
@@ -364,6 +377,10 @@ contract OracleGuard is IOracleGuard, Ownable2Step {
     /// @dev The most MM may rise over dt seconds of feed time: mmMaxStep per liquidationHorizon, and per reading.
     function _mmRise(OracleParams memory p, uint256 dt) internal pure returns (uint256) {
         return M.min(p.mmMaxStep, p.mmMaxStep * dt / p.liquidationHorizon);
+    }
+
+    function _stableNow() internal view returns (uint256) {
+        return TradePricing.stableAfter(_stablePrice, _lastGoodPrice, block.timestamp - _stableAt);
     }
 
     /// @dev lambda^(dt / horizon) = exp(ln(lambda) * dt / horizon); 0 once the old variance is forgotten entirely.
