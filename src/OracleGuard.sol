@@ -42,7 +42,6 @@ contract OracleGuard is IOracleGuard, Ownable2Step {
 
     OracleParams internal _params;
     uint256 internal _lastGoodPrice;
-    uint256 internal _lastGoodAt;
     uint80 public lastRoundId;
     /// @dev The pending level (see `pendingLevel`), its clock and round packed with lastRoundId, which every accepted
     ///      round writes anyway, so clearing it costs nothing on the common path.
@@ -54,9 +53,12 @@ contract OracleGuard is IOracleGuard, Ownable2Step {
     uint128 internal _pendingLow;
     uint128 internal _pendingHigh;
     /// @dev The stable price (see `stablePrice`) as it stood at `_stableAt`, when the last round was accepted; from
-    ///      there it follows `_lastGoodPrice` at TradePricing's rate.
+    ///      there it follows `_lastGoodPrice` at TradePricing's rate. Packed with the accepted round's time, which
+    ///      every accepted round writes and every trade reads with it (an accepted round is never in the future, so
+    ///      its time fits 64 bits).
     uint128 internal _stablePrice;
     uint64 internal _stableAt;
+    uint64 internal _lastGoodAt;
 
     constructor(
         AggregatorV3Interface primary_,
@@ -84,7 +86,7 @@ contract OracleGuard is IOracleGuard, Ownable2Step {
         (OracleClass class, uint256 price, uint80 roundId, uint256 updatedAt) = _classify();
         if (class != OracleClass.Valid) revert OracleGuardInitialReadingInvalid(class);
         _lastGoodPrice = price;
-        _lastGoodAt = updatedAt;
+        _lastGoodAt = uint64(updatedAt);
         lastRoundId = roundId;
         (_stablePrice, _stableAt) = (uint128(price), uint64(block.timestamp));
         _initialMargin = _initialFor(_sigma(initialVariance));
@@ -369,7 +371,7 @@ contract OracleGuard is IOracleGuard, Ownable2Step {
         }
         mm = M.min(mm, im);
         (_initialMargin, _maintenanceMargin) = (im, mm);
-        (_lastGoodPrice, _lastGoodAt, lastRoundId) = (price, updatedAt, roundId);
+        (_lastGoodPrice, _lastGoodAt, lastRoundId) = (price, uint64(updatedAt), roundId);
         _pendingRound = 0;
         emit PriceAccepted(roundId, price, v, im, mm);
     }
