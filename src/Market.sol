@@ -204,32 +204,30 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
             revert MarketOpenInterestCap(S.abs(sizeDelta), _risk.maxOpenInterest);
         }
         MarginAccount storage a = _accounts[account];
-        int256 size = a.size;
         // Increasing: opening, adding on the same side, or flipping through zero.
-        bool increasing = size == 0 || (size > 0) == (sizeDelta > 0) || S.abs(sizeDelta) > S.abs(size);
+        bool increasing = a.size == 0 || (a.size > 0) == (sizeDelta > 0) || S.abs(sizeDelta) > S.abs(a.size);
         _requireAllowed(increasing ? Action.Increase : Action.Reduce);
-        (uint256 price, OracleClass trip) = _price(increasing ? Action.Increase : Action.Reduce, 0);
-        if (increasing && trip == OracleClass.Valid) {
-            (, uint256 updatedAt) = oracle.lastGoodPrice();
-            TradePricing.requireFresh(updatedAt);
-        }
+        (uint256 mark, OracleClass trip) = _price(increasing ? Action.Increase : Action.Reduce, 0);
+        // The trade executes at the worse side of the mark and the stable price; the checks below stay at the mark.
+        uint256 price =
+            TradePricing.executionPrice(oracle, mark, sizeDelta > 0, increasing && trip == OracleClass.Valid);
         if (priceLimit != 0 && (sizeDelta > 0 ? price > priceLimit : price < priceLimit)) {
             revert MarketPriceLimit(price, priceLimit);
         }
-        int256 realised = _tradeAndSettle(account, a, sizeDelta, price, increasing);
+        int256 realised = _tradeAndSettle(account, a, sizeDelta, price, mark, increasing);
         uint256 fee = MarketAccounting.chargeFee(_agg, _risk, a, S.abs(sizeDelta), price, _valueDivisor);
 
         if (increasing) {
-            MarketPool.requireIncreaseRoom(_agg, _risk, _safe, sizeDelta > 0, price, _valueDivisor);
-            _requireInitialMargin(a, price, true);
+            MarketPool.requireIncreaseRoom(_agg, _risk, _safe, sizeDelta > 0, mark, _valueDivisor);
+            _requireInitialMargin(a, mark, true);
         }
         // No trade may leave the margin negative (a reduce realising more loss than the margin holds, funding
         // owed beyond it): such an account is for the liquidators, who recognise the bad debt.
         if (a.margin < 0) revert MarketAccountInsolvent(a.margin);
         _tripIf(trip);
         emit PositionModified(account, sizeDelta, price, realised, fee, a.size);
-        if (a.size != 0) _warnIfNear(account, a, price);
-        _selfCorrect(price);
+        if (a.size != 0) _warnIfNear(account, a, mark);
+        _selfCorrect(mark);
         return a.margin;
     }
 
@@ -240,6 +238,7 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
         MarginAccount storage a,
         int256 sizeDelta,
         uint256 price,
+        uint256 mark,
         bool increasing
     ) private returns (int256 realised) {
         int256 owed = _fundingOwed(a);
@@ -254,8 +253,8 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
                 _profitWindow,
                 account,
                 realised,
-                _poolEquity(price, index),
-                MarketPool.cashOwed(_agg, price, index, _valueDivisor)
+                _poolEquity(mark, index),
+                MarketPool.cashOwed(_agg, mark, index, _valueDivisor)
             );
         }
         if (receivableLast) _settleFundingAfterClose(account, a, owed);

@@ -10,6 +10,7 @@ import {
     PriceReading
 } from "./interfaces/IOracleGuard.sol";
 import {MarketParams} from "./libraries/MarketParams.sol";
+import {TradePricing} from "./libraries/TradePricing.sol";
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {FixedPointMathLib as M} from "solady/utils/FixedPointMathLib.sol";
@@ -41,7 +42,6 @@ contract OracleGuard is IOracleGuard, Ownable2Step {
 
     OracleParams internal _params;
     uint256 internal _lastGoodPrice;
-    uint256 internal _lastGoodAt;
     uint80 public lastRoundId;
     /// @dev The pending level (see `pendingLevel`), its clock and round packed with lastRoundId, which every accepted
     ///      round writes anyway, so clearing it costs nothing on the common path.
@@ -52,6 +52,13 @@ contract OracleGuard is IOracleGuard, Ownable2Step {
     uint256 internal _maintenanceMargin;
     uint128 internal _pendingLow;
     uint128 internal _pendingHigh;
+    /// @dev The stable price (see `stablePrice`) as it stood at `_stableAt`, when the last round was accepted; from
+    ///      there it follows `_lastGoodPrice` at TradePricing's rate. Packed with the accepted round's time, which
+    ///      every accepted round writes and every trade reads with it (an accepted round is never in the future, so
+    ///      its time fits 64 bits).
+    uint128 internal _stablePrice;
+    uint64 internal _stableAt;
+    uint64 internal _lastGoodAt;
 
     constructor(
         AggregatorV3Interface primary_,
@@ -79,8 +86,9 @@ contract OracleGuard is IOracleGuard, Ownable2Step {
         (OracleClass class, uint256 price, uint80 roundId, uint256 updatedAt) = _classify();
         if (class != OracleClass.Valid) revert OracleGuardInitialReadingInvalid(class);
         _lastGoodPrice = price;
-        _lastGoodAt = updatedAt;
+        _lastGoodAt = uint64(updatedAt);
         lastRoundId = roundId;
+        (_stablePrice, _stableAt) = (uint128(price), uint64(block.timestamp));
         _initialMargin = _initialFor(_sigma(initialVariance));
         _maintenanceMargin =
             M.min(M.max(params_.mmFloor, M.mulWad(params_.kMM, _sigma(initialVariance))), _initialMargin);
@@ -115,6 +123,11 @@ contract OracleGuard is IOracleGuard, Ownable2Step {
     /// @inheritdoc IOracleGuard
     function lastGoodPrice() external view returns (uint256 price, uint256 updatedAt) {
         return (_lastGoodPrice, _lastGoodAt);
+    }
+
+    /// @inheritdoc IOracleGuard
+    function stablePrice() external view returns (uint256 price, uint256 updatedAt) {
+        return (_stableNow(), _lastGoodAt);
     }
 
     /// @inheritdoc IOracleGuard
@@ -324,6 +337,8 @@ contract OracleGuard is IOracleGuard, Ownable2Step {
     ///      it up).
     function _accept(uint256 price, uint80 roundId, uint256 updatedAt) internal {
         OracleParams memory p = _params;
+        // The stable price so far followed the previous round; from now it follows this one.
+        (_stablePrice, _stableAt) = (uint128(_stableNow()), uint64(block.timestamp));
         if (updatedAt == _lastGoodAt) {
             // Another round in the same second: the price is accepted, but a return over zero time says nothing
             // about volatility (dividing by a clamped dt would spike the margins).
@@ -356,7 +371,7 @@ contract OracleGuard is IOracleGuard, Ownable2Step {
         }
         mm = M.min(mm, im);
         (_initialMargin, _maintenanceMargin) = (im, mm);
-        (_lastGoodPrice, _lastGoodAt, lastRoundId) = (price, updatedAt, roundId);
+        (_lastGoodPrice, _lastGoodAt, lastRoundId) = (price, uint64(updatedAt), roundId);
         _pendingRound = 0;
         emit PriceAccepted(roundId, price, v, im, mm);
     }
@@ -364,6 +379,10 @@ contract OracleGuard is IOracleGuard, Ownable2Step {
     /// @dev The most MM may rise over dt seconds of feed time: mmMaxStep per liquidationHorizon, and per reading.
     function _mmRise(OracleParams memory p, uint256 dt) internal pure returns (uint256) {
         return M.min(p.mmMaxStep, p.mmMaxStep * dt / p.liquidationHorizon);
+    }
+
+    function _stableNow() internal view returns (uint256) {
+        return TradePricing.stableAfter(_stablePrice, _lastGoodPrice, block.timestamp - _stableAt);
     }
 
     /// @dev lambda^(dt / horizon) = exp(ln(lambda) * dt / horizon); 0 once the old variance is forgotten entirely.

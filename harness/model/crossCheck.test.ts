@@ -482,7 +482,10 @@ describe("model vs contracts", () => {
     expect(daveLiquidation?.reward).toBeGreaterThan(0n);
     expect(m.accountOf(dave).margin > 0n).toBe(true);
 
-    // Eve opens at 1,900 the same way; the price falls 9% a reading until her loss exceeds her margin.
+    // Eve opens at 1,900 the same way, once the stable price has followed the fall (TradePricing, 1 %/min) and on
+    // a fresh round; the price falls 9% a reading until her loss exceeds her margin.
+    await h.refresh(keeper, 900n);
+    await h.setPrice(1900);
     await h.deposit(eve, () => marginFor(m, 10n * UNIT, 50n * USD));
     await h.modify(eve, 10n * UNIT);
     let price = 1900;
@@ -576,6 +579,7 @@ describe("model vs contracts", () => {
       await h.setPrice(price, 1800n);
       await h.refresh(keeper);
     }
+    await h.refresh(keeper, 300n); // the stable price follows the last step (TradePricing, 1 %/min)
     // Up 16,000 on paper: the margin alone must meet the initial requirement after a withdrawal.
     await h.withdraw(alice, () => BigInt(m.accountOf(alice).margin) - 100n * USD, "MarketInsufficientMargin");
     await h.withdraw(alice, 1_000n * USD);
@@ -593,6 +597,8 @@ describe("model vs contracts", () => {
     await h.setPrice(2400, 12n);
     await h.modify(alice, 10n * UNIT);
     await h.setPrice(2600, 1800n);
+    await h.refresh(keeper);
+    await h.refresh(keeper, 600n); // the stable price follows the step (TradePricing, 1 %/min)
     await h.close(alice);
     const [paid2, start2] = await read();
     expect({ paid: paid2, start: start2 }).toEqual(m.profitWindow());

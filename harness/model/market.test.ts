@@ -72,6 +72,10 @@ describe("open and close with fee", () => {
     expect(agg.netOpenNotional).toBe(20_000n * USD);
 
     setPrice(m, 2200); // +10%: exactly the jump band, still Valid
+    ok(m.refresh());
+    // The stable price follows at 1 % of 2,200 a minute (TradePricing): after 600 s the close executes at 2,200.
+    // Funding over those 600 s at 2,200: rate 1e9, index += 1.32e15, alice owes 13,200 (0.0132 USD) to the pool.
+    m.warp(m.now + 600n);
     const close = ok(m.closePosition({ account: alice }));
     expect(close).toEqual({
       price: 2200n * UNIT,
@@ -80,15 +84,15 @@ describe("open and close with fee", () => {
       newSize: 0n,
       increasing: false,
     });
-    expect(m.accountOf(alice).margin).toBe(11_958n * USD);
+    expect(m.accountOf(alice).margin).toBe(11_958n * USD - 13_200n);
     expect(m.aggregates()).toMatchObject({
       insurance: 8_400_000n,
-      poolCash: 998_033_600_000n,
+      poolCash: 998_033_600_000n + 13_200n,
       longOpenInterest: 0n,
       netOpenNotional: 0n,
-      totalMargin: 11_958n * USD,
+      totalMargin: 11_958n * USD - 13_200n,
     });
-    expect(m.poolEquity()).toBe(998_033_600_000n);
+    expect(m.poolEquity()).toBe(998_033_600_000n + 13_200n);
   });
 
   test("a partial close removes cost basis pro rata, truncated; proceeds round against the trader", () => {
@@ -96,6 +100,8 @@ describe("open and close with fee", () => {
     trader(m, alice, 10_000n * USD);
     ok(m.modifyPosition({ account: alice, sizeDelta: 3n * UNIT }));
     setPrice(m, 2001);
+    ok(m.refresh());
+    m.warp(m.now + 60n); // the stable price follows the step (TradePricing)
     // Close 1 of 3 units: basis removed = 6,000e6 * 1 / 3 = 2,000e6; proceeds = 2,001e6.
     const r = ok(m.modifyPosition({ account: alice, sizeDelta: -1n * UNIT }));
     expect(r.realisedPnl).toBe(1n * USD);
@@ -110,6 +116,41 @@ describe("open and close with fee", () => {
     expect(m.accountOf(bob).openNotional).toBe(0n);
     // Closing it: proceeds floor(-1 * 2000e18 / 1e30) = -1, so the short pays one unit.
     expect(ok(m.closePosition({ account: bob })).realisedPnl).toBe(-1n);
+  });
+});
+
+describe("execution price (TradePricing)", () => {
+  test("a trade executes at the worse, for the trader, of the mark and the stable price", () => {
+    const m = withPool();
+    trader(m, alice, 10_000n * USD);
+    trader(m, bob, 10_000n * USD);
+    ok(m.modifyPosition({ account: alice, sizeDelta: -10n * UNIT }));
+    ok(m.modifyPosition({ account: bob, sizeDelta: 10n * UNIT }));
+    m.warp(m.now + 600n);
+    setPrice(m, 1900); // -5 %, both feeds: a real move
+    ok(m.refresh());
+    const at = (account: `0x${string}`, sizeDelta: bigint) =>
+      ok(m.modifyPosition({ account, sizeDelta })).price;
+    expect(at(bob, -5n * UNIT)).toBe(1900n * UNIT); // selling after the fall: the mark at once
+    expect(at(alice, 2n * UNIT)).toBe(2000n * UNIT); // buying at once: the level that stood
+    m.warp(m.now + 150n);
+    expect(at(alice, 2n * UNIT)).toBe(1950n * UNIT); // 1 % of 2,000 a minute
+    m.warp(m.now + 150n);
+    expect(at(alice, 2n * UNIT)).toBe(1900n * UNIT);
+  });
+
+  test("a push under the band, traded at and restored a block later, does not pay", () => {
+    const m = withPool();
+    trader(m, alice, 20_000n * USD);
+    for (let i = 0; i < 5; i++) {
+      m.warp(m.now + 60n);
+      setPrice(m, 1980);
+      ok(m.modifyPosition({ account: alice, sizeDelta: 50n * UNIT }));
+      m.warp(m.now + 12n);
+      setPrice(m, 2000);
+      ok(m.closePosition({ account: alice }));
+    }
+    expect(m.accountOf(alice).margin).toBeLessThan(20_000n * USD);
   });
 });
 
@@ -442,6 +483,7 @@ describe("every error path", () => {
       setPrice(m, price);
       ok(m.refresh());
     }
+    m.warp(m.now + 2_400n); // the stable price follows the climb, 1 % a minute (TradePricing)
     // No net exposure: the pool's equity is its cash, and bob's unrealised loss is not cash yet.
     expect(m.mode).toBe(Mode.Normal);
     expect(m.poolEquity()).toBe(10_032n * USD);
@@ -738,6 +780,8 @@ describe("LP exits", () => {
     trader(m, alice, 10_000n * USD);
     ok(m.modifyPosition({ account: alice, sizeDelta: 10n * UNIT }));
     setPrice(m, 2100);
+    ok(m.refresh());
+    m.warp(m.now + 300n); // the stable price follows the step (TradePricing)
     ok(m.closePosition({ account: alice }));
     expect(m.profitWindow().paid).toBeGreaterThan(0n);
     expect(m.poolWithdrawable()).toBe(m.aggregates().poolCash);

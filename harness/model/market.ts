@@ -68,6 +68,7 @@ import {
   createOracle,
   checkVolatility as oracleCheckVolatility,
   peek as oraclePeek,
+  stablePrice as oracleStablePrice,
   update as oracleUpdate,
   type VolatilityFigures,
   validateParams as validateOracleParams,
@@ -318,8 +319,9 @@ function modifyInner(
   const increasing = size === 0n || size > 0n === sizeDelta > 0n || abs(sizeDelta) > abs(size);
   const action = increasing ? Action.Increase : Action.Reduce;
   requireAllowed(s, action);
-  const { price, trip } = readPrice(s, action, 0n, events);
-  if (increasing && trip === OracleClass.Valid) requireFresh(s.now, s.oracle.lastGoodAt);
+  const { price: mark, trip } = readPrice(s, action, 0n, events);
+  // The trade executes at the worse side of the mark and the stable price; the checks below stay at the mark.
+  const price = executionPrice(s, mark, sizeDelta > 0n, increasing && trip === OracleClass.Valid);
   if (priceLimit !== 0n && (sizeDelta > 0n ? price > priceLimit : price < priceLimit)) {
     throw new EvmRevert("MarketPriceLimit", [price, priceLimit]);
   }
@@ -329,7 +331,7 @@ function modifyInner(
   if (!receivableLast) settleFunding(s, account, a, true, events);
 
   let realised = trade(s, a, sizeDelta, price);
-  if (realised > 0n) realised = capProfit(s, account, a, realised, price, events);
+  if (realised > 0n) realised = capProfit(s, account, a, realised, mark, events);
   requirePoolCash(s, realised);
   if (receivableLast) settleFundingAfterClose(s, account, a, owed, events);
   const fee = chargeFee(s, a, abs(sizeDelta), price);
@@ -343,8 +345,8 @@ function modifyInner(
         : m.risk.maxOpenInterest;
     const oi = sizeDelta > 0n ? m.agg.longOpenInterest : m.agg.shortOpenInterest;
     if (oi > cap) throw new EvmRevert("MarketOpenInterestCap", [oi, cap]);
-    requireBacked(s, price, false);
-    requireInitialMargin(s, a, price, true);
+    requireBacked(s, mark, false);
+    requireInitialMargin(s, a, mark, true);
   }
   // No trade may leave the margin negative: such an account is for the liquidators.
   if (a.margin < 0n) throw new EvmRevert("MarketAccountInsolvent", [a.margin]);
@@ -361,8 +363,8 @@ function modifyInner(
       newSize: a.size,
     },
   });
-  if (a.size !== 0n) warnIfNear(s, account, a, price, events);
-  selfCorrect(s, price, events);
+  if (a.size !== 0n) warnIfNear(s, account, a, mark, events);
+  selfCorrect(s, mark, events);
   return { price, realisedPnl: realised, fee, newSize: a.size, increasing, margin: a.margin };
 }
 
@@ -1291,6 +1293,16 @@ export const MAX_TRADE_AGE = 300n;
 function requireFresh(now: bigint, updatedAt: bigint): void {
   const age = now - updatedAt;
   if (age > MAX_TRADE_AGE) throw new EvmRevert("MarketTradePriceTooOld", [age, MAX_TRADE_AGE]);
+}
+
+/**
+ * `TradePricing.executionPrice`: buying at the higher of the mark and the stable price, selling at the lower;
+ * `mustBeFresh` (a risk-increasing trade on a Valid reading) also refuses a round older than MAX_TRADE_AGE.
+ */
+function executionPrice(s: SystemState, mark: bigint, buying: boolean, mustBeFresh: boolean): bigint {
+  const stable = oracleStablePrice(s.oracle, s.now);
+  if (mustBeFresh) requireFresh(s.now, s.oracle.lastGoodAt);
+  return buying ? max(mark, stable) : min(mark, stable);
 }
 
 function chargeFee(s: SystemState, a: MarginAccount, absDelta: bigint, price: bigint): bigint {

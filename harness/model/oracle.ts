@@ -48,6 +48,9 @@ export type OracleState = {
   maintenanceMargin: bigint;
   /** `_pending`: the unconfirmed level beyond the jump band that new rounds have shown (round 0n: none). */
   pending: PendingLevel;
+  /** `_stablePrice`/`_stableAt`: the stable price as it stood when the last round was accepted (block time). */
+  stablePrice: bigint;
+  stableAt: bigint;
 };
 
 /** `PendingLevel`: its rounds' price range, the first round's updatedAt, and the last round that joined it. */
@@ -100,6 +103,8 @@ export function createOracle(parameters: CreateOracleParameters): OracleState {
     initialMargin: 0n,
     maintenanceMargin: 0n,
     pending: { ...NO_PENDING_LEVEL },
+    stablePrice: 0n,
+    stableAt: 0n,
   };
   if (parameters.maxAnswer !== 0n && parameters.minAnswer >= parameters.maxAnswer) {
     throw new EvmRevert("OracleGuardBadParams");
@@ -110,6 +115,8 @@ export function createOracle(parameters: CreateOracleParameters): OracleState {
     throw new EvmRevert("OracleGuardInitialReadingInvalid", [first.class]);
   state.lastGoodPrice = first.price;
   state.lastGoodAt = first.updatedAt;
+  state.stablePrice = first.price;
+  state.stableAt = parameters.timestamp;
   state.lastRoundId = first.roundId;
   const sigma = sigmaOf(state, parameters.initialVariance);
   state.initialMargin = initialFor(state, sigma);
@@ -288,7 +295,7 @@ function joinLevel(o: OracleState, feeds: OracleFeeds, q: PendingLevel, price: b
 export function update(o: OracleState, feeds: OracleFeeds, now: bigint, events: ModelEvent[]): PriceReading {
   const c = classify(o, feeds, now);
   if (c.class === OracleClass.Valid) {
-    if (c.roundId > o.lastRoundId) accept(o, c.price, c.roundId, c.updatedAt, events);
+    if (c.roundId > o.lastRoundId) accept(o, c.price, c.roundId, c.updatedAt, now, events);
   } else {
     if (c.class === OracleClass.TooVolatile && c.roundId > o.lastRoundId && c.roundId > o.pending.round) {
       extendPending(o, feeds, c.price, c.roundId, c.updatedAt);
@@ -303,6 +310,21 @@ export function update(o: OracleState, feeds: OracleFeeds, now: bigint, events: 
     });
   }
   return { class: c.class, price: c.price, lastGoodPrice: o.lastGoodPrice, roundId: c.roundId };
+}
+
+/** `TradePricing.STABLE_RATE_BPS_PER_MINUTE`. */
+export const STABLE_RATE_BPS_PER_MINUTE = 100n;
+
+/** `TradePricing.stableAfter`: `stable`, `dt` seconds on, following `target` by at most the rate of the higher. */
+export function stableAfter(stable: bigint, target: bigint, dt: bigint): bigint {
+  const step = (max(stable, target) * dt * STABLE_RATE_BPS_PER_MINUTE) / (10_000n * 60n);
+  if (target >= stable) return min(target, stable + step);
+  return stable - min(stable - target, step);
+}
+
+/** `stablePrice()`'s price: the stable price at block time `now`. */
+export function stablePrice(o: OracleState, now: bigint): bigint {
+  return stableAfter(o.stablePrice, o.lastGoodPrice, now - o.stableAt);
 }
 
 /** `peek()`: what update would return, without accepting anything. */
@@ -327,9 +349,13 @@ export function accept(
   price: bigint,
   roundId: bigint,
   updatedAt: bigint,
+  now: bigint,
   events: ModelEvent[],
 ) {
   const p = o.params;
+  // The stable price so far followed the previous round; from now it follows this one.
+  o.stablePrice = stablePrice(o, now);
+  o.stableAt = now;
   if (updatedAt === o.lastGoodAt) {
     // Another round in the same second: the price is accepted, but a return over zero time says nothing
     // about volatility (no variance sample, margins unchanged).

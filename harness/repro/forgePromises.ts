@@ -329,8 +329,13 @@ export function planPromise(
     }
     case "profit-can-close": {
       plan.property =
-        "whoever is in profit can reduce or close whenever the mode allows it (refused only by the mode, an untrusted reading or its own price limit)";
-      const legit = ["MarketNotAllowed", "MarketOracleNotValid", "MarketPriceLimit"].map((name) => {
+        "whoever is in profit can reduce or close whenever the mode allows it (refused only by the mode, an untrusted reading, its own price limit or its own margin at the execution price)";
+      const legit = [
+        "MarketNotAllowed",
+        "MarketOracleNotValid",
+        "MarketPriceLimit",
+        "MarketAccountInsolvent",
+      ].map((name) => {
         const error = marketAbi.find((i) => i.type === "error" && i.name === name);
         if (error?.type !== "error") throw new Error(`the market's ABI has no error ${name}`);
         return toFunctionSelector(`${name}(${error.inputs.map((i) => i.type).join(",")})`);

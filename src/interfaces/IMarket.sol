@@ -229,9 +229,11 @@ interface IMarket {
     /// @notice Withdraws `amount` of free margin: what is left must cover the initial margin of the position.
     function withdraw(uint256 amount) external;
 
-    /// @notice Changes the caller's position by `sizeDelta` at the guarded oracle price, paying the fee. A trade that
-    ///         increases risk (opens, adds, or flips) needs a round at most TradePricing.MAX_TRADE_AGE old
-    ///         (`MarketTradePriceTooOld`).
+    /// @notice Changes the caller's position by `sizeDelta`, paying the fee. It executes at the worse, for the trader,
+    ///         of the accepted round and the guard's stable price (TradePricing.executionPrice: buying at the higher,
+    ///         selling at the lower), so a level that stood only moments cannot be traded on its favourable side; the
+    ///         margin and pool checks run at the accepted round. A trade that increases risk (opens, adds, or flips)
+    ///         needs a round at most TradePricing.MAX_TRADE_AGE old (`MarketTradePriceTooOld`).
     /// @param priceLimit The worst acceptable price: a maximum when buying, a minimum when selling; 0 for none.
     function modifyPosition(int256 sizeDelta, uint256 priceLimit) external;
 

@@ -86,6 +86,13 @@ interface IOracleGuard {
     /// @notice The last Valid price (WAD) and the time of its round.
     function lastGoodPrice() external view returns (uint256 price, uint256 updatedAt);
 
+    /// @notice The stable price (WAD) now, and the time of the last good round (as `lastGoodPrice`), which is what a
+    ///         trade needs from the guard. The stable price follows the last good price by at most
+    ///         TradePricing.STABLE_RATE_BPS_PER_MINUTE of the higher of the two per minute of block time since each
+    ///         round was accepted, so a level that stood only moments has barely moved it. Trades execute at the worse,
+    ///         for the trader, of it and the accepted round (TradePricing.executionPrice); nothing else uses it.
+    function stablePrice() external view returns (uint256 price, uint256 updatedAt);
+
     /// @notice Current initial and maintenance margin ratios (WAD), derived from realised volatility.
     function marginRatios() external view returns (uint256 initialMargin, uint256 maintenanceMargin);
 

@@ -305,6 +305,7 @@ contract FlowsTest is IntegrationBase {
         assertApproxEqAbs(lp2Value, Math.mulDiv(100_000e6, 1_096_064e6, 1_096_080e6), 1, "fair price");
         assertLe(lp2Value, 100_000e6);
         assertGe(_lpValue(lp) + 1, lp1Before, "the first LP is not diluted");
+        _stableFollows();
         vm.prank(alice);
         market.closePosition(0);
         assertGe(usd.balanceOf(address(market)), 0);

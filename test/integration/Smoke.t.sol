@@ -14,6 +14,7 @@ contract SmokeTest is BaseTest {
         assertEq(a.openNotional, 20_000e6);
         assertEq(a.margin, 10_000e6 - 20e6); // 10 bps fee
         _walkPrice(2200e8);
+        _stableFollows();
         vm.prank(alice);
         market.closePosition(0);
         a = market.accountOf(alice);

@@ -26,6 +26,7 @@ contract CappedCloseNeedsOnlyItsPayInCashTest is IntegrationBase {
         for (uint256 i; i < path.length; ++i) {
             _step(path[i], 1800);
         }
+        _stableFollows();
         int256 cash = market.aggregates().poolCash;
         assertEq(cash, 1_002_400e6, "the LP's 1,000,000 and 80 % of the opening fees");
         assertLt(cash, 1_600_000e6, "less cash than the whole profit");

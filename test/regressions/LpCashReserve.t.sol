@@ -73,6 +73,7 @@ contract LpCashReserveTest is IntegrationBase {
         market.refresh();
         assertEq(market.poolEquity(), 46_000e6);
         _step(2150e8, 1800);
+        _stableFollows();
         // She realises +7,500 and pays a fee of 107.5 (86 to the pool). Her profit is 17 % of the pool it comes from
         // (45,000 not counting it), above the 10 % one account is paid per day (MarketAccounting.MAX_PROFIT_SHARE):
         // the reserve pays her 4,500 and the rest stays with the LPs.

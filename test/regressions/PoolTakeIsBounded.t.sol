@@ -31,6 +31,7 @@ contract PoolTakeIsBoundedTest is IntegrationBase {
             (uint256 accepted,) = guard.lastGoodPrice();
             assertEq(accepted, uint256(path[i]) * 1e10, "every pushed round accepted");
         }
+        _stableFollows(); // each level stood half an hour: the closes below execute at 4,000
         assertEq(market.poolEquity(), 401_280e6);
     }
 
@@ -130,6 +131,7 @@ contract PoolTakeIsBoundedTest is IntegrationBase {
         for (uint256 i; i < path.length; ++i) {
             _step(path[i], 1800);
         }
+        _stableFollows(); // each level stood half an hour: the closes below execute at 4,000
         uint256 taken;
         for (uint256 i; i < sybils.length; ++i) {
             vm.startPrank(sybils[i]);
@@ -159,6 +161,7 @@ contract PoolTakeIsBoundedTest is IntegrationBase {
         for (uint256 i; i < path.length; ++i) {
             _step(path[i], 1800);
         }
+        _stableFollows(); // each level stood half an hour: the closes below execute at 4,000
         vm.prank(attacker);
         market.closePosition(0);
         (uint256 paidAttacker,) = market.profitWindow();
@@ -183,6 +186,7 @@ contract PoolTakeIsBoundedTest is IntegrationBase {
         _open(alice, 50e18);
         _step(2100e8, 1800);
         _step(2200e8, 1800);
+        _stableFollows();
         vm.prank(alice);
         market.closePosition(0);
         assertEq(market.accountOf(alice).margin, 20_000e6 - 100e6 + 10_000e6 - 110e6);

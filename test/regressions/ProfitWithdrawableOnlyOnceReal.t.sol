@@ -22,6 +22,7 @@ contract ProfitWithdrawableOnlyOnceRealTest is IntegrationBase {
         _step(2200e8, 1800);
         _step(2300e8, 1800);
         _step(2400e8, 1800);
+        _stableFollows();
         (int256 equity, uint256 im,,) = market.accountHealth(alice);
         assertEq(equity, 39_900e6, "margin 19,900 + unrealised 20,000");
         assertEq(im, 12_000e6);

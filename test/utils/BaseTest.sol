@@ -11,6 +11,7 @@ import {Lens} from "../../src/Lens.sol";
 import {LiquidityPool} from "../../src/LiquidityPool.sol";
 import {Market} from "../../src/Market.sol";
 import {OracleGuard} from "../../src/OracleGuard.sol";
+import {TradePricing} from "../../src/libraries/TradePricing.sol";
 import {MockAggregator} from "../mocks/MockAggregator.sol";
 import {MockERC20} from "../mocks/MockERC20.sol";
 
@@ -72,6 +73,25 @@ abstract contract BaseTest is Test, SystemDeployer {
     function _open(address who, int256 sizeDelta) internal {
         vm.prank(who);
         market.modifyPosition(sizeDelta, 0);
+    }
+
+    /// @dev Lets the guard's stable price catch up with the round accepted last (TradePricing: 1 % of the higher price
+    ///      a minute), so the next trade executes at that round; when that took the round past MAX_TRADE_AGE, both
+    ///      feeds republish their answers so an increase still has a fresh round. For tests about something else than
+    ///      the execution price.
+    function _stableFollows() internal {
+        (uint256 stable,) = guard.stablePrice();
+        (uint256 mark, uint256 at) = guard.lastGoodPrice();
+        uint256 gap = stable > mark ? stable - mark : mark - stable;
+        uint256 perMinute = (stable > mark ? stable : mark) * TradePricing.STABLE_RATE_BPS_PER_MINUTE / 10_000;
+        vm.warp(block.timestamp + (gap * 1 minutes + perMinute - 1) / perMinute);
+        if (block.timestamp - at > TradePricing.MAX_TRADE_AGE) {
+            (, int256 primary,,,) = feed.latestRoundData();
+            (, int256 secondary,,,) = feed2.latestRoundData();
+            feed2.setAnswer(secondary);
+            feed.setAnswer(primary);
+            market.refresh();
+        }
     }
 
     /// @dev Publishes `answer` (8 decimals) on both feeds, so the reading is Valid unless it jumps too far.

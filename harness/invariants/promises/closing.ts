@@ -4,8 +4,18 @@ import type { Breach, PromiseContext } from "./context.js";
 import { accountIn } from "./context.js";
 
 const REDUCE_ONLY = solidityEnums.Mode.ReduceOnly;
-/** Refusals a winner's close may meet: the mode, an untrusted reading, the trader's own price limit. */
-const legitimate = new Set(["MarketNotAllowed", "MarketOracleNotValid", "MarketPriceLimit"]);
+/**
+ * Refusals a winner's close may meet: the mode, an untrusted reading, the trader's own price limit, and its own
+ * margin at the execution price: a close executes at the worse side of the accepted round and the stable price
+ * (TradePricing), so right after a fast move in the winner's favour, larger than its margin covers, the close
+ * would realise a loss beyond that margin until the stable price has caught up (it can reduce in part meanwhile).
+ */
+const legitimate = new Set([
+  "MarketNotAllowed",
+  "MarketOracleNotValid",
+  "MarketPriceLimit",
+  "MarketAccountInsolvent",
+]);
 
 /**
  * Whoever is in profit (at the trusted price) can reduce or close whenever the mode allows it: a close or a

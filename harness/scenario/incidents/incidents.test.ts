@@ -9,17 +9,13 @@ import { type IncidentName, incidentNames } from "../contract.js";
 import type { ScenarioHarnessReturnType } from "../index.js";
 import { startScenarioHarness } from "../testing.js";
 
-const profit = "incident-attacker-profit-bounded";
-
 /**
  * Incidents today's protocol does not survive (measured; see the README's "Incident library" table): the
  * promise each breaks, the issue 9 property and the helper whose fix should flip it. Each must still break
  * exactly that promise (as the corpus's expectFailure artifacts must still reproduce): once it passes, the
  * test fails and asks for its entry to be removed.
  */
-const failsToday: Partial<Record<IncidentName, { invariant: string; why: string }>> = {
-  harvest: { invariant: profit, why: "property 4: 1% grinds pay; volatility bound (oracle), take (manip)" },
-};
+const failsToday: Partial<Record<IncidentName, { invariant: string; why: string }>> = {};
 
 describe("incident library: each post-mortem playbook once", () => {
   let harness: ScenarioHarnessReturnType;

@@ -120,6 +120,9 @@ export async function modelFromChain(parameters: ModelFromChainParameters): Prom
       initialMargin: im,
       maintenanceMargin: mm,
       pending: { ...NO_PENDING_LEVEL },
+      // Right after deployment the stable price stands on the first round (it only leaves it on a later accept).
+      stablePrice: lastGoodPrice,
+      stableAt: timestamp,
     },
     pool: {
       outflowWindow,

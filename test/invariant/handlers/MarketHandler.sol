@@ -581,20 +581,26 @@ contract MarketHandler is Test {
                 );
             }
         }
-        if (limit != 0 && (delta > 0 ? price > limit : price < limit)) {
-            return _expect(abi.encodeWithSelector(IMarket.MarketPriceLimit.selector, price, limit));
+        // The trade executes at the worse side of the mark and the guard's stable price (TradePricing); the
+        // checks stay at the mark.
+        (uint256 stable,) = guard.stablePrice();
+        uint256 exec = delta > 0 ? M.max(price, stable) : M.min(price, stable);
+        if (limit != 0 && (delta > 0 ? exec > limit : exec < limit)) {
+            return _expect(abi.encodeWithSelector(IMarket.MarketPriceLimit.selector, exec, limit));
         }
-        p = _predictTrade(s, delta, price, increasing);
+        p = _predictTrade(s, delta, price, exec, increasing);
         if (trip && p.err.length == 0) return _expectBreaker(_load(who), cls);
     }
 
     /// @dev A trade past the permission, oracle and price-limit checks: funding (which must settle), the trade, the
     ///      fee, the increase's limits, the margin, then self-correction.
-    function _predictTrade(MarketModel.State memory s, int256 delta, uint256 price, bool increasing)
-        internal
-        pure
-        returns (Prediction memory)
-    {
+    function _predictTrade(
+        MarketModel.State memory s,
+        int256 delta,
+        uint256 price,
+        uint256 exec,
+        bool increasing
+    ) internal pure returns (Prediction memory) {
         int256 before = s.credits();
         s.accrue(price);
         // A reduce settles what it owes before its receivable: the loss it realises pays the funding it is owed.
@@ -609,7 +615,7 @@ contract MarketHandler is Test {
                     );
             }
         }
-        (int256 realised,) = s.trade(delta, price);
+        (int256 realised,) = s.trade(delta, exec);
         if (realised > 0) realised = s.capProfit(realised, price);
         // Only what the capped close is paid must be in the pool's cash.
         if (s.poolCash < 0) {
@@ -624,7 +630,7 @@ contract MarketHandler is Test {
                 abi.encodeWithSelector(IMarket.MarketPoolCannotPay.selector, uint256(-o), s.poolCash - o)
             );
         }
-        s.chargeFee(S.abs(delta), price);
+        s.chargeFee(S.abs(delta), exec);
         if (increasing) {
             bytes memory err = _increaseRefusal(s, delta > 0, price);
             if (err.length != 0) return _expect(err);

@@ -369,6 +369,7 @@ contract ModeTableTest is SafetyBaseTest {
 
     /// @dev Cautious: opening needs cautiousImMultiplier (1.5) times the initial margin, to the unit.
     function test_Cautious_openNeedsRaisedInitialMargin() public {
+        _stableFollows(); // the -6 % step of setUp, so the opens below execute at 1,880
         // 10 units at 1,880: notional 18,800, fee 18.8, IM 10% x 1.5 = 2,820.
         _depositMargin(erin, 2838.8e6 - 1);
         _enterMode(Mode.Cautious);
@@ -419,6 +420,7 @@ contract ModeTableTest is SafetyBaseTest {
 
     /// @dev Cautious: the per-side open-interest cap is maxOpenInterest x cautiousOiFactor (1,000 x 0.5), exactly.
     function test_Cautious_lowersOpenInterestCap() public {
+        _stableFollows(); // the -6 % step of setUp, so the opens below execute at 1,880
         _depositMargin(erin, 140_000e6);
         _enterMode(Mode.Cautious);
         // 20 units are open long: 480 more reach the cap, one wei of size more passes it.
@@ -437,6 +439,7 @@ contract ModeTableTest is SafetyBaseTest {
     /// @dev ReduceOnly: LPs may take out only what keeps the pool above its required backing, in equity and in
     ///      cash (equity counts traders' unrealised losses, which are not cash yet).
     function test_ReduceOnly_lpWithdraw_onlyAboveBacking() public {
+        _stableFollows(); // the -6 % step of setUp, so the opens below execute at 1,880
         // A large long makes the backing bind before the outflow limiter does.
         _depositMargin(erin, 180_000e6);
         _open(erin, 900e18);

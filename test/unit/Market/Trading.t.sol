@@ -107,6 +107,7 @@ contract MarketTradingTest is UnitTest {
     function test_reduce_realisesProportionalPnlOutOfPoolCash() public {
         _open(alice, 10e18);
         _stepPrice(2100e8, 1800);
+        _stableFollows();
         // 4 of 10 units: basis out = 8,000, proceeds = 4 * 2,100 = 8,400, realised +400; fee 8.4.
         vm.expectEmit(address(market));
         emit IMarket.PositionModified(alice, -4e18, 2100e18, 400e6, 8.4e6, 6e18);
@@ -125,6 +126,7 @@ contract MarketTradingTest is UnitTest {
     function test_close_inProfit_realisesAllPnl() public {
         _open(alice, 10e18);
         _stepPrice(2100e8, 1800);
+        _stableFollows();
         vm.prank(alice);
         market.closePosition(0);
         MarginAccount memory a = market.accountOf(alice);
@@ -155,6 +157,7 @@ contract MarketTradingTest is UnitTest {
     function test_close_short_inProfit() public {
         _open(alice, -10e18);
         _stepPrice(1900e8, 1800);
+        _stableFollows();
         vm.prank(alice);
         market.closePosition(0);
         // Short 10 from 2,000 to 1,900: +1,000, fee 19.
@@ -165,6 +168,7 @@ contract MarketTradingTest is UnitTest {
     function test_flip_longToShort_realisesAndReopensAtThePrice() public {
         _open(alice, 10e18);
         _stepPrice(2100e8, 1800);
+        _stableFollows();
         vm.expectEmit(address(market));
         emit IMarket.PositionModified(alice, -15e18, 2100e18, 1000e6, 31.5e6, -5e18);
         _open(alice, -15e18);
@@ -184,6 +188,7 @@ contract MarketTradingTest is UnitTest {
         _depositMargin(bob, 2100e6);
         _open(bob, 10e18);
         _stepPrice(1900e8, 1800);
+        _stableFollows();
         _assertMarginFloors();
         // Equity 1,080 is under IM (1,900) but over MM (950): no increase, but a reduce is fine.
         vm.prank(bob);
