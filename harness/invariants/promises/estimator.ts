@@ -2,6 +2,9 @@ import type { Address } from "viem";
 import type { ObservedTx } from "../facts.js";
 import { accountIn, arg, type Breach, events, key, moveBps, type PromiseContext } from "./context.js";
 
+/** Size (WAD) × price (WAD) → collateral units (6 decimals): the market's value divisor. */
+const VALUE_DIVISOR = 10n ** 30n;
+
 /**
  * Keeps, per account, the earliest snapshot since its last trade and since the price last moved (by more
  * than `samePriceBps`) at which it was healthy: the move it survived.
@@ -45,7 +48,12 @@ export function judgeEstimatorLiquidation(ctx: PromiseContext, tx: ObservedTx): 
     const price = arg<bigint>(e, "price");
     if (!mark || !before || mark.size !== arg<bigint>(e, "size")) continue;
     ctx.exercise?.("no-estimator-liquidation");
-    if (moveBps(price, mark.price) > ctx.bounds.samePriceBps || before.equity < mark.maintenance) continue;
+    // The funding the position paid since the last snapshot (a step can hold hours of flat rounds before the
+    // keeper acts): a liquidation it caused is not the estimator's.
+    const indexThen = ctx.history.last?.market.fundingIndexNow ?? 0n;
+    const paidSince = (mark.size * (ctx.snapshot.market.fundingIndexNow - indexThen)) / VALUE_DIVISOR;
+    const equity = before.equity - (paidSince > 0n ? paidSince : 0n);
+    if (moveBps(price, mark.price) > ctx.bounds.samePriceBps || equity < mark.maintenance) continue;
     breaches.push({
       promise: "no-estimator-liquidation",
       expected: {
@@ -60,6 +68,7 @@ export function judgeEstimatorLiquidation(ctx: PromiseContext, tx: ObservedTx): 
         liquidatedAt: tx.timestamp,
         price,
         equityBefore: before.equity,
+        fundingPaidSince: paidSince,
         maintenanceMarginNow:
           ctx.history.rounds[ctx.history.rounds.length - 1]?.maintenanceMargin ??
           ctx.history.last?.market.maintenanceMargin,
