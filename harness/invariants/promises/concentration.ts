@@ -10,6 +10,7 @@ import { add } from "./history.js";
  */
 export function followTakes(ctx: PromiseContext, tx: ObservedTx): void {
   const h = ctx.history;
+  h.takesFrom ??= tx.timestamp;
   for (const e of tx.market) {
     const account = e.args.account as Address | undefined;
     if (e.eventName === "Deposited" && account) {
@@ -100,9 +101,15 @@ export function judgeTake(ctx: PromiseContext): Breach[] {
   const h = ctx.history;
   const breaches: Breach[] = [];
   if (h.takenOut.size > 0) ctx.exercise?.("single-actor-take-bounded");
-  const windows = BigInt(Math.max(h.profitWindows?.count ?? 0, 1));
-  const cap = (h.poolValueCeiling * ctx.bounds.maxTakeBps * windows) / 10_000n;
+  const roomWindows = BigInt(Math.max(h.profitWindows?.count ?? 0, 1));
+  // An LP's gain is the traders' loss, not a payment from the winners' room: an actor holding pool shares is
+  // held to the bound per profit window of time elapsed, the room's windows or not.
+  const elapsed = ctx.snapshot.market.timestamp - (h.takesFrom ?? ctx.snapshot.market.timestamp);
+  const timeWindows = 1n + (elapsed > 0n ? elapsed / ctx.bounds.profitWindow : 0n);
   for (const [actor, accounts] of actorsOf(ctx)) {
+    const lp = accounts.some((a) => h.lps.has(key(a)));
+    const windows = lp && timeWindows > roomWindows ? timeWindows : roomWindows;
+    const cap = (h.poolValueCeiling * ctx.bounds.maxTakeBps * windows) / 10_000n;
     const take = accounts.reduce((sum, account) => sum + taken(ctx, account), 0n);
     if (take <= cap) continue;
     breaches.push({

@@ -59,6 +59,8 @@ export type CampaignHistory = {
    * them. `count` is how many began.
    */
   profitWindows: { start: bigint; count: number } | undefined;
+  /** The first transaction's time: how many profit windows of time an LP's take is judged over. */
+  takesFrom: bigint | undefined;
   /** Accounts that ever bought pool shares: the LPs, whom the take promise's coalition of traders leaves out. */
   lps: Set<Address>;
   /**
@@ -97,6 +99,7 @@ export const emptyHistory = (): CampaignHistory => ({
   putIn: new Map(),
   takenOut: new Map(),
   profitWindows: undefined,
+  takesFrom: undefined,
   lps: new Set(),
   poolValueCeiling: 0n,
   withdrewProfitAt: new Map(),

@@ -258,6 +258,27 @@ describe("campaign promises", () => {
     expect(judge(takeEach, lps).filter((b) => b.promise === "single-actor-take-bounded")).toEqual([]);
   });
 
+  test("single-actor-take-bounded: an LP's gain is judged per profit window of time, not of the winners' room", () => {
+    const lp = "0x00000000000000000000000000000000000000ed" as Address;
+    const day = bounds.profitWindow;
+    const redeem = (at: bigint, assets: bigint) =>
+      tx({ at, from: lp, pool: [ev("Withdraw", { owner: lp, assets, shares: 1n })] });
+    const deposit = tx({ at: 10n, from: lp, pool: [ev("Deposit", { owner: lp, assets: 1n, shares: 1n })] });
+    const takes = (holder: boolean, at: bigint) => {
+      const h = emptyHistory();
+      h.poolValueCeiling = 1_000_000n;
+      if (!holder) h.lps.clear();
+      const txs = holder ? [deposit, redeem(at, 150_001n)] : [redeem(10n, 0n), redeem(at, 150_000n)];
+      return judge(txs, h, snapshot(at)).filter((b) => b.promise === "single-actor-take-bounded");
+    };
+    // Two days after its deposit, with no winner paid: 150,000 of the traders' losses is within two windows.
+    expect(takes(true, 10n + 2n * day)).toEqual([]);
+    // The same on its first day is beyond one window.
+    expect(takes(true, 20n)).toHaveLength(1);
+    // A trading account gets no windows from time alone: the room's windows are the winners' payments.
+    expect(takes(false, 10n + 2n * day)).toHaveLength(1);
+  });
+
   test("a trip by a caller with nothing at stake on a stale-by-time reading breaks two promises", () => {
     const names = judge([tripAt(100n)], emptyHistory(), snapshot(100n, 3, 1)).map((b) => b.promise);
     expect(names).toEqual(["no-exposure-no-mode-change", "stale-by-time-no-trip"]);
