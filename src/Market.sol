@@ -17,6 +17,7 @@ import {IOracleGuard, OracleClass, PriceReading} from "./interfaces/IOracleGuard
 import {HaltFlags as H} from "./libraries/HaltFlags.sol";
 import {MarketAccounting, ProfitWindow} from "./libraries/MarketAccounting.sol";
 import {MarketLiquidation} from "./libraries/MarketLiquidation.sol";
+import {MarketOrders, OrderBook} from "./libraries/MarketOrders.sol";
 import {MarketParams} from "./libraries/MarketParams.sol";
 import {MarketPool} from "./libraries/MarketPool.sol";
 import {MarketSafety, SafetyState} from "./libraries/MarketSafety.sol";
@@ -65,6 +66,7 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
     SafetyState internal _safe;
     SettlementState internal _settlement;
     ProfitWindow internal _profitWindow;
+    OrderBook internal _book;
 
     constructor(address collateral_, IOracleGuard oracle_, RiskParams memory risk_, address owner_)
         Ownable(owner_)
@@ -197,18 +199,51 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
         _checkInvariants(credits, 0, true, margin); // a trade moves value inside the market, never tokens
     }
 
+    /// @inheritdoc IMarket
+    function commitOrder(int256 sizeDelta, uint256 priceLimit) external nonReentrant {
+        MarketOrders.commit(_book, msg.sender, sizeDelta, _accounts[msg.sender].size, priceLimit, oracle);
+    }
+
+    /// @inheritdoc IMarket
+    function executeOrder(address account) external nonReentrant {
+        MarketOrders.execute(_book, _safe, account, _accounts[account].size, oracle);
+    }
+
+    /// @dev The guarded self-call of an order (MarketOrders.execute): the same trade as `executeModify`, at `round`.
+    function executeOrderTrade(address account, int256 sizeDelta, uint256 priceLimit, uint80 round)
+        external
+        onlySelf
+    {
+        int256 credits = _credits();
+        int256 margin = _modify(account, sizeDelta, priceLimit, round);
+        _checkInvariants(credits, 0, true, margin);
+    }
+
     function _modify(address account, int256 sizeDelta, uint256 priceLimit) internal returns (int256) {
+        return _modify(account, sizeDelta, priceLimit, 0);
+    }
+
+    /// @dev The one trade path. `round` != 0: a next-price order, which executes only at that primary round and
+    ///      pays the trading fee alone; 0: an atomic trade, which also pays the immediacy premium.
+    function _modify(address account, int256 sizeDelta, uint256 priceLimit, uint80 round)
+        internal
+        returns (int256)
+    {
         if (sizeDelta == 0) revert MarketZeroSize();
         // Sizes no cap could admit are refused before any arithmetic could overflow on them.
         if (S.abs(sizeDelta) > 2 * uint256(_risk.maxOpenInterest)) {
             revert MarketOpenInterestCap(S.abs(sizeDelta), _risk.maxOpenInterest);
         }
         MarginAccount storage a = _accounts[account];
-        int256 size = a.size;
-        // Increasing: opening, adding on the same side, or flipping through zero.
-        bool increasing = size == 0 || (size > 0) == (sizeDelta > 0) || S.abs(sizeDelta) > S.abs(size);
+        bool increasing;
+        {
+            int256 size = a.size;
+            // Increasing: opening, adding on the same side, or flipping through zero.
+            increasing = size == 0 || (size > 0) == (sizeDelta > 0) || S.abs(sizeDelta) > S.abs(size);
+        }
         _requireAllowed(increasing ? Action.Increase : Action.Reduce);
         (uint256 price, OracleClass trip) = _price(increasing ? Action.Increase : Action.Reduce, 0);
+        if (round != 0) MarketOrders.requireRound(round, oracle);
         if (increasing && trip == OracleClass.Valid) {
             (, uint256 updatedAt) = oracle.lastGoodPrice();
             TradePricing.requireFresh(updatedAt);
@@ -217,7 +252,9 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
             revert MarketPriceLimit(price, priceLimit);
         }
         int256 realised = _tradeAndSettle(account, a, sizeDelta, price, increasing);
-        uint256 fee = MarketAccounting.chargeFee(_agg, _risk, a, S.abs(sizeDelta), price, _valueDivisor);
+        uint256 fee = MarketAccounting.chargeFee(
+            _agg, _risk, a, S.abs(sizeDelta), price, _valueDivisor, round == 0 ? _book.immediacyFee : 0
+        );
 
         if (increasing) {
             MarketPool.requireIncreaseRoom(_agg, _risk, _safe, sizeDelta > 0, price, _valueDivisor);
@@ -437,6 +474,12 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
         MarketSafety.setModeByOwner(_safe, to);
     }
 
+    /// @inheritdoc IMarket
+    function setImmediacyFee(uint256 fee) external onlyOwner {
+        _requireOpen();
+        MarketOrders.setImmediacyFee(_book, fee);
+    }
+
     /// @notice Sets the guardian (a Safe multisig in a deployed system); only the timelock.
     function setGuardian(address guardian_) external onlyOwner {
         _safe.guardian = guardian_;
@@ -578,6 +621,20 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
     /// @inheritdoc IMarket
     function accountOf(address account) external view returns (MarginAccount memory) {
         return _accounts[account];
+    }
+
+    /// @inheritdoc IMarket
+    function orderOf(address account)
+        external
+        view
+        returns (int256 sizeDelta, uint256 priceLimit, uint80 round, uint256 committedAt)
+    {
+        return MarketOrders.get(_book, account);
+    }
+
+    /// @inheritdoc IMarket
+    function immediacyFee() external view returns (uint256) {
+        return _book.immediacyFee;
     }
 
     /// @inheritdoc IMarket
@@ -803,36 +860,16 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
         view
         virtual
     {
-        int256 credits = _credits();
-        if (credits != creditsBefore + tokensIn) {
-            _broken(Invariant.TokenConservation, creditsBefore + tokensIn, credits);
-        }
-        if (tokensIn != 0) {
-            uint256 balance = _collateralBalance();
-            if (credits > 0 && balance < uint256(credits)) {
-                _broken(Invariant.TokenConservation, credits, int256(balance));
-            }
-        }
-        if (positions && int256(_agg.longOpenInterest) - int256(_agg.shortOpenInterest) != _agg.netSize) {
-            _broken(
-                Invariant.OpenInterest,
-                _agg.netSize,
-                int256(_agg.longOpenInterest) - int256(_agg.shortOpenInterest)
-            );
-        }
-        if (_agg.poolCash < 0) _broken(Invariant.PoolCash, 0, _agg.poolCash);
-        if (touchedMargin < 0) _broken(Invariant.NoNegativeMargin, 0, touchedMargin);
+        MarketAccounting.checkInvariants(
+            _agg, creditsBefore, _credits(), tokensIn, positions, touchedMargin, collateral
+        );
     }
 
     function _broken(Invariant inv, int256 expected, int256 actual) internal pure {
-        revert MarketInvariantBroken(inv, expected, actual);
+        MarketAccounting.broken(inv, expected, actual);
     }
 
-    /// @dev A failed or short balance read reverts with its own error, never as a broken invariant, so that
-    ///      starving this call of gas cannot forge a trip.
-    function _collateralBalance() internal view returns (uint256 balance) {
-        (bool ok, bytes memory ret) = collateral.staticcall(abi.encodeCall(IERC20.balanceOf, (address(this))));
-        if (!ok || ret.length < 32) revert MarketBalanceUnreadable();
-        return abi.decode(ret, (uint256));
+    function _collateralBalance() internal view returns (uint256) {
+        return MarketAccounting.balanceOf(collateral);
     }
 }

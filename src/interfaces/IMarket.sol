@@ -168,6 +168,13 @@ interface IMarket {
     event SettlementFinalised(uint256 deficit, uint256 traderRatio, uint256 lpAssets);
     event Claimed(address indexed account, uint256 amount);
     event PoolClaimed(address indexed receiver, uint256 shares, uint256 assets);
+    /// @notice A next-price order: it executes at primary round `round` (the one after the newest when committed).
+    event OrderCommitted(address indexed account, int256 sizeDelta, uint256 priceLimit, uint80 round);
+    /// @notice `executor` executed `account`'s order at its round (the trade is the PositionModified beside it).
+    event OrderExecuted(address indexed account, address indexed executor, uint80 round);
+    /// @notice An order that cannot execute was removed; `reason` is the selector of the error that stopped it.
+    event OrderCancelled(address indexed account, uint80 round, bytes4 reason);
+    event ImmediacyFeeSet(uint256 fee);
 
     /* ERRORS */
 
@@ -179,6 +186,17 @@ interface IMarket {
     error MarketPriceLimit(uint256 price, uint256 limit);
     /// @dev A risk-increasing trade read a Valid round older than TradePricing.MAX_TRADE_AGE.
     error MarketTradePriceTooOld(uint256 age, uint256 maxAge);
+    /// @notice The account already has an order (it executes at `round`, or is cancelled).
+    error MarketOrderPending(uint80 round);
+    error MarketNoOrder();
+    /// @notice The guard has not accepted the order's round yet: try again once it is published.
+    error MarketOrderNotReady(uint80 round, uint80 lastRound);
+    /// @notice The order's round was skipped or refused by the guard, or published more than
+    ///         MarketOrders.EXECUTION_WINDOW ago: the order is cancelled, never executed at another round.
+    error MarketOrderLapsed(uint80 round, uint80 lastRound);
+    error MarketOrderExpired(uint256 committedAt);
+    /// @notice A reducing order whose position has since shrunk or gone would open, add or flip: it is cancelled.
+    error MarketOrderWouldIncrease();
     error MarketInsufficientMargin(int256 equity, uint256 required);
     error MarketInsufficientFreeMargin(uint256 requested, uint256 available);
     error MarketOpenInterestCap(uint256 openInterest, uint256 cap);
@@ -233,6 +251,34 @@ interface IMarket {
 
     /// @notice Closes the caller's whole position.
     function closePosition(uint256 priceLimit) external;
+
+    /// @notice Commits a next-price order: a change of the caller's position by `sizeDelta`, executed by anyone
+    ///         (`executeOrder`) at the primary round published after this call, and at no other. Executed, it is the
+    ///         same trade as `modifyPosition` (every rule applies, at that round's price) at the trading fee alone;
+    ///         atomic trades also pay `immediacyFee`. It is cancelled, the margin untouched, if it cannot execute
+    ///         at its round (limit, margin, mode, caps), if the guard skips or refuses that round, if nobody
+    ///         executes it within MarketOrders.EXECUTION_WINDOW of the round's publication, or after
+    ///         MarketOrders.EXPIRY. One order per account; it cannot be withdrawn before it executes or lapses.
+    /// @param priceLimit The worst acceptable price, as for modifyPosition.
+    function commitOrder(int256 sizeDelta, uint256 priceLimit) external;
+
+    /// @notice Executes `account`'s order if the guard's accepted round is its round, or cancels it if it can no
+    ///         longer execute (`OrderCancelled`). Reverts `MarketOrderNotReady` (order kept) before its round.
+    ///         Permissionless.
+    function executeOrder(address account) external;
+
+    /// @notice `account`'s pending order (sizeDelta 0: none) and the only primary round it may execute at.
+    function orderOf(address account)
+        external
+        view
+        returns (int256 sizeDelta, uint256 priceLimit, uint80 round, uint256 committedAt);
+
+    /// @notice The premium (WAD fraction of notional) atomic trades pay on top of the trading fee for executing at a
+    ///         round already published. Orders pay the trading fee alone.
+    function immediacyFee() external view returns (uint256);
+
+    /// @notice Sets `immediacyFee` (at most MarketOrders.MAX_IMMEDIACY_FEE); only the owner.
+    function setImmediacyFee(uint256 fee) external;
 
     /// @notice Liquidates `account` if its equity is below maintenance. Permissionless.
     /// @return reward The keeper reward paid to the caller.

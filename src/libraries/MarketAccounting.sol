@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {Aggregates, IMarket, MarginAccount, RiskParams} from "../interfaces/IMarket.sol";
+import {Aggregates, IMarket, Invariant, MarginAccount, RiskParams} from "../interfaces/IMarket.sol";
 import {SignedMath as S} from "./SignedMath.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {FixedPointMathLib as M} from "solady/utils/FixedPointMathLib.sol";
 
 /// @notice The realised profit the market paid all winners together in its current profit window (see
@@ -233,7 +234,7 @@ library MarketAccounting {
         }
     }
 
-    /// @notice Charges the trading fee on `absDelta` at `price` to `a`'s margin: the insurance fee share goes to the
+    /// @notice Charges the trading fee plus `premium` (both WAD fractions) on `absDelta` at `price` to `a`'s margin: the insurance fee share goes to the
     ///         insurance fund, the rest to the pool's cash. Returns the fee.
     function chargeFee(
         Aggregates storage agg,
@@ -241,9 +242,12 @@ library MarketAccounting {
         MarginAccount storage a,
         uint256 absDelta,
         uint256 price,
-        int256 valueDivisor
+        int256 valueDivisor,
+        uint256 premium
     ) external returns (uint256 fee) {
-        fee = M.mulWadUp(uint256(S.ceilDiv(int256(absDelta) * int256(price), valueDivisor)), r.tradingFee);
+        fee = M.mulWadUp(
+            uint256(S.ceilDiv(int256(absDelta) * int256(price), valueDivisor)), r.tradingFee + premium
+        );
         if (fee == 0) return 0;
         uint256 toInsurance = M.mulWad(fee, r.insuranceFeeShare);
         creditMargin(agg, a, -int256(fee));
@@ -261,5 +265,43 @@ library MarketAccounting {
         uint256 pa = after_ > 0 ? uint256(after_) : 0;
         agg.totalMargin = agg.totalMargin - pb + pa;
         if (a.size == 0) agg.idleMargin = agg.idleMargin - pb + pa;
+    }
+
+    /// @notice The market's O(1) invariant checks after a state change (Market._checkInvariants says which and why).
+    ///         `credits` is what the market owes after the call, `creditsBefore` at its start.
+    function checkInvariants(
+        Aggregates storage agg,
+        int256 creditsBefore,
+        int256 credits,
+        int256 tokensIn,
+        bool positions,
+        int256 touchedMargin,
+        address collateral
+    ) external view {
+        if (credits != creditsBefore + tokensIn) {
+            broken(Invariant.TokenConservation, creditsBefore + tokensIn, credits);
+        }
+        if (tokensIn != 0) {
+            uint256 balance = balanceOf(collateral);
+            if (credits > 0 && balance < uint256(credits)) {
+                broken(Invariant.TokenConservation, credits, int256(balance));
+            }
+        }
+        int256 oi = int256(agg.longOpenInterest) - int256(agg.shortOpenInterest);
+        if (positions && oi != agg.netSize) broken(Invariant.OpenInterest, agg.netSize, oi);
+        if (agg.poolCash < 0) broken(Invariant.PoolCash, 0, agg.poolCash);
+        if (touchedMargin < 0) broken(Invariant.NoNegativeMargin, 0, touchedMargin);
+    }
+
+    function broken(Invariant inv, int256 expected, int256 actual) internal pure {
+        revert IMarket.MarketInvariantBroken(inv, expected, actual);
+    }
+
+    /// @notice The market's balance of `collateral` (called in the market's context). A failed or short read reverts
+    ///         with its own error, never as a broken invariant, so that starving this call of gas cannot forge a trip.
+    function balanceOf(address collateral) internal view returns (uint256) {
+        (bool ok, bytes memory ret) = collateral.staticcall(abi.encodeCall(IERC20.balanceOf, (address(this))));
+        if (!ok || ret.length < 32) revert IMarket.MarketBalanceUnreadable();
+        return abi.decode(ret, (uint256));
     }
 }

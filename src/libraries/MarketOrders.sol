@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IMarket} from "../interfaces/IMarket.sol";
+import {IOracleGuard} from "../interfaces/IOracleGuard.sol";
+import {MarketSafety, SafetyState} from "./MarketSafety.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+
+/// @notice A committed next-price order: one per account.
+struct Order {
+    int128 sizeDelta; // 0: no order
+    uint80 afterRound; // the newest primary round when committed: the order executes at round afterRound + 1 only
+    uint40 committedAt;
+    bool reduceOnly; // the order reduced the position when committed: it never opens, adds or flips
+    uint256 priceLimit;
+}
+
+/// @notice The market's order book and the premium atomic trades pay for executing at a round already published.
+struct OrderBook {
+    mapping(address account => Order) orders;
+    uint256 immediacyFee;
+}
+
+/// @notice The market's guarded self-call that executes an order's trade (Market.executeOrderTrade).
+interface IOrderTrade {
+    function executeOrderTrade(address account, int256 sizeDelta, uint256 priceLimit, uint80 round) external;
+}
+
+/// @title MarketOrders
+/// @notice Next-price (two-step) orders. A trade executed atomically takes the latest accepted round, which a trader
+///         who sees the next round coming (the mempool, an off-chain venue) knows to be stale: he opens at it and
+///         closes after the round, or closes one leg of a hedge just before a bad round. An order is committed
+///         first and executes, by anyone, at the primary round published after the commit (`afterRound + 1`) and
+///         at no other: the executor cannot pick the round, and a round known at commit cannot be traded on.
+///         An order whose round was skipped, refused by the guard, or left unexecuted for EXECUTION_WINDOW after it
+///         was published is cancelled; so is one that cannot execute (limit, margin, mode, caps) or is older than
+///         EXPIRY. Cancelling touches no margin. Atomic trades stay available (the safe-mode exits rely on them)
+///         at the trading fee plus `immediacyFee`, which governance sets to the feed's deviation threshold less
+///         the trading fee: the atomic edge is then only the part of a round's move beyond that threshold.
+/// @dev External functions take plain types only (the ABI generator cannot read library enums or structs).
+library MarketOrders {
+    /// @notice How long after its round was published an order can still execute (the round's `updatedAt`).
+    uint256 internal constant EXECUTION_WINDOW = 1 minutes;
+    /// @notice An order not executed this long after its commit is cancelled (its round never came).
+    uint256 internal constant EXPIRY = 1 hours;
+    /// @notice The largest immediacy premium governance can set (a fraction of notional, WAD).
+    uint256 internal constant MAX_IMMEDIACY_FEE = 0.01e18;
+
+    /// @notice Records `account`'s order to trade `sizeDelta` at the primary round after the newest one published.
+    function commit(
+        OrderBook storage self,
+        address account,
+        int256 sizeDelta,
+        int256 size,
+        uint256 priceLimit,
+        IOracleGuard oracle
+    ) external {
+        if (sizeDelta == 0) revert IMarket.MarketZeroSize();
+        Order storage o = self.orders[account];
+        if (o.sizeDelta != 0) revert IMarket.MarketOrderPending(o.afterRound + 1);
+        // The newest round anyone can know: the primary's latest (published, maybe not yet read) or the guard's.
+        uint80 seen = oracle.peek().roundId;
+        uint80 accepted = oracle.lastRoundId();
+        if (accepted > seen) seen = accepted;
+        bool reduceOnly = size != 0 && (size > 0) != (sizeDelta > 0) && _abs(sizeDelta) <= _abs(size);
+        self.orders[account] = Order({
+            sizeDelta: SafeCast.toInt128(sizeDelta),
+            afterRound: seen,
+            committedAt: uint40(block.timestamp),
+            reduceOnly: reduceOnly,
+            priceLimit: priceLimit
+        });
+        emit IMarket.OrderCommitted(account, sizeDelta, priceLimit, seen + 1);
+    }
+
+    /// @notice Executes `account`'s order through the market's guarded trade (`IOrderTrade`), or cancels it when it
+    ///         can no longer execute. Runs in the market's context (a delegatecall): the self-call is the market's.
+    ///         Before its round (`MarketOrderNotReady`), without an order, or on an empty revert (gas) it reverts and
+    ///         the order stays; a broken invariant or a breaker trip is committed as in every guarded call and
+    ///         cancels the order; any other failure (limit, margin, mode, caps, a lapsed round) cancels it.
+    function execute(
+        OrderBook storage self,
+        SafetyState storage safe,
+        address account,
+        int256 size,
+        IOracleGuard oracle
+    ) external {
+        Order memory o = self.orders[account];
+        if (o.sizeDelta == 0) revert IMarket.MarketNoOrder();
+        uint80 round = o.afterRound + 1;
+        bytes4 refused;
+        if (block.timestamp > uint256(o.committedAt) + EXPIRY) {
+            refused = IMarket.MarketOrderExpired.selector;
+        } else if (
+            o.reduceOnly && (size == 0 || (size > 0) == (o.sizeDelta > 0) || _abs(o.sizeDelta) > _abs(size))
+        ) {
+            // A reduce whose position shrank or went since (liquidated, closed) must not open one.
+            refused = IMarket.MarketOrderWouldIncrease.selector;
+        } else {
+            bytes memory call =
+                abi.encodeCall(IOrderTrade.executeOrderTrade, (account, o.sizeDelta, o.priceLimit, round));
+            (bool success, bytes memory ret) = address(this).call(call);
+            if (success) {
+                delete self.orders[account];
+                emit IMarket.OrderExecuted(account, msg.sender, round);
+                return;
+            }
+            refused = ret.length >= 4 ? bytes4(ret) : bytes4(0);
+            if (ret.length < 4 || refused == IMarket.MarketOrderNotReady.selector) {
+                assembly ("memory-safe") {
+                    revert(add(ret, 0x20), mload(ret))
+                }
+            }
+            if (
+                refused == IMarket.MarketInvariantBroken.selector
+                    || refused == IMarket.MarketBreakerTripped.selector
+            ) {
+                MarketSafety.onSelfCallFailed(safe, ret, bytes4(call), oracle);
+            }
+        }
+        delete self.orders[account];
+        emit IMarket.OrderCancelled(account, round, refused);
+    }
+
+    /// @notice Refuses an execution unless the guard's accepted round (read after its update) is the order's round
+    ///         and was published at most EXECUTION_WINDOW ago.
+    function requireRound(uint80 round, IOracleGuard oracle) external view {
+        uint80 last = oracle.lastRoundId();
+        if (last < round) revert IMarket.MarketOrderNotReady(round, last);
+        (, uint256 updatedAt) = oracle.lastGoodPrice();
+        if (last > round || block.timestamp > updatedAt + EXECUTION_WINDOW) {
+            revert IMarket.MarketOrderLapsed(round, last);
+        }
+    }
+
+    /// @notice `account`'s order: its size delta (0: none), price limit, round and commit time.
+    function get(OrderBook storage self, address account)
+        external
+        view
+        returns (int256 sizeDelta, uint256 priceLimit, uint80 round, uint256 committedAt)
+    {
+        Order memory o = self.orders[account];
+        if (o.sizeDelta == 0) return (0, 0, 0, 0);
+        return (o.sizeDelta, o.priceLimit, o.afterRound + 1, o.committedAt);
+    }
+
+    /// @notice Sets the premium atomic trades pay on top of the trading fee.
+    function setImmediacyFee(OrderBook storage self, uint256 fee) external {
+        if (fee > MAX_IMMEDIACY_FEE) revert IMarket.MarketBadParams();
+        self.immediacyFee = fee;
+        emit IMarket.ImmediacyFeeSet(fee);
+    }
+
+    function _abs(int256 x) private pure returns (uint256) {
+        return x >= 0 ? uint256(x) : uint256(-x);
+    }
+}
