@@ -209,26 +209,10 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
         MarketOrders.execute(_book, _safe, account, _accounts[account].size, oracle);
     }
 
-    /// @dev The guarded self-call of an order (MarketOrders.execute): the same trade as `executeModify`, at `round`.
-    function executeOrderTrade(address account, int256 sizeDelta, uint256 priceLimit, uint80 round)
-        external
-        onlySelf
-    {
-        int256 credits = _credits();
-        int256 margin = _modify(account, sizeDelta, priceLimit, round);
-        _checkInvariants(credits, 0, true, margin);
-    }
-
+    /// @dev The one trade path, atomic or an order's. An order's execution (MarketOrders.execute) has checked that the
+    ///      guard's round is the order's and marks it for the self-call: the order pays the trading fee alone; an
+    ///      atomic trade also pays the immediacy premium.
     function _modify(address account, int256 sizeDelta, uint256 priceLimit) internal returns (int256) {
-        return _modify(account, sizeDelta, priceLimit, 0);
-    }
-
-    /// @dev The one trade path. `round` != 0: a next-price order, which executes only at that primary round and
-    ///      pays the trading fee alone; 0: an atomic trade, which also pays the immediacy premium.
-    function _modify(address account, int256 sizeDelta, uint256 priceLimit, uint80 round)
-        internal
-        returns (int256)
-    {
         if (sizeDelta == 0) revert MarketZeroSize();
         // Sizes no cap could admit are refused before any arithmetic could overflow on them.
         if (S.abs(sizeDelta) > 2 * uint256(_risk.maxOpenInterest)) {
@@ -243,7 +227,6 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
         }
         _requireAllowed(increasing ? Action.Increase : Action.Reduce);
         (uint256 price, OracleClass trip) = _price(increasing ? Action.Increase : Action.Reduce, 0);
-        if (round != 0) MarketOrders.requireRound(round, oracle);
         if (increasing && trip == OracleClass.Valid) {
             (, uint256 updatedAt) = oracle.lastGoodPrice();
             TradePricing.requireFresh(updatedAt);
@@ -253,7 +236,13 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
         }
         int256 realised = _tradeAndSettle(account, a, sizeDelta, price, increasing);
         uint256 fee = MarketAccounting.chargeFee(
-            _agg, _risk, a, S.abs(sizeDelta), price, _valueDivisor, round == 0 ? _book.immediacyFee : 0
+            _agg,
+            _risk,
+            a,
+            S.abs(sizeDelta),
+            price,
+            _valueDivisor,
+            MarketOrders.executingRound() == 0 ? _book.immediacyFee : 0
         );
 
         if (increasing) {
@@ -529,14 +518,16 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
 
     /// @inheritdoc IMarket
     function settle() external nonReentrant {
-        Cause cause = MarketSafety.settleCause(_safe, owner());
         uint256 price = _syncFunding();
-        int256 equity = _poolEquity(price, _agg.fundingIndex);
-        (uint256 assets, int256 traderEquity) = MarketSettlement.snapshot(
-            _settlement, _agg, price, equity, IERC20(pool).totalSupply(), _safe.params.settlementWindow
+        MarketSettlement.settle(
+            _settlement,
+            _safe,
+            _agg,
+            price,
+            _poolEquity(price, _agg.fundingIndex),
+            IERC20(pool).totalSupply(),
+            owner()
         );
-        MarketSafety.setMode(_safe, Mode.Settlement, cause);
-        emit Settled(price, assets, equity, traderEquity);
     }
 
     /// @inheritdoc IMarket
@@ -621,15 +612,6 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
     /// @inheritdoc IMarket
     function accountOf(address account) external view returns (MarginAccount memory) {
         return _accounts[account];
-    }
-
-    /// @inheritdoc IMarket
-    function orderOf(address account)
-        external
-        view
-        returns (int256 sizeDelta, uint256 priceLimit, uint80 round, uint256 committedAt)
-    {
-        return MarketOrders.get(_book, account);
     }
 
     /// @inheritdoc IMarket

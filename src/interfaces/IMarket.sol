@@ -189,13 +189,13 @@ interface IMarket {
     /// @notice The account already has an order (it executes at `round`, or is cancelled).
     error MarketOrderPending(uint80 round);
     error MarketNoOrder();
-    /// @notice The guard has not accepted the order's round yet: try again once it is published.
+    /// @notice The guard has not accepted the order's round yet: the order stays; execute it once it is published.
     error MarketOrderNotReady(uint80 round, uint80 lastRound);
-    /// @notice The order's round was skipped or refused by the guard, or published more than
-    ///         MarketOrders.EXECUTION_WINDOW ago: the order is cancelled, never executed at another round.
-    error MarketOrderLapsed(uint80 round, uint80 lastRound);
-    error MarketOrderExpired(uint256 committedAt);
-    /// @notice A reducing order whose position has since shrunk or gone would open, add or flip: it is cancelled.
+    /// @notice Reason codes of `OrderCancelled` (never reverted with): the order's round was skipped or refused by the
+    ///         guard, or published more than MarketOrders.EXECUTION_WINDOW before the execution; the order was older
+    ///         than MarketOrders.EXPIRY; a reducing order would now open, add or flip (its position shrank or went).
+    error MarketOrderLapsed();
+    error MarketOrderExpired();
     error MarketOrderWouldIncrease();
     error MarketInsufficientMargin(int256 equity, uint256 required);
     error MarketInsufficientFreeMargin(uint256 requested, uint256 available);
@@ -266,12 +266,6 @@ interface IMarket {
     ///         longer execute (`OrderCancelled`). Reverts `MarketOrderNotReady` (order kept) before its round.
     ///         Permissionless.
     function executeOrder(address account) external;
-
-    /// @notice `account`'s pending order (sizeDelta 0: none) and the only primary round it may execute at.
-    function orderOf(address account)
-        external
-        view
-        returns (int256 sizeDelta, uint256 priceLimit, uint80 round, uint256 committedAt);
 
     /// @notice The premium (WAD fraction of notional) atomic trades pay on top of the trading fee for executing at a
     ///         round already published. Orders pay the trading fee alone.

@@ -21,9 +21,9 @@ struct OrderBook {
     uint256 immediacyFee;
 }
 
-/// @notice The market's guarded self-call that executes an order's trade (Market.executeOrderTrade).
-interface IOrderTrade {
-    function executeOrderTrade(address account, int256 sizeDelta, uint256 priceLimit, uint80 round) external;
+/// @notice The market's guarded trade self-call (Market.executeModify), which an order's execution runs.
+interface IMarketTrade {
+    function executeModify(address account, int256 sizeDelta, uint256 priceLimit) external;
 }
 
 /// @title MarketOrders
@@ -43,6 +43,8 @@ library MarketOrders {
     uint256 internal constant EXECUTION_WINDOW = 1 minutes;
     /// @notice An order not executed this long after its commit is cancelled (its round never came).
     uint256 internal constant EXPIRY = 1 hours;
+    /// @dev Transient slot holding the round of the order whose trade is executing (0: an atomic trade).
+    bytes32 private constant EXECUTING_ROUND_SLOT = keccak256("bulkhead.MarketOrders.executingRound");
     /// @notice The largest immediacy premium governance can set (a fraction of notional, WAD).
     uint256 internal constant MAX_IMMEDIACY_FEE = 0.01e18;
 
@@ -73,11 +75,12 @@ library MarketOrders {
         emit IMarket.OrderCommitted(account, sizeDelta, priceLimit, seen + 1);
     }
 
-    /// @notice Executes `account`'s order through the market's guarded trade (`IOrderTrade`), or cancels it when it
+    /// @notice Executes `account`'s order through the market's guarded trade (`IMarketTrade`), or cancels it when it
     ///         can no longer execute. Runs in the market's context (a delegatecall): the self-call is the market's.
-    ///         Before its round (`MarketOrderNotReady`), without an order, or on an empty revert (gas) it reverts and
+    ///         The guard is updated first, so the round the trade reads is the one checked here. Before the order's
+    ///         round is accepted (`MarketOrderNotReady`), without an order, or on an empty revert (gas) it reverts and
     ///         the order stays; a broken invariant or a breaker trip is committed as in every guarded call and
-    ///         cancels the order; any other failure (limit, margin, mode, caps, a lapsed round) cancels it.
+    ///         cancels the order; any other failure (a lapsed round, limit, margin, mode, caps) cancels it.
     function execute(
         OrderBook storage self,
         SafetyState storage safe,
@@ -96,21 +99,30 @@ library MarketOrders {
         ) {
             // A reduce whose position shrank or went since (liquidated, closed) must not open one.
             refused = IMarket.MarketOrderWouldIncrease.selector;
+        } else if (!_atRound(round, oracle)) {
+            refused = IMarket.MarketOrderLapsed.selector;
         } else {
             bytes memory call =
-                abi.encodeCall(IOrderTrade.executeOrderTrade, (account, o.sizeDelta, o.priceLimit, round));
+                abi.encodeCall(IMarketTrade.executeModify, (account, o.sizeDelta, o.priceLimit));
+            bytes32 slot = EXECUTING_ROUND_SLOT;
+            assembly ("memory-safe") {
+                tstore(slot, round)
+            }
             (bool success, bytes memory ret) = address(this).call(call);
+            assembly ("memory-safe") {
+                tstore(slot, 0)
+            }
             if (success) {
                 delete self.orders[account];
                 emit IMarket.OrderExecuted(account, msg.sender, round);
                 return;
             }
-            refused = ret.length >= 4 ? bytes4(ret) : bytes4(0);
-            if (ret.length < 4 || refused == IMarket.MarketOrderNotReady.selector) {
+            if (ret.length < 4) {
                 assembly ("memory-safe") {
                     revert(add(ret, 0x20), mload(ret))
                 }
             }
+            refused = bytes4(ret);
             if (
                 refused == IMarket.MarketInvariantBroken.selector
                     || refused == IMarket.MarketBreakerTripped.selector
@@ -122,26 +134,23 @@ library MarketOrders {
         emit IMarket.OrderCancelled(account, round, refused);
     }
 
-    /// @notice Refuses an execution unless the guard's accepted round (read after its update) is the order's round
-    ///         and was published at most EXECUTION_WINDOW ago.
-    function requireRound(uint80 round, IOracleGuard oracle) external view {
-        uint80 last = oracle.lastRoundId();
-        if (last < round) revert IMarket.MarketOrderNotReady(round, last);
-        (, uint256 updatedAt) = oracle.lastGoodPrice();
-        if (last > round || block.timestamp > updatedAt + EXECUTION_WINDOW) {
-            revert IMarket.MarketOrderLapsed(round, last);
+    /// @notice The round of the order whose trade the market is executing, or 0 for an atomic trade. Only `execute`
+    ///         sets it, for the duration of its self-call into the market's trade path.
+    function executingRound() internal view returns (uint80 round) {
+        bytes32 slot = EXECUTING_ROUND_SLOT;
+        assembly ("memory-safe") {
+            round := tload(slot)
         }
     }
 
-    /// @notice `account`'s order: its size delta (0: none), price limit, round and commit time.
-    function get(OrderBook storage self, address account)
-        external
-        view
-        returns (int256 sizeDelta, uint256 priceLimit, uint80 round, uint256 committedAt)
-    {
-        Order memory o = self.orders[account];
-        if (o.sizeDelta == 0) return (0, 0, 0, 0);
-        return (o.sizeDelta, o.priceLimit, o.afterRound + 1, o.committedAt);
+    /// @dev Updates the guard, then: reverts `MarketOrderNotReady` before it accepted `round`; false when it accepted
+    ///      a later round (so `round` was skipped or refused) or `round` was published more than EXECUTION_WINDOW ago.
+    function _atRound(uint80 round, IOracleGuard oracle) private returns (bool) {
+        oracle.update();
+        uint80 last = oracle.lastRoundId();
+        if (last < round) revert IMarket.MarketOrderNotReady(round, last);
+        (, uint256 updatedAt) = oracle.lastGoodPrice();
+        return last == round && block.timestamp <= updatedAt + EXECUTION_WINDOW;
     }
 
     /// @notice Sets the premium atomic trades pay on top of the trading fee.
