@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {Aggregates, IMarket, Invariant, MarginAccount, RiskParams} from "../interfaces/IMarket.sol";
+import {Aggregates, IMarket, MarginAccount, RiskParams} from "../interfaces/IMarket.sol";
 import {SignedMath as S} from "./SignedMath.sol";
-import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {FixedPointMathLib as M} from "solady/utils/FixedPointMathLib.sol";
 
 /// @notice The realised profit the market paid all winners together in its current profit window (see
@@ -265,43 +264,5 @@ library MarketAccounting {
         uint256 pa = after_ > 0 ? uint256(after_) : 0;
         agg.totalMargin = agg.totalMargin - pb + pa;
         if (a.size == 0) agg.idleMargin = agg.idleMargin - pb + pa;
-    }
-
-    /// @notice The market's O(1) invariant checks after a state change (Market._checkInvariants says which and why).
-    ///         `credits` is what the market owes after the call, `creditsBefore` at its start.
-    function checkInvariants(
-        Aggregates storage agg,
-        int256 creditsBefore,
-        int256 credits,
-        int256 tokensIn,
-        bool positions,
-        int256 touchedMargin,
-        address collateral
-    ) external view {
-        if (credits != creditsBefore + tokensIn) {
-            broken(Invariant.TokenConservation, creditsBefore + tokensIn, credits);
-        }
-        if (tokensIn != 0) {
-            uint256 balance = balanceOf(collateral);
-            if (credits > 0 && balance < uint256(credits)) {
-                broken(Invariant.TokenConservation, credits, int256(balance));
-            }
-        }
-        int256 oi = int256(agg.longOpenInterest) - int256(agg.shortOpenInterest);
-        if (positions && oi != agg.netSize) broken(Invariant.OpenInterest, agg.netSize, oi);
-        if (agg.poolCash < 0) broken(Invariant.PoolCash, 0, agg.poolCash);
-        if (touchedMargin < 0) broken(Invariant.NoNegativeMargin, 0, touchedMargin);
-    }
-
-    function broken(Invariant inv, int256 expected, int256 actual) internal pure {
-        revert IMarket.MarketInvariantBroken(inv, expected, actual);
-    }
-
-    /// @notice The market's balance of `collateral` (called in the market's context). A failed or short read reverts
-    ///         with its own error, never as a broken invariant, so that starving this call of gas cannot forge a trip.
-    function balanceOf(address collateral) internal view returns (uint256) {
-        (bool ok, bytes memory ret) = collateral.staticcall(abi.encodeCall(IERC20.balanceOf, (address(this))));
-        if (!ok || ret.length < 32) revert IMarket.MarketBalanceUnreadable();
-        return abi.decode(ret, (uint256));
     }
 }
