@@ -9,8 +9,6 @@ import { type IncidentName, incidentNames } from "../contract.js";
 import type { ScenarioHarnessReturnType } from "../index.js";
 import { startScenarioHarness } from "../testing.js";
 
-const profit = "incident-attacker-profit-bounded";
-
 /**
  * Incidents today's protocol does not survive (measured; see the README's "Incident library" table): the
  * promise each breaks, the issue 9 property and the helper whose fix should flip it. Each must still break
@@ -18,7 +16,10 @@ const profit = "incident-attacker-profit-bounded";
  * test fails and asks for its entry to be removed.
  */
 const failsToday: Partial<Record<IncidentName, { invariant: string; why: string }>> = {
-  harvest: { invariant: profit, why: "property 4: 1% grinds pay; volatility bound (oracle), take (manip)" },
+  harvest: {
+    invariant: "incident-honest-lp-loss-bounded",
+    why: "property 4: the immediacy premium cut the attacker to +$895, but the honest LP still loses $18,466",
+  },
 };
 
 describe("incident library: each post-mortem playbook once", () => {
