@@ -1260,8 +1260,8 @@ export function profitWindow(s: SystemState): { paid: bigint; start: bigint } {
   return { paid: paidInWindow(s), start: s.market.profitWindow.start };
 }
 
-/** `MarketOrders.EXECUTION_WINDOW`: how long after its round's publication an order can still execute (seconds). */
-export const ORDER_EXECUTION_WINDOW = 60n;
+/** `MarketOrders.EXECUTION_WINDOW`: how long after its round's publication an order can still execute (0: its block). */
+export const ORDER_EXECUTION_WINDOW = 0n;
 /** `MarketOrders.EXPIRY`: an order not executed this long after its commit is cancelled (seconds). */
 export const ORDER_EXPIRY = 3_600n;
 /** `MarketOrders.MAX_IMMEDIACY_FEE` (WAD). */

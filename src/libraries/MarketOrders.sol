@@ -39,8 +39,11 @@ interface IMarketTrade {
 ///         the trading fee: the atomic edge is then only the part of a round's move beyond that threshold.
 /// @dev External functions take plain types only (the ABI generator cannot read library enums or structs).
 library MarketOrders {
-    /// @notice How long after its round was published an order can still execute (the round's `updatedAt`).
-    uint256 internal constant EXECUTION_WINDOW = 1 minutes;
+    /// @notice How long after its round was published (the round's `updatedAt`) an order can still execute: 0, the
+    ///         round's own block. An owner who could execute later might see the round after coming and execute only
+    ///         when it favours him (two opposite orders, one executed, the other left to lapse); in the round's
+    ///         block he would need that round already in sight. Keepers execute by backrunning the round.
+    uint256 internal constant EXECUTION_WINDOW = 0;
     /// @notice An order not executed this long after its commit is cancelled (its round never came).
     uint256 internal constant EXPIRY = 1 hours;
     /// @dev Transient slot holding the round of the order whose trade is executing (0: an atomic trade).

@@ -121,7 +121,7 @@ contract ForeseeableRoundDoesNotPayTest is IntegrationBase {
         assertEq(market.accountOf(trader).size, 0);
     }
 
-    /// @notice The order must execute within EXECUTION_WINDOW of its round's publication: later, the executor could
+    /// @notice The order must execute within EXECUTION_WINDOW (0: in its round's block): later, the executor could
     ///         have seen the next round coming.
     function test_anOrderNotExecutedWithinTheWindowIsCancelled() public {
         _commit(trader, SIZE, 0);
@@ -221,6 +221,10 @@ contract ForeseeableRoundDoesNotPayTest is IntegrationBase {
             console2.log(
                 "  order open+close    after ", _withPremium(Defaults.IMMEDIACY_FEE, _orderRoundTrip, m)
             );
+            console2.log(
+                "  order straddle, next round known in its round's block",
+                _withPremium(Defaults.IMMEDIACY_FEE, _orderStraddle, m)
+            );
         }
     }
 
@@ -296,6 +300,24 @@ contract ForeseeableRoundDoesNotPayTest is IntegrationBase {
         _execute(trader);
         assertEq(market.accountOf(trader).size, 0);
         return market.accountOf(trader).margin - MARGIN;
+    }
+
+    /// @dev The residual: a long order on `trader` and a short one on `hedge`, both for the next round (flat). If the
+    ///      owner, executing his own orders in that round's block, already knew the round after (+m) — two rounds
+    ///      published in one block — he executes only the long and lets the short lapse; the +m round lands and the
+    ///      long is closed by order at the round after. No keeper executed the short in the round's block.
+    function _orderStraddle(int256 moveBps) internal returns (int256) {
+        _commit(trader, SIZE, 0);
+        _commit(hedge, -SIZE, 0);
+        _publish(2000e8);
+        _execute(trader); // the +m round is in sight
+        _step(_moved(moveBps), 12);
+        _execute(hedge); // lapsed: cancelled, margin untouched
+        _commit(trader, -SIZE, 0);
+        _publish(_moved(moveBps));
+        _execute(trader);
+        assertEq(market.accountOf(trader).size, 0);
+        return market.accountOf(trader).margin + market.accountOf(hedge).margin - 2 * MARGIN;
     }
 
     /* HELPERS */

@@ -32,14 +32,19 @@ export class FrontRunCommand extends Command<Args> {
       if (m.port.account(actor).size !== 0n) await step.act(calls.close(w, actor, 0n));
       return;
     }
+    // A keeper backruns each round with the order's execution (orders execute only in their round's block).
     await step.act(calls.commitOrder(w, actor, size, 0n));
-    await step.block(roundBlock(step, { moveBps: this.a.moveBps, secondary: true, refresher: keeper(step) }));
-    await step.act(calls.executeOrder(w, keeper(step), actor));
+    await step.block([
+      ...roundBlock(step, { moveBps: this.a.moveBps, secondary: true }),
+      calls.executeOrder(w, keeper(step), actor),
+    ]);
     const held = m.port.account(actor).size;
     if (held === 0n) return;
     await step.act(calls.commitOrder(w, actor, -held, 0n));
-    await step.block(roundBlock(step, { moveBps: 0, secondary: true, refresher: keeper(step) }));
-    await step.act(calls.executeOrder(w, keeper(step), actor));
+    await step.block([
+      ...roundBlock(step, { moveBps: 0, secondary: true }),
+      calls.executeOrder(w, keeper(step), actor),
+    ]);
   }
   toString() {
     const via = this.a.via === "atomic" ? "" : ", by orders";

@@ -14,7 +14,7 @@ type Args = {
   leverageBps: number;
   /** The move of the round the order executes at. */
   moveBps: number;
-  /** Empty blocks between the round and the keeper's execution (past the execution window: cancelled). */
+  /** Empty blocks between the round and the keeper's execution (0: it backruns the round; later: it lapses). */
   delayBlocks: number;
   /** Whether someone reads the round before the keeper executes (a refresh in its block). */
   refreshed: boolean;
@@ -22,8 +22,8 @@ type Args = {
 
 /**
  * A next-price order: the actor commits (an open, add or close), the next primary round is published, and a keeper
- * executes the order `delayBlocks` blocks later at that round — or finds it cancelled (round passed, limit,
- * margin, mode). The model predicts which.
+ * executes the order in that round's block (backrunning it) or `delayBlocks` blocks later, when it has lapsed — or
+ * finds it cancelled (limit, margin, mode). The model predicts which.
  */
 export class OrderCommand extends Command<Args> {
   readonly name = "order";
@@ -38,15 +38,19 @@ export class OrderCommand extends Command<Args> {
         : sizeForLeverage(m.port, actor, this.a.side === "long" ? 1 : -1, this.a.leverageBps);
     if (this.size === 0n) return;
     await step.act(calls.commitOrder(w, actor, this.size, 0n));
-    await step.block(
-      roundBlock(step, {
-        moveBps: this.a.moveBps,
-        secondary: true,
-        refresher: this.a.refreshed ? keeper(step) : undefined,
-      }),
-    );
-    for (let i = 0; i < this.a.delayBlocks; i++) await mineEmpty(w);
-    await step.act(calls.executeOrder(w, keeper(step), actor));
+    const round = roundBlock(step, {
+      moveBps: this.a.moveBps,
+      secondary: true,
+      refresher: this.a.refreshed ? keeper(step) : undefined,
+    });
+    const execute = calls.executeOrder(w, keeper(step), actor);
+    if (this.a.delayBlocks === 0) {
+      await step.block([...round, execute]);
+      return;
+    }
+    await step.block(round);
+    for (let i = 1; i < this.a.delayBlocks; i++) await mineEmpty(w);
+    await step.act(execute);
   }
   toString() {
     const size = this.size === undefined ? "" : ` = ${fmtSize(this.size)}`;
