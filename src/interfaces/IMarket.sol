@@ -192,7 +192,7 @@ interface IMarket {
     /// @notice The guard has not accepted the order's round yet: the order stays; execute it once it is published.
     error MarketOrderNotReady(uint80 round, uint80 lastRound);
     /// @notice Reason codes of `OrderCancelled` (never reverted with): the order's round was skipped or refused by the
-    ///         guard, or published more than MarketOrders.EXECUTION_WINDOW before the execution; the order was older
+    ///         guard, or published before the execution's block (MarketOrders.EXECUTION_WINDOW); the order was older
     ///         than MarketOrders.EXPIRY; a reducing order would now open, add or flip (its position shrank or went).
     error MarketOrderLapsed();
     error MarketOrderExpired();
@@ -257,8 +257,8 @@ interface IMarket {
     ///         same trade as `modifyPosition` (every rule applies, at that round's price) at the trading fee alone;
     ///         atomic trades also pay `immediacyFee`. It is cancelled, the margin untouched, if it cannot execute
     ///         at its round (limit, margin, mode, caps), if the guard skips or refuses that round, if nobody
-    ///         executes it within MarketOrders.EXECUTION_WINDOW of the round's publication, or after
-    ///         MarketOrders.EXPIRY. One order per account; it cannot be withdrawn before it executes or lapses.
+    ///         executes it in that round's block (MarketOrders.EXECUTION_WINDOW), or after MarketOrders.EXPIRY.
+    ///         One order per account; it cannot be withdrawn before it executes or lapses.
     /// @param priceLimit The worst acceptable price, as for modifyPosition.
     function commitOrder(int256 sizeDelta, uint256 priceLimit) external;
 
