@@ -243,13 +243,14 @@ interface IMarket {
     /// @notice Withdraws `amount` of free margin: what is left must cover the initial margin of the position.
     function withdraw(uint256 amount) external;
 
-    /// @notice Changes the caller's position by `sizeDelta` at the guarded oracle price, paying the fee. A trade that
-    ///         increases risk (opens, adds, or flips) needs a round at most TradePricing.MAX_TRADE_AGE old
-    ///         (`MarketTradePriceTooOld`).
+    /// @notice Changes the caller's position by `sizeDelta` at the guarded oracle price, at once, paying the trading fee
+    ///         plus `immediacyFee` (the price of trading at a round already published; `commitOrder` trades at the
+    ///         next round for the trading fee alone). A trade that increases risk (opens, adds, or flips) needs a
+    ///         round at most TradePricing.MAX_TRADE_AGE old (`MarketTradePriceTooOld`).
     /// @param priceLimit The worst acceptable price: a maximum when buying, a minimum when selling; 0 for none.
     function modifyPosition(int256 sizeDelta, uint256 priceLimit) external;
 
-    /// @notice Closes the caller's whole position.
+    /// @notice Closes the caller's whole position, at once, as modifyPosition (the trading fee plus `immediacyFee`).
     function closePosition(uint256 priceLimit) external;
 
     /// @notice Commits a next-price order: a change of the caller's position by `sizeDelta`, executed by anyone
