@@ -18,6 +18,11 @@ library Defaults {
     /// @dev LP outflow limiter: at most 25% of pool equity may leave, net, per day.
     uint256 internal constant OUTFLOW_WINDOW = 1 days;
     uint256 internal constant MAX_OUTFLOW = 0.25e18;
+    /// @dev The premium atomic trades pay on top of the trading fee (Market.immediacyFee): the primary feed's deviation
+    ///      threshold (0.5 % for ETH/USD) less the 0.1 % trading fee, so that trading atomically at a round already
+    ///      published earns from a round seen coming only the part of its move beyond 0.6 % (README, "Trading on stale
+    ///      or foreseeable rounds"). Next-price orders pay the trading fee alone.
+    uint256 internal constant IMMEDIACY_FEE = 0.004e18;
     /// @dev Guardian Safe: 2 of 3 by default.
     uint256 internal constant SAFE_THRESHOLD = 2;
 

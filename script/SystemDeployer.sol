@@ -117,6 +117,16 @@ abstract contract SystemDeployer {
         pool = new LiquidityPool(market, "Bulkhead LP", "bhLP", Defaults.OUTFLOW_WINDOW, Defaults.MAX_OUTFLOW);
         _beforeDeployTx();
         market.setPool(address(pool));
+        uint256 immediacyFee = _immediacyFee();
+        if (immediacyFee != 0) {
+            _beforeDeployTx();
+            market.setImmediacyFee(immediacyFee);
+        }
+    }
+
+    /// @notice The immediacy premium a deployed market starts with (Defaults.IMMEDIACY_FEE).
+    function _immediacyFee() internal view virtual returns (uint256) {
+        return Defaults.IMMEDIACY_FEE;
     }
 
     /// @notice Deploys the Safe guardian (the real Safe singleton and proxy factory, `threshold` of `owners`) and

@@ -17,6 +17,7 @@ import {IOracleGuard, OracleClass, PriceReading} from "./interfaces/IOracleGuard
 import {HaltFlags as H} from "./libraries/HaltFlags.sol";
 import {MarketAccounting, ProfitWindow} from "./libraries/MarketAccounting.sol";
 import {MarketLiquidation} from "./libraries/MarketLiquidation.sol";
+import {MarketOrders, OrderBook} from "./libraries/MarketOrders.sol";
 import {MarketParams} from "./libraries/MarketParams.sol";
 import {MarketPool} from "./libraries/MarketPool.sol";
 import {MarketSafety, SafetyState} from "./libraries/MarketSafety.sol";
@@ -65,6 +66,7 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
     SafetyState internal _safe;
     SettlementState internal _settlement;
     ProfitWindow internal _profitWindow;
+    OrderBook internal _book;
 
     constructor(address collateral_, IOracleGuard oracle_, RiskParams memory risk_, address owner_)
         Ownable(owner_)
@@ -94,8 +96,13 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
     /* GUARDED EXECUTION */
 
     modifier onlySelf() {
-        if (msg.sender != address(this)) revert MarketOnlySelf();
+        _onlySelf();
         _;
+    }
+
+    /// @dev A function, not inlined into every self-call target's modifier (bytecode size).
+    function _onlySelf() internal view {
+        if (msg.sender != address(this)) revert MarketOnlySelf();
     }
 
     /// @dev Runs a self-call and returns whether it committed. A revert carrying the market's own invariant
@@ -135,7 +142,7 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
         _syncFunding();
         MarginAccount storage a = _accounts[account];
         _settleFunding(account, a, false);
-        collateral.safeTransferFrom(account, address(this), amount);
+        _take(account, amount);
         _creditMargin(a, int256(amount));
         // Funding owed beyond the margin is not papered over by a small top-up: cover it, close, or be liquidated.
         if (a.margin < 0) revert MarketAccountInsolvent(a.margin);
@@ -172,7 +179,7 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
             _tripIf(trip);
             _warnIfNear(account, a, price);
         }
-        collateral.safeTransfer(account, amount);
+        _pay(account, amount);
         emit Withdrawn(account, amount);
         // Margin without exposure needs no price: the mode is the business of calls that use one.
         if (!idle) _selfCorrect(price);
@@ -197,6 +204,19 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
         _checkInvariants(credits, 0, true, margin); // a trade moves value inside the market, never tokens
     }
 
+    /// @inheritdoc IMarket
+    function commitOrder(int256 sizeDelta, uint256 priceLimit) external nonReentrant {
+        MarketOrders.commit(_book, msg.sender, sizeDelta, _accounts[msg.sender].size, priceLimit, oracle);
+    }
+
+    /// @inheritdoc IMarket
+    function executeOrder(address account) external nonReentrant {
+        MarketOrders.execute(_book, _safe, account, _accounts[account].size, oracle);
+    }
+
+    /// @dev The one trade path, atomic or an order's. An order's execution (MarketOrders.execute) has checked that the
+    ///      guard's round is the order's and marks it for the self-call: the order pays the trading fee alone; an
+    ///      atomic trade also pays the immediacy premium.
     function _modify(address account, int256 sizeDelta, uint256 priceLimit) internal returns (int256) {
         if (sizeDelta == 0) revert MarketZeroSize();
         // Sizes no cap could admit are refused before any arithmetic could overflow on them.
@@ -204,8 +224,12 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
             revert MarketOpenInterestCap(S.abs(sizeDelta), _risk.maxOpenInterest);
         }
         MarginAccount storage a = _accounts[account];
-        // Increasing: opening, adding on the same side, or flipping through zero.
-        bool increasing = a.size == 0 || (a.size > 0) == (sizeDelta > 0) || S.abs(sizeDelta) > S.abs(a.size);
+        bool increasing;
+        {
+            int256 size = a.size;
+            // Increasing: opening, adding on the same side, or flipping through zero.
+            increasing = size == 0 || (size > 0) == (sizeDelta > 0) || S.abs(sizeDelta) > S.abs(size);
+        }
         _requireAllowed(increasing ? Action.Increase : Action.Reduce);
         (uint256 mark, OracleClass trip) = _price(increasing ? Action.Increase : Action.Reduce, 0);
         // The trade executes at the worse side of the mark and the stable price; the checks below stay at the mark.
@@ -215,7 +239,15 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
             revert MarketPriceLimit(price, priceLimit);
         }
         int256 realised = _tradeAndSettle(account, a, sizeDelta, price, mark, increasing);
-        uint256 fee = MarketAccounting.chargeFee(_agg, _risk, a, S.abs(sizeDelta), price, _valueDivisor);
+        uint256 fee = MarketAccounting.chargeFee(
+            _agg,
+            _risk,
+            a,
+            S.abs(sizeDelta),
+            price,
+            _valueDivisor,
+            MarketOrders.executingRound() == 0 ? _book.immediacyFee : 0
+        );
 
         if (increasing) {
             MarketPool.requireIncreaseRoom(_agg, _risk, _safe, sizeDelta > 0, mark, _valueDivisor);
@@ -303,7 +335,7 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
         uint256 toInsurance;
         (reward, toInsurance) =
             MarketLiquidation.liquidate(_agg, _risk, _safe, a, account, price, oracle, _valueDivisor);
-        if (reward != 0) collateral.safeTransfer(liquidator, reward);
+        if (reward != 0) _pay(liquidator, reward);
         emit Liquidated(account, liquidator, size, price, reward, toInsurance);
         _selfCorrect(price);
         return (reward, a.margin);
@@ -330,8 +362,12 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
     }
 
     modifier onlyPool() {
-        if (msg.sender != pool || pool == address(0)) revert MarketOnlyPool();
+        _onlyPool();
         _;
+    }
+
+    function _onlyPool() internal view {
+        if (msg.sender != pool || pool == address(0)) revert MarketOnlyPool();
     }
 
     /// @inheritdoc IMarket
@@ -349,7 +385,7 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
         if (assets == 0) revert MarketZeroAmount();
         _requireAllowed(Action.LpDeposit);
         (uint256 price,) = _price(Action.LpDeposit, 0);
-        collateral.safeTransferFrom(pool, address(this), assets);
+        _take(pool, assets);
         _agg.poolCash += int256(assets);
         emit PoolDeposited(assets);
         _selfCorrect(price);
@@ -380,7 +416,7 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
         _agg.poolCash -= int256(assets);
         _requireBacked(price, true);
         _tripIf(trip);
-        collateral.safeTransfer(receiver, assets);
+        _pay(receiver, assets);
         emit PoolWithdrawn(receiver, assets);
         _selfCorrect(price);
     }
@@ -416,7 +452,7 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
         if (amount == 0) revert MarketZeroAmount();
         // After the snapshot nothing can reach the insurance sub-fund: the tokens would be stranded.
         if (_safe.mode == Mode.Settlement) revert MarketNotAllowed(Action.Deposit, _safe.mode);
-        collateral.safeTransferFrom(from, address(this), amount);
+        _take(from, amount);
         _agg.insurance += amount;
         emit InsuranceFunded(from, amount);
     }
@@ -448,6 +484,12 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
     /// @inheritdoc IMarket
     function setMode(Mode to) external onlyOwner {
         MarketSafety.setModeByOwner(_safe, to);
+    }
+
+    /// @inheritdoc IMarket
+    function setImmediacyFee(uint256 fee) external onlyOwner {
+        _requireOpen();
+        MarketOrders.setImmediacyFee(_book, fee);
     }
 
     /// @notice Sets the guardian (a Safe multisig in a deployed system); only the timelock.
@@ -499,14 +541,16 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
 
     /// @inheritdoc IMarket
     function settle() external nonReentrant {
-        Cause cause = MarketSafety.settleCause(_safe, owner());
         uint256 price = _syncFunding();
-        int256 equity = _poolEquity(price, _agg.fundingIndex);
-        (uint256 assets, int256 traderEquity) = MarketSettlement.snapshot(
-            _settlement, _agg, price, equity, IERC20(pool).totalSupply(), _safe.params.settlementWindow
+        MarketSettlement.settle(
+            _settlement,
+            _safe,
+            _agg,
+            price,
+            _poolEquity(price, _agg.fundingIndex),
+            IERC20(pool).totalSupply(),
+            owner()
         );
-        MarketSafety.setMode(_safe, Mode.Settlement, cause);
-        emit Settled(price, assets, equity, traderEquity);
     }
 
     /// @inheritdoc IMarket
@@ -540,7 +584,14 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
 
     /// @inheritdoc IMarket
     function safetyParams() external view returns (SafetyParams memory) {
-        return _safe.params;
+        SafetyParams storage p = _safe.params;
+        uint256 slot;
+        assembly ("memory-safe") {
+            slot := p.slot
+        }
+        // insuranceFloor 16 bytes, maxHaltDuration, settlementWindow, breakerCooldown 4, breakerValidReadings 1,
+        // cautiousImMultiplier, cautiousOiFactor, warningBand 8.
+        _returnPacked(slot, 0x0808080104040410, 8);
     }
 
     /// @inheritdoc IMarket
@@ -570,7 +621,12 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
 
     /// @inheritdoc IMarket
     function settlement() external view returns (SettlementSnapshot memory) {
-        return _settlement.snapshot;
+        SettlementSnapshot storage snap = _settlement.snapshot;
+        uint256 slot;
+        assembly ("memory-safe") {
+            slot := snap.slot
+        }
+        _returnSlots(slot, 16);
     }
 
     /// @inheritdoc IMarket
@@ -585,17 +641,71 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
 
     /// @inheritdoc IMarket
     function riskParams() external view returns (RiskParams memory) {
-        return _risk;
+        uint256 slot;
+        assembly ("memory-safe") {
+            slot := _risk.slot
+        }
+        // Six 8-byte fractions and rates, then skewScale and maxOpenInterest, 16 bytes each.
+        _returnPacked(slot, 0x1010080808080808, 8);
     }
 
     /// @inheritdoc IMarket
     function accountOf(address account) external view returns (MarginAccount memory) {
-        return _accounts[account];
+        MarginAccount storage a = _accounts[account];
+        uint256 slot;
+        assembly ("memory-safe") {
+            slot := a.slot
+        }
+        _returnSlots(slot, 4);
+    }
+
+    /// @inheritdoc IMarket
+    function immediacyFee() external view returns (uint256) {
+        return _book.immediacyFee;
     }
 
     /// @inheritdoc IMarket
     function aggregates() external view returns (Aggregates memory) {
-        return _agg;
+        uint256 slot;
+        assembly ("memory-safe") {
+            slot := _agg.slot
+        }
+        _returnSlots(slot, 13);
+    }
+
+    /// @dev Returns `words` storage slots from `slot` as the ABI encoding of a static struct whose fields each fill one
+    ///      slot, in declaration order (MarginAccount: 4, Aggregates: 13, SettlementSnapshot: 16): the bytes `return <struct>;` would
+    ///      return, in a fraction of the code.
+    function _returnSlots(uint256 slot, uint256 words) private view {
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            for { let i := 0 } lt(i, words) { i := add(i, 1) } {
+                mstore(add(p, shl(5, i)), sload(add(slot, i)))
+            }
+            return(p, shl(5, words))
+        }
+    }
+
+    /// @dev Returns a struct of unsigned fields ABI-encoded (one word per field) from its packed storage at `slot`:
+    ///      byte i of `widths` is field i's size in bytes; a field that does not fit in the rest of a slot starts the
+    ///      next, as the compiler packs them. Cheaper in bytecode than the compiler's copy and encoder.
+    function _returnPacked(uint256 slot, uint256 widths, uint256 fields) private view {
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            let word := sload(slot)
+            let used := 0
+            for { let i := 0 } lt(i, fields) { i := add(i, 1) } {
+                let bits := shl(3, and(shr(shl(3, i), widths), 0xff))
+                if gt(add(used, bits), 256) {
+                    slot := add(slot, 1)
+                    word := sload(slot)
+                    used := 0
+                }
+                mstore(add(p, shl(5, i)), and(shr(used, word), sub(shl(bits, 1), 1)))
+                used := add(used, bits)
+            }
+            return(p, shl(5, fields))
+        }
     }
 
     /// @inheritdoc IMarket
@@ -719,6 +829,15 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
         _accrueFunding(price);
     }
 
+    /// @dev The collateral's transfers, each in one place (SafeTransferLib inlines its assembly at every call).
+    function _pay(address to, uint256 amount) private {
+        collateral.safeTransfer(to, amount);
+    }
+
+    function _take(address from, uint256 amount) private {
+        collateral.safeTransferFrom(from, address(this), amount);
+    }
+
     function _lastGoodPrice() internal view returns (uint256 price) {
         (price,) = oracle.lastGoodPrice();
     }
@@ -826,12 +945,9 @@ contract Market is IMarket, Ownable2Step, ReentrancyGuardTransient {
                 _broken(Invariant.TokenConservation, credits, int256(balance));
             }
         }
-        if (positions && int256(_agg.longOpenInterest) - int256(_agg.shortOpenInterest) != _agg.netSize) {
-            _broken(
-                Invariant.OpenInterest,
-                _agg.netSize,
-                int256(_agg.longOpenInterest) - int256(_agg.shortOpenInterest)
-            );
+        if (positions) {
+            int256 oi = int256(_agg.longOpenInterest) - int256(_agg.shortOpenInterest);
+            if (oi != _agg.netSize) _broken(Invariant.OpenInterest, _agg.netSize, oi);
         }
         if (_agg.poolCash < 0) _broken(Invariant.PoolCash, 0, _agg.poolCash);
         if (touchedMargin < 0) _broken(Invariant.NoNegativeMargin, 0, touchedMargin);

@@ -302,11 +302,13 @@ export type ModifyEffects = {
   increasing: boolean;
 };
 
+/** `_modify`, the one trade path: `premium` is the immediacy premium (atomic trades) or 0 (an order's execution). */
 function modifyInner(
   s: SystemState,
   account: Address,
   sizeDelta: bigint,
   priceLimit: bigint,
+  premium: bigint,
   events: ModelEvent[],
 ): ModifyEffects & { margin: bigint } {
   if (sizeDelta === 0n) throw new EvmRevert("MarketZeroSize");
@@ -334,7 +336,7 @@ function modifyInner(
   if (realised > 0n) realised = capProfit(s, account, a, realised, mark, events);
   requirePoolCash(s, realised);
   if (receivableLast) settleFundingAfterClose(s, account, a, owed, events);
-  const fee = chargeFee(s, a, abs(sizeDelta), price);
+  const fee = chargeFee(s, a, abs(sizeDelta), price, premium);
 
   if (increasing) {
     const m = s.market;
@@ -375,9 +377,10 @@ function executeModify(
   sizeDelta: bigint,
   priceLimit: bigint,
   events: ModelEvent[],
+  premium: bigint = s.market.immediacyFee,
 ): ModifyEffects {
   const before = credits(s);
-  const { margin, ...effects } = modifyInner(s, account, sizeDelta, priceLimit, events);
+  const { margin, ...effects } = modifyInner(s, account, sizeDelta, priceLimit, premium, events);
   checkInvariants(s, before, 0n, true, margin);
   return effects;
 }
@@ -1286,6 +1289,13 @@ export function profitWindow(s: SystemState): { paid: bigint; start: bigint } {
   return { paid: paidInWindow(s), start: s.market.profitWindow.start };
 }
 
+/** `MarketOrders.EXECUTION_WINDOW`: how long after its round's publication an order can still execute (0: its block). */
+export const ORDER_EXECUTION_WINDOW = 0n;
+/** `MarketOrders.EXPIRY`: an order not executed this long after its commit is cancelled (seconds). */
+export const ORDER_EXPIRY = 3_600n;
+/** `MarketOrders.MAX_IMMEDIACY_FEE` (WAD). */
+export const MAX_IMMEDIACY_FEE = 10n ** 16n;
+
 /** `TradePricing.MAX_TRADE_AGE` (seconds). */
 export const MAX_TRADE_AGE = 300n;
 
@@ -1305,9 +1315,16 @@ function executionPrice(s: SystemState, mark: bigint, buying: boolean, mustBeFre
   return buying ? max(mark, stable) : min(mark, stable);
 }
 
-function chargeFee(s: SystemState, a: MarginAccount, absDelta: bigint, price: bigint): bigint {
+/** `MarketAccounting.chargeFee`: the trading fee plus `premium` on the notional traded. */
+function chargeFee(
+  s: SystemState,
+  a: MarginAccount,
+  absDelta: bigint,
+  price: bigint,
+  premium: bigint,
+): bigint {
   const risk = s.market.risk;
-  const fee = mulWadUp(notional(s.market, absDelta, price), risk.tradingFee);
+  const fee = mulWadUp(notional(s.market, absDelta, price), risk.tradingFee + premium);
   if (fee === 0n) return 0n;
   const toInsurance = mulWad(fee, risk.insuranceFeeShare);
   creditMargin(s, a, sneg(fee));
@@ -1445,6 +1462,8 @@ export type DeployModelParameters = {
   addresses: SystemAddresses;
   collateralDecimals?: number | undefined;
   risk?: RiskParams | undefined;
+  /** The immediacy premium after deployment (SystemDeployer's setImmediacyFee; default 0, as BaseTest's). */
+  immediacyFee?: bigint | undefined;
   /** The safety parameters after deployment (SystemDeployer's setSafetyParams; default Defaults'). */
   safety?: SafetyParams | undefined;
   guardian?: Address | undefined;
@@ -1599,6 +1618,8 @@ export class MarketModel {
         settlement: emptySettlement(),
         settlementPaid: 0n,
         claimed: new Set(),
+        immediacyFee: parameters.immediacyFee ?? 0n,
+        orders: new Map(),
       },
       oracle,
       pool: { ...pool.emptyWindow(), outflowWindow, maxOutflow },
@@ -1792,6 +1813,84 @@ export class MarketModel {
     });
   }
 
+  /** `commitOrder`: records the order for the primary round after the newest one anyone can know. */
+  commitOrder(parameters: { account: Address; sizeDelta: bigint; priceLimit?: bigint }): ActionResult<Empty> {
+    return this.plain((tx, events) => {
+      const { sizeDelta } = parameters;
+      if (sizeDelta === 0n) throw new EvmRevert("MarketZeroSize");
+      const account = normalizeAddress(parameters.account);
+      const pending = tx.market.orders.get(account);
+      if (pending) throw new EvmRevert("MarketOrderPending", [pending.afterRound + 1n]);
+      const peeked = oraclePeek(tx.oracle, tx.feeds, tx.now).roundId;
+      const afterRound = max(peeked, tx.oracle.lastRoundId);
+      const size = accountOf(tx, account).size;
+      const reduceOnly = size !== 0n && size > 0n !== sizeDelta > 0n && abs(sizeDelta) <= abs(size);
+      const priceLimit = parameters.priceLimit ?? 0n;
+      tx.market.orders.set(account, { sizeDelta, afterRound, committedAt: tx.now, reduceOnly, priceLimit });
+      events.push({
+        contract: "market",
+        name: "OrderCommitted",
+        args: { account, sizeDelta, priceLimit, round: afterRound + 1n },
+      });
+      return {};
+    });
+  }
+
+  /**
+   * `executeOrder` (MarketOrders.execute): expiry and a reduce that would now increase cancel first; then the guard is
+   * updated, and before the order's round is accepted it reverts (the order stays); a later round, or the round
+   * published more than ORDER_EXECUTION_WINDOW ago, cancels; otherwise the same guarded trade as executeModify at
+   * the trading fee alone, whose business revert cancels and whose trip is committed and cancels.
+   */
+  executeOrder(parameters: { account: Address; executor: Address }): ActionResult<ModifyEffects | Empty> {
+    return this.transact<ModifyEffects | Empty>((tx, events) => {
+      const account = normalizeAddress(parameters.account);
+      const o = tx.market.orders.get(account);
+      if (!o) throw new EvmRevert("MarketNoOrder");
+      const round = o.afterRound + 1n;
+      const size = accountOf(tx, account).size;
+      let refused: string;
+      let out: { effects: ModifyEffects | Empty } | { trip: Trip } = { effects: {} };
+      if (tx.now > o.committedAt + ORDER_EXPIRY) refused = "MarketOrderExpired";
+      else if (
+        o.reduceOnly &&
+        (size === 0n || size > 0n === o.sizeDelta > 0n || abs(o.sizeDelta) > abs(size))
+      ) {
+        refused = "MarketOrderWouldIncrease";
+      } else {
+        oracleUpdate(tx.oracle, tx.feeds, tx.now, events);
+        const last = tx.oracle.lastRoundId;
+        if (last < round) throw new EvmRevert("MarketOrderNotReady", [round, last]);
+        if (last !== round || tx.now > tx.oracle.lastGoodAt + ORDER_EXECUTION_WINDOW)
+          refused = "MarketOrderLapsed";
+        else {
+          try {
+            const g = guarded(tx, events, executeSelectors.modify, (s, ev) =>
+              executeModify(s, account, o.sizeDelta, o.priceLimit, ev, 0n),
+            );
+            if (g.committed) {
+              tx.market.orders.delete(account);
+              events.push({
+                contract: "market",
+                name: "OrderExecuted",
+                args: { account, executor: normalizeAddress(parameters.executor), round },
+              });
+              return { effects: g.value };
+            }
+            out = { trip: g.trip };
+            refused = g.trip.kind === "invariant" ? "MarketInvariantBroken" : "MarketBreakerTripped";
+          } catch (error) {
+            if (!(error instanceof EvmRevert)) throw error;
+            refused = error.errorName;
+          }
+        }
+      }
+      tx.market.orders.delete(account);
+      events.push({ contract: "market", name: "OrderCancelled", args: { account, round, reason: refused } });
+      return out;
+    });
+  }
+
   liquidate(parameters: LiquidateParameters): ActionResult<LiquidateEffects> {
     return this.guardedAction(executeSelectors.liquidate, (s, ev) => {
       const before = credits(s);
@@ -1960,6 +2059,18 @@ export class MarketModel {
         name: "SafetyParamsUpdated",
         args: { params: { ...parameters.params } },
       });
+      return {};
+    });
+  }
+
+  /** `setImmediacyFee`: only the owner, while open; at most MAX_IMMEDIACY_FEE. */
+  setImmediacyFee(parameters: { caller: Address; fee: bigint }): ActionResult<Empty> {
+    return this.plain((tx, events) => {
+      requireMarketOwner(tx, parameters.caller);
+      requireOpen(tx);
+      if (parameters.fee > MAX_IMMEDIACY_FEE) throw new EvmRevert("MarketBadParams");
+      tx.market.immediacyFee = parameters.fee;
+      events.push({ contract: "market", name: "ImmediacyFeeSet", args: { fee: parameters.fee } });
       return {};
     });
   }

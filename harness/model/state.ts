@@ -49,6 +49,20 @@ export type MarketStorage = {
   settlementPaid: bigint;
   /** `claimed[account]` (lower-case addresses). */
   claimed: Set<Address>;
+  /** `_book.immediacyFee`: the premium atomic trades pay on top of the trading fee (WAD). */
+  immediacyFee: bigint;
+  /** `_book.orders[account]` (lower-case addresses): pending next-price orders (MarketOrders). */
+  orders: Map<Address, ModelOrder>;
+};
+
+/** A committed next-price order: it executes at primary round `afterRound + 1` only. */
+export type ModelOrder = {
+  sizeDelta: bigint;
+  afterRound: bigint;
+  committedAt: bigint;
+  /** It reduced the position when committed: it never opens, adds or flips. */
+  reduceOnly: boolean;
+  priceLimit: bigint;
 };
 
 /** LiquidityPool's own storage beyond its ERC-20 shares: the outflow limiter. */

@@ -510,7 +510,7 @@ export function planPromise(
       break;
     }
     case "front-run-bounded": {
-      plan.property = `a trader's open-close around one oracle round (within ${statedBounds.roundTripBlocks} blocks) earns at most its fees + ${statedBounds.frontRunEdgeBps} bps of notional`;
+      plan.property = `a trader's open-close around one oracle round (within ${statedBounds.roundTripBlocks} blocks) earns at most the move beyond ${statedBounds.frontRunThresholdBps} bps of notional`;
       member(
         "    struct Opened {",
         "        bool open;",
@@ -519,6 +519,7 @@ export function planPromise(
         "        uint256 fees;",
         "        int256 realised;",
         "        uint256 notional;",
+        "        uint256 price;",
         "    }",
         "",
         "    mapping(address => Opened) internal opened;",
@@ -540,7 +541,7 @@ export function planPromise(
         "                abi.decode(l.data, (int256, uint256, int256, uint256, int256));",
         "            if (newSize - delta == 0) {",
         "                uint256 d = delta < 0 ? uint256(-delta) : uint256(delta);",
-        "                opened[who] = Opened(true, block.number, roundsAccepted, fee, 0, (d * price) / 1e30);",
+        "                opened[who] = Opened(true, block.number, roundsAccepted, fee, 0, (d * price) / 1e30, price);",
         "                continue;",
         "            }",
         "            Opened storage o = opened[who];",
@@ -551,11 +552,13 @@ export function planPromise(
         "            Opened memory done = o;",
         "            delete opened[who];",
         `            if (block.number - done.blockNumber > ${statedBounds.roundTripBlocks} || roundsAccepted == done.roundsBefore) continue;`,
-        `            int256 bound = int256((done.notional * ${statedBounds.frontRunEdgeBps}) / 10_000 + ${UNIT});`,
+        "            uint256 move = ((price > done.price ? price - done.price : done.price - price) * 10_000) / done.price;",
+        `            uint256 beyond = move > ${statedBounds.frontRunThresholdBps} ? move - ${statedBounds.frontRunThresholdBps} : 0;`,
+        `            int256 bound = int256((done.notional * (beyond * 100 + move)) / 1_000_000 + ${UNIT});`,
         "            assertLe(",
         "                done.realised - int256(done.fees),",
         "                bound,",
-        `                string.concat(${msg("an open-close around an oracle round earned more than its fees: ")}, vm.toString(who))`,
+        `                string.concat(${msg("an open-close around an oracle round earned more than the move beyond the stated threshold: ")}, vm.toString(who))`,
         "            );",
         "        }",
         "    }",

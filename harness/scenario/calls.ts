@@ -51,6 +51,24 @@ export const calls = {
       `${short(from)}.closePosition()`,
     ),
   }),
+  commitOrder: (w: World, from: Address, sizeDelta: bigint, priceLimit: bigint): Planned => ({
+    action: { kind: "commitOrder", from, sizeDelta, priceLimit },
+    request: marketCall(
+      w,
+      from,
+      encodeFunctionData({ abi: marketAbi, functionName: "commitOrder", args: [sizeDelta, priceLimit] }),
+      `${short(from)}.commitOrder(${fmtSize(sizeDelta)})`,
+    ),
+  }),
+  executeOrder: (w: World, from: Address, account: Address): Planned => ({
+    action: { kind: "executeOrder", from, account },
+    request: marketCall(
+      w,
+      from,
+      encodeFunctionData({ abi: marketAbi, functionName: "executeOrder", args: [account] }),
+      `${short(from)}.executeOrder(${short(account)})`,
+    ),
+  }),
   liquidate: (w: World, from: Address, account: Address): Planned => ({
     action: { kind: "liquidate", from, account },
     request: marketCall(

@@ -105,6 +105,9 @@ function recordGhosts(g: Ghosts, action: ModelAction, actual: ChainResult, paid:
     case "close":
       g.exposed.add(action.from);
       return;
+    case "executeOrder":
+      g.exposed.add(action.account);
+      return;
     case "claim":
       addTo(g.claimed, action.from, paid ?? 0n);
       g.settlementPaid += paid ?? 0n;

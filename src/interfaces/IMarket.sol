@@ -170,6 +170,13 @@ interface IMarket {
     event SettlementFinalised(uint256 deficit, uint256 traderRatio, uint256 lpAssets);
     event Claimed(address indexed account, uint256 amount);
     event PoolClaimed(address indexed receiver, uint256 shares, uint256 assets);
+    /// @notice A next-price order: it executes at primary round `round` (the one after the newest when committed).
+    event OrderCommitted(address indexed account, int256 sizeDelta, uint256 priceLimit, uint80 round);
+    /// @notice `executor` executed `account`'s order at its round (the trade is the PositionModified beside it).
+    event OrderExecuted(address indexed account, address indexed executor, uint80 round);
+    /// @notice An order that cannot execute was removed; `reason` is the selector of the error that stopped it.
+    event OrderCancelled(address indexed account, uint80 round, bytes4 reason);
+    event ImmediacyFeeSet(uint256 fee);
 
     /* ERRORS */
 
@@ -181,6 +188,17 @@ interface IMarket {
     error MarketPriceLimit(uint256 price, uint256 limit);
     /// @dev A risk-increasing trade read a Valid round older than TradePricing.MAX_TRADE_AGE.
     error MarketTradePriceTooOld(uint256 age, uint256 maxAge);
+    /// @notice The account already has an order (it executes at `round`, or is cancelled).
+    error MarketOrderPending(uint80 round);
+    error MarketNoOrder();
+    /// @notice The guard has not accepted the order's round yet: the order stays; execute it once it is published.
+    error MarketOrderNotReady(uint80 round, uint80 lastRound);
+    /// @notice Reason codes of `OrderCancelled` (never reverted with): the order's round was skipped or refused by the
+    ///         guard, or published before the execution's block (MarketOrders.EXECUTION_WINDOW); the order was older
+    ///         than MarketOrders.EXPIRY; a reducing order would now open, add or flip (its position shrank or went).
+    error MarketOrderLapsed();
+    error MarketOrderExpired();
+    error MarketOrderWouldIncrease();
     error MarketInsufficientMargin(int256 equity, uint256 required);
     error MarketInsufficientFreeMargin(uint256 requested, uint256 available);
     error MarketOpenInterestCap(uint256 openInterest, uint256 cap);
@@ -229,16 +247,40 @@ interface IMarket {
     /// @notice Withdraws `amount` of free margin: what is left must cover the initial margin of the position.
     function withdraw(uint256 amount) external;
 
-    /// @notice Changes the caller's position by `sizeDelta`, paying the fee. It executes at the worse, for the trader,
-    ///         of the accepted round and the guard's stable price (TradePricing.executionPrice: buying at the higher,
-    ///         selling at the lower), so a level that stood only moments cannot be traded on its favourable side; the
-    ///         margin and pool checks run at the accepted round. A trade that increases risk (opens, adds, or flips)
-    ///         needs a round at most TradePricing.MAX_TRADE_AGE old (`MarketTradePriceTooOld`).
+    /// @notice Changes the caller's position by `sizeDelta`, at once, paying the trading fee plus `immediacyFee` (the
+    ///         price of trading at a round already published; `commitOrder` trades at the next round for the trading
+    ///         fee alone). It executes at the worse, for the trader, of the accepted round and the guard's stable price
+    ///         (TradePricing.executionPrice: buying at the higher, selling at the lower), so a level that stood only
+    ///         moments cannot be traded on its favourable side; the margin and pool checks run at the accepted round.
+    ///         A trade that increases risk (opens, adds, or flips) needs a round at most TradePricing.MAX_TRADE_AGE
+    ///         old (`MarketTradePriceTooOld`).
     /// @param priceLimit The worst acceptable price: a maximum when buying, a minimum when selling; 0 for none.
     function modifyPosition(int256 sizeDelta, uint256 priceLimit) external;
 
-    /// @notice Closes the caller's whole position.
+    /// @notice Closes the caller's whole position, at once, as modifyPosition (the trading fee plus `immediacyFee`).
     function closePosition(uint256 priceLimit) external;
+
+    /// @notice Commits a next-price order: a change of the caller's position by `sizeDelta`, executed by anyone
+    ///         (`executeOrder`) at the primary round published after this call, and at no other. Executed, it is the
+    ///         same trade as `modifyPosition` (every rule applies, at that round's price) at the trading fee alone;
+    ///         atomic trades also pay `immediacyFee`. It is cancelled, the margin untouched, if it cannot execute
+    ///         at its round (limit, margin, mode, caps), if the guard skips or refuses that round, if nobody
+    ///         executes it in that round's block (MarketOrders.EXECUTION_WINDOW), or after MarketOrders.EXPIRY.
+    ///         One order per account; it cannot be withdrawn before it executes or lapses.
+    /// @param priceLimit The worst acceptable price, as for modifyPosition.
+    function commitOrder(int256 sizeDelta, uint256 priceLimit) external;
+
+    /// @notice Executes `account`'s order if the guard's accepted round is its round, or cancels it if it can no
+    ///         longer execute (`OrderCancelled`). Reverts `MarketOrderNotReady` (order kept) before its round.
+    ///         Permissionless.
+    function executeOrder(address account) external;
+
+    /// @notice The premium (WAD fraction of notional) atomic trades pay on top of the trading fee for executing at a
+    ///         round already published. Orders pay the trading fee alone.
+    function immediacyFee() external view returns (uint256);
+
+    /// @notice Sets `immediacyFee` (at most MarketOrders.MAX_IMMEDIACY_FEE); only the owner.
+    function setImmediacyFee(uint256 fee) external;
 
     /// @notice Moves `account`'s unrealised loss at the trusted price from its margin into the pool's cash and resets
     ///         its cost basis to that price (mark to market, as Drift settles PnL): its equity, position and health do

@@ -255,7 +255,7 @@ library MarketAccounting {
         }
     }
 
-    /// @notice Charges the trading fee on `absDelta` at `price` to `a`'s margin: the insurance fee share goes to the
+    /// @notice Charges the trading fee plus `premium` (both WAD fractions) on `absDelta` at `price` to `a`'s margin: the insurance fee share goes to the
     ///         insurance fund, the rest to the pool's cash. Returns the fee.
     function chargeFee(
         Aggregates storage agg,
@@ -263,9 +263,12 @@ library MarketAccounting {
         MarginAccount storage a,
         uint256 absDelta,
         uint256 price,
-        int256 valueDivisor
+        int256 valueDivisor,
+        uint256 premium
     ) external returns (uint256 fee) {
-        fee = M.mulWadUp(uint256(S.ceilDiv(int256(absDelta) * int256(price), valueDivisor)), r.tradingFee);
+        fee = M.mulWadUp(
+            uint256(S.ceilDiv(int256(absDelta) * int256(price), valueDivisor)), r.tradingFee + premium
+        );
         if (fee == 0) return 0;
         uint256 toInsurance = M.mulWad(fee, r.insuranceFeeShare);
         creditMargin(agg, a, -int256(fee));

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {Aggregates, IMarket, MarginAccount, SettlementSnapshot} from "../interfaces/IMarket.sol";
+import {Aggregates, IMarket, MarginAccount, Mode, SettlementSnapshot} from "../interfaces/IMarket.sol";
+import {MarketSafety, SafetyState} from "./MarketSafety.sol";
 import {SignedMath as S} from "./SignedMath.sol";
 import {FixedPointMathLib as M} from "solady/utils/FixedPointMathLib.sol";
 import {SafeTransferLib} from "solady/utils/SafeTransferLib.sol";
@@ -22,16 +23,23 @@ library MarketSettlement {
 
     uint256 internal constant WAD = 1e18;
 
-    /// @notice Writes the snapshot, once. `window` is fixed here: a later parameter change cannot move the claims.
-    function snapshot(
+    /// @notice Enters Settlement if `settle()` may (MarketSafety.settleCause) and writes the snapshot, once, at `price`
+    ///         and `poolEquity` (funding accrued to now). The claim window is fixed here: a later parameter change
+    ///         cannot move the claims.
+    function settle(
         SettlementState storage self,
+        SafetyState storage safe,
         Aggregates storage agg,
         uint256 price,
         int256 poolEquity,
         uint256 shareSupply,
-        uint256 window
-    ) external returns (uint256 assets, int256 traderEquity) {
+        address owner
+    ) external {
+        MarketSafety.setMode(safe, Mode.Settlement, MarketSafety.settleCause(safe, owner));
+        uint256 window = safe.params.settlementWindow;
         SettlementSnapshot storage s = self.snapshot;
+        uint256 assets;
+        int256 traderEquity;
         assets = agg.totalMargin + agg.insurance + (agg.poolCash > 0 ? uint256(agg.poolCash) : 0);
         (s.price, s.fundingIndex, s.longOpenInterest, s.shortOpenInterest) =
         (price, agg.fundingIndex, agg.longOpenInterest, agg.shortOpenInterest);
@@ -43,6 +51,7 @@ library MarketSettlement {
         s.traderEquity = traderEquity;
         s.poolShareSupply = shareSupply;
         (s.settledAt, s.claimsOpenAt) = (block.timestamp, block.timestamp + window);
+        emit IMarket.Settled(price, assets, poolEquity, traderEquity);
     }
 
     /// @notice Records an underwater account's negative equity at the snapshot as deficit, during the window.

@@ -63,6 +63,22 @@ contract EntryPointsGasTest is BaseTest {
         vm.snapshotGasLastCall("market", "open");
     }
 
+    function test_gas_commitOrder() public {
+        vm.prank(alice);
+        market.commitOrder(10e18, 0);
+        vm.snapshotGasLastCall("market", "commit order");
+    }
+
+    /// @dev The same open as test_gas_open, by order: committed, then executed by a keeper at the next round.
+    function test_gas_executeOrder() public {
+        vm.prank(alice);
+        market.commitOrder(10e18, 0);
+        _later();
+        vm.prank(keeper);
+        market.executeOrder(alice);
+        vm.snapshotGasLastCall("market", "execute order (open)");
+    }
+
     function test_gas_increase() public {
         _withPosition();
         vm.prank(alice);

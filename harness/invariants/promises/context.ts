@@ -38,8 +38,13 @@ export type PromiseBounds = {
    * (`(1 − maxOutflow)` × the fraction of the window it stayed × its size, judged by the promise itself).
    */
   outflowReturnBps: bigint;
-  /** What a trader's open→close around one oracle round may earn beyond its fees, in bps of notional. */
-  frontRunEdgeBps: bigint;
+  /**
+   * A trader's open→close around an oracle round earns at most the part of the price move (open to close, in bps)
+   * beyond this, of the notional it opened: the feed's deviation threshold (50 bps), which the immediacy premium of
+   * atomic trades prices, plus the other leg's trading fee (10 bps). Next-price orders execute at the round after
+   * their commit, so a round seen coming gives them nothing to take.
+   */
+  frontRunThresholdBps: bigint;
   /** The oldest round (seconds) a risk-increasing trade may execute at (the protocol's TradePricing.MAX_TRADE_AGE). */
   maxTradeAge: bigint;
   /** How long an account unhealthy at the trusted price may stay unliquidatable under a halt anyone can cause. */
@@ -62,7 +67,7 @@ export const statedBounds = {
   roundTripBlocks: 10n,
   roundTripToleranceBps: 1n,
   outflowReturnBps: 50n,
-  frontRunEdgeBps: 0n,
+  frontRunThresholdBps: 60n,
   maxTradeAge: 300n,
   unliquidatableSeconds: 6n * 3_600n,
   samePriceBps: 50n,

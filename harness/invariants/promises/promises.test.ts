@@ -15,6 +15,7 @@ import { checkTransitions } from "../transitions.js";
 import { type Breach, type PromiseBounds, statedBounds } from "./context.js";
 import { emptyHistory } from "./history.js";
 import { campaignPromiseNames, judgeCampaignPromises } from "./index.js";
+import { frontRunBound } from "./traderFlows.js";
 
 const griefer = "0x00000000000000000000000000000000000000aa" as Address;
 const keeper = "0x00000000000000000000000000000000000000bb" as Address;
@@ -191,6 +192,17 @@ describe("campaign promises", () => {
     // Adding to a position counts as an increase; reducing one does not.
     expect(aged([published, trade(1_000n + bounds.maxTradeAge + 1n, unit, 2n * unit)])).toHaveLength(1);
     expect(aged([published, trade(1_000n + 3_300n, -unit, unit)])).toEqual([]);
+  });
+
+  test("front-run-bounded: a round trip keeps at most the move beyond the stated threshold (the figures of ForeseeableRoundDoesNotPay)", () => {
+    const notional = 20_000n * 10n ** 6n;
+    const allowed = (moveBps: bigint) => frontRunBound(notional, moveBps, bounds.frontRunThresholdBps);
+    // Atomic trades at the trading fee alone (before): +59.9 at a +0.5 % round, +959 at +5 % — both broken.
+    expect(59_900_000n > allowed(50n)).toBe(true);
+    expect(959_000_000n > allowed(500n)).toBe(true);
+    // With the immediacy premium, every path: at most -19.9 at +0.5 %, at most +881 at +5 % — both kept.
+    expect(-19_900_000n <= allowed(50n)).toBe(true);
+    expect(881_000_000n <= allowed(500n)).toBe(true);
   });
 
   test("withdrawn-profit-backed: a withdrawal while open must leave the margin alone above the initial margin", () => {

@@ -9,8 +9,9 @@ const UNIT = 1_000_000n;
  * - a risk-increasing trade (open, add, flip) executes only at a round at most `maxTradeAge` old (the round's
  *   age is the trade's block time less the `updatedAt` of the last round the primary published);
  * - a position opened from flat and closed within `roundTripBlocks`, with a round accepted in between, earns at
- *   most its fees plus `frontRunEdgeBps` of the notional it increased by: a trader who sees the next round coming
- *   cannot take the move from the pool at the stale price.
+ *   most `frontRunBound`: the part of its open-to-close price move beyond `frontRunThresholdBps`, of the notional it
+ *   increased by. A trader who sees the next round coming takes from the pool at most the move beyond the feed's
+ *   deviation threshold (atomic trades pay it as a premium; orders execute at the round itself).
  */
 export function judgeTraderRoundTrip(ctx: PromiseContext, tx: ObservedTx, roundsSoFar: number): Breach[] {
   const h = ctx.history;
@@ -34,6 +35,7 @@ export function judgeTraderRoundTrip(ctx: PromiseContext, tx: ObservedTx, rounds
         fees: fee,
         realised: 0n,
         notional: notional(),
+        price,
       });
       continue;
     }
@@ -47,14 +49,16 @@ export function judgeTraderRoundTrip(ctx: PromiseContext, tx: ObservedTx, rounds
     if (tx.block - open.block > b.roundTripBlocks || roundsSoFar === open.roundsBefore) continue;
     ctx.exercise?.("front-run-bounded");
     const profit = open.realised - open.fees;
-    const bound = (open.notional * b.frontRunEdgeBps) / 10_000n + UNIT;
+    const move = open.price === 0n ? 0n : (abs(price - open.price) * 10_000n) / open.price;
+    const bound = frontRunBound(open.notional, move, b.frontRunThresholdBps);
     if (profit <= bound) continue;
     breaches.push({
       promise: "front-run-bounded",
       expected: {
         trader: ctx.role(account),
         netProfitAtMost: bound,
-        rule: "fees + frontRunEdgeBps of notional",
+        moveBps: move,
+        rule: "the move beyond frontRunThresholdBps, of notional",
       },
       actual: {
         realisedPnl: open.realised,
@@ -69,6 +73,15 @@ export function judgeTraderRoundTrip(ctx: PromiseContext, tx: ObservedTx, rounds
   }
   for (const e of events(tx, "market", "Liquidated")) h.opened.delete(key(arg<Address>(e, "account")));
   return breaches;
+}
+
+/**
+ * What a round trip of `notional` over a price move of `moveBps` may earn: the move beyond `thresholdBps`, plus the
+ * other leg's fee on the move itself (its notional moved with the price) and a unit of rounding.
+ */
+export function frontRunBound(notional: bigint, moveBps: bigint, thresholdBps: bigint): bigint {
+  const beyond = moveBps > thresholdBps ? moveBps - thresholdBps : 0n;
+  return (notional * (beyond * 100n + moveBps)) / 1_000_000n + UNIT;
 }
 
 /** A risk-increasing trade executed at a round older than `maxTradeAge` (judged once the primary published). */

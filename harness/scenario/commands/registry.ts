@@ -28,6 +28,7 @@ import { mangoPump } from "./mangoPump.js";
 import { modify } from "./modify.js";
 import { netting } from "./netting.js";
 import { open } from "./open.js";
+import { order } from "./order.js";
 import { pinned } from "./pinned.js";
 import { pricePath } from "./pricePath.js";
 import { realise } from "./realise.js";
@@ -49,6 +50,7 @@ export const commandSpecs = {
   open,
   modify,
   close,
+  order,
   lpDeposit,
   lpRedeem,
   liquidate,

@@ -136,6 +136,14 @@ function dispatch(m: MarketModel, action: ModelAction): ActionResult<unknown> | 
       });
     case "close":
       return m.closePosition({ account: action.from, priceLimit: action.priceLimit });
+    case "commitOrder":
+      return m.commitOrder({
+        account: action.from,
+        sizeDelta: action.sizeDelta,
+        priceLimit: action.priceLimit,
+      });
+    case "executeOrder":
+      return m.executeOrder({ account: action.account, executor: action.from });
     case "liquidate":
       return m.liquidate({ account: action.account, liquidator: action.from });
     case "settleLoss":

@@ -103,6 +103,8 @@ export async function modelFromChain(parameters: ModelFromChainParameters): Prom
       settlement: { ...settlement },
       settlementPaid,
       claimed: new Set(),
+      immediacyFee: await market.read.immediacyFee(),
+      orders: new Map(),
     },
     oracle: {
       owner: normalizeAddress(oracleOwner),

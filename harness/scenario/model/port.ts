@@ -88,6 +88,9 @@ export type ModelAction =
   | { kind: "withdraw"; from: Address; amount: bigint }
   | { kind: "modify"; from: Address; sizeDelta: bigint; priceLimit: bigint }
   | { kind: "close"; from: Address; priceLimit: bigint }
+  /** A next-price order: committed now, executed (by anyone) at the primary round after the newest. */
+  | { kind: "commitOrder"; from: Address; sizeDelta: bigint; priceLimit: bigint }
+  | { kind: "executeOrder"; from: Address; account: Address }
   | { kind: "liquidate"; from: Address; account: Address }
   | { kind: "settleLoss"; from: Address; account: Address }
   | { kind: "fundInsurance"; from: Address; amount: bigint }
@@ -119,6 +122,8 @@ export const protocolActions = [
   "withdraw",
   "modify",
   "close",
+  "commitOrder",
+  "executeOrder",
   "liquidate",
   "settleLoss",
   "fundInsurance",
