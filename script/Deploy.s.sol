@@ -26,6 +26,7 @@ import {Script, console2} from "forge-std/Script.sol";
 ///      PROPOSER         who may propose timelocked operations (default: the Safe)
 ///      RISK_PARAMS      the market's risk parameters at construction, ABI-encoded RiskParams (default
 ///                       Defaults.riskParams()); afterwards governance moves each by bounded steps only
+///      IMMEDIACY_FEE    the premium atomic trades pay (WAD; default Defaults.IMMEDIACY_FEE)
 ///      forge script script/Deploy.s.sol --rpc-url <url> --broadcast --private-key <key>
 contract Deploy is Script, SystemDeployer {
     uint256 internal constant LOCAL_CHAIN_ID = 31_337;
@@ -62,6 +63,10 @@ contract Deploy is Script, SystemDeployer {
                 revert(string.concat("Deploy: set ", _required[i], " (off a local chain nothing is mocked)"));
             }
         }
+    }
+
+    function _immediacyFee() internal view override returns (uint256) {
+        return vm.envOr("IMMEDIACY_FEE", Defaults.IMMEDIACY_FEE);
     }
 
     function _riskParams() internal view returns (RiskParams memory) {

@@ -41,9 +41,18 @@ describe("next-price orders (MarketOrders)", () => {
     const m = market();
     expect(ok(m.modifyPosition({ account: alice, sizeDelta: 10n * UNIT })).fee).toBe(100n * USD); // 0.5 % of 20,000
     ok(m.commitOrder({ account: alice, sizeDelta: -10n * UNIT }));
-    publish(m, 2010);
+    publish(m, 1990);
     const r = ok(m.executeOrder({ account: alice, executor: keeper }));
-    expect(r).toMatchObject({ price: 2010n * UNIT, fee: 20_100_000n, newSize: 0n }); // 0.1 % of 20,100
+    expect(r).toMatchObject({ price: 1990n * UNIT, fee: 19_900_000n, newSize: 0n }); // 0.1 % of 19,900
+  });
+
+  test("an order executes at its round's price on the round's unfavourable side, the stable price on the other", () => {
+    const m = market();
+    ok(m.modifyPosition({ account: alice, sizeDelta: 10n * UNIT }));
+    ok(m.commitOrder({ account: alice, sizeDelta: -10n * UNIT }));
+    publish(m, 2010);
+    // A sale in the round's own block: the stable price (2,000, the level that stood) is the lower of the two.
+    expect(ok(m.executeOrder({ account: alice, executor: keeper })).price).toBe(2000n * UNIT);
   });
 
   test("before its round the order reverts and stays; at its round it executes; one order per account", () => {

@@ -44,9 +44,12 @@ describe("deploySystem", () => {
     const defaults = await system.market.read.riskParams();
     // Out of governance's reach from the defaults (a parameter moves by at most a factor of two per change).
     const risk = { ...defaults, minBacking: 0n, skewScale: defaults.skewScale / 1000n };
-    const other = await deployAndBind({ clients, risk });
+    const other = await deployAndBind({ clients, risk, immediacyFee: 0n });
     expect(await other.market.read.riskParams()).toEqual(risk);
     expect(await system.market.read.riskParams()).toEqual(defaults);
+    // The immediacy premium: the deployment's (Defaults.IMMEDIACY_FEE, 0.4 %) unless asked otherwise.
+    expect(await other.market.read.immediacyFee()).toBe(0n);
+    expect(await system.market.read.immediacyFee()).toBe(4n * 10n ** 15n);
   }, 60_000);
 
   it("refuses forge output without the expected returns", () => {

@@ -36,6 +36,8 @@ export type DeploySystemParameters = {
    * deployment-time value, not a governance step: setRiskParams moves each parameter by bounded steps only.
    */
   risk?: RiskParams | undefined;
+  /** The premium atomic trades pay, WAD (default: the script's, `Defaults.IMMEDIACY_FEE`). */
+  immediacyFee?: bigint | undefined;
 };
 
 /** The Market constructor's RiskParams, as viem types it from the generated ABI. */
@@ -80,6 +82,9 @@ export async function deploySystem(parameters: DeploySystemParameters): Promise<
           SAFE_OWNERS: owners.join(","),
           SAFE_THRESHOLD: String(parameters.safeThreshold ?? 2),
           ...(parameters.risk ? { RISK_PARAMS: encodeRisk(parameters.risk) } : {}),
+          ...(parameters.immediacyFee !== undefined
+            ? { IMMEDIACY_FEE: String(parameters.immediacyFee) }
+            : {}),
         },
       },
     );

@@ -29,7 +29,10 @@ export function bindSystem(clients: ChainClients, addresses: SystemAddresses) {
   };
 }
 
-export type DeployAndBindParameters = Pick<DeploySystemParameters, "clients" | "root" | "risk">;
+export type DeployAndBindParameters = Pick<
+  DeploySystemParameters,
+  "clients" | "root" | "risk" | "immediacyFee"
+>;
 
 /** Deploys with the project's script (or a patched copy's, from `root`) and binds the result. */
 export async function deployAndBind(parameters: DeployAndBindParameters): Promise<System> {

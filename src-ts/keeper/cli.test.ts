@@ -23,7 +23,7 @@ describe("keeper CLI", () => {
   beforeAll(async () => {
     const node = await startAnvil({ label: "keeper-cli" });
     clients = await createChainClients({ node });
-    system = await deployAndBind({ clients });
+    system = await deployAndBind({ clients, immediacyFee: 0n }); // the tests' margins are sized for the trading fee
     const [deployer, lp, a] = [clients.accounts[0], clients.accounts[4], clients.accounts[5]];
     if (!deployer || !lp || !a) throw new Error("anvil has too few dev accounts");
     alice = a;

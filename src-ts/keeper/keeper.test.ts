@@ -115,7 +115,7 @@ describe("keeper", () => {
   beforeAll(async () => {
     const node = await startAnvil({ label: "keeper" });
     clients = await createChainClients({ node });
-    system = await deployAndBind({ clients });
+    system = await deployAndBind({ clients, immediacyFee: 0n }); // the tests' margins are sized for the trading fee
     [alice, bob] = [clients.accounts[5] as Address, clients.accounts[6] as Address];
     const lp = clients.accounts[4] as Address;
     await fund(lp, usd(1_000_000), system.addresses.pool);
