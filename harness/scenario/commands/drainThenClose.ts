@@ -75,6 +75,8 @@ export class DrainThenCloseCommand extends Command<Args> {
  */
 async function settleLosersIfShort(step: Step, winner: Address) {
   const { m, w } = step;
+  // Judged at the price the close will read: a round published since the last read is accepted first.
+  await step.act(calls.refresh(w, winner));
   const view = m.port.view(m.actors.accounts);
   const me = view.accounts.find((a) => a.account.toLowerCase() === winner.toLowerCase());
   const claim = me ? me.equity - me.state.margin : 0n;
