@@ -5,11 +5,24 @@
  * with deploySystem({ root }). The broken code never exists in src/.
  *
  * Builds are cached in the OS temp folder under a hash of the patch and every copied file, so a rerun
- * with unchanged sources reuses them and any change to the sources rebuilds.
+ * with unchanged sources reuses them and any change to the sources rebuilds. The hash does not cover
+ * where the project lives, so a cached copy made from another checkout (since deleted) is reused with its
+ * links pointed at this one.
  */
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { cp, mkdir, readdir, readFile, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
+import {
+  cp,
+  mkdir,
+  readdir,
+  readFile,
+  readlink,
+  rename,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
@@ -79,9 +92,21 @@ export type BuildVariantParameters = {
 /** Returns the root of a built copy of the project with the variant's patch applied. */
 export async function buildVariant(parameters: BuildVariantParameters): Promise<string> {
   const { variant } = parameters;
-  const source = parameters.source ?? repoRoot;
+  const source = path.resolve(parameters.source ?? repoRoot);
   const cacheDir = parameters.cacheDir ?? path.join(tmpdir(), "bulkhead-variants");
+  const root = await variantRoot(variant, source, cacheDir);
+  if (existsSync(path.join(root, ".built"))) {
+    await linkSource(root, source);
+    return root;
+  }
+  return build(variant, source, root);
+}
 
+/**
+ * Where the variant's copy lives: named by a hash of the patch and every copied file. Throws if the patch
+ * no longer applies exactly once.
+ */
+export async function variantRoot(variant: BrokenVariant, source: string, cacheDir: string): Promise<string> {
   const original = await readFile(path.join(source, variant.file), "utf8");
   const occurrences = original.split(variant.find).length - 1;
   if (occurrences !== 1) {
@@ -92,9 +117,29 @@ export async function buildVariant(parameters: BuildVariantParameters): Promise<
   }
   const hash = createHash("sha256").update(JSON.stringify(variant));
   for (const entry of copied) await hashTree(path.join(source, entry), entry, hash);
-  const root = path.join(cacheDir, `${variant.name}-${hash.digest("hex").slice(0, 12)}`);
-  if (existsSync(path.join(root, ".built"))) return root;
+  return path.join(cacheDir, `${variant.name}-${hash.digest("hex").slice(0, 12)}`);
+}
 
+/**
+ * Points a copy's lib/ and node_modules at `source`, replacing links to anywhere else (a checkout that no
+ * longer exists leaves them dangling, and forge's compiler wrapper then cannot load solc). Each link is
+ * replaced by a rename, so a concurrent reader sees the old link or the new one, never none.
+ */
+export async function linkSource(root: string, source: string): Promise<void> {
+  for (const entry of linked) {
+    const link = path.join(root, entry);
+    const target = path.join(source, entry);
+    const current = await readlink(link).catch(() => undefined);
+    if (current === target) continue;
+    const fresh = `${link}.${process.pid}.link`;
+    await rm(fresh, { force: true });
+    await symlink(target, fresh);
+    await rename(fresh, link);
+  }
+}
+
+async function build(variant: BrokenVariant, source: string, root: string): Promise<string> {
+  const original = await readFile(path.join(source, variant.file), "utf8");
   // Built in a private folder, then renamed into place: a concurrent or interrupted build never leaves a
   // half-built copy under the final name.
   const work = `${root}.${process.pid}.tmp`;
