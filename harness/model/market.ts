@@ -67,6 +67,7 @@ import {
   type CheckVolatilityReturnType,
   createOracle,
   checkVolatility as oracleCheckVolatility,
+  classify as oracleClassify,
   peek as oraclePeek,
   stablePrice as oracleStablePrice,
   update as oracleUpdate,
@@ -1530,6 +1531,28 @@ type Empty = Record<string, never>;
  * chain must do (effects, or a trip), or the exact custom error it must revert with. Call `warp(t)` with the
  * block time of the next transaction before each action.
  */
+/**
+ * `MarketOrders._atRound`: whether the trade's own guard update will read `round`. Reverts `MarketOrderNotReady`
+ * while the round is neither accepted nor the feed's latest Valid reading; false when a later round was accepted or
+ * is the latest Valid reading, or the round was published more than ORDER_EXECUTION_WINDOW ago.
+ */
+function orderAtRound(tx: SystemState, round: bigint): boolean {
+  const last = tx.oracle.lastRoundId;
+  let publishedAt: bigint;
+  if (last >= round) {
+    if (last > round) return false;
+    publishedAt = tx.oracle.lastGoodAt;
+  } else {
+    const next = oracleClassify(tx.oracle, tx.feeds, tx.now);
+    if (next.class !== OracleClass.Valid || next.roundId < round) {
+      throw new EvmRevert("MarketOrderNotReady", [round, last]);
+    }
+    if (next.roundId > round) return false;
+    publishedAt = next.updatedAt;
+  }
+  return tx.now <= publishedAt + ORDER_EXECUTION_WINDOW;
+}
+
 export class MarketModel {
   state: SystemState;
 
@@ -1837,10 +1860,10 @@ export class MarketModel {
   }
 
   /**
-   * `executeOrder` (MarketOrders.execute): expiry and a reduce that would now increase cancel first; then the guard is
-   * updated, and before the order's round is accepted it reverts (the order stays); a later round, or the round
-   * published more than ORDER_EXECUTION_WINDOW ago, cancels; otherwise the same guarded trade as executeModify at
-   * the trading fee alone, whose business revert cancels and whose trip is committed and cancels.
+   * `executeOrder` (MarketOrders.execute): expiry and a reduce that would now increase cancel first; then the round
+   * is judged without updating the guard (`orderAtRound`); otherwise the same guarded trade as executeModify at the
+   * trading fee alone, whose business revert cancels and whose trip is committed and cancels. A cancel leaves the
+   * guard as it was.
    */
   executeOrder(parameters: { account: Address; executor: Address }): ActionResult<ModifyEffects | Empty> {
     return this.transact<ModifyEffects | Empty>((tx, events) => {
@@ -1858,11 +1881,7 @@ export class MarketModel {
       ) {
         refused = "MarketOrderWouldIncrease";
       } else {
-        oracleUpdate(tx.oracle, tx.feeds, tx.now, events);
-        const last = tx.oracle.lastRoundId;
-        if (last < round) throw new EvmRevert("MarketOrderNotReady", [round, last]);
-        if (last !== round || tx.now > tx.oracle.lastGoodAt + ORDER_EXECUTION_WINDOW)
-          refused = "MarketOrderLapsed";
+        if (!orderAtRound(tx, round)) refused = "MarketOrderLapsed";
         else {
           try {
             const g = guarded(tx, events, executeSelectors.modify, (s, ev) =>

@@ -98,8 +98,13 @@ describe("next-price orders (MarketOrders)", () => {
     const limited = market();
     ok(limited.commitOrder({ account: alice, sizeDelta: 10n * UNIT, priceLimit: 2005n * UNIT }));
     publish(limited, 2010);
+    const accepted = limited.state.oracle.lastRoundId;
     expect(cancelled(limited.executeOrder({ account: alice, executor: keeper }))).toBe("MarketPriceLimit");
     expect(limited.accountOf(alice).margin).toBe(20_000n * USD);
+    // A cancel accepts nothing: the round waits for the next call that reads the guard (and corrects the market).
+    expect(limited.state.oracle.lastRoundId).toBe(accepted);
+    ok(limited.refresh());
+    expect(limited.state.oracle.lastRoundId).toBe(accepted + 1n);
   });
 
   test("a round published before the commit is not the order's round", () => {

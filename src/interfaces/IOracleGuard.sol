@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {AggregatorV3Interface} from "./AggregatorV3Interface.sol";
+
 /// @notice How a price reading was classified. Only `Valid` readings move the last good price.
 enum OracleClass {
     Valid,
@@ -101,6 +103,9 @@ interface IOracleGuard {
 
     /// @notice The round id of the last accepted reading.
     function lastRoundId() external view returns (uint80);
+
+    /// @notice The feed whose rounds the guard accepts.
+    function primary() external view returns (AggregatorV3Interface);
 
     /// @notice The current parameters.
     function params() external view returns (OracleParams memory);

@@ -2,7 +2,7 @@
 pragma solidity 0.8.30;
 
 import {IMarket} from "../interfaces/IMarket.sol";
-import {IOracleGuard} from "../interfaces/IOracleGuard.sol";
+import {IOracleGuard, OracleClass, PriceReading} from "../interfaces/IOracleGuard.sol";
 import {MarketSafety, SafetyState} from "./MarketSafety.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
@@ -80,10 +80,12 @@ library MarketOrders {
 
     /// @notice Executes `account`'s order through the market's guarded trade (`IMarketTrade`), or cancels it when it
     ///         can no longer execute. Runs in the market's context (a delegatecall): the self-call is the market's.
-    ///         The guard is updated first, so the round the trade reads is the one checked here. Before the order's
-    ///         round is accepted (`MarketOrderNotReady`), without an order, or on an empty revert (gas) it reverts and
-    ///         the order stays; a broken invariant or a breaker trip is committed as in every guarded call and
-    ///         cancels the order; any other failure (a lapsed round, limit, margin, mode, caps) cancels it.
+    ///         The round is checked without updating the guard: the trade's own path accepts it (and the market
+    ///         corrects itself on it) in the self-call, so a cancelled order leaves the guard as it found it. Before
+    ///         the order's round is published and Valid (`MarketOrderNotReady`), without an order, or on an empty
+    ///         revert (gas) it reverts and the order stays; a broken invariant or a breaker trip is committed as in
+    ///         every guarded call and cancels the order; any other failure (a lapsed round, limit, margin, mode,
+    ///         caps) cancels it.
     function execute(
         OrderBook storage self,
         SafetyState storage safe,
@@ -146,14 +148,33 @@ library MarketOrders {
         }
     }
 
-    /// @dev Updates the guard, then: reverts `MarketOrderNotReady` before it accepted `round`; false when it accepted
-    ///      a later round (so `round` was skipped or refused) or `round` was published more than EXECUTION_WINDOW ago.
-    function _atRound(uint80 round, IOracleGuard oracle) private returns (bool) {
-        oracle.update();
+    /// @dev Whether the trade's guard update will read `round`, judged without updating the guard: reverts
+    ///      `MarketOrderNotReady` while `round` is neither accepted nor published as a Valid reading; false when a
+    ///      later round was accepted or published (so `round` was skipped or refused) or `round` was published more
+    ///      than EXECUTION_WINDOW ago.
+    function _atRound(uint80 round, IOracleGuard oracle) private view returns (bool) {
         uint80 last = oracle.lastRoundId();
-        if (last < round) revert IMarket.MarketOrderNotReady(round, last);
-        (, uint256 updatedAt) = oracle.lastGoodPrice();
-        return last == round && block.timestamp <= updatedAt + EXECUTION_WINDOW;
+        uint256 publishedAt;
+        if (last >= round) {
+            if (last > round) return false;
+            (, publishedAt) = oracle.lastGoodPrice();
+        } else {
+            PriceReading memory next = oracle.peek();
+            if (next.class != OracleClass.Valid || next.roundId < round) {
+                revert IMarket.MarketOrderNotReady(round, last);
+            }
+            if (next.roundId > round) return false;
+            // peek() classified the feed's latest round as Valid a moment ago; its publication time comes from the
+            // feed itself (a feed that now fails leaves the order waiting).
+            try oracle.primary().latestRoundData() returns (
+                uint80, int256, uint256, uint256 updatedAt, uint80
+            ) {
+                publishedAt = updatedAt;
+            } catch {
+                revert IMarket.MarketOrderNotReady(round, last);
+            }
+        }
+        return block.timestamp <= publishedAt + EXECUTION_WINDOW;
     }
 
     /// @notice Sets the premium atomic trades pay on top of the trading fee.

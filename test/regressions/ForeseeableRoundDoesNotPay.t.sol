@@ -152,9 +152,15 @@ contract ForeseeableRoundDoesNotPayTest is IntegrationBase {
         _publish(2010e8);
         vm.expectEmit(address(market));
         emit IMarket.OrderCancelled(trader, _round(), IMarket.MarketPriceLimit.selector);
+        uint80 accepted = guard.lastRoundId();
         _execute(trader);
         assertEq(market.accountOf(trader).size, 0);
         assertEq(market.accountOf(trader).margin, MARGIN);
+        // The cancel accepted nothing: the round is read, and the market corrects itself on it, by the next call
+        // that reads the guard, never left accepted by a call that did not.
+        assertEq(guard.lastRoundId(), accepted);
+        market.refresh();
+        assertEq(guard.lastRoundId(), _round());
     }
 
     /// @notice An order the margin cannot carry is cancelled, as is an increase in ReduceOnly; a reducing order
