@@ -31,6 +31,7 @@ import {
   parseEventLogs,
 } from "viem";
 import { haltFlags, lensAbi, marketAbi, oracleGuardAbi, solidityEnums } from "../generated/abis.js";
+import { settleableLosers } from "../protocol/settleLoss.js";
 import { createAccountDiscovery } from "./discovery.js";
 import {
   causeNames,
@@ -300,11 +301,7 @@ export function createKeeper(parameters: CreateKeeperParameters): CreateKeeperRe
       const pnl = (a: (typeof state.accounts)[number]) => a.equity - a.state.margin;
       const owed = state.accounts.reduce((sum, a) => (pnl(a) > 0n ? sum + pnl(a) : sum), 0n);
       let short = owed - state.market.agg.poolCash;
-      const losers = state.accounts
-        .map((a, index) => ({ a, index, loss: -pnl(a) }))
-        .filter(({ a, loss }) => a.state.size !== 0n && loss > 0n && a.equity >= 0n && !a.liquidatable)
-        .sort((x, y) => (x.loss === y.loss ? x.index - y.index : x.loss > y.loss ? -1 : 1));
-      for (const { a, loss } of losers) {
+      for (const { account: a, loss } of settleableLosers(state.accounts)) {
         if (budget <= 0 || short <= 0n) break;
         const outcome = await act("settleLoss", a.account, {
           detail: `loss ${loss}; cash short by ${short}`,

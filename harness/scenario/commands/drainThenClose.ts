@@ -1,5 +1,6 @@
 import * as fc from "fast-check";
 import type { Address } from "viem";
+import { settleableLoss } from "../../../src-ts/protocol/settleLoss.js";
 import { calls } from "../calls.js";
 import type { ScenarioModel, Step } from "../step.js";
 import { actorArg, lpRefs, pick, resolve, tradingRefs } from "./actorRef.js";
@@ -81,10 +82,9 @@ async function settleLosersIfShort(step: Step, winner: Address) {
   const me = view.accounts.find((a) => a.account.toLowerCase() === winner.toLowerCase());
   const claim = me ? me.equity - me.state.margin : 0n;
   if (claim <= 0n || view.market.agg.poolCash >= claim) return;
-  const losers = view.accounts.filter(
-    (a) => a.state.size !== 0n && a.equity < a.state.margin && a.equity >= 0n && !a.liquidatable,
-  );
-  for (const loser of losers) await step.act(calls.settleLoss(w, winner, loser.account));
+  for (const loser of view.accounts.filter((a) => settleableLoss(a) > 0n)) {
+    await step.act(calls.settleLoss(w, winner, loser.account));
+  }
 }
 
 export const drainThenClose: CommandSpec = {
