@@ -710,7 +710,7 @@ function lpFlowMembers(round: boolean, msg: (text: string) => string): string[] 
   const judge = round
     ? [
         "    function _judgeLpRoundTrip(Entry memory e, uint256 assets, uint256 shares) internal view {",
-        "        if (roundAt.length == e.roundsBefore) return;",
+        "        if (roundAt.length == e.roundsBefore || block.timestamp - e.at >= s.pool.outflowWindow()) return;",
         "        uint256 part = shares < e.shares ? shares : e.shares;",
         "        uint256 out = (assets * part) / shares;",
         "        uint256 inn = (e.assets * part) / e.shares;",

@@ -61,13 +61,16 @@ export function followLpFlows(ctx: PromiseContext, tx: ObservedTx, roundsSoFar: 
 /**
  * No LP round trip around one event earns more than its holding-time share of what the event paid the pool:
  * capital held for h seconds of a round that accrued over T seconds may keep h/T of its pro-rata gain, plus
- * `roundTripToleranceBps` of the capital. Judged when a round was accepted while the capital was in.
+ * `roundTripToleranceBps` of the capital. Judged when a round was accepted while the capital was in, and, as for
+ * the outflow room, only for capital back within a few blocks *and* less than a window in time: capital that
+ * stayed a whole window carried the book through it (its gain holds a day of fees and funding, which no
+ * per-round share describes) and counts as any LP's.
  */
 export function judgeLpRoundTrip(ctx: PromiseContext, trip: RoundTrip): Breach[] {
   const { entry } = trip;
   const rounds = ctx.history.rounds;
   const during = rounds.slice(entry.roundsBefore);
-  if (during.length === 0) return [];
+  if (during.length === 0 || trip.tx.timestamp - entry.at >= ctx.bounds.outflowWindow) return [];
   ctx.exercise?.("round-trip-bounded");
   const part = min(trip.shares, entry.shares);
   const out = (trip.assets * part) / trip.shares;

@@ -205,6 +205,44 @@ describe("campaign promises", () => {
     expect(881_000_000n <= allowed(500n)).toBe(true);
   });
 
+  test("round-trip-bounded: capital in for a round it did not carry keeps only its holding-time share, unless it stayed a window", () => {
+    const lp = "0x00000000000000000000000000000000000000ee" as Address;
+    const usd = 10n ** 6n;
+    const deposit = tx({
+      at: 1_000n,
+      block: 100n,
+      from: lp,
+      call: "lpDeposit",
+      pool: [ev("Deposit", { sender: lp, owner: lp, assets: 100_000n * usd, shares: 100_000n * usd })],
+    });
+    const redeem = (at: bigint, block: bigint) =>
+      tx({
+        at,
+        block,
+        from: lp,
+        call: "lpRedeem",
+        pool: [
+          ev("Withdraw", {
+            sender: lp,
+            receiver: lp,
+            owner: lp,
+            assets: 103_000n * usd,
+            shares: 100_000n * usd,
+          }),
+        ],
+      });
+    const breaches = (...after: ObservedTx[]) =>
+      judge([round(100n, 1n), deposit, { ...round(1_012n, 2n), block: 101n }, ...after]).filter(
+        (b) => b.promise === "round-trip-bounded",
+      );
+    // In 12 s before a round that accrued over 912 s, out 12 s after it: 3,000 earned, about 2.6 % of it allowed.
+    expect(breaches(redeem(1_024n, 102n))).toHaveLength(1);
+    // The same few blocks a whole window later (a warp), a flat round just before the exit: the capital carried the
+    // book for the day, though it missed the 912 s before the first round (a 1 % share of the interval).
+    const dayLater = 1_000n + bounds.outflowWindow;
+    expect(breaches({ ...round(dayLater - 12n, 3n), block: 102n }, redeem(dayLater, 103n))).toEqual([]);
+  });
+
   test("withdrawn-profit-backed: a withdrawal while open must leave the margin alone above the initial margin", () => {
     const trader = "0x00000000000000000000000000000000000000ee" as Address;
     const withdrawal = (margin: bigint) =>
