@@ -41,7 +41,16 @@ export type CampaignHistory = {
   /** Positions opened from flat: when, fees and PnL since (a close within a few blocks is a round trip). */
   opened: Map<
     Address,
-    { block: bigint; roundsBefore: number; fees: bigint; realised: bigint; notional: bigint; price: bigint }
+    {
+      block: bigint;
+      roundsBefore: number;
+      fees: bigint;
+      realised: bigint;
+      notional: bigint;
+      /** The open's execution price, and the last accepted round's price then (the execution price before any). */
+      price: bigint;
+      roundPrice: bigint;
+    }
   >;
   /** The current halt: when it began and why. */
   halt: { at: bigint; by: Address; cause: number } | undefined;

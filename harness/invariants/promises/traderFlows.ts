@@ -9,9 +9,13 @@ const UNIT = 1_000_000n;
  * - a risk-increasing trade (open, add, flip) executes only at a round at most `maxTradeAge` old (the round's
  *   age is the trade's block time less the `updatedAt` of the last round the primary published);
  * - a position opened from flat and closed within `roundTripBlocks`, with a round accepted in between, earns at
- *   most `frontRunBound`: the part of its open-to-close price move beyond `frontRunThresholdBps`, of the notional it
+ *   most `frontRunBound`: the part of its open-to-close move beyond `frontRunThresholdBps`, of the notional it
  *   increased by. A trader who sees the next round coming takes from the pool at most the move beyond the feed's
- *   deviation threshold (atomic trades pay it as a premium; orders execute at the round itself).
+ *   deviation threshold (atomic trades pay it as a premium; orders execute at the round itself). The move is the
+ *   round's, as the README states the bound: the accepted price at the close against the one at the open (or the
+ *   execution prices', if larger). Execution prices alone would judge a real move by what the stable price let
+ *   through: an order held across a 4 % crash executes 0.4 % better 24 s later and nets that less two 0.1 % fees,
+ *   which is the move beyond no threshold but no front-running either.
  */
 export function judgeTraderRoundTrip(ctx: PromiseContext, tx: ObservedTx, roundsSoFar: number): Breach[] {
   const h = ctx.history;
@@ -28,6 +32,7 @@ export function judgeTraderRoundTrip(ctx: PromiseContext, tx: ObservedTx, rounds
     const increasing = before === 0n || before > 0n === delta > 0n || abs(delta) > abs(before);
     if (increasing) breaches.push(...judgeTradeAge(ctx, tx, account));
     const notional = () => (abs(delta) * price) / 10n ** 30n;
+    const roundPrice = h.rounds.at(-1)?.price ?? price;
     if (before === 0n) {
       h.opened.set(account, {
         block: tx.block,
@@ -36,6 +41,7 @@ export function judgeTraderRoundTrip(ctx: PromiseContext, tx: ObservedTx, rounds
         realised: 0n,
         notional: notional(),
         price,
+        roundPrice,
       });
       continue;
     }
@@ -49,7 +55,10 @@ export function judgeTraderRoundTrip(ctx: PromiseContext, tx: ObservedTx, rounds
     if (tx.block - open.block > b.roundTripBlocks || roundsSoFar === open.roundsBefore) continue;
     ctx.exercise?.("front-run-bounded");
     const profit = open.realised - open.fees;
-    const move = open.price === 0n ? 0n : (abs(price - open.price) * 10_000n) / open.price;
+    const executed = open.price === 0n ? 0n : (abs(price - open.price) * 10_000n) / open.price;
+    const round =
+      open.roundPrice === 0n ? 0n : (abs(roundPrice - open.roundPrice) * 10_000n) / open.roundPrice;
+    const move = executed > round ? executed : round;
     const bound = frontRunBound(open.notional, move, b.frontRunThresholdBps);
     if (profit <= bound) continue;
     breaches.push({
