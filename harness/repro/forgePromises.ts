@@ -687,7 +687,7 @@ export function planPromise(
         "            lastAcceptedPrice = price;",
         "            if (_moveBps(price, from) * 1e18 <= band * 10_000) continue;",
         "            bool confirmed = secondaryPublished && block.timestamp - secondaryUpdatedAt <= s.oracle.params().secondaryMaxAge",
-        "                && _moveBps(uint256(secondaryAnswer) * 1e10, price) * 1e18 <= uint256(s.oracle.params().divergenceBand) * 10_000;",
+        "                && _moveBps(price, uint256(secondaryAnswer) * 1e10) * 1e18 <= uint256(s.oracle.params().divergenceBand) * 10_000;",
         "            assertTrue(",
         "                confirmed || _persisted(price, band),",
         `                string.concat(${msg("a move beyond the jump band was accepted unconfirmed: from ")}, vm.toString(from), " to ", vm.toString(price))`,

@@ -35,7 +35,8 @@ export function judgeJump(ctx: PromiseContext, tx: ObservedTx): Breach[] {
       moveBps(price, from) * WAD <= b.maxConfirmedJump * 10_000n &&
       secondary !== undefined &&
       tx.timestamp - secondary.updatedAt <= b.secondaryMaxAge &&
-      moveBps(secondary.answer * FEED_TO_WAD, price) * WAD <= b.divergenceBand * 10_000n;
+      // Divergence as the guard defines it (OracleParams.divergenceBand): |primary - secondary| / secondary.
+      moveBps(price, secondary.answer * FEED_TO_WAD) * WAD <= b.divergenceBand * 10_000n;
     if (confirmed || persisted(h.published.primary, price, tx.timestamp, b.jumpBand, b.persistSeconds))
       continue;
     breaches.push({
