@@ -265,7 +265,9 @@ contract OracleGuard is IOracleGuard, Ownable2Step {
 
     /// @dev The level's range with `price` and the primary rounds between its last round and `roundId` (read with
     ///      getRoundData, at most MAX_SKIPPED_ROUNDS of them); ok = false when that range is wider than one jump band
-    ///      or a round in between cannot be read as a price: the level did not hold, as far as the guard can tell.
+    ///      or a round in between cannot be read as a price — unreadable, not positive, or at the aggregator's
+    ///      min/max clamp (AtBounds: the market may be anywhere beyond it) — the level did not hold, as far as the
+    ///      guard can tell.
     function _joinLevel(OracleParams memory p, PendingLevel memory q, uint256 price, uint80 roundId)
         internal
         view
@@ -275,9 +277,10 @@ contract OracleGuard is IOracleGuard, Ownable2Step {
         if (roundId - q.round > MAX_SKIPPED_ROUNDS + 1) return (false, low, high);
         for (uint80 r = q.round + 1; r < roundId; ++r) {
             (bool readable, int256 answer) = _answerOf(r);
-            if (!readable || answer <= 0 || uint256(answer) > MAX_PRICE / _primaryScale) {
-                return (false, low, high);
-            }
+            if (
+                !readable || answer <= 0 || uint256(answer) > MAX_PRICE / _primaryScale
+                    || (maxAnswer != 0 && (answer <= minAnswer || answer >= maxAnswer))
+            ) return (false, low, high);
             uint256 a = uint256(answer) * _primaryScale;
             (low, high) = (M.min(low, a), M.max(high, a));
         }

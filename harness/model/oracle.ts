@@ -283,7 +283,10 @@ function joinLevel(o: OracleState, feeds: OracleFeeds, q: PendingLevel, price: b
   for (let r = q.round + 1n; r < roundId; r++) {
     // `_answerOf`: getRoundData; the mock answers zeros for a round it never had.
     const answer = feeds.primary.reverts ? 0n : (feeds.primary.rounds.get(r)?.answer ?? 0n);
+    // Not a price: not positive, beyond MAX_PRICE, or at the aggregator's clamp (AtBounds).
     if (answer <= 0n || answer > MAX_PRICE / o.primaryScale) return { ok: false, low, high };
+    if (o.maxAnswer !== 0n && (answer <= o.minAnswer || answer >= o.maxAnswer))
+      return { ok: false, low, high };
     const a = answer * o.primaryScale;
     low = min(low, a);
     high = max(high, a);

@@ -68,6 +68,27 @@ contract LargeMoveNeedsPersistenceOrConfirmationTest is IntegrationBase {
         assertEq(_lastGood(), 1700e18);
     }
 
+    /// @notice Rounds at the aggregator's clamp are no evidence of a level: the market may be anywhere beyond it
+    ///         (found by the fuzzer, mixed seed 606: a level of 1.0001 held through two rounds pinned at the 1.0
+    ///         minimum, which had been 0.99 and 0.988, let 1.0979 be accepted an hour later as persisted; the true
+    ///         range, 0.988 to 1.0979, is wider than the band).
+    function test_roundsAtTheClampDoNotHoldALevel() public {
+        uint256 t1 = t0 + 1 hours + 60; // the secondary is no longer fresh
+        _primary(1.0001e8, t1); // a new level beyond the band, just above the aggregator's 1.0 minimum
+        vm.warp(t1 + 10 minutes);
+        feed.setAnswer(0.99e8); // pinned at 1.0, unread
+        vm.warp(t1 + 20 minutes);
+        feed.setAnswer(0.988e8); // pinned at 1.0, unread
+        uint256 t2 = t1 + guard.params().jumpResetAfter;
+        _primary(1.0979e8, t2);
+        assertEq(_lastGood(), 2000e18, "a level held through clamped rounds was accepted as persisted");
+        // A level whose rounds are all prices (1.0979, 1.05, 1.0979: 4.6 % wide) is accepted once it persisted.
+        vm.warp(t2 + 10 minutes);
+        feed.setAnswer(1.05e8); // unread
+        _primary(1.0979e8, t2 + guard.params().jumpResetAfter);
+        assertEq(_lastGood(), 1.0979e18, "a level that held was not accepted");
+    }
+
     function test_aFreshSecondaryThatDisagrees_keepsTheMarketSafeForAsLongAsItLasts() public {
         for (uint256 i = 1; i <= 12; ++i) {
             vm.warp(t0 + i * 1 hours);
