@@ -341,14 +341,30 @@ export function planPromise(
         return toFunctionSelector(`${name}(${error.inputs.map((i) => i.type).join(",")})`);
       });
       member(
+        "    /// @dev The step being replayed, and the step in which each account's position last changed.",
+        "    uint256 internal stepCount = 1;",
+        "    mapping(address => uint256) internal movedInStep;",
+        "",
+        "    function _followMoved(Vm.Log[] memory logs) internal {",
+        "        for (uint256 i; i < logs.length; ++i) {",
+        "            if (_is(logs[i], address(s.market), POSITION_MODIFIED) || _is(logs[i], address(s.market), LIQUIDATED)) {",
+        "                movedInStep[address(uint160(uint256(logs[i].topics[1])))] = stepCount;",
+        "            }",
+        "        }",
+        "    }",
+        "",
         "    /// @dev Whether a close or reduce by `who` was refused for a reason other than the mode, an untrusted",
-        "    ///      reading or its own price limit while it was in profit (`before`: the previous step's read).",
-        "    function _winnerRefused(Result memory r, AccountView memory before, uint8 mode, int256 delta, bool close)",
-        "        internal",
-        "        pure",
-        "        returns (bool)",
-        "    {",
-        "        if (r.ok || before.state.size == 0 || mode > 2) return false;",
+        "    ///      reading or its own price limit while it was in profit (`before`: the previous step's read, so judged",
+        "    ///      only until the account's position first changes in the step).",
+        "    function _winnerRefused(",
+        "        Result memory r,",
+        "        address who,",
+        "        AccountView memory before,",
+        "        uint8 mode,",
+        "        int256 delta,",
+        "        bool close",
+        "    ) internal view returns (bool) {",
+        "        if (r.ok || before.state.size == 0 || mode > 2 || movedInStep[who] == stepCount) return false;",
         "        if (r.ret.length >= 4) {",
         "            bytes4 sel = bytes4(r.ret);",
         `            if (${legit.map((s) => `sel == ${s}`).join(" || ")}) return false;`,
@@ -372,9 +388,11 @@ export function planPromise(
         add(
           plan.afterTx,
           t.id,
-          `assertFalse(_winnerRefused(r, list[${i}], uint8(m.mode), ${delta}, ${close}), string.concat(${msg(`${oneLine(t.tx.call)} by ${getAddress(t.tx.from)}, in profit, reverted: `)}, vm.toString(r.ret)));`,
+          `assertFalse(_winnerRefused(r, ${getAddress(t.tx.from)}, list[${i}], uint8(m.mode), ${delta}, ${close}), string.concat(${msg(`${oneLine(t.tx.call)} by ${getAddress(t.tx.from)}, in profit, reverted: `)}, vm.toString(r.ret)));`,
         );
       }
+      everyTx("_followMoved(r.logs);");
+      everyStep("++stepCount;");
       break;
     }
     case "withdrawn-profit-backed": {

@@ -1,7 +1,8 @@
+import type { Address } from "viem";
 import { solidityEnums } from "../../../src-ts/generated/abis.js";
 import type { ObservedTx } from "../facts.js";
 import type { Breach, PromiseContext } from "./context.js";
-import { accountIn } from "./context.js";
+import { accountIn, arg, events, key } from "./context.js";
 
 const REDUCE_ONLY = solidityEnums.Mode.ReduceOnly;
 /**
@@ -20,10 +21,17 @@ const legitimate = new Set([
 /**
  * Whoever is in profit (at the trusted price) can reduce or close whenever the mode allows it: a close or a
  * reduce by an account with unrealised profit is refused only by the mode, an untrusted reading or its own
- * price limit — never because the pool cannot pay it.
+ * price limit — never because the pool cannot pay it. The account is judged by the step's starting snapshot, so
+ * only until its position first changes in the step (`moved`, the accounts whose position an earlier transaction
+ * of the step changed): after that, what it sends may open rather than reduce.
  */
-export function judgeWinnerCloses(ctx: PromiseContext, tx: ObservedTx): Breach[] {
+export function judgeWinnerCloses(
+  ctx: PromiseContext,
+  tx: ObservedTx,
+  moved: ReadonlySet<Address>,
+): Breach[] {
   if (tx.call !== "close" && tx.call !== "modify") return [];
+  if (moved.has(key(tx.from))) return [];
   const before = accountIn(ctx.history.last, tx.from);
   const mode = ctx.history.last?.market.mode ?? 0;
   if (!before || before.state.size === 0n || mode > REDUCE_ONLY) return [];
@@ -49,4 +57,11 @@ export function judgeWinnerCloses(ctx: PromiseContext, tx: ObservedTx): Breach[]
       actors: [tx.from],
     },
   ];
+}
+
+/** Adds the accounts whose position `tx` changed (traded, liquidated) to `moved`. */
+export function followMoved(tx: ObservedTx, moved: Set<Address>): void {
+  for (const name of ["PositionModified", "Liquidated"]) {
+    for (const e of events(tx, "market", name)) moved.add(key(arg<Address>(e, "account")));
+  }
 }

@@ -1,6 +1,7 @@
+import type { Address } from "viem";
 import type { ObservedTx } from "../facts.js";
 import { followBreaker, judgeBreakerEnds, judgeHaltedLiquidation } from "./breaker.js";
-import { judgeWinnerCloses } from "./closing.js";
+import { followMoved, judgeWinnerCloses } from "./closing.js";
 import {
   followPoolValue,
   followTakes,
@@ -51,12 +52,14 @@ export function judgeCampaignPromises(ctx: PromiseContext): Breach[] {
   const exposure = new Exposure(ctx);
   let breakerDue: ObservedTx | undefined;
   const trips: RoundTrip[] = [];
+  const moved = new Set<Address>();
   for (const tx of ctx.txs) {
     followFeeds(ctx, tx);
     breaches.push(...judgeJump(ctx, tx));
     breaches.push(...judgeNoExposureModeChange(tx, exposure, ctx.exercise));
     breaches.push(...judgeStaleByTime(ctx, tx));
-    breaches.push(...judgeWinnerCloses(ctx, tx));
+    breaches.push(...judgeWinnerCloses(ctx, tx, moved));
+    followMoved(tx, moved);
     breaches.push(...judgeEstimatorLiquidation(ctx, tx));
     breaches.push(...judgeMarginRise(ctx, tx));
     breaches.push(...judgeGovernanceFirst(ctx, tx));

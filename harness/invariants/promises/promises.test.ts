@@ -294,6 +294,47 @@ describe("campaign promises", () => {
     expect(run(1_992n).map((b) => (b.expected as { moveBps: bigint }).moveBps)).toEqual([40n]);
   });
 
+  test("profit-can-close: a winner's reduce is judged until its position first changes in the step", () => {
+    const winner = "0x00000000000000000000000000000000000000ee" as Address;
+    const unit = 10n ** 18n;
+    // Short 400 with 1,920 of unrealised profit at the step's start.
+    const start = structuredClone(testModel().snapshot({ accounts: [winner] })) as unknown as ChainSnapshot;
+    const account = start.accounts[0] as { equity: bigint; state: { size: bigint; margin: bigint } };
+    account.equity = 101_920n * 10n ** 6n;
+    account.state.size = -400n * unit;
+    account.state.margin = 100_000n * 10n ** 6n;
+    const buy = (at: bigint, ok: boolean) =>
+      tx({
+        at,
+        from: winner,
+        call: "modify",
+        input: { sizeDelta: 400n * unit },
+        ...(ok
+          ? {
+              market: [
+                ev("PositionModified", {
+                  account: winner,
+                  sizeDelta: 400n * unit,
+                  price: 2_000n * unit,
+                  realisedPnl: 1_920n * 10n ** 6n,
+                  fee: 0n,
+                  newSize: 0n,
+                }),
+              ],
+            }
+          : { status: "reverted" as const, error: "MarketTradePriceTooOld" }),
+      });
+    const broken = (txs: ObservedTx[]) => {
+      const history = emptyHistory();
+      history.last = start;
+      return judge(txs, history, start).filter((b) => b.promise === "profit-can-close");
+    };
+    // The reduce refused for a reason that is not the mode's, the reading's or its own limit: broken.
+    expect(broken([buy(12n, false)])).toHaveLength(1);
+    // netting, seed 505: it closed, then the same buy opened a long at a round too old for an increase.
+    expect(broken([buy(12n, true), buy(24n, false)])).toEqual([]);
+  });
+
   test("withdrawn-profit-backed: a withdrawal while open must leave the margin alone above the initial margin", () => {
     const trader = "0x00000000000000000000000000000000000000ee" as Address;
     const withdrawal = (margin: bigint) =>
