@@ -6,27 +6,41 @@ const HALTED = solidityEnums.Mode.Halted;
 const HALT_BREAKER = haltFlags.BREAKER;
 const BREAKER_RESET = solidityEnums.Cause.BreakerReset;
 const GOVERNANCE = solidityEnums.Cause.Governance;
+/** The readings that are evidence of a bad price (MarketSafety.isBadRound): on a new round they restart the count. */
+const { NonPositive, AtBounds, Diverged, TooVolatile } = solidityEnums.OracleClass;
+const badRounds = new Set<number>([NonPositive, AtBounds, Diverged, TooVolatile]);
 
 /**
  * Follows a breaker halt through one transaction: a trip starts it; each valid new round the guard accepts
- * counts; a new round the guard rejects (a bad round) starts the count again; a stale reading of a round
- * already accepted (time passing, nobody publishing) counts for nothing either way. Returns whether this
- * transaction was a refresh that came after enough valid new rounds and the cooldown and read a trusted price
- * (so the halt must end: a market resumes at a price it trusts, never on a stale or rejected reading).
+ * counts; a new round the guard rejects as a bad price (the classes that trip the breaker) starts the count again,
+ * and only rounds after it count — the same round accepted later, once the secondary that contradicted it went
+ * stale, is not a new good round (adversarial seed 707). A stale or unreadable reading counts for nothing either
+ * way. Returns whether this transaction was a refresh that came after enough valid new rounds and the cooldown and
+ * read a trusted price (so the halt must end: a market resumes at a price it trusts, never on a stale or rejected
+ * reading).
  */
 export function followBreaker(ctx: PromiseContext, tx: ObservedTx): boolean {
   const h = ctx.history;
   const tripped = events(tx, "market", "BreakerTripped")[0];
   if (tripped) {
-    h.trip = { at: tx.timestamp, resume: Number(tripped.args.resumeMode), accepted: 0, by: tx.from };
+    const trip = { at: tx.timestamp, resume: Number(tripped.args.resumeMode), accepted: 0, by: tx.from };
+    h.trip = { ...trip, after: h.lastAcceptedRound };
   }
   let lastAccepted = h.lastAcceptedRound;
   for (const e of tx.guard) {
+    const round = arg<bigint>(e, "roundId");
     if (e.eventName === "PriceAccepted") {
-      lastAccepted = arg<bigint>(e, "roundId");
-      if (h.trip) h.trip.accepted++;
-    } else if (e.eventName === "ReadingRejected" && arg<bigint>(e, "roundId") > lastAccepted && h.trip) {
+      lastAccepted = round;
+      if (h.trip && round > h.trip.after) h.trip.accepted++;
+    } else if (
+      e.eventName === "ReadingRejected" &&
+      badRounds.has(Number(e.args.class)) &&
+      round > lastAccepted &&
+      h.trip &&
+      round > h.trip.after
+    ) {
       h.trip.accepted = 0;
+      h.trip.after = round;
     }
   }
   const modeChanges = events(tx, "market", "ModeChanged");

@@ -31,8 +31,11 @@ export type CampaignHistory = {
   rounds: AcceptedRound[];
   lastAcceptedRound: bigint;
   published: { primary: PublishedRound[]; secondary: PublishedRound[] };
-  /** The breaker halt in progress: when it tripped, the mode it resumes to, valid new rounds accepted since. */
-  trip: { at: bigint; resume: number; accepted: number; by: Address } | undefined;
+  /**
+   * The breaker halt in progress: when it tripped, the mode it resumes to, the valid new rounds accepted since the
+   * last bad round (`after`: the highest round seen bad, only rounds above it count).
+   */
+  trip: { at: bigint; resume: number; accepted: number; after: bigint; by: Address } | undefined;
   /** Causes of the tightenings in force since the market was last loosened, with who caused them. */
   tightenings: { cause: number; to: number; by: Address }[];
   /** Accounts unhealthy at the trusted price since (block time). */

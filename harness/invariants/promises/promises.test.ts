@@ -475,6 +475,27 @@ describe("campaign promises", () => {
     expect(judge(txs, h, snapshot(1_100n, 3, 1))).toEqual([]);
   });
 
+  test("breaker-halt-ends: the round that restarted the count does not count when accepted later (adversarial, seed 707)", () => {
+    const halted = (after: ObservedTx[]) => {
+      const h = emptyHistory();
+      h.lastAcceptedRound = 3n;
+      judge([tripAt(100n)], h, snapshot(100n, 3, 1));
+      // Rounds 4 and 5 accepted; round 6 Diverged from a fresh secondary, then accepted once it went stale.
+      const diverged = tx({ at: 450n, guard: [ev("ReadingRejected", { class: 4, roundId: 6n, price: 0n })] });
+      const txs = [
+        round(300n, 4n),
+        round(400n, 5n),
+        diverged,
+        round(4_000n, 6n),
+        round(4_100n, 7n),
+        ...after,
+      ];
+      return judge(txs, h, snapshot(4_200n, 3, 1)).filter((b) => b.promise === "breaker-halt-ends");
+    };
+    expect(halted([round(4_200n, 8n)])).toEqual([]); // 7 and 8: two rounds after the bad one
+    expect(halted([round(4_200n, 8n), round(4_300n, 9n)])).toHaveLength(1); // 7, 8 and 9: due
+  });
+
   test("breaker-halt-ends: a refresh that reads a stale feed is not due (a halt resumes at a trusted price)", () => {
     const h = emptyHistory();
     h.lastAcceptedRound = 5n;
