@@ -426,6 +426,19 @@ describe("campaign promises", () => {
     expect(names).toEqual(["no-exposure-no-mode-change", "stale-by-time-no-trip"]);
   });
 
+  test("no-exposure-no-mode-change: margin deposited earlier in the step is at stake (netting, seed 707)", () => {
+    const deposit = tx({
+      at: 90n,
+      from: griefer,
+      call: "deposit",
+      market: [ev("Deposited", { account: griefer, amount: 60_955n * 10n ** 6n })],
+    });
+    const names = (txs: ObservedTx[]) =>
+      judge(txs, emptyHistory(), snapshot(100n, 3, 1)).map((b) => b.promise);
+    expect(names([tripAt(100n)])).toContain("no-exposure-no-mode-change");
+    expect(names([deposit, tripAt(100n)])).not.toContain("no-exposure-no-mode-change");
+  });
+
   test("a stale trip after a new primary round the guard has not accepted is the breaker doing its job", () => {
     const h = emptyHistory();
     const published = tx({

@@ -10,6 +10,7 @@ import { accountIn, arg, events, key, type PromiseContext } from "./context.js";
 export class Exposure {
   private readonly sizes = new Map<Address, bigint>();
   private readonly shares = new Map<Address, bigint>();
+  private readonly margins = new Map<Address, bigint>();
   constructor(private readonly ctx: PromiseContext) {}
 
   size(account: Address): bigint {
@@ -18,9 +19,13 @@ export class Exposure {
   lpShares(account: Address): bigint {
     return this.shares.get(key(account)) ?? accountIn(this.ctx.history.last, account)?.lpShares ?? 0n;
   }
-  /** Margin as the previous step left it (moves inside a step do not matter to the promises using it). */
+  /**
+   * Margin as the previous step left it plus the deposits less the withdrawals since (a trader who deposits and
+   * trades in one step has margin at stake at its trade: netting seed 707). Trading PnL and fees inside the step are
+   * left out: a trade makes its account exposed anyway.
+   */
   margin(account: Address): bigint {
-    return accountIn(this.ctx.history.last, account)?.state.margin ?? 0n;
+    return this.margins.get(key(account)) ?? accountIn(this.ctx.history.last, account)?.state.margin ?? 0n;
   }
   exposed(account: Address): boolean {
     return this.size(account) !== 0n || this.lpShares(account) !== 0n;
@@ -32,6 +37,15 @@ export class Exposure {
       this.sizes.set(key(arg<Address>(e, "account")), arg<bigint>(e, "newSize"));
     }
     for (const e of events(tx, "market", "Liquidated")) this.sizes.set(key(arg<Address>(e, "account")), 0n);
+    for (const [name, sign] of [
+      ["Deposited", 1n],
+      ["Withdrawn", -1n],
+    ] as const) {
+      for (const e of events(tx, "market", name)) {
+        const account = arg<Address>(e, "account");
+        this.margins.set(key(account), this.margin(account) + sign * arg<bigint>(e, "amount"));
+      }
+    }
     for (const e of events(tx, "pool", "Deposit")) {
       const owner = arg<Address>(e, "owner");
       this.shares.set(key(owner), this.lpShares(owner) + arg<bigint>(e, "shares"));
