@@ -627,9 +627,22 @@ export function planPromise(
         "        uint256 price;",
         "        int256 size;",
         "        uint256 maintenance;",
+        "        bool moved; // an accepted round since then was more than the band from its price",
         "    }",
         "",
         "    mapping(address => HealthyMark) internal healthyMark;",
+        "",
+        "    /// @dev Marks the accounts whose price an accepted round in these logs left (a step can move 10 % and back).",
+        "    function _followMarkRounds(Vm.Log[] memory logs, AccountView[] memory list) internal {",
+        "        for (uint256 i; i < logs.length; ++i) {",
+        "            if (!_is(logs[i], address(s.oracle), PRICE_ACCEPTED)) continue;",
+        "            (uint256 price,,,) = abi.decode(logs[i].data, (uint256, uint256, uint256, uint256));",
+        "            for (uint256 j; j < list.length; ++j) {",
+        "                HealthyMark storage mark = healthyMark[list[j].account];",
+        `                if (mark.set && _moveBps(price, mark.price) > ${statedBounds.samePriceBps}) mark.moved = true;`,
+        "            }",
+        "        }",
+        "    }",
         "",
         "    function _followHealth(MarketView memory v, AccountView[] memory list) internal {",
         "        for (uint256 i; i < list.length; ++i) {",
@@ -639,9 +652,9 @@ export function planPromise(
         "                continue;",
         "            }",
         "            HealthyMark memory mark = healthyMark[acct.account];",
-        `            if (mark.set && mark.size == acct.state.size && _moveBps(v.price, mark.price) <= ${statedBounds.samePriceBps}) continue;`,
+        `            if (mark.set && !mark.moved && mark.size == acct.state.size && _moveBps(v.price, mark.price) <= ${statedBounds.samePriceBps}) continue;`,
         "            if (acct.equity >= int256(acct.maintenanceRequired) && acct.maintenanceRequired > 0) {",
-        "                healthyMark[acct.account] = HealthyMark(true, v.timestamp, v.price, acct.state.size, acct.maintenanceRequired);",
+        "                healthyMark[acct.account] = HealthyMark(true, v.timestamp, v.price, acct.state.size, acct.maintenanceRequired, false);",
         "            } else {",
         "                delete healthyMark[acct.account];",
         "            }",
@@ -655,7 +668,7 @@ export function planPromise(
         "            address who = address(uint160(uint256(logs[i].topics[1])));",
         "            (int256 size, uint256 price,,) = abi.decode(logs[i].data, (int256, uint256, uint256, uint256));",
         "            HealthyMark memory mark = healthyMark[who];",
-        "            if (!mark.set || mark.size != size) continue;",
+        "            if (!mark.set || mark.moved || mark.size != size) continue;",
         "            for (uint256 j; j < list.length; ++j) {",
         "                if (list[j].account != who) continue;",
         `                if (_moveBps(price, mark.price) > ${statedBounds.samePriceBps} || list[j].equity < int256(mark.maintenance)) continue;`,
@@ -675,7 +688,7 @@ export function planPromise(
         "        }",
         "    }",
       );
-      everyTx("_judgeEstimatorLiquidation(r.logs, list);");
+      everyTx("_judgeEstimatorLiquidation(r.logs, list);", "_followMarkRounds(r.logs, list);");
       everyStep("_followHealth(m, list);");
       break;
     }

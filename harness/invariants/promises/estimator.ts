@@ -7,7 +7,8 @@ const VALUE_DIVISOR = 10n ** 30n;
 
 /**
  * Keeps, per account, the earliest snapshot since its last trade and since the price last moved (by more
- * than `samePriceBps`) at which it was healthy: the move it survived.
+ * than `samePriceBps`, on any accepted round, not only from one snapshot to the next: a step can move the
+ * price 10 % and back) at which it was healthy: the move it survived.
  */
 export function followHealth(ctx: PromiseContext): void {
   const h = ctx.history;
@@ -19,8 +20,7 @@ export function followHealth(ctx: PromiseContext): void {
       continue;
     }
     const mark = h.healthyMark.get(k);
-    if (mark && mark.size === a.state.size && moveBps(m.price, mark.price) <= ctx.bounds.samePriceBps)
-      continue;
+    if (mark && mark.size === a.state.size && !movedSince(ctx, mark)) continue;
     if (a.equity >= BigInt(a.maintenanceRequired) && a.maintenanceRequired > 0n) {
       h.healthyMark.set(k, {
         at: m.timestamp,
@@ -29,9 +29,16 @@ export function followHealth(ctx: PromiseContext): void {
         equity: a.equity,
         maintenance: a.maintenanceRequired,
         mm: m.maintenanceMargin,
+        rounds: h.rounds.length,
       });
     } else h.healthyMark.delete(k);
   }
+}
+
+/** Whether an accepted round since the mark, or the price now, is more than `samePriceBps` from the mark's price. */
+function movedSince(ctx: PromiseContext, mark: { price: bigint; rounds: number }): boolean {
+  const far = (price: bigint) => moveBps(price, mark.price) > ctx.bounds.samePriceBps;
+  return far(ctx.snapshot.market.price) || ctx.history.rounds.slice(mark.rounds).some((r) => far(r.price));
 }
 
 /**
@@ -53,7 +60,12 @@ export function judgeEstimatorLiquidation(ctx: PromiseContext, tx: ObservedTx): 
     const indexThen = ctx.history.last?.market.fundingIndexNow ?? 0n;
     const paidSince = (mark.size * (ctx.snapshot.market.fundingIndexNow - indexThen)) / VALUE_DIVISOR;
     const equity = before.equity - (paidSince > 0n ? paidSince : 0n);
-    if (moveBps(price, mark.price) > ctx.bounds.samePriceBps || equity < mark.maintenance) continue;
+    if (
+      moveBps(price, mark.price) > ctx.bounds.samePriceBps ||
+      movedSince(ctx, mark) ||
+      equity < mark.maintenance
+    )
+      continue;
     breaches.push({
       promise: "no-estimator-liquidation",
       expected: {

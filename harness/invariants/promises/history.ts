@@ -60,7 +60,16 @@ export type CampaignHistory = {
   /** The earliest snapshot since the last trade and the last price move at which an account was healthy. */
   healthyMark: Map<
     Address,
-    { at: bigint; price: bigint; size: bigint; equity: bigint; maintenance: bigint; mm: bigint }
+    {
+      at: bigint;
+      price: bigint;
+      size: bigint;
+      equity: bigint;
+      maintenance: bigint;
+      mm: bigint;
+      /** How many rounds had been accepted then: later ones are the path the price took since. */
+      rounds: number;
+    }
   >;
   /** Per actor, collateral put in (margin deposits, LP deposits, the baseline LP seed) and taken out. */
   putIn: Map<Address, bigint>;

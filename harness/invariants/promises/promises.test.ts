@@ -335,6 +335,49 @@ describe("campaign promises", () => {
     expect(broken([buy(12n, true), buy(24n, false)])).toEqual([]);
   });
 
+  test("no-estimator-liquidation: a move inside a step (10 % and back) is a further move (feeds, seed 707)", () => {
+    const trader = "0x00000000000000000000000000000000000000ee" as Address;
+    const unit = 10n ** 18n;
+    const at = (t: bigint) => {
+      const s = structuredClone(testModel().snapshot({ accounts: [trader] })) as unknown as ChainSnapshot;
+      (s.market as { timestamp: bigint; price: bigint }).timestamp = t;
+      (s.market as { price: bigint }).price = 1_806n * unit;
+      const a = s.accounts[0] as { equity: bigint; maintenanceRequired: bigint; state: { size: bigint } };
+      a.state.size = 64n * unit;
+      a.equity = 6_300n * 10n ** 6n;
+      a.maintenanceRequired = 5_850n * 10n ** 6n;
+      return s;
+    };
+    const priced = (t: bigint, roundId: bigint, dollars: bigint) =>
+      tx({ at: t, guard: [ev("PriceAccepted", { roundId, price: dollars * unit, maintenanceMargin: 0n })] });
+    const liquidation = tx({
+      at: 400n,
+      call: "liquidate",
+      input: { account: trader },
+      market: [
+        ev("Liquidated", {
+          account: trader,
+          liquidator: keeper,
+          size: 64n * unit,
+          price: 1_806n * unit,
+          keeperReward: 0n,
+          penaltyToInsurance: 0n,
+        }),
+      ],
+    });
+    const broken = (path: ObservedTx[]) => {
+      const h = emptyHistory();
+      judge([], h, at(100n)); // healthy at 1,806: the move it survived
+      return judge([...path, liquidation], h, at(400n)).filter(
+        (b) => b.promise === "no-estimator-liquidation",
+      );
+    };
+    // Flat rounds only: the estimator alone liquidated it.
+    expect(broken([priced(200n, 2n, 1_806n), priced(300n, 3n, 1_806n)])).toHaveLength(1);
+    // -9.6 % and back within the step: realised volatility the margins may follow.
+    expect(broken([priced(200n, 2n, 1_633n), priced(300n, 3n, 1_806n)])).toEqual([]);
+  });
+
   test("withdrawn-profit-backed: a withdrawal while open must leave the margin alone above the initial margin", () => {
     const trader = "0x00000000000000000000000000000000000000ee" as Address;
     const withdrawal = (margin: bigint) =>
