@@ -374,11 +374,17 @@ function planAssertions(recording: Recording, txs: Tx[]): Plan {
     for (const step of recording.steps) add(plan.afterStep, step.index, ...stmts);
   };
   const failingStep = recording.steps.find((s) => s.index === f.step);
-  if (!failingStep) {
+  const stepOfFailure = (): RecordedStep => {
+    if (failingStep) return failingStep;
     throw new ForgeTestError(
       `the replay has no step ${f.step} (the failing step); it ran ${recording.steps.length}`,
     );
-  }
+  };
+  // A fixed replay may end before the step that failed (the fix changed a command's precondition, e.g. a recourse
+  // that changes the mode): a campaign promise is then asserted on every step that ran; an assertion about that one
+  // step cannot be written.
+  const promise = (translatedPromises as readonly string[]).includes(f.invariant);
+  if (!promise || recording.result.status !== "fixed") stepOfFailure();
   const msg = (text: string) => JSON.stringify(`${f.invariant}: ${text}`);
   switch (f.invariant) {
     case "no-invariant-trip":
@@ -446,7 +452,8 @@ function planAssertions(recording: Recording, txs: Tx[]): Plan {
     case "model-equality": {
       plan.property = "the chain's state equals the reference model's, field by field";
       for (const d of f.diff) {
-        const expected = recording.result.status === "fixed" ? chainValue(failingStep, d.path) : d.expected;
+        const expected =
+          recording.result.status === "fixed" ? chainValue(stepOfFailure(), d.path) : d.expected;
         add(
           plan.afterStep,
           f.step,

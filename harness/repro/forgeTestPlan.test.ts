@@ -75,6 +75,18 @@ describe("writeForgeTest refusals", () => {
     );
   });
 
+  it("needs the failing step, but for a fixed replay of a campaign promise, which is asserted on every step that ran", () => {
+    const ended = (invariant: string, status: "fixed" | "reproduced") => {
+      const r = recording(invariant);
+      (r.failure as { step: number }).step = 3; // the replay ran step 0 only
+      (r.result as { status: string }).status = status;
+      return () => writeForgeTest(r);
+    };
+    expect(ended("no-invariant-trip", "fixed")).toThrow(/the replay has no step 3/);
+    expect(ended("no-exposure-no-mode-change", "reproduced")).toThrow(/the replay has no step 3/);
+    expect(ended("no-exposure-no-mode-change", "fixed")().source).toContain("no-exposure-no-mode-change");
+  });
+
   it("refuses a replay that creates contracts, naming the transaction", () => {
     expect(() => writeForgeTest(recording("no-invariant-trip", null))).toThrow(/creates a contract/);
   });

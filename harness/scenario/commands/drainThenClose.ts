@@ -72,10 +72,10 @@ export class DrainThenCloseCommand extends Command<Args> {
 
 /**
  * The winner's recourse when the pool's cash is short of its claim (the losers' losses are not cash until they
- * close): before it closes it settles every solvent loser's loss into the pool (`settleLoss`) and liquidates every
- * liquidatable account (both permissionless, as the keeper does them), so that a loss beyond a loser's margin is
- * booked as bad debt (insurance, then the LPs, and the mode the market then takes) rather than counted as cash the
- * pool will never collect.
+ * close): before it closes it settles every solvent loser's loss into the pool (`settleLoss`) and, if the cash is
+ * still short, liquidates every liquidatable account (both permissionless, as the keeper does them), so that a loss
+ * beyond a loser's margin is booked as bad debt (insurance, then the LPs, and the mode the market then takes) rather
+ * than counted as cash the pool will never collect.
  */
 async function settleLosersIfShort(step: Step, winner: Address) {
   const { m, w } = step;
@@ -88,7 +88,9 @@ async function settleLosersIfShort(step: Step, winner: Address) {
   for (const loser of view.accounts.filter((a) => settleableLoss(a) > 0n)) {
     await step.act(calls.settleLoss(w, winner, loser.account));
   }
-  for (const loser of view.accounts.filter((a) => a.liquidatable)) {
+  const settled = m.port.view(m.actors.accounts);
+  if (settled.market.agg.poolCash >= claim) return;
+  for (const loser of settled.accounts.filter((a) => a.liquidatable)) {
     await step.act(calls.liquidate(w, winner, loser.account));
   }
 }
