@@ -66,7 +66,25 @@ export class Speculation {
   simulated = 0;
   committed = 0;
 
+  /** Reads of the chain at the pending blocks' base (see `atBase`), by key; a commit moves the base. */
+  private baseViews = new Map<string, Promise<unknown>>();
+
   constructor(private readonly fast: FastChain) {}
+
+  /**
+   * A view of the chain as it stands under the pending blocks (their base), asked once per base: nothing
+   * changes the chain while a run is on simulated blocks but a commit, so planning (governance's Safe nonce
+   * and timelock delay, harness/scenario/governance.ts) need not ask the node again for every command.
+   */
+  atBase<T>(key: string, read: () => Promise<T>): Promise<T> {
+    let view = this.baseViews.get(key) as Promise<T> | undefined;
+    if (!view) {
+      view = read();
+      this.baseViews.set(key, view);
+      view.catch(() => this.baseViews.delete(key));
+    }
+    return view;
+  }
 
   /** Steps planned but not yet checked. */
   get pendingSteps(): number {
@@ -155,6 +173,7 @@ export class Speculation {
       await fast.setAutomine(true);
     }
     this.committed += blocks.length;
+    this.baseViews.clear();
     this.safeExecutions = 0;
     this.timelockDelay = undefined;
   }
