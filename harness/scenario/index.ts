@@ -4,7 +4,7 @@ import { Steering } from "../coverage/steering.js";
 import { Speculation } from "../engine/speculation.js";
 import { createFastChain, type FastChain } from "../fast/fastChain.js";
 import { MarketModel } from "../model/market.js";
-import type { SystemState } from "../model/state.js";
+import { cloneState, type SystemState } from "../model/state.js";
 import type { System } from "../system/system.js";
 import type { CommandSpec } from "./commands/base.js";
 import { incidentArbitrary } from "./commands/incident.js";
@@ -86,7 +86,7 @@ export async function createScenarioHarness(
     async setup(options) {
       await baseline.reset();
       if (options?.simulate) world.speculation = new Speculation(await fastChain());
-      const port = new ModelAdapter(new MarketModel(structuredClone(modelState)));
+      const port = new ModelAdapter(new MarketModel(cloneState(modelState)));
       const model: ScenarioModel = { port, actors: world.actors };
       return { model, real: world };
     },
