@@ -16,3 +16,22 @@ describe("Speculation.atBase", () => {
     expect(await s.atBase("hash", read)).toBe(3);
   });
 });
+
+describe("Speculation.read", () => {
+  const lens = "0x00000000000000000000000000000000000000aa";
+  const trader = "0x00000000000000000000000000000000000000bb";
+  it("asks a read once per block while nothing runs between (a step that added no block)", () => {
+    const s = new Speculation({} as FastChain);
+    expect(s.read(lens, "0x01")).toEqual({ base: 0 });
+    expect(s.read(lens, "0x01")).toEqual({ base: 0 });
+    expect(s.read(lens, "0x02")).toEqual({ base: 1 });
+    expect(s.block(10n, 120n, [{ from: trader, to: lens, data: "0x99" }])).toEqual([{ block: 0, call: 0 }]);
+    expect(s.read(lens, "0x01")).toEqual({ block: 0, call: 1 });
+    expect(s.read(lens, "0x02")).toEqual({ block: 0, call: 2 });
+    expect(s.read(lens, "0x01")).toEqual({ block: 0, call: 1 });
+    // The block's own transaction is no read: the same calldata asked as a read is a new call.
+    expect(s.read(lens, "0x99")).toEqual({ block: 0, call: 3 });
+    s.block(11n, 132n, []);
+    expect(s.read(lens, "0x01")).toEqual({ block: 1, call: 0 });
+  });
+});

@@ -104,15 +104,26 @@ export class Speculation {
     return calls.map((_, call) => ({ block: index, call }));
   }
 
-  /** A read at the end of the latest pending block (or of the node's latest block if none is pending). */
+  /**
+   * A read at the end of the latest pending block (or of the node's latest block if none is pending). The
+   * same read already there (a step that added no block reads after the step before it) is asked once:
+   * reads are views, and a block's reads all come after its transactions, so it would answer the same.
+   */
   read(to: Address, data: Hex): CallRef {
     const last = this.blocks.at(-1);
     if (!last) {
+      const known = this.base.findIndex((c) => c.to === to && c.data === data);
+      if (known >= 0) return { base: known };
       this.base.push({ from: reader, to, data });
       return { base: this.base.length - 1 };
     }
+    const block = this.blocks.length - 1;
+    for (let call = last.txs.length; call < last.calls.length; call++) {
+      const c = last.calls[call] as SimCall;
+      if (c.to === to && c.data === data) return { block, call };
+    }
     last.calls.push({ from: reader, to, data });
-    return { block: this.blocks.length - 1, call: last.calls.length - 1 };
+    return { block, call: last.calls.length - 1 };
   }
 
   /** Runs `check` with the answers once the blocks are simulated (in the order the checks were deferred). */
