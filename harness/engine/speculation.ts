@@ -62,6 +62,11 @@ export class Speculation {
    */
   safeExecutions = 0;
   timelockDelay: bigint | undefined;
+  /**
+   * Whether this speculation changed the chain (it mines only in a commit): until then the chain is where
+   * the run found it, and the next run need not revert it (scenario/index.ts).
+   */
+  chainTouched = false;
   /** Blocks simulated (and checked) by this speculation, and blocks it mined to go on from them. */
   simulated = 0;
   committed = 0;
@@ -162,6 +167,7 @@ export class Speculation {
   private async commit(blocks: readonly (SimBlock & { txs: number[] })[], simulated: SimCallResult[][]) {
     if (blocks.length === 0) return;
     const { fast } = this;
+    this.chainTouched = true;
     await fast.setAutomine(false);
     try {
       for (const [i, b] of blocks.entries()) {
