@@ -15,6 +15,18 @@ describe("Speculation.atBase", () => {
     await expect(s.atBase("hash", failing)).rejects.toThrow("node down");
     expect(await s.atBase("hash", read)).toBe(3);
   });
+
+  it("shares the baseline's reads between runs until a run's commit moves its base", async () => {
+    const baseline = new Map<string, Promise<unknown>>();
+    let asked = 0;
+    const read = async () => ++asked;
+    expect(await new Speculation({} as FastChain, baseline).atBase("nonce", read)).toBe(1);
+    const next = new Speculation({} as FastChain, baseline);
+    expect(await next.atBase("nonce", read)).toBe(1);
+    next.chainTouched = true; // what a commit sets before it mines
+    expect(await next.atBase("nonce", read)).toBe(2);
+    expect(await new Speculation({} as FastChain, baseline).atBase("nonce", read)).toBe(1);
+  });
 });
 
 describe("Speculation.read", () => {

@@ -71,22 +71,31 @@ export class Speculation {
   simulated = 0;
   committed = 0;
 
-  /** Reads of the chain at the pending blocks' base (see `atBase`), by key; a commit moves the base. */
+  /** Reads of the chain at the pending blocks' base (see `atBase`) once a commit has moved it, by key. */
   private baseViews = new Map<string, Promise<unknown>>();
 
-  constructor(private readonly fast: FastChain) {}
+  /**
+   * `baselineViews`: reads at the base every run starts from (the baseline), shared by the runs of one
+   * harness: a run on simulated blocks finds the chain there, until a commit of its own.
+   */
+  constructor(
+    private readonly fast: FastChain,
+    private readonly baselineViews = new Map<string, Promise<unknown>>(),
+  ) {}
 
   /**
    * A view of the chain as it stands under the pending blocks (their base), asked once per base: nothing
    * changes the chain while a run is on simulated blocks but a commit, so planning (governance's Safe nonce
-   * and timelock delay, harness/scenario/governance.ts) need not ask the node again for every command.
+   * and timelock delay, harness/scenario/governance.ts) need not ask the node again for every command, nor,
+   * before a commit, for every run (the base is then the baseline).
    */
   atBase<T>(key: string, read: () => Promise<T>): Promise<T> {
-    let view = this.baseViews.get(key) as Promise<T> | undefined;
+    const views = this.chainTouched ? this.baseViews : this.baselineViews;
+    let view = views.get(key) as Promise<T> | undefined;
     if (!view) {
       view = read();
-      this.baseViews.set(key, view);
-      view.catch(() => this.baseViews.delete(key));
+      views.set(key, view);
+      view.catch(() => views.delete(key));
     }
     return view;
   }

@@ -67,6 +67,8 @@ export async function createScenarioHarness(
     });
     return fast;
   };
+  // Chain reads at the baseline, shared by every simulated run (Speculation.atBase).
+  const baselineViews = new Map<string, Promise<unknown>>();
   return {
     world,
     // An incident measures P&L from the chain between its phases: it runs on mined blocks only.
@@ -86,7 +88,7 @@ export async function createScenarioHarness(
     async setup(options) {
       // A run on simulated blocks that mined none left the chain at the baseline: no revert needed.
       await baseline.reset({ chain: world.speculation?.chainTouched !== false });
-      if (options?.simulate) world.speculation = new Speculation(await fastChain());
+      if (options?.simulate) world.speculation = new Speculation(await fastChain(), baselineViews);
       const port = new ModelAdapter(new MarketModel(cloneState(modelState)));
       const model: ScenarioModel = { port, actors: world.actors };
       return { model, real: world };
