@@ -109,9 +109,9 @@ export type SystemState = {
  * A deep copy (Maps, Sets, nested records and bigints included). Every transaction the model runs copies
  * the state, so the copy follows the state's shape instead of walking it generically (structuredClone's
  * serialisation, then a generic walk, were the model's largest cost per engine step): every record below
- * is flat (bigints, numbers, strings, booleans), so one spread copies it. state.test.ts checks that the copy
- * equals structuredClone's and shares no object with the original, which fails if a nested record is added
- * here without its own copy.
+ * is flat (bigints, numbers, strings, booleans), so one spread copies it, and the feeds' rounds, read-only,
+ * are shared. state.test.ts checks that the copy equals structuredClone's and shares no other object with
+ * the original, which fails if a nested record is added here without its own copy.
  */
 export function cloneState(state: SystemState): SystemState {
   const { market: m, oracle: o, pool: p, feeds: f } = state;
@@ -148,8 +148,9 @@ function copyRecords<K, V extends object>(map: ReadonlyMap<K, V>): Map<K, V> {
   return copy;
 }
 
+/** A feed: its rounds are read-only (feeds.ts `Round`), so the copy's map shares them. */
 function copyFeed(feed: OracleFeeds["primary"]): OracleFeeds["primary"] {
-  return { ...feed, rounds: copyRecords(feed.rounds) };
+  return { ...feed, rounds: new Map(feed.rounds) };
 }
 
 function copyLedger(ledger: Ledger): Ledger {
