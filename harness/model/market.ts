@@ -1816,7 +1816,7 @@ export class MarketModel {
         executeModify(s, parameters.account, sizeDelta, parameters.priceLimit ?? 0n, ev),
       );
       return g.committed ? { effects: g.value } : { trip: g.trip };
-    });
+    }, true); // only a read before the guarded frame (see transact's inPlace)
   }
 
   /** `commitOrder`: records the order for the primary round after the newest one anyone can know. */
