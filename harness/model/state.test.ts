@@ -41,13 +41,15 @@ describe("cloneState", () => {
     shared(state, reached);
     const overlap: object[] = [];
     shared(copy, new Set(reached), overlap);
-    // The feeds' rounds are read-only (feeds.ts Round): the copy shares them, and nothing else.
-    const rounds = new Set<object>([
+    // The feeds' rounds and the ledgers' allowance rows are read-only: the copy shares them, nothing else.
+    const readOnly = new Set<object>([
       ...state.feeds.primary.rounds.values(),
       ...(state.feeds.secondary?.rounds.values() ?? []),
+      ...state.collateral.allowances.values(),
+      ...state.shares.allowances.values(),
     ]);
-    expect(rounds.size).toBeGreaterThan(1);
-    expect(overlap.filter((o) => !rounds.has(o))).toEqual([]);
+    expect(readOnly.size).toBeGreaterThan(2);
+    expect(overlap.filter((o) => !readOnly.has(o))).toEqual([]);
   });
 
   // A guarded action runs on one copy (its guarded frame) rather than two (MarketModel.transact inPlace).

@@ -109,8 +109,8 @@ export type SystemState = {
  * A deep copy (Maps, Sets, nested records and bigints included). Every transaction the model runs copies
  * the state, so the copy follows the state's shape instead of walking it generically (structuredClone's
  * serialisation, then a generic walk, were the model's largest cost per engine step): every record below
- * is flat (bigints, numbers, strings, booleans), so one spread copies it, and the feeds' rounds, read-only,
- * are shared. state.test.ts checks that the copy equals structuredClone's and shares no other object with
+ * is flat (bigints, numbers, strings, booleans), so one spread copies it, and the feeds' rounds and the
+ * ledgers' allowance rows, read-only, are shared. state.test.ts checks that the copy equals structuredClone's and shares no other object with
  * the original, which fails if a nested record is added here without its own copy.
  */
 export function cloneState(state: SystemState): SystemState {
@@ -153,10 +153,9 @@ function copyFeed(feed: OracleFeeds["primary"]): OracleFeeds["primary"] {
   return { ...feed, rounds: new Map(feed.rounds) };
 }
 
+/** A ledger: its allowance rows are replaced, never changed (ledger.ts), so the copy's map shares them. */
 function copyLedger(ledger: Ledger): Ledger {
-  const allowances = new Map<Address, Map<Address, bigint>>();
-  for (const [owner, spenders] of ledger.allowances) allowances.set(owner, new Map(spenders));
-  return { ...ledger, balances: new Map(ledger.balances), allowances };
+  return { ...ledger, balances: new Map(ledger.balances), allowances: new Map(ledger.allowances) };
 }
 
 /** Replaces `target`'s contents with `source`'s (a committed inner frame), keeping `target`'s identity. */
