@@ -62,11 +62,43 @@ export class Speculation {
    */
   safeExecutions = 0;
   timelockDelay: bigint | undefined;
+  /**
+   * Whether this speculation changed the chain (it mines only in a commit): until then the chain is where
+   * the run found it, and the next run need not revert it (scenario/index.ts).
+   */
+  chainTouched = false;
   /** Blocks simulated (and checked) by this speculation, and blocks it mined to go on from them. */
   simulated = 0;
   committed = 0;
 
-  constructor(private readonly fast: FastChain) {}
+  /** Reads of the chain at the pending blocks' base (see `atBase`) once a commit has moved it, by key. */
+  private baseViews = new Map<string, Promise<unknown>>();
+
+  /**
+   * `baselineViews`: reads at the base every run starts from (the baseline), shared by the runs of one
+   * harness: a run on simulated blocks finds the chain there, until a commit of its own.
+   */
+  constructor(
+    private readonly fast: FastChain,
+    private readonly baselineViews = new Map<string, Promise<unknown>>(),
+  ) {}
+
+  /**
+   * A view of the chain as it stands under the pending blocks (their base), asked once per base: nothing
+   * changes the chain while a run is on simulated blocks but a commit, so planning (governance's Safe nonce
+   * and timelock delay, harness/scenario/governance.ts) need not ask the node again for every command, nor,
+   * before a commit, for every run (the base is then the baseline).
+   */
+  atBase<T>(key: string, read: () => Promise<T>): Promise<T> {
+    const views = this.chainTouched ? this.baseViews : this.baselineViews;
+    let view = views.get(key) as Promise<T> | undefined;
+    if (!view) {
+      view = read();
+      views.set(key, view);
+      view.catch(() => views.delete(key));
+    }
+    return view;
+  }
 
   /** Steps planned but not yet checked. */
   get pendingSteps(): number {
@@ -86,15 +118,26 @@ export class Speculation {
     return calls.map((_, call) => ({ block: index, call }));
   }
 
-  /** A read at the end of the latest pending block (or of the node's latest block if none is pending). */
+  /**
+   * A read at the end of the latest pending block (or of the node's latest block if none is pending). The
+   * same read already there (a step that added no block reads after the step before it) is asked once:
+   * reads are views, and a block's reads all come after its transactions, so it would answer the same.
+   */
   read(to: Address, data: Hex): CallRef {
     const last = this.blocks.at(-1);
     if (!last) {
+      const known = this.base.findIndex((c) => c.to === to && c.data === data);
+      if (known >= 0) return { base: known };
       this.base.push({ from: reader, to, data });
       return { base: this.base.length - 1 };
     }
+    const block = this.blocks.length - 1;
+    for (let call = last.txs.length; call < last.calls.length; call++) {
+      const c = last.calls[call] as SimCall;
+      if (c.to === to && c.data === data) return { block, call };
+    }
     last.calls.push({ from: reader, to, data });
-    return { block: this.blocks.length - 1, call: last.calls.length - 1 };
+    return { block, call: last.calls.length - 1 };
   }
 
   /** Runs `check` with the answers once the blocks are simulated (in the order the checks were deferred). */
@@ -133,6 +176,7 @@ export class Speculation {
   private async commit(blocks: readonly (SimBlock & { txs: number[] })[], simulated: SimCallResult[][]) {
     if (blocks.length === 0) return;
     const { fast } = this;
+    this.chainTouched = true;
     await fast.setAutomine(false);
     try {
       for (const [i, b] of blocks.entries()) {
@@ -155,6 +199,7 @@ export class Speculation {
       await fast.setAutomine(true);
     }
     this.committed += blocks.length;
+    this.baseViews.clear();
     this.safeExecutions = 0;
     this.timelockDelay = undefined;
   }

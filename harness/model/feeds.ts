@@ -3,7 +3,8 @@
  * override), and an L2 sequencer-uptime feed. Plain data plus the functions the mock's setters run.
  */
 
-export type Round = { answer: bigint; startedAt: bigint; updatedAt: bigint };
+/** A stored round never changes (a new answer is a new round), so copies of the state share them. */
+export type Round = Readonly<{ answer: bigint; startedAt: bigint; updatedAt: bigint }>;
 
 /** test/mocks/MockAggregator.sol's storage. */
 export type MockAggregatorState = {

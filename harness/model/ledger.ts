@@ -9,7 +9,8 @@ import { normalizeAddress, zeroAddress } from "./types.js";
 export type Ledger = {
   balances: Map<Address, bigint>;
   /** owner → spender → allowance. */
-  allowances: Map<Address, Map<Address, bigint>>;
+  /** Each owner's row is replaced on a change, never changed in place, so copies of the state share rows. */
+  allowances: Map<Address, ReadonlyMap<Address, bigint>>;
   totalSupply: bigint;
 };
 
@@ -29,9 +30,9 @@ export function approve(ledger: Ledger, owner: Address, spender: Address, value:
   if (normalizeAddress(owner) === zeroAddress) throw new EvmRevert("ERC20InvalidApprover", [zeroAddress]);
   if (normalizeAddress(spender) === zeroAddress) throw new EvmRevert("ERC20InvalidSpender", [zeroAddress]);
   const o = normalizeAddress(owner);
-  const row = ledger.allowances.get(o) ?? new Map<Address, bigint>();
-  ledger.allowances.set(o, row);
+  const row = new Map(ledger.allowances.get(o));
   row.set(normalizeAddress(spender), value);
+  ledger.allowances.set(o, row);
 }
 
 /** ERC20 `_update`: mint (from = 0), burn (to = 0) or move. */

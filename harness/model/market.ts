@@ -1670,10 +1670,16 @@ export class MarketModel {
 
   /* running a transaction */
 
+  /**
+   * Runs `body` on the transaction's frame and commits it, or drops it on a revert. `inPlace`: the frame is
+   * the state itself, for a body that changes nothing before it can revert (guardedAction: its guarded frame
+   * is a copy already, and only returns normally once it has written to the outer one), which saves a copy.
+   */
   private transact<effects>(
     body: (tx: SystemState, events: ModelEvent[]) => { effects: effects } | { trip: Trip },
+    inPlace = false,
   ): ActionResult<effects> {
-    const tx = cloneState(this.state);
+    const tx = inPlace ? this.state : cloneState(this.state);
     const events: ModelEvent[] = [];
     let out: { effects: effects } | { trip: Trip };
     try {
@@ -1698,7 +1704,7 @@ export class MarketModel {
     return this.transact<effects>((tx, events) => {
       const g = guarded(tx, events, action, body);
       return g.committed ? { effects: g.value } : { trip: g.trip };
-    });
+    }, true);
   }
 
   /** A call that changes state without a self-call (governance, settlement, refresh). */
@@ -1833,7 +1839,7 @@ export class MarketModel {
         executeModify(s, parameters.account, sizeDelta, parameters.priceLimit ?? 0n, ev),
       );
       return g.committed ? { effects: g.value } : { trip: g.trip };
-    });
+    }, true); // only a read before the guarded frame (see transact's inPlace)
   }
 
   /** `commitOrder`: records the order for the primary round after the newest one anyone can know. */

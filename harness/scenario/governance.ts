@@ -31,15 +31,11 @@ export async function safeTransaction(
   if (approver === executor) throw new Error("safeTransaction: two distinct owners are needed");
   // On simulated blocks the chain is still at their base: add what they execute (harness/engine/).
   const nonce =
-    (await w.clients.publicClient.readContract({ address: w.safe, abi: safeAbi, functionName: "nonce" })) +
-    BigInt(w.speculation?.active ? w.speculation.safeExecutions : 0);
+    (await chainView(w, "safe.nonce", () =>
+      w.clients.publicClient.readContract({ address: w.safe, abi: safeAbi, functionName: "nonce" }),
+    )) + BigInt(w.speculation?.active ? w.speculation.safeExecutions : 0);
   const safeTx = [parameters.to, 0n, parameters.data, 0, 0n, 0n, 0n, zeroAddress, zeroAddress] as const;
-  const hash = await w.clients.publicClient.readContract({
-    address: w.safe,
-    abi: safeAbi,
-    functionName: "getTransactionHash",
-    args: [...safeTx, nonce],
-  });
+  const hash = await safeTransactionHash(w, safeTx, nonce);
   // Signatures sorted by owner address; v = 1: approved on chain (approveHash) or the sender itself.
   const sorted = [...owners].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
   const signatures = concat(
@@ -79,12 +75,46 @@ export async function timelockMinDelay(w: World): Promise<bigint> {
   const pending = w.speculation?.active ? w.speculation.timelockDelay : undefined;
   return (
     pending ??
-    (await w.clients.publicClient.readContract({
-      address: w.timelock,
-      abi: timelockAbi,
-      functionName: "getMinDelay",
-    }))
+    (await chainView(w, "timelock.getMinDelay", () =>
+      w.clients.publicClient.readContract({
+        address: w.timelock,
+        abi: timelockAbi,
+        functionName: "getMinDelay",
+      }),
+    ))
   );
+}
+
+/** A view of the chain; on simulated blocks, asked once per base (Speculation.atBase). */
+function chainView<T>(w: World, key: string, read: () => Promise<T>): Promise<T> {
+  return w.speculation?.active ? w.speculation.atBase(key, read) : read();
+}
+
+type SafeTx = readonly [Address, bigint, Hex, number, bigint, bigint, bigint, Address, Address];
+
+/**
+ * The Safe's `getTransactionHash`: a pure function of the transaction, the nonce and the Safe's domain (its
+ * address and the chain id, fixed for a world), so each one is asked of the node once per world.
+ */
+const safeHashes = new WeakMap<World, Map<string, Hex>>();
+async function safeTransactionHash(w: World, safeTx: SafeTx, nonce: bigint): Promise<Hex> {
+  let known = safeHashes.get(w);
+  if (!known) {
+    known = new Map();
+    safeHashes.set(w, known);
+  }
+  const key = `${w.safe}:${safeTx.join(",")}:${nonce}`;
+  let hash = known.get(key);
+  if (hash === undefined) {
+    hash = await w.clients.publicClient.readContract({
+      address: w.safe,
+      abi: safeAbi,
+      functionName: "getTransactionHash",
+      args: [...safeTx, nonce],
+    });
+    known.set(key, hash);
+  }
+  return hash;
 }
 
 /** The Safe schedules `op` on the timelock with the minimum delay. */

@@ -4,7 +4,7 @@ import { Steering } from "../coverage/steering.js";
 import { Speculation } from "../engine/speculation.js";
 import { createFastChain, type FastChain } from "../fast/fastChain.js";
 import { MarketModel } from "../model/market.js";
-import type { SystemState } from "../model/state.js";
+import { cloneState, type SystemState } from "../model/state.js";
 import type { System } from "../system/system.js";
 import type { CommandSpec } from "./commands/base.js";
 import { incidentArbitrary } from "./commands/incident.js";
@@ -67,6 +67,8 @@ export async function createScenarioHarness(
     });
     return fast;
   };
+  // Chain reads at the baseline, shared by every simulated run (Speculation.atBase).
+  const baselineViews = new Map<string, Promise<unknown>>();
   return {
     world,
     // An incident measures P&L from the chain between its phases: it runs on mined blocks only.
@@ -84,9 +86,10 @@ export async function createScenarioHarness(
     coverage: (real: World) => real.coverage,
     rebuild: (name: string, args: Record<string, JsonValue>) => rebuildCommand(name, args),
     async setup(options) {
-      await baseline.reset();
-      if (options?.simulate) world.speculation = new Speculation(await fastChain());
-      const port = new ModelAdapter(new MarketModel(structuredClone(modelState)));
+      // A run on simulated blocks that mined none left the chain at the baseline: no revert needed.
+      await baseline.reset({ chain: world.speculation?.chainTouched !== false });
+      if (options?.simulate) world.speculation = new Speculation(await fastChain(), baselineViews);
+      const port = new ModelAdapter(new MarketModel(cloneState(modelState)));
       const model: ScenarioModel = { port, actors: world.actors };
       return { model, real: world };
     },

@@ -1,11 +1,4 @@
-import {
-  type Address,
-  decodeFunctionResult,
-  getAbiItem,
-  type Hex,
-  type TransactionReceipt,
-  toFunctionSelector,
-} from "viem";
+import { type Address, getAbiItem, type Hex, type TransactionReceipt, toFunctionSelector } from "viem";
 import { lensAbi, liquidityPoolAbi, marketAbi, oracleGuardAbi } from "../../src-ts/generated/abis.js";
 import { safeAbi } from "../../src-ts/protocol/governanceAbis.js";
 import type { TxObservation } from "../coverage/coverage.js";
@@ -81,6 +74,9 @@ function stepReads(market: Address, accounts: readonly Address[]) {
 const parseGuardLogs = createLogParser(oracleGuardAbi);
 const parsePoolLogs = createLogParser(liquidityPoolAbi);
 const decodeLens = createResultDecoder({ abi: lensAbi, functionName: "snapshot" });
+const decodeSettlementPaid = createResultDecoder({ abi: marketAbi, functionName: "settlementPaid" });
+const decodeAccountHealth = createResultDecoder({ abi: marketAbi, functionName: "accountHealth" });
+const decodeAccountOf = createResultDecoder({ abi: marketAbi, functionName: "accountOf" });
 
 /** Collateral a settlement claim paid, from the market's own event. */
 function paidOut(actual: ChainResult): bigint | undefined {
@@ -378,11 +374,7 @@ export class Step {
     s.defer((answers) => {
       for (const tx of this.planned) this.settleSimulated(tx, answers);
       const [marketView, accounts] = decodeLens(answers(snapshotAt).returnData);
-      const paid = decodeFunctionResult({
-        abi: marketAbi,
-        functionName: "settlementPaid",
-        data: answers(paidAt).returnData,
-      });
+      const paid = decodeSettlementPaid(answers(paidAt).returnData);
       this.judge(description, command, { market: marketView, accounts }, paid, view, now);
     });
   }
@@ -404,16 +396,8 @@ export class Step {
     );
     this.settle(tx.planned, tx.prediction, actual, tx.timestamp);
     if (tx.after && actual.status === "ok") {
-      const [equity, initialRequired] = decodeFunctionResult({
-        abi: marketAbi,
-        functionName: "accountHealth",
-        data: answers(tx.after.health).returnData,
-      });
-      const state = decodeFunctionResult({
-        abi: marketAbi,
-        functionName: "accountOf",
-        data: answers(tx.after.state).returnData,
-      });
+      const [equity, initialRequired] = decodeAccountHealth(answers(tx.after.health).returnData);
+      const state = decodeAccountOf(answers(tx.after.state).returnData);
       const last = this.facts.txs[this.facts.txs.length - 1];
       if (last) last.after = { margin: state.margin, size: state.size, equity, initialRequired };
     }

@@ -19,17 +19,33 @@ import type { World } from "./world.js";
  */
 export type ScenarioKeepers = { prompt: Keeper; slow: Keeper };
 
+// The keepers' wallet clients hold no state of a run: made once per world (a viem client is costly to make).
+const walletClients = new WeakMap<World, Map<Address, CreateKeeperParameters["walletClient"]>>();
+function walletClientOf(w: World, account: Address): CreateKeeperParameters["walletClient"] {
+  let byAccount = walletClients.get(w);
+  if (!byAccount) {
+    byAccount = new Map();
+    walletClients.set(w, byAccount);
+  }
+  let client = byAccount.get(account);
+  if (!client) {
+    // A JSON-RPC account over the world's own connection: works for dev and impersonated accounts alike.
+    client = createWalletClient({
+      account,
+      chain: w.clients.chain,
+      transport: custom({ request: (args) => w.clients.publicClient.request(args) }),
+    });
+    byAccount.set(account, client);
+  }
+  return client;
+}
+
 /** Fresh keepers for one run (they discover accounts from the chain, and a reset rewinds it). */
 export function createScenarioKeepers(w: World): ScenarioKeepers {
   const make = (account: Address, extra: Partial<CreateKeeperParameters>) =>
     createKeeper({
       publicClient: w.clients.publicClient as CreateKeeperParameters["publicClient"],
-      // A JSON-RPC account over the world's own connection: works for dev and impersonated accounts alike.
-      walletClient: createWalletClient({
-        account,
-        chain: w.clients.chain,
-        transport: custom({ request: (args) => w.clients.publicClient.request(args) }),
-      }),
+      walletClient: walletClientOf(w, account),
       market: w.system.addresses.market,
       lens: w.system.addresses.lens,
       ...extra,

@@ -85,8 +85,11 @@ export type WorldBaseline = {
   world: World;
   /** The model's state at the baseline; every run starts from a copy. */
   modelState: SystemState;
-  /** Puts the chain and the world back at the baseline (the model is the caller's: copy modelState). */
-  reset(): Promise<void>;
+  /**
+   * Puts the chain and the world back at the baseline (the model is the caller's: copy modelState).
+   * `chain: false` leaves the chain alone, for a caller that knows it is still at the baseline.
+   */
+  reset(parameters?: { chain?: boolean | undefined }): Promise<void>;
 };
 
 /**
@@ -107,8 +110,9 @@ export async function createWorld(parameters: OpenWorldParameters): Promise<Worl
   return {
     world,
     modelState,
-    async reset() {
-      await baseline.resetToBaseline({ label: "scenario: reset to baseline" });
+    async reset(parameters = {}) {
+      if (parameters.chain !== false)
+        await baseline.resetToBaseline({ label: "scenario: reset to baseline" });
       world.clock = clock.copy();
       world.ghosts = copyGhosts(ghosts);
       world.steps = [];
