@@ -60,7 +60,7 @@ export class DrainThenCloseCommand extends Command<Args> {
     }
     const size = m.port.account(winner).size;
     if (size === 0n) return;
-    await settleLosersIfShort(step, winner);
+    await recourseIfShort(step, winner);
     const reduce = (size * BigInt(this.a.reduceBps)) / 10_000n;
     if (this.a.reduceBps >= 10_000) await step.act(calls.close(w, winner, 0n));
     else if (reduce !== 0n) await step.act(calls.modify(w, winner, -reduce, 0n));
@@ -77,7 +77,7 @@ export class DrainThenCloseCommand extends Command<Args> {
  * beyond a loser's margin is booked as bad debt (insurance, then the LPs, and the mode the market then takes) rather
  * than counted as cash the pool will never collect.
  */
-async function settleLosersIfShort(step: Step, winner: Address) {
+async function recourseIfShort(step: Step, winner: Address) {
   const { m, w } = step;
   // Judged at the price the close will read: a round published since the last read is accepted first.
   await step.act(calls.refresh(w, winner));
