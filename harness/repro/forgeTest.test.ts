@@ -69,6 +69,24 @@ const corpusBugs = [
         "        uint256 previous = 0;\n        dt = p.liquidationHorizon;",
     },
   },
+  {
+    // The order's round judged after updating the guard: the trade fails, the order is cancelled, and the round
+    // stays accepted without the market correcting itself (the pool cannot pay; the market stays Normal).
+    file: "order-cancel-skips-self-correction.json",
+    reason:
+      /^self-correction-after-price: the pool cannot pay after a price move and the market is not Halted/,
+    variant: {
+      name: "order-round-by-update",
+      bug: "executeOrder updates the guard before judging the order's round, so a cancelled order leaves the round accepted and the market uncorrected",
+      file: "src/libraries/MarketOrders.sol",
+      find:
+        "function _atRound(uint80 round, IOracleGuard oracle) private view returns (bool) {\n" +
+        "        uint80 last = oracle.lastRoundId();",
+      replace:
+        "function _atRound(uint80 round, IOracleGuard oracle) private returns (bool) {\n" +
+        "        oracle.update();\n        uint80 last = oracle.lastRoundId();",
+    },
+  },
 ].filter((b) => corpus.includes(b.file)) satisfies { file: string; reason: RegExp; variant: BrokenVariant }[];
 
 /** Runs at most `n` jobs at once, in the order they are given; `widen` raises the limit. */
