@@ -30,6 +30,11 @@ export type PromiseBounds = {
   liquidationHorizon: bigint;
   /** "Within a few blocks": a deposit or an open followed by its redeem or close this close is a round trip. */
   roundTripBlocks: bigint;
+  /**
+   * A trader's round trip is also this short in time (a few 12 s blocks): blocks apart by a warp are a position
+   * held through the market, not a trade around one round it saw coming.
+   */
+  roundTripSeconds: bigint;
   /** What a round trip around one event may earn beyond its holding-time share, in bps of its capital. */
   roundTripToleranceBps: bigint;
   /**
@@ -65,6 +70,7 @@ export type PromiseBounds = {
 
 export const statedBounds = {
   roundTripBlocks: 10n,
+  roundTripSeconds: 120n,
   roundTripToleranceBps: 1n,
   outflowReturnBps: 50n,
   frontRunThresholdBps: 60n,

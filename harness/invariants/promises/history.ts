@@ -46,6 +46,7 @@ export type CampaignHistory = {
     Address,
     {
       block: bigint;
+      at: bigint;
       roundsBefore: number;
       fees: bigint;
       realised: bigint;

@@ -292,6 +292,17 @@ describe("campaign promises", () => {
     expect(run(1_920n)).toEqual([]);
     // The same executions with rounds that moved 0.4 % only: 4 of net profit on a move under the threshold.
     expect(run(1_992n).map((b) => (b.expected as { moveBps: bigint }).moveBps)).toEqual([40n]);
+    // oracle, seed 808: the close at 1,920 itself, 76.08 net of fees on a 4 % move (69.8 allowed): broken 24 s after
+    // the crash; not after 50 minutes across a stale feed in as few blocks (a position held through the market).
+    const heldFor = (seconds: bigint) =>
+      judge([
+        priced(384n, 1n, 2_000n),
+        trade(384n, -unit, 2_000n, 0n, 2n * usd),
+        priced(396n, 2n, 1_920n),
+        { ...trade(396n + seconds, unit, 1_920n, 80n * usd, 1_920_000n), block: 36n },
+      ]).filter((b) => b.promise === "front-run-bounded");
+    expect(heldFor(24n)).toHaveLength(1);
+    expect(heldFor(3_024n)).toEqual([]);
   });
 
   test("profit-can-close: a winner's reduce is judged until its position first changes in the step", () => {

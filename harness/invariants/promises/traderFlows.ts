@@ -8,7 +8,8 @@ const UNIT = 1_000_000n;
  * Trading on a stale-but-valid or foreseeable round does not pay beyond the stated bound:
  * - a risk-increasing trade (open, add, flip) executes only at a round at most `maxTradeAge` old (the round's
  *   age is the trade's block time less the `updatedAt` of the last round the primary published);
- * - a position opened from flat and closed within `roundTripBlocks`, with a round accepted in between, earns at
+ * - a position opened from flat and closed within `roundTripBlocks` (and `roundTripSeconds`: oracle seed 808 held
+ *   a short 50 minutes across a stale feed and a real crash in four blocks), with a round accepted in between, earns at
  *   most `frontRunBound`: the part of its open-to-close move beyond `frontRunThresholdBps`, of the notional it
  *   increased by. A trader who sees the next round coming takes from the pool at most the move beyond the feed's
  *   deviation threshold (atomic trades pay it as a premium; orders execute at the round itself). The move is the
@@ -36,6 +37,7 @@ export function judgeTraderRoundTrip(ctx: PromiseContext, tx: ObservedTx, rounds
     if (before === 0n) {
       h.opened.set(account, {
         block: tx.block,
+        at: tx.timestamp,
         roundsBefore: roundsSoFar,
         fees: fee,
         realised: 0n,
@@ -52,7 +54,12 @@ export function judgeTraderRoundTrip(ctx: PromiseContext, tx: ObservedTx, rounds
     if (increasing) open.notional += notional();
     if (newSize !== 0n) continue;
     h.opened.delete(account);
-    if (tx.block - open.block > b.roundTripBlocks || roundsSoFar === open.roundsBefore) continue;
+    if (
+      tx.block - open.block > b.roundTripBlocks ||
+      tx.timestamp - open.at > b.roundTripSeconds ||
+      roundsSoFar === open.roundsBefore
+    )
+      continue;
     ctx.exercise?.("front-run-bounded");
     const profit = open.realised - open.fees;
     const executed = open.price === 0n ? 0n : (abs(price - open.price) * 10_000n) / open.price;
