@@ -5,6 +5,7 @@ import type { ScenarioModel, Step } from "../step.js";
 import { fundMargin, keeper, roundBlock, warpTo } from "./adversary.js";
 import { int, oneOf } from "./args.js";
 import { Command, type CommandSpec } from "./base.js";
+import { recourseIfShort } from "./recourse.js";
 import { sizeForLeverage } from "./sizing.js";
 
 const endings = ["hold", "close", "dump"] as const;
@@ -48,6 +49,8 @@ export class MangoPumpCommand extends Command<Args> {
     const amount = (limit * BigInt(this.a.withdrawBps)) / 10_000n;
     if (amount > 0n) await step.act(calls.withdraw(w, attacker, amount));
     if (this.a.ending === "close" && m.port.account(attacker).size !== 0n) {
+      // A winner whose profit outgrew the pool's cash settles the losers first, as any winner can (manipulation 808).
+      await recourseIfShort(step, attacker);
       await step.act(calls.close(w, attacker, 0n));
     } else if (this.a.ending === "dump") {
       for (let i = 0; i < this.a.steps && m.port.feed("primary").latestAnswer > start; i++) {
