@@ -83,6 +83,9 @@ const round = (at: bigint, roundId: bigint) =>
     at,
     guard: [ev("PriceAccepted", { roundId, price: 2_000n * 10n ** 18n, maintenanceMargin: 5n * 10n ** 16n })],
   });
+/** An accepted round at `dollars`. */
+const priced = (at: bigint, roundId: bigint, dollars: bigint) =>
+  tx({ at, guard: [ev("PriceAccepted", { roundId, price: dollars * 10n ** 18n, maintenanceMargin: 0n })] });
 const staleRead = (at: bigint, roundId: bigint) =>
   tx({ at, from: griefer, guard: [ev("ReadingRejected", { class: 1, roundId, price: 0n })] });
 
@@ -257,11 +260,6 @@ describe("campaign promises", () => {
   test("front-run-bounded: the move is the round's; a real crash the stable price let through in part is not front-running", () => {
     const trader = "0x00000000000000000000000000000000000000ee" as Address;
     const usd = 10n ** 6n;
-    const priced = (at: bigint, roundId: bigint, dollars: bigint) =>
-      tx({
-        at,
-        guard: [ev("PriceAccepted", { roundId, price: dollars * 10n ** 18n, maintenanceMargin: 0n })],
-      });
     const trade = (at: bigint, sizeDelta: bigint, dollars: bigint, realisedPnl: bigint, fee: bigint) =>
       tx({
         at,
@@ -359,8 +357,6 @@ describe("campaign promises", () => {
       a.maintenanceRequired = 5_850n * 10n ** 6n;
       return s;
     };
-    const priced = (t: bigint, roundId: bigint, dollars: bigint) =>
-      tx({ at: t, guard: [ev("PriceAccepted", { roundId, price: dollars * unit, maintenanceMargin: 0n })] });
     const liquidation = tx({
       at: 400n,
       call: "liquidate",
