@@ -2,8 +2,9 @@
 pragma solidity 0.8.30;
 
 import {ILiquidityPool} from "./interfaces/ILiquidityPool.sol";
-import {Action, IMarket} from "./interfaces/IMarket.sol";
-import {OracleClass} from "./interfaces/IOracleGuard.sol";
+import {Action, IMarket, Mode} from "./interfaces/IMarket.sol";
+import {IOracleGuard, OracleClass} from "./interfaces/IOracleGuard.sol";
+import {SignedMath as S} from "./libraries/SignedMath.sol";
 import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
@@ -25,6 +26,8 @@ contract LiquidityPool is ILiquidityPool, ERC4626, ReentrancyGuardTransient {
     uint256 public immutable outflowWindow;
     /// @inheritdoc ILiquidityPool
     uint256 public immutable maxOutflow;
+    /// @dev size (WAD) * price (WAD) / _valueDivisor = value in collateral units, as in the market.
+    int256 internal immutable _valueDivisor;
 
     // Outflow limiter state: the window's start, the equity it is based on (without young capital), the assets
     // that came in and went out in it, and the room carried in from the previous window's young net inflow; with
@@ -53,6 +56,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, ReentrancyGuardTransient {
     bool internal transient _quotedOpen;
     uint256 internal transient _quotedWithdrawable;
     uint256 internal transient _quotedInsurance;
+    int256 internal transient _quotedLpGap;
 
     constructor(
         IMarket market_,
@@ -66,21 +70,37 @@ contract LiquidityPool is ILiquidityPool, ERC4626, ReentrancyGuardTransient {
         }
         market = market_;
         (outflowWindow, maxOutflow) = (outflowWindow_, maxOutflow_);
+        _valueDivisor = int256(10 ** (36 - uint256(decimals() - _decimalsOffset())));
         // The market pulls deposited assets from the pool inside its guarded frame.
         IERC20(market_.collateral()).forceApprove(address(market_), type(uint256).max);
     }
 
-    /// @dev The pool's equity, floored at zero (an insolvent pool's shares are worth nothing until settlement), as
-    ///      every entry point finds it after refreshing the market: so the previews, the conversions and the max*
-    ///      views describe what an action in the same transaction does, even with a round pending.
+    /// @dev What an exit is paid from: the pool's equity, floored at zero (an insolvent pool's shares are worth nothing
+    ///      until settlement), with the traders' PnL valued at the worse, for the pool, of the last good price and the
+    ///      guard's LP price (`IOracleGuard.lpPrice`), which follows each round over as long as its move took to build.
+    ///      So capital that was in the pool around a round for a fraction of that time leaves with at most that
+    ///      fraction of what the round paid the pool, whichever of its holder's shares it redeems. As every entry point
+    ///      finds it after refreshing the market: so the previews, the conversions and the max* views describe what an
+    ///      action in the same transaction does, even with a round pending.
     function totalAssets() public view override(ERC4626, IERC4626) returns (uint256) {
-        (int256 equity,,) = _quote();
+        (int256 equity,,, int256 gap) = _quote();
+        equity += gap < 0 ? gap : int256(0);
         return equity > 0 ? uint256(equity) : 0;
     }
 
-    function _quote() internal view returns (int256, bool, uint256) {
-        if (_quoted) return (_quotedEquity, _quotedOpen, _quotedWithdrawable);
-        return market.poolQuote();
+    /// @dev The market's quote and the LP-price gap: pool equity with the traders' PnL at the LP price, less pool
+    ///      equity at the last good price (0 in Settlement, whose claims are fixed).
+    function _quote() internal view returns (int256 equity, bool open, uint256 withdrawable, int256 gap) {
+        if (_quoted) return (_quotedEquity, _quotedOpen, _quotedWithdrawable, _quotedLpGap);
+        (equity, open, withdrawable) = market.poolQuote();
+        gap = _lpGap(market.oracle().peek().lastGoodPrice);
+    }
+
+    function _lpGap(uint256 mark) internal view returns (int256) {
+        if (market.mode() == Mode.Settlement) return 0;
+        (uint256 lp,) = market.oracle().lpPrice();
+        int256 net = market.aggregates().netSize;
+        return S.ceilDiv(net * int256(mark), _valueDivisor) - S.ceilDiv(net * int256(lp), _valueDivisor);
     }
 
     /// @dev Every entry point refreshes the market first (funding, a pending oracle round), so that the share price
@@ -92,6 +112,8 @@ contract LiquidityPool is ILiquidityPool, ERC4626, ReentrancyGuardTransient {
         _quotedOpen = valid && market.allows(Action.LpDeposit);
         _quotedWithdrawable = valid ? market.poolWithdrawable() : 0;
         _quotedInsurance = market.insurance();
+        (uint256 mark,) = market.oracle().lastGoodPrice();
+        _quotedLpGap = _lpGap(mark);
         _quoted = true;
         _;
         _quoted = false;
@@ -120,9 +142,13 @@ contract LiquidityPool is ILiquidityPool, ERC4626, ReentrancyGuardTransient {
         return _entryAssets();
     }
 
+    /// @dev Entries pay the worse, for the entrant, of the two prices (see totalAssets): so capital cannot avoid a
+    ///      round's loss by leaving before it and coming back after it, either.
     function _entryAssets() internal view returns (uint256) {
         if (totalSupply() == 0) return totalAssets();
-        return totalAssets() + (_quoted ? _quotedInsurance : market.insurance());
+        (int256 equity,,, int256 gap) = _quote();
+        equity += gap > 0 ? gap : int256(0);
+        return (equity > 0 ? uint256(equity) : 0) + (_quoted ? _quotedInsurance : market.insurance());
     }
 
     function maxDeposit(address) public view override(ERC4626, IERC4626) returns (uint256) {
@@ -136,7 +162,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, ReentrancyGuardTransient {
     /// @dev The market would take a deposit (mode, a Valid reading) and the shares outstanding have equity behind
     ///      them (see _enter).
     function _depositOpen() internal view returns (bool) {
-        (int256 equity, bool open,) = _quote();
+        (int256 equity, bool open,,) = _quote();
         return open && (equity > 0 || totalSupply() == 0);
     }
 
@@ -224,7 +250,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, ReentrancyGuardTransient {
     }
 
     function _withdrawable() internal view returns (uint256) {
-        (,, uint256 withdrawable) = _quote();
+        (,, uint256 withdrawable,) = _quote();
         return Math.min(withdrawable, outflowAvailable());
     }
 
@@ -299,7 +325,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, ReentrancyGuardTransient {
         returns (bool)
     {
         if (shares == 0) revert PoolZeroShares();
-        (int256 equity,,) = _quote();
+        (int256 equity,,,) = _quote();
         // With shares outstanding and no equity behind them, a new deposit would be diluted into the deficit.
         if (totalSupply() != 0 && equity <= 0) revert PoolInsolvent(equity);
         _rollWindow(); // fix: a new window's base is the equity before this deposit, not double-counting it

@@ -59,6 +59,11 @@ contract OracleGuard is IOracleGuard, Ownable2Step {
     uint128 internal _stablePrice;
     uint64 internal _stableAt;
     uint64 internal _lastGoodAt;
+    /// @dev The LP price (see `lpPrice`) as it stood at `_lpStart`, when the last round was accepted; from there it
+    ///      moves linearly to `_lastGoodPrice`, which it reaches at `_lpUntil`.
+    uint128 internal _lpFrom;
+    uint64 internal _lpStart;
+    uint64 internal _lpUntil;
 
     constructor(
         AggregatorV3Interface primary_,
@@ -89,6 +94,7 @@ contract OracleGuard is IOracleGuard, Ownable2Step {
         _lastGoodAt = uint64(updatedAt);
         lastRoundId = roundId;
         (_stablePrice, _stableAt) = (uint128(price), uint64(block.timestamp));
+        (_lpFrom, _lpStart, _lpUntil) = (uint128(price), uint64(block.timestamp), uint64(block.timestamp));
         _initialMargin = _initialFor(_sigma(initialVariance));
         _maintenanceMargin =
             M.min(M.max(params_.mmFloor, M.mulWad(params_.kMM, _sigma(initialVariance))), _initialMargin);
@@ -128,6 +134,11 @@ contract OracleGuard is IOracleGuard, Ownable2Step {
     /// @inheritdoc IOracleGuard
     function stablePrice() external view returns (uint256 price, uint256 updatedAt) {
         return (_stableNow(), _lastGoodAt);
+    }
+
+    /// @inheritdoc IOracleGuard
+    function lpPrice() external view returns (uint256 price, uint256 reachesLastGoodAt) {
+        return (_lpNow(), _lpUntil);
     }
 
     /// @inheritdoc IOracleGuard
@@ -342,6 +353,7 @@ contract OracleGuard is IOracleGuard, Ownable2Step {
         OracleParams memory p = _params;
         // The stable price so far followed the previous round; from now it follows this one.
         (_stablePrice, _stableAt) = (uint128(_stableNow()), uint64(block.timestamp));
+        _lpSetOff(updatedAt - _lastGoodAt);
         if (updatedAt == _lastGoodAt) {
             // Another round in the same second: the price is accepted, but a return over zero time says nothing
             // about volatility (dividing by a clamped dt would spike the margins).
@@ -386,6 +398,28 @@ contract OracleGuard is IOracleGuard, Ownable2Step {
 
     function _stableNow() internal view returns (uint256) {
         return TradePricing.stableAfter(_stablePrice, _lastGoodPrice, block.timestamp - _stableAt);
+    }
+
+    /// @dev The LP price sets off from where it stands toward the round being accepted, over as long as the round's
+    ///      move took to build (`built`: feed time since the last accepted round), and, if it has not yet reached the
+    ///      last round, no sooner than it was to reach that one.
+    function _lpSetOff(uint256 built) internal {
+        uint256 from = _lpNow();
+        uint256 until = block.timestamp + built;
+        if (from != _lastGoodPrice) until = M.max(until, _lpUntil);
+        (_lpFrom, _lpStart, _lpUntil) = (uint128(from), uint64(block.timestamp), uint64(until));
+    }
+
+    /// @dev Linear from `_lpFrom` at `_lpStart` to the last good price at `_lpUntil` (which is later than
+    ///      `_lpStart` whenever `block.timestamp` is before it).
+    function _lpNow() internal view returns (uint256) {
+        uint256 target = _lastGoodPrice;
+        uint256 until = _lpUntil;
+        if (block.timestamp >= until) return target;
+        uint256 from = _lpFrom;
+        uint256 span = until - _lpStart;
+        uint256 gone = block.timestamp - _lpStart;
+        return target >= from ? from + (target - from) * gone / span : from - (from - target) * gone / span;
     }
 
     /// @dev lambda^(dt / horizon) = exp(ln(lambda) * dt / horizon); 0 once the old variance is forgotten entirely.

@@ -68,6 +68,7 @@ import {
   createOracle,
   checkVolatility as oracleCheckVolatility,
   classify as oracleClassify,
+  lpPrice as oracleLpPrice,
   peek as oraclePeek,
   stablePrice as oracleStablePrice,
   update as oracleUpdate,
@@ -575,6 +576,7 @@ function poolMarket(s: SystemState, events: ModelEvent[], tripped: { trip?: Trip
     poolEquity: () => poolEquity(s),
     insurance: () => s.market.agg.insurance,
     poolQuote: () => poolQuote(s),
+    lpGap: () => lpGap(s),
     onPoolDeposit: (assets) => {
       requirePool();
       const g = guarded(s, events, executeSelectors.poolDeposit, (inner, ev) => {
@@ -1060,6 +1062,19 @@ export function poolQuote(s: SystemState): PoolQuote {
     depositOpen: mode <= Mode.Cautious,
     withdrawable: lpRoom(m, eq, price, index, paidInWindow(s)),
   };
+}
+
+/**
+ * LiquidityPool's `_lpGap`: the pool's equity with the traders' PnL at the guard's LP price less its equity at the price
+ * an action would find after its refresh (0 in Settlement). Exits take the lower of the two, entries the higher.
+ */
+export function lpGap(s: SystemState): bigint {
+  const m = s.market;
+  if (m.mode === Mode.Settlement) return 0n;
+  const mark = oraclePeek(s.oracle, s.feeds, s.now).lastGoodPrice;
+  const lp = oracleLpPrice(s.oracle, s.now);
+  const net = m.agg.netSize;
+  return ssub(ceilDiv(smul(net, mark), m.valueDivisor), ceilDiv(smul(net, lp), m.valueDivisor));
 }
 
 /* INTERNAL: PRICES AND FUNDING */

@@ -51,6 +51,10 @@ export type OracleState = {
   /** `_stablePrice`/`_stableAt`: the stable price as it stood when the last round was accepted (block time). */
   stablePrice: bigint;
   stableAt: bigint;
+  /** `_lpFrom`/`_lpStart`/`_lpUntil`: the LP price as it stood when the last round was accepted (block time), and when it reaches that round. */
+  lpFrom: bigint;
+  lpStart: bigint;
+  lpUntil: bigint;
 };
 
 /** `PendingLevel`: its rounds' price range, the first round's updatedAt, and the last round that joined it. */
@@ -105,6 +109,9 @@ export function createOracle(parameters: CreateOracleParameters): OracleState {
     pending: { ...NO_PENDING_LEVEL },
     stablePrice: 0n,
     stableAt: 0n,
+    lpFrom: 0n,
+    lpStart: 0n,
+    lpUntil: 0n,
   };
   if (parameters.maxAnswer !== 0n && parameters.minAnswer >= parameters.maxAnswer) {
     throw new EvmRevert("OracleGuardBadParams");
@@ -117,6 +124,9 @@ export function createOracle(parameters: CreateOracleParameters): OracleState {
   state.lastGoodAt = first.updatedAt;
   state.stablePrice = first.price;
   state.stableAt = parameters.timestamp;
+  state.lpFrom = first.price;
+  state.lpStart = parameters.timestamp;
+  state.lpUntil = parameters.timestamp;
   state.lastRoundId = first.roundId;
   const sigma = sigmaOf(state, parameters.initialVariance);
   state.initialMargin = initialFor(state, sigma);
@@ -330,6 +340,30 @@ export function stablePrice(o: OracleState, now: bigint): bigint {
   return stableAfter(o.stablePrice, o.lastGoodPrice, now - o.stableAt);
 }
 
+/** `lpPrice()`'s price: linear from `lpFrom` at `lpStart` to the last good price at `lpUntil`. */
+export function lpPrice(o: OracleState, now: bigint): bigint {
+  const target = o.lastGoodPrice;
+  if (now >= o.lpUntil) return target;
+  const span = o.lpUntil - o.lpStart;
+  const gone = now - o.lpStart;
+  return target >= o.lpFrom
+    ? o.lpFrom + ((target - o.lpFrom) * gone) / span
+    : o.lpFrom - ((o.lpFrom - target) * gone) / span;
+}
+
+/**
+ * `_lpSetOff`: the LP price sets off from where it stands toward the round being accepted, over as long as the
+ * round's move took to build, and, if it has not reached the last round yet, no sooner than it was to reach that one.
+ */
+function lpSetOff(o: OracleState, built: bigint, now: bigint): void {
+  const from = lpPrice(o, now);
+  let until = now + built;
+  if (from !== o.lastGoodPrice) until = max(until, o.lpUntil);
+  o.lpFrom = from;
+  o.lpStart = now;
+  o.lpUntil = until;
+}
+
 /** `peek()`: what update would return, without accepting anything. */
 export function peek(o: OracleState, feeds: OracleFeeds, now: bigint): PriceReading {
   const c = classify(o, feeds, now);
@@ -359,6 +393,7 @@ export function accept(
   // The stable price so far followed the previous round; from now it follows this one.
   o.stablePrice = stablePrice(o, now);
   o.stableAt = now;
+  lpSetOff(o, updatedAt - o.lastGoodAt, now);
   if (updatedAt === o.lastGoodAt) {
     // Another round in the same second: the price is accepted, but a return over zero time says nothing
     // about volatility (no variance sample, margins unchanged).

@@ -39,6 +39,8 @@ export type PoolMarket = {
   insurance(): bigint;
   /** `poolQuote()`: the pool's figures as an action finds them after its refresh. */
   poolQuote(): { equity: bigint; depositOpen: boolean; withdrawable: bigint };
+  /** The pool's `_lpGap`: equity with the traders' PnL at the guard's LP price less equity at the mark. */
+  lpGap(): bigint;
   /** False when the market tripped (the action was rolled back inside the market). */
   onPoolDeposit(assets: bigint): boolean;
   onPoolWithdraw(receiver: Address, assets: bigint): boolean;
@@ -48,10 +50,15 @@ export type PoolMarket = {
 
 /* VIEWS */
 
-/** `totalAssets()`: the pool's equity as an action finds it after its refresh, floored at zero. */
-export function totalAssets(market: Pick<PoolMarket, "poolQuote">): bigint {
+/**
+ * `totalAssets()`: what an exit is paid from — the pool's equity as an action finds it after its refresh, with the
+ * traders' PnL at the worse, for the LPs, of the mark and the guard's LP price, floored at zero.
+ */
+export function totalAssets(market: Pick<PoolMarket, "poolQuote" | "lpGap">): bigint {
   const { equity } = market.poolQuote();
-  return equity > 0n ? equity : 0n;
+  const gap = market.lpGap();
+  const exit = gap < 0n ? equity + gap : equity;
+  return exit > 0n ? exit : 0n;
 }
 
 /** The limiter's storage before the first LP action. */
@@ -71,7 +78,7 @@ export function emptyWindow(): Omit<SystemState["pool"], "outflowWindow" | "maxO
 /** ERC-4626 `_convertToShares(assets, rounding)`. */
 export function convertToShares(
   s: SystemState,
-  market: Pick<PoolMarket, "poolQuote">,
+  market: Pick<PoolMarket, "poolQuote" | "lpGap">,
   assets: bigint,
   rounding: Rounding,
 ): bigint {
@@ -81,7 +88,7 @@ export function convertToShares(
 /** ERC-4626 `_convertToAssets(shares, rounding)`. */
 export function convertToAssets(
   s: SystemState,
-  market: Pick<PoolMarket, "poolQuote">,
+  market: Pick<PoolMarket, "poolQuote" | "lpGap">,
   shares: bigint,
   rounding: Rounding,
 ): bigint {
@@ -92,15 +99,21 @@ export function convertToAssets(
  * `_entryAssets()`: what a deposit buys into — `totalAssets` plus the insurance sub-fund, which goes to the shares at
  * settlement (just `totalAssets` while no shares exist).
  */
-export function entryAssets(s: SystemState, market: Pick<PoolMarket, "poolQuote" | "insurance">): bigint {
-  const assets = totalAssets(market);
-  return s.shares.totalSupply === 0n ? assets : uadd(assets, market.insurance());
+export function entryAssets(
+  s: SystemState,
+  market: Pick<PoolMarket, "poolQuote" | "lpGap" | "insurance">,
+): bigint {
+  if (s.shares.totalSupply === 0n) return totalAssets(market);
+  const { equity } = market.poolQuote();
+  const gap = market.lpGap();
+  const entry = gap > 0n ? equity + gap : equity;
+  return uadd(entry > 0n ? entry : 0n, market.insurance());
 }
 
 /** `previewDeposit(assets)`: shares at the entry price, rounded down. */
 export function previewDeposit(
   s: SystemState,
-  market: Pick<PoolMarket, "poolQuote" | "insurance">,
+  market: Pick<PoolMarket, "poolQuote" | "lpGap" | "insurance">,
   assets: bigint,
 ): bigint {
   return mulDiv(assets, s.shares.totalSupply + VIRTUAL_SHARES, entryAssets(s, market) + 1n, "floor");
@@ -109,14 +122,14 @@ export function previewDeposit(
 /** `previewMint(shares)`: assets at the entry price, rounded up. */
 export function previewMint(
   s: SystemState,
-  market: Pick<PoolMarket, "poolQuote" | "insurance">,
+  market: Pick<PoolMarket, "poolQuote" | "lpGap" | "insurance">,
   shares: bigint,
 ): bigint {
   return mulDiv(shares, entryAssets(s, market) + 1n, s.shares.totalSupply + VIRTUAL_SHARES, "ceil");
 }
 
 /** `maxDeposit`/`maxMint`: open when the market would take it and the shares outstanding have equity behind them. */
-export function maxDeposit(s: SystemState, market: Pick<PoolMarket, "poolQuote">): bigint {
+export function maxDeposit(s: SystemState, market: Pick<PoolMarket, "poolQuote" | "lpGap">): bigint {
   const { equity, depositOpen } = market.poolQuote();
   return depositOpen && (equity > 0n || s.shares.totalSupply === 0n) ? UINT256_MAX : 0n;
 }
@@ -172,7 +185,7 @@ export function transferShares(s: SystemState, from: Address, to: Address, value
 }
 
 /** `outflowAvailable()`: what LPs may still take out in the current window (a lapsed window counts as new). */
-export function outflowAvailable(s: SystemState, market: Pick<PoolMarket, "poolQuote">): bigint {
+export function outflowAvailable(s: SystemState, market: Pick<PoolMarket, "poolQuote" | "lpGap">): bigint {
   const p = s.pool;
   const w = s.now >= p.windowStart + p.outflowWindow ? nextWindow(s, market) : p;
   const room = uadd(uadd(mulDiv(w.windowBase, p.maxOutflow, WAD, "floor"), w.windowCarry), w.windowIn);
@@ -186,7 +199,7 @@ export function outflowAvailable(s: SystemState, market: Pick<PoolMarket, "poolQ
  */
 function nextWindow(
   s: SystemState,
-  market: Pick<PoolMarket, "poolQuote">,
+  market: Pick<PoolMarket, "poolQuote" | "lpGap">,
 ): Pick<SystemState["pool"], "windowBase" | "windowCarry" | "windowIn" | "windowOut"> {
   const p = s.pool;
   const equity = totalAssets(market);
@@ -201,7 +214,7 @@ function withdrawable(s: SystemState, market: PoolMarket): bigint {
 }
 
 /** `_rollWindow()`: starts a new limiter window when the last one has run out. */
-function rollWindow(s: SystemState, market: Pick<PoolMarket, "poolQuote">): void {
+function rollWindow(s: SystemState, market: Pick<PoolMarket, "poolQuote" | "lpGap">): void {
   const p = s.pool;
   if (s.now < p.windowStart + p.outflowWindow) return;
   Object.assign(p, nextWindow(s, market));

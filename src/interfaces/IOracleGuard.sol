@@ -95,6 +95,15 @@ interface IOracleGuard {
     ///         for the trader, of it and the accepted round (TradePricing.executionPrice); nothing else uses it.
     function stablePrice() external view returns (uint256 price, uint256 updatedAt);
 
+    /// @notice The LP price (WAD) now, and the time it reaches the last good price. LP shares are valued at the worse,
+    ///         for the LP, of it and the last good price (exits at the lower pool equity, entries at the higher;
+    ///         LiquidityPool). It follows each accepted round linearly over as long as the round's move took to build
+    ///         (the feed time since the round accepted before it), and, while still on its way to the previous one,
+    ///         never reaches it sooner than it was to reach that one: so capital that is in the pool for a fraction f of that time around a round takes
+    ///         at most f of the round's move, however it was timed, and a burst of quick rounds after a slow one
+    ///         cannot hurry it.
+    function lpPrice() external view returns (uint256 price, uint256 reachesLastGoodAt);
+
     /// @notice Current initial and maintenance margin ratios (WAD), derived from realised volatility.
     function marginRatios() external view returns (uint256 initialMargin, uint256 maintenanceMargin);
 

@@ -143,6 +143,7 @@ contract FlowsTest is IntegrationBase {
 
         // -8.9% more, nobody liquidated in between: equity 9,920 - 40 * 270 = -880.
         _step(1730e8, 3000);
+        _lpPriceFollows(); // LP shares valued at the mark
         (int256 equity,,,) = market.accountHealth(alice);
         assertEq(equity, -880e6);
         uint256 assetsBefore = pool.totalAssets(); // 1,000,064 + Alice's unrealised 10,800
@@ -250,6 +251,7 @@ contract FlowsTest is IntegrationBase {
         uint256 sharesIfBefore = pool.previewDeposit(100_000e6);
 
         _step(1900e8, 3000); // Alice is down 4,000: pool equity 1,004,064
+        _lpPriceFollows(); // entries at the mark
         assertEq(pool.totalAssets(), 1_004_064e6);
         uint256 lp1Before = _lpValue(lp);
 
@@ -297,6 +299,7 @@ contract FlowsTest is IntegrationBase {
         _depositMargin(alice, 10_000e6);
         _open(alice, 40e18);
         _step(2100e8, 3000); // Alice is up 4,000: pool equity 996,064
+        _lpPriceFollows(); // entries at the mark
         assertEq(pool.totalAssets(), 996_064e6);
         uint256 lp1Before = _lpValue(lp);
         uint256 shares = _lpDeposit(lp2, 100_000e6);

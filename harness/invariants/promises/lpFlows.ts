@@ -5,16 +5,22 @@ import { arg, type Breach, key, type PromiseContext, WAD } from "./context.js";
 import type { LpEntry } from "./history.js";
 
 const UNIT = 1_000_000n; // one collateral unit (6 decimals): rounding slack
+const VIRTUAL_SHARES = 1_000_000n; // the pool's decimals offset (ERC-4626 virtual shares)
 
 export type RoundTrip = { lp: Address; entry: LpEntry; assets: bigint; shares: bigint; tx: ObservedTx };
 
 /**
- * Follows the pool's deposits and redeems: a redeem within `roundTripBlocks` of the same LP's deposit is a
- * round trip of that capital. Returns the round trips completed in this transaction.
+ * Follows the pool's deposits and redeems: a redeem within `roundTripBlocks` and less than an outflow window of the
+ * same LP's deposit is a round trip of that capital. Returns the round trips completed in this transaction.
  */
 export function followLpFlows(ctx: PromiseContext, tx: ObservedTx, roundsSoFar: number): RoundTrip[] {
   const h = ctx.history;
   const trips: RoundTrip[] = [];
+  // Within a few blocks and less than a window in time: a deposit a warp ago is the LP's capital, not capital
+  // coming back, and must not take the place of a deposit that is (the redeem is paired with the oldest recent one).
+  const recent = (entry: LpEntry) =>
+    tx.block - entry.block <= ctx.bounds.roundTripBlocks &&
+    tx.timestamp - entry.at < ctx.bounds.outflowWindow;
   const others = (lp: Address, amount: bigint) => {
     for (const [owner, entries] of h.lpEntries) {
       if (owner !== key(lp)) for (const e of entries) e.othersNet += amount;
@@ -41,9 +47,7 @@ export function followLpFlows(ctx: PromiseContext, tx: ObservedTx, roundsSoFar: 
       const owner = arg<Address>(e, "owner");
       const assets = arg<bigint>(e, "assets");
       others(owner, assets);
-      const list = (h.lpEntries.get(key(owner)) ?? []).filter(
-        (entry) => tx.block - entry.block <= ctx.bounds.roundTripBlocks,
-      );
+      const list = (h.lpEntries.get(key(owner)) ?? []).filter((entry) => recent(entry));
       const entry = list.shift();
       h.lpEntries.set(key(owner), list);
       if (entry) trips.push({ lp: owner, entry, assets, shares: arg<bigint>(e, "shares"), tx });
@@ -52,7 +56,7 @@ export function followLpFlows(ctx: PromiseContext, tx: ObservedTx, roundsSoFar: 
   for (const [owner, entries] of h.lpEntries) {
     h.lpEntries.set(
       owner,
-      entries.filter((entry) => tx.block - entry.block <= ctx.bounds.roundTripBlocks),
+      entries.filter((entry) => recent(entry)),
     );
   }
   return trips;
@@ -60,7 +64,8 @@ export function followLpFlows(ctx: PromiseContext, tx: ObservedTx, roundsSoFar: 
 
 /**
  * No LP round trip around one event earns more than its holding-time share of what the event paid the pool:
- * capital held for h seconds of a round that accrued over T seconds may keep h/T of its pro-rata gain, plus
+ * capital held for h seconds of a round that accrued over T seconds may keep h/T of its pro-rata gain (its shares at
+ * the pool's equity at the mark, as the chain reports it, less what it paid), plus
  * `roundTripToleranceBps` of the capital. Judged when a round was accepted while the capital was in, and, as for
  * the outflow room, only for capital back within a few blocks *and* less than a window in time: capital that
  * stayed a whole window carried the book through it (its gain holds a day of fees and funding, which no
@@ -76,11 +81,17 @@ export function judgeLpRoundTrip(ctx: PromiseContext, trip: RoundTrip): Breach[]
   const out = (trip.assets * part) / trip.shares;
   const inn = (entry.assets * part) / entry.shares;
   const profit = out - inn;
+  // What the round paid the pool, for this capital: its shares at the pool's equity at the mark as the redeem found
+  // it (the chain's figures after it, with what it took out put back), whatever price the pool paid the exit at.
+  const m = ctx.snapshot.market;
+  const atMark =
+    (part * (m.poolEquity + trip.assets + 1n)) / (m.poolShareSupply + trip.shares + VIRTUAL_SHARES);
+  const paid = atMark - inn;
   const last = during[during.length - 1] as (typeof during)[number];
   const previous = rounds[rounds.length - during.length - 1];
   const interval = previous ? last.at - previous.at : last.at;
   const held = trip.tx.timestamp - entry.at;
-  const share = interval <= 0n ? 0n : profit > 0n ? (profit * min(held, interval)) / interval : 0n;
+  const share = interval <= 0n ? 0n : paid > 0n ? (paid * min(held, interval)) / interval : 0n;
   const bound = (inn * ctx.bounds.roundTripToleranceBps) / 10_000n + UNIT + share;
   if (profit <= bound) return [];
   return [
@@ -93,7 +104,13 @@ export function judgeLpRoundTrip(ctx: PromiseContext, trip: RoundTrip): Breach[]
         roundIntervalSeconds: interval,
         rule: "holding-time share of the round + tolerance",
       },
-      actual: { deposited: inn, redeemed: out, profit, roundsDuringHold: during.length },
+      actual: {
+        deposited: inn,
+        redeemed: out,
+        profit,
+        roundPaidAtMark: paid,
+        roundsDuringHold: during.length,
+      },
       actors: [trip.lp],
     },
   ];

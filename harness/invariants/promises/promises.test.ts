@@ -257,6 +257,46 @@ describe("campaign promises", () => {
     expect(breaches({ ...round(dayLater - 12n, 3n), block: 102n }, redeem(dayLater, 103n))).toEqual([]);
   });
 
+  test("round-trip-bounded: the round's share is what it paid at the mark, not what the exit was paid", () => {
+    const lp = "0x00000000000000000000000000000000000000ee" as Address;
+    const usd = 10n ** 6n;
+    const flow = (at: bigint, block: bigint, name: "Deposit" | "Withdraw", assets: bigint) =>
+      tx({
+        at,
+        block,
+        from: lp,
+        call: name === "Deposit" ? "lpDeposit" : "lpRedeem",
+        pool: [
+          ev(name, { sender: lp, receiver: lp, owner: lp, assets: assets * usd, shares: 100_000n * usd }),
+        ],
+      });
+    // An old LP holds 200,000 shares besides these. Before the exit the pool was worth 306,000 at the mark for
+    // 300,000 shares, so this capital's 100,000 shares were worth 102,000: the round paid it 2,000. The chain's
+    // figures after the exit are what is left.
+    const judgeAfter = (paidOut: bigint) => {
+      const snap = snapshot(0n);
+      snap.market.poolEquity = (306_000n - paidOut) * usd;
+      snap.market.poolShareSupply = 200_000n * usd;
+      return judge(
+        [
+          round(100n, 1n),
+          flow(1_000n, 100n, "Deposit", 100_000n),
+          { ...round(1_012n, 2n), block: 101n },
+          flow(1_024n, 102n, "Withdraw", paidOut),
+        ],
+        emptyHistory(),
+        snap,
+      ).filter((b) => b.promise === "round-trip-bounded");
+    };
+    // Held 24 s of a 912 s round: 2,000 × 24 / 912 ≈ 52.6 allowed (+ 1 unit and 1 bp).
+    expect(judgeAfter(100_050n)).toEqual([]);
+    // Paid 500 at the exit, far beyond its share of what the round paid at the mark.
+    const broken = judgeAfter(100_500n);
+    expect(broken).toHaveLength(1);
+    const actual = broken[0]?.actual as { roundPaidAtMark: bigint } | undefined;
+    expect(actual?.roundPaidAtMark).toBeGreaterThan(1_990n * usd);
+  });
+
   test("front-run-bounded: the move is the round's; a real crash the stable price let through in part is not front-running", () => {
     const trader = "0x00000000000000000000000000000000000000ee" as Address;
     const usd = 10n ** 6n;

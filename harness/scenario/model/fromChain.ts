@@ -122,9 +122,13 @@ export async function modelFromChain(parameters: ModelFromChainParameters): Prom
       initialMargin: im,
       maintenanceMargin: mm,
       pending: { ...NO_PENDING_LEVEL },
-      // Right after deployment the stable price stands on the first round (it only leaves it on a later accept).
+      // Right after deployment the stable and LP prices stand on the first round (they only leave it on a later
+      // accept).
       stablePrice: lastGoodPrice,
       stableAt: timestamp,
+      lpFrom: lastGoodPrice,
+      lpStart: timestamp,
+      lpUntil: timestamp,
     },
     pool: {
       outflowWindow,

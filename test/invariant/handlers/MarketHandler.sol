@@ -755,15 +755,20 @@ contract MarketHandler is Test {
         MarketModel.State memory s = _load(address(0));
         (OracleClass cls,, uint256 lastGood, uint80 round) = _reading();
         s.refresh(cls, lastGood, round);
-        uint256 totalAssets = MarketModel.pos(s.poolEquity(lastGood));
+        int256 equity = s.poolEquity(lastGood);
+        int256 gap = _lpGap(s, lastGood);
+        uint256 totalAssets = MarketModel.pos(equity + (gap < 0 ? gap : int256(0)));
         if (
             assets > 0
                 && !(MarketModel.allows(s.mode, Action.LpDeposit)
                     && cls == OracleClass.Valid
-                    && (totalAssets > 0 || pool.totalSupply() == 0))
+                    && (equity > 0 || pool.totalSupply() == 0))
         ) return _expect(abi.encodeWithSelector(ERC4626.ERC4626ExceededMaxDeposit.selector, who, assets, 0));
-        // Entries price in the insurance sub-fund (it goes to the shares at settlement) once shares exist.
-        uint256 entry = pool.totalSupply() == 0 ? totalAssets : totalAssets + s.insurance;
+        // Entries pay the higher of the two equities (mark, LP price) and price in the insurance sub-fund (it goes to
+        // the shares at settlement) once shares exist.
+        uint256 entry = pool.totalSupply() == 0
+            ? totalAssets
+            : MarketModel.pos(equity + (gap > 0 ? gap : int256(0))) + s.insurance;
         uint256 shares =
             Math.mulDiv(assets, pool.totalSupply() + VIRTUAL_SHARES, entry + 1, Math.Rounding.Floor);
         if (shares == 0) return _expect(abi.encodeWithSelector(ILiquidityPool.PoolZeroShares.selector));
@@ -786,7 +791,8 @@ contract MarketHandler is Test {
         MarketModel.State memory s = _load(address(0));
         (OracleClass cls,, uint256 lastGood, uint80 round) = _reading();
         s.refresh(cls, lastGood, round);
-        uint256 totalAssets = MarketModel.pos(s.poolEquity(lastGood));
+        int256 gap = _lpGap(s, lastGood);
+        uint256 totalAssets = MarketModel.pos(s.poolEquity(lastGood) + (gap < 0 ? gap : int256(0)));
         uint256 supply = pool.totalSupply();
         Limiter memory l = _loadLimiter();
         (uint256 maxShares, string memory binding) = _maxRedeem(s, who, cls, lastGood, _room(l, totalAssets));
@@ -815,6 +821,27 @@ contract MarketHandler is Test {
         }
     }
 
+    /// @dev LiquidityPool's LP-price gap: the pool's equity with the traders' PnL at the guard's LP price (read from
+    ///      the guard: an accepted round leaves it where it stood in the same block) less its equity at the mark; 0 in
+    ///      Settlement. Exits take the lower of the two, entries the higher.
+    function _lpGap(MarketModel.State memory s, uint256 mark) internal view returns (int256) {
+        if (s.mode == Mode.Settlement) return 0;
+        (uint256 lp,) = guard.lpPrice();
+        return
+            S.ceilDiv(s.netSize * int256(mark), s.p.divisor) - S.ceilDiv(s.netSize * int256(lp), s.p.divisor);
+    }
+
+    /// @dev LiquidityPool.convertToShares(assets) (floor) at the exit price: the lower of the two equities.
+    function _exitShares(MarketModel.State memory s, uint256 lastGood, uint256 assets)
+        internal
+        view
+        returns (uint256)
+    {
+        int256 gap = _lpGap(s, lastGood);
+        uint256 exitAssets = MarketModel.pos(s.poolEquity(lastGood) + (gap < 0 ? gap : int256(0)));
+        return Math.mulDiv(assets, pool.totalSupply() + VIRTUAL_SHARES, exitAssets + 1, Math.Rounding.Floor);
+    }
+
     /// @dev LiquidityPool.maxRedeem: the owner's shares, capped by what the market lets LPs take (poolWithdrawable:
     ///      what leaves the pool backed in equity and in cash; 0 when the mode forbids it) and by the limiter's room.
     ///      `binding` names the rule that bounds it (coverage).
@@ -841,12 +868,7 @@ contract MarketHandler is Test {
             }
         }
         if (room < withdrawable) (withdrawable, binding) = (room, "the outflow limiter");
-        uint256 shares = Math.mulDiv(
-            withdrawable,
-            pool.totalSupply() + VIRTUAL_SHARES,
-            MarketModel.pos(equity) + 1,
-            Math.Rounding.Floor
-        );
+        uint256 shares = _exitShares(s, lastGood, withdrawable);
         // Shares minted within the holding period are not redeemable.
         (uint256 locked,) = pool.lockedShares(who);
         uint256 free = pool.balanceOf(who) > locked ? pool.balanceOf(who) - locked : 0;

@@ -112,6 +112,8 @@ contract LiquidityPoolSharesTest is UnitTest {
     function test_sharePrice_risesWithTraderLoss() public {
         _withTrader();
         _stepPrice(1900e8, 1800);
+        assertEq(pool.totalAssets(), 100_016e6, "an exit right after the round is valued at the LP price");
+        _lpPriceFollows();
         assertEq(pool.totalAssets(), 101_016e6);
         assertEq(pool.convertToAssets(pool.balanceOf(lp)), 101_015_999_999);
     }
