@@ -230,8 +230,11 @@ contract LiquidityPool is ILiquidityPool, ERC4626, ReentrancyGuardTransient {
     ///      the new window starts late. Young inflows net of young outflows (capital that came in late and stayed)
     ///      are left out of the new base and carried as room of their own, so that capital can leave again without
     ///      consuming the room the older capital's share earns, and a late flash deposit-and-exit carries nothing.
+    ///      The base is the pool's equity at the mark (floored at zero), not the exit valuation: the limiter bounds
+    ///      what may leave per window of what the pool holds, whatever price a share leaves at.
     function _nextWindow() internal view returns (uint256 base, uint256 carry, uint256, uint256) {
-        uint256 equity = totalAssets();
+        (int256 quoted,,,) = _quote();
+        uint256 equity = quoted > 0 ? uint256(quoted) : 0;
         uint256 aged = (block.timestamp - _windowStart - outflowWindow) * _windowIn + _windowOutAge;
         carry = Math.min(_windowInAge > aged ? (_windowInAge - aged) / outflowWindow : 0, equity);
         return (equity - carry, carry, 0, 0);

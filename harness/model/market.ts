@@ -1079,10 +1079,14 @@ export function lpGap(s: SystemState): bigint {
 
 /* INTERNAL: PRICES AND FUNDING */
 
+/** MarketSafety.UNTRUSTED_SHIELD: how long after the last good round an untrusted reading may shield an account. */
+const UNTRUSTED_SHIELD = 6n * 3_600n;
+
 /**
  * `_price`: reads the oracle for an action that trusts the price. A non-Valid reading trips the breaker
  * for a risk-adding action; a liquidation may proceed on a Stale, AtBounds or Diverged reading at the side of
- * (reading, last good) kinder to the account; anything else is refused.
+ * (reading, last good) kinder to the account, or at the last good price once UNTRUSTED_SHIELD has passed since its
+ * round; anything else is refused.
  */
 function readPrice(
   s: SystemState,
@@ -1095,7 +1099,10 @@ function readPrice(
   const c = r.class;
   if (c === OracleClass.Valid) return { price: r.price, trip: c };
   if (action === Action.Liquidate && c !== OracleClass.SequencerDown && c !== OracleClass.GracePeriod) {
-    if (r.price === 0n) return { price: r.lastGoodPrice, trip: OracleClass.Valid };
+    // Past UNTRUSTED_SHIELD since the last good round, the reading shields no one: the last good price.
+    if (r.price === 0n || s.now > s.oracle.lastGoodAt + UNTRUSTED_SHIELD) {
+      return { price: r.lastGoodPrice, trip: OracleClass.Valid };
+    }
     const price = side > 0n ? max(r.price, r.lastGoodPrice) : min(r.price, r.lastGoodPrice);
     return { price, trip: OracleClass.Valid };
   }

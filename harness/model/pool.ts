@@ -202,7 +202,9 @@ function nextWindow(
   market: Pick<PoolMarket, "poolQuote" | "lpGap">,
 ): Pick<SystemState["pool"], "windowBase" | "windowCarry" | "windowIn" | "windowOut"> {
   const p = s.pool;
-  const equity = totalAssets(market);
+  // The pool's equity at the mark (not the exit valuation): the limiter bounds what may leave of what the pool holds.
+  const quoted = market.poolQuote().equity;
+  const equity = quoted > 0n ? quoted : 0n;
   const aged = uadd(umul(usub(usub(s.now, p.windowStart), p.outflowWindow), p.windowIn), p.windowOutAge);
   const carry = min(p.windowInAge > aged ? (p.windowInAge - aged) / p.outflowWindow : 0n, equity);
   return { windowBase: equity - carry, windowCarry: carry, windowIn: 0n, windowOut: 0n };

@@ -30,6 +30,11 @@ library MarketSafety {
     ///         time to execute a reopening that became ready. Earliest exit = haltedAt + max(maxHaltDuration,
     ///         the owner timelock's delay + GOVERNANCE_GRACE).
     uint256 internal constant GOVERNANCE_GRACE = 1 days;
+    /// @notice How long after the last good round a reading the guard does not trust may still shield an account from
+    ///         liquidation (the kinder side of reading and last good price). A reading pinned at the aggregator's
+    ///         clamp, or diverged, or stale, is one-sided evidence at best; past this, liquidations judge at the last
+    ///         good price, so bad debt cannot grow behind an untrusted reading (a halt included) for longer.
+    uint256 internal constant UNTRUSTED_SHIELD = 6 hours;
 
     /* TRANSITIONS */
 
@@ -198,8 +203,9 @@ library MarketSafety {
 
     /// @notice The price an action (`action`, an `Action`) on `side` uses when the reading (`class`, an `OracleClass`
     ///         other than Valid; `price`, `lastGoodPrice`, `roundId`) is not Valid, and the breaker trip it commits
-    ///         (an `OracleClass`; Valid: none). A liquidation uses the kinder side of (reading, last good price) for the account, unless
-    ///         the sequencer is down or in its grace period; a bad new round refuses a risk-adding action and trips;
+    ///         (an `OracleClass`; Valid: none). A liquidation uses the kinder side of (reading, last good price) for the account
+    ///         (the last good price once UNTRUSTED_SHIELD has passed since its round), unless the sequencer is down or in
+    ///         its grace period; a bad new round refuses a risk-adding action and trips;
     ///         anything else reverts MarketOracleNotValid. Plain types: a library's ABI names enums and structs by
     ///         their Solidity names, which the typed bindings cannot read.
     function priceWhenNotValid(
@@ -214,7 +220,10 @@ library MarketSafety {
         OracleClass c = OracleClass(class);
         Action a = Action(action);
         if (a == Action.Liquidate && c != OracleClass.SequencerDown && c != OracleClass.GracePeriod) {
-            if (price == 0) return (lastGoodPrice, uint8(OracleClass.Valid));
+            (, uint256 lastGoodAt) = IOracleGuard(oracle).lastGoodPrice();
+            if (price == 0 || block.timestamp > lastGoodAt + UNTRUSTED_SHIELD) {
+                return (lastGoodPrice, uint8(OracleClass.Valid));
+            }
             return
                 (
                     side > 0 ? M.max(price, lastGoodPrice) : M.min(price, lastGoodPrice),

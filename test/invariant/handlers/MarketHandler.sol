@@ -778,7 +778,7 @@ contract MarketHandler is Test {
         s.selfCorrect(lastGood);
         p = _commit(s, before, int256(assets), false, 0);
         p.limiter = _loadLimiter();
-        _roll(p.limiter, totalAssets);
+        _roll(p.limiter, MarketModel.pos(equity)); // the limiter's base: the equity at the mark
         p.limiter.inflow += assets;
         p.limiter.inAge += assets * (block.timestamp - p.limiter.start);
         (p.shares, p.assets) = (shares, assets);
@@ -791,11 +791,10 @@ contract MarketHandler is Test {
         MarketModel.State memory s = _load(address(0));
         (OracleClass cls,, uint256 lastGood, uint80 round) = _reading();
         s.refresh(cls, lastGood, round);
-        int256 gap = _lpGap(s, lastGood);
-        uint256 totalAssets = MarketModel.pos(s.poolEquity(lastGood) + (gap < 0 ? gap : int256(0)));
-        uint256 supply = pool.totalSupply();
+        uint256 totalAssets = _exitAssets(s, lastGood);
         Limiter memory l = _loadLimiter();
-        (uint256 maxShares, string memory binding) = _maxRedeem(s, who, cls, lastGood, _room(l, totalAssets));
+        (uint256 maxShares, string memory binding) =
+            _maxRedeem(s, who, cls, lastGood, _roomAtMark(l, s, lastGood));
         if (shares > maxShares) {
             p = _expect(
                 abi.encodeWithSelector(ERC4626.ERC4626ExceededMaxRedeem.selector, who, shares, maxShares)
@@ -803,12 +802,12 @@ contract MarketHandler is Test {
             if (maxShares < pool.balanceOf(who)) p.note = string.concat("(max bound by ", binding, ")");
             return p;
         }
-        uint256 assets = Math.mulDiv(shares, totalAssets + 1, supply + VIRTUAL_SHARES, Math.Rounding.Floor);
+        uint256 assets =
+            Math.mulDiv(shares, totalAssets + 1, pool.totalSupply() + VIRTUAL_SHARES, Math.Rounding.Floor);
         if (shares == 0 || assets == 0) {
             return _expect(abi.encodeWithSelector(ILiquidityPool.PoolZeroShares.selector));
         }
-        _roll(l, totalAssets);
-        uint256 room = _room(l, totalAssets);
+        uint256 room = _rollAtMark(l, s, lastGood);
         if (assets > room) {
             return _expect(abi.encodeWithSelector(ILiquidityPool.PoolOutflowLimit.selector, assets, room));
         }
@@ -831,15 +830,40 @@ contract MarketHandler is Test {
             S.ceilDiv(s.netSize * int256(mark), s.p.divisor) - S.ceilDiv(s.netSize * int256(lp), s.p.divisor);
     }
 
-    /// @dev LiquidityPool.convertToShares(assets) (floor) at the exit price: the lower of the two equities.
+    /// @dev LiquidityPool.totalAssets after the refresh: the lower of the equities at the mark and at the LP price.
+    function _exitAssets(MarketModel.State memory s, uint256 lastGood) internal view returns (uint256) {
+        int256 gap = _lpGap(s, lastGood);
+        return MarketModel.pos(s.poolEquity(lastGood) + (gap < 0 ? gap : int256(0)));
+    }
+
+    /// @dev LiquidityPool.convertToShares(assets) (floor) at the exit price.
     function _exitShares(MarketModel.State memory s, uint256 lastGood, uint256 assets)
         internal
         view
         returns (uint256)
     {
-        int256 gap = _lpGap(s, lastGood);
-        uint256 exitAssets = MarketModel.pos(s.poolEquity(lastGood) + (gap < 0 ? gap : int256(0)));
-        return Math.mulDiv(assets, pool.totalSupply() + VIRTUAL_SHARES, exitAssets + 1, Math.Rounding.Floor);
+        return Math.mulDiv(
+            assets, pool.totalSupply() + VIRTUAL_SHARES, _exitAssets(s, lastGood) + 1, Math.Rounding.Floor
+        );
+    }
+
+    /// @dev The limiter's room as an exit would find it (its base: the equity at the mark), `l` left as it is.
+    function _roomAtMark(Limiter memory l, MarketModel.State memory s, uint256 lastGood)
+        internal
+        view
+        returns (uint256)
+    {
+        return _room(l, MarketModel.pos(s.poolEquity(lastGood)));
+    }
+
+    /// @dev Rolls the limiter's window as an exit would (its base: the equity at the mark) and returns its room.
+    function _rollAtMark(Limiter memory l, MarketModel.State memory s, uint256 lastGood)
+        internal
+        view
+        returns (uint256)
+    {
+        _roll(l, MarketModel.pos(s.poolEquity(lastGood)));
+        return _room(l, MarketModel.pos(s.poolEquity(lastGood)));
     }
 
     /// @dev LiquidityPool.maxRedeem: the owner's shares, capped by what the market lets LPs take (poolWithdrawable:
