@@ -17,7 +17,7 @@ export function followLpFlows(ctx: PromiseContext, tx: ObservedTx, roundsSoFar: 
   const h = ctx.history;
   const trips: RoundTrip[] = [];
   // Within a few blocks and less than a window in time: a deposit a warp ago is the LP's capital, not capital
-  // coming back, and must not take the place of a deposit that is (the redeem is paired with the oldest recent one).
+  // coming back.
   const recent = (entry: LpEntry) =>
     tx.block - entry.block <= ctx.bounds.roundTripBlocks &&
     tx.timestamp - entry.at < ctx.bounds.outflowWindow;
@@ -48,7 +48,8 @@ export function followLpFlows(ctx: PromiseContext, tx: ObservedTx, roundsSoFar: 
       const assets = arg<bigint>(e, "assets");
       others(owner, assets);
       const list = (h.lpEntries.get(key(owner)) ?? []).filter((entry) => recent(entry));
-      const entry = list.shift();
+      // The latest recent deposit is the capital coming back (an older one, however small, would stand in for it).
+      const entry = list.pop();
       h.lpEntries.set(key(owner), list);
       if (entry) trips.push({ lp: owner, entry, assets, shares: arg<bigint>(e, "shares"), tx });
     }
