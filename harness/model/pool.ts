@@ -361,7 +361,9 @@ function exit(
   }
   if (!isOwner) spendAllowance(s.shares, owner, caller, shares);
   s.pool.windowOut = uadd(s.pool.windowOut, assets);
-  s.pool.windowOutAge = uadd(s.pool.windowOutAge, umul(assets, usub(s.now, s.pool.windowStart)));
+  // An exit nets only against the young inflows before it (capital cannot leave before it came).
+  const young = usub(s.pool.windowInAge, s.pool.windowOutAge);
+  s.pool.windowOutAge = uadd(s.pool.windowOutAge, min(umul(assets, usub(s.now, s.pool.windowStart)), young));
   burn(s.shares, owner, shares);
   events.push({
     contract: "pool",

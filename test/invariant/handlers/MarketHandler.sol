@@ -814,7 +814,12 @@ contract MarketHandler is Test {
         p = _predictPoolWithdraw(s, cls, lastGood, round, assets);
         if (p.err.length == 0) {
             if (!p.breaker) {
-                (l.outflow, l.outAge) = (l.outflow + assets, l.outAge + assets * (block.timestamp - l.start));
+                // An exit nets only against the young inflows before it.
+                (l.outflow, l.outAge) =
+                (
+                    l.outflow + assets,
+                    l.outAge + M.min(assets * (block.timestamp - l.start), l.inAge - l.outAge)
+                );
             }
             (p.shares, p.limiter) = (shares, l); // a breaker trip commits the refresh and the window's roll
         }
