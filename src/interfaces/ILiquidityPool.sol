@@ -7,7 +7,9 @@ import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 /// @title ILiquidityPool
 /// @notice ERC-4626 shares over one market's LP pool. The pool holds no tokens between calls: the market keeps
 ///         the cash and the pool's `totalAssets` is the market's pool equity (cash + funding owed - traders' net
-///         unrealised PnL), so a donation to either contract cannot move the share price.
+///         unrealised PnL), so a donation to either contract cannot move the share price. The traders' PnL in it is
+///         valued at the worse, for the LPs, of the last good price and the guard's LP price (`IOracleGuard.lpPrice`),
+///         so capital in the pool for part of the time a round's move built over takes only that part of it.
 interface ILiquidityPool is IERC4626 {
     /// @notice The market halted itself during an LP action (a broken invariant): nothing was minted or burned
     ///         and any assets taken were returned. The ERC-4626 call returns 0.
@@ -46,9 +48,10 @@ interface ILiquidityPool is IERC4626 {
     ///         shares with it, never the free ones; `maxRedeem`/`maxWithdraw` count only the free shares.
     function lockedShares(address holder) external view returns (uint256 shares, uint256 until);
 
-    /// @notice What a deposit buys into: `totalAssets` plus the market's insurance sub-fund, which goes to the shares
-    ///         at settlement (just `totalAssets` while no shares exist). `previewDeposit`/`previewMint` price at it;
-    ///         exits price at `totalAssets`.
+    /// @notice What a deposit buys into: the pool's equity with the traders' PnL at the better, for the LPs already
+    ///         in, of the last good price and the LP price, plus the market's insurance sub-fund, which goes to the
+    ///         shares at settlement (just `totalAssets` while no shares exist). `previewDeposit`/`previewMint` price at
+    ///         it; exits price at `totalAssets`.
     function entryAssets() external view returns (uint256);
 
     /// @notice In Settlement: burns `shares` and pays their fixed share of what the LPs are owed (pull).
