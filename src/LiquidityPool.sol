@@ -367,13 +367,10 @@ contract LiquidityPool is ILiquidityPool, ERC4626, ReentrancyGuardTransient {
             return false;
         }
         if (caller != owner) _spendAllowance(owner, caller, shares);
-        // An exit nets only against the young inflows before it: capital cannot leave before it came, so an early
-        // exit of old capital does not shrink the room a later deposit carries into the next window.
-        uint256 young = _windowInAge - _windowOutAge;
         (_windowOut, _windowOutAge) =
         (
             SafeCast.toUint128(_windowOut + assets),
-            SafeCast.toUint128(_windowOutAge + Math.min(assets * (block.timestamp - _windowStart), young))
+            SafeCast.toUint128(_windowOutAge + assets * (block.timestamp - _windowStart))
         );
         _burn(owner, shares);
         emit Withdraw(caller, receiver, owner, assets, shares);

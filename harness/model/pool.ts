@@ -361,9 +361,7 @@ function exit(
   }
   if (!isOwner) spendAllowance(s.shares, owner, caller, shares);
   s.pool.windowOut = uadd(s.pool.windowOut, assets);
-  // An exit nets only against the young inflows before it (capital cannot leave before it came).
-  const young = usub(s.pool.windowInAge, s.pool.windowOutAge);
-  s.pool.windowOutAge = uadd(s.pool.windowOutAge, min(umul(assets, usub(s.now, s.pool.windowStart)), young));
+  s.pool.windowOutAge = uadd(s.pool.windowOutAge, umul(assets, usub(s.now, s.pool.windowStart)));
   burn(s.shares, owner, shares);
   events.push({
     contract: "pool",

@@ -55,24 +55,6 @@ contract ReturningCapitalCannotTakeOutflowRoomTest is IntegrationBase {
         }
     }
 
-    /// @dev An exit nets only against the young capital that came before it: an early exit of old capital does not
-    ///      shrink the room a later deposit carries (found by the fuzzer: `lp` seed 1212,
-    ///      test/corpus/outflow-room-window-edge-after-an-early-exit.json; the honest LP was 1,192 short).
-    function test_anEarlyExitOfOldCapital_doesNotShrinkALaterDepositsRoom() public {
-        vm.warp(block.timestamp + 1 hours);
-        _setPrice(2000e8);
-        vm.prank(lp);
-        pool.withdraw(30_000e6, lp, lp); // old capital leaves an hour into the window
-        vm.warp(block.timestamp + 1 days - 1 hours - 12);
-        _setPrice(2000e8);
-        _lpDeposit(attacker, 100_000e6); // young capital, 12 s before the window ends, that stays
-        vm.warp(block.timestamp + 12);
-        _setPrice(2000e8);
-        // 25% of the old capital plus the young capital itself (12 s short of exact): the early exit took none of it.
-        uint256 room = pool.outflowAvailable();
-        assertApproxEqAbs(room, 67_500e6 + 100_000e6, 20e6, "the early exit shrank the carried room");
-    }
-
     /// @dev The carried room is the young capital's only: nothing extra for anyone when it stays.
     function test_youngCapitalThatStays_addsNoRoomBeyondItsOwn() public {
         vm.warp(block.timestamp + 1 days - 12);

@@ -814,12 +814,7 @@ contract MarketHandler is Test {
         p = _predictPoolWithdraw(s, cls, lastGood, round, assets);
         if (p.err.length == 0) {
             if (!p.breaker) {
-                // An exit nets only against the young inflows before it.
-                (l.outflow, l.outAge) =
-                (
-                    l.outflow + assets,
-                    l.outAge + M.min(assets * (block.timestamp - l.start), l.inAge - l.outAge)
-                );
+                (l.outflow, l.outAge) = (l.outflow + assets, l.outAge + assets * (block.timestamp - l.start));
             }
             (p.shares, p.limiter) = (shares, l); // a breaker trip commits the refresh and the window's roll
         }
