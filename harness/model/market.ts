@@ -1073,8 +1073,8 @@ export function lpGap(s: SystemState): bigint {
   if (m.mode === Mode.Settlement) return 0n;
   const mark = oraclePeek(s.oracle, s.feeds, s.now).lastGoodPrice;
   const lp = oracleLpPrice(s.oracle, s.now);
-  const net = m.agg.netSize;
-  return ssub(ceilDiv(smul(net, mark), m.valueDivisor), ceilDiv(smul(net, lp), m.valueDivisor));
+  // Only the traders' PnL depends on the price: the funding term cancels, whatever index both use.
+  return ssub(poolEquityAt(m, lp, m.agg.fundingIndex), poolEquityAt(m, mark, m.agg.fundingIndex));
 }
 
 /* INTERNAL: PRICES AND FUNDING */

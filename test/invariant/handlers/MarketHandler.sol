@@ -826,8 +826,7 @@ contract MarketHandler is Test {
     function _lpGap(MarketModel.State memory s, uint256 mark) internal view returns (int256) {
         if (s.mode == Mode.Settlement) return 0;
         (uint256 lp,) = guard.lpPrice();
-        return
-            S.ceilDiv(s.netSize * int256(mark), s.p.divisor) - S.ceilDiv(s.netSize * int256(lp), s.p.divisor);
+        return s.poolEquity(lp) - s.poolEquity(mark);
     }
 
     /// @dev LiquidityPool.totalAssets after the refresh: the lower of the equities at the mark and at the LP price.
